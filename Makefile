@@ -1,0 +1,37 @@
+# Concierge — two commands: `make run` starts the product, `make test` runs every test.
+SHELL := /bin/bash
+GO ?= go
+export GOFLAGS ?= -buildvcs=false
+
+.PHONY: run test bench build vet fmt services services-stop clean help
+
+run: ## start Postgres + Redis (private, under .data/), migrate, seed the demo tenant and serve
+	@bash deploy/run.sh
+
+test: ## start the services and run every test against them
+	@bash deploy/test.sh
+
+bench: ## start the product and measure it (RPS, p50/p95/p99 per scenario)
+	@bash deploy/bench.sh $(BENCH_ARGS)
+
+build: ## build bin/concierge and bin/loadgen
+	$(GO) build -o bin/concierge ./cmd/concierge
+	$(GO) build -o bin/loadgen ./cmd/loadgen
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+services: ## start only Postgres and Redis; prints the export lines
+	@bash deploy/services.sh start
+
+services-stop: ## stop the private Postgres and Redis
+	@bash deploy/services.sh stop
+
+clean:
+	rm -rf bin bench-results
+
+help:
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'

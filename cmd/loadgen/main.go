@@ -1,0 +1,341 @@
+// Command loadgen is the load generator behind `make bench`.
+//
+// For every selected scenario it first sends one plain request to the target
+// (the running product) to check it answers and to measure its response size,
+// then attacks it with vegeta at each fixed rate (-rates) and once more as fast
+// as -sat-workers connections allow (the saturation step, "max"). It then
+// starts an in-process Fiber server whose single handler returns a JSON body of
+// the same size and runs the same steps against it; the saturation throughput
+// of the product divided by that of this baseline is the number to watch.
+//
+// The baseline and loadgen share the machine's cores exactly as the product
+// and loadgen do, so the ratio compares like with like.
+//
+// Exit status: 0 on success; 1 if a fixed-rate step against the target
+// succeeded for less than 99% of its requests; 2 on bad flags; 3 if the target
+// is unreachable; 130 if interrupted.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitUnreachable = 3
+	exitInterrupted = 130
+
+	// fixedMaxWorkers bounds the workers (and connections) vegeta may add to
+	// hold a fixed rate when the server slows down.
+	fixedMaxWorkers = 1024
+	// settle is the pause between steps, after idle connections are closed.
+	settle = 250 * time.Millisecond
+)
+
+type config struct {
+	target     string
+	host       string
+	duration   time.Duration
+	rates      []int
+	satWorkers int
+	scenarios  []Scenario
+	jsonPath   string
+	baseline   bool
+	timeout    time.Duration
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.target, "target", "http://127.0.0.1:8080", "base `URL` of the running product")
+	fs.StringVar(&cfg.host, "host", "demo.localhost", "Host header for tenant-scoped scenarios")
+	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "length of each step")
+	rates := fs.String("rates", "1000,4000", "comma separated fixed rates in requests/second (may be empty)")
+	fs.IntVar(&cfg.satWorkers, "sat-workers", 64, "workers (= connections) of the saturation step; 0 skips it")
+	list := fs.String("scenarios", "healthz,store", "comma separated scenarios; known: "+strings.Join(scenarioNames(), ", "))
+	fs.StringVar(&cfg.jsonPath, "json", "bench-results/latest.json", "write all results as JSON to `FILE` (empty: don't)")
+	fs.BoolVar(&cfg.baseline, "baseline", true, "also run every step against an in-process Fiber baseline")
+	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Second, "per-request timeout")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	u, err := url.Parse(cfg.target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return cfg, fmt.Errorf("bad -target %q: want a base URL like http://127.0.0.1:8080", cfg.target)
+	}
+	if cfg.duration <= 0 {
+		return cfg, fmt.Errorf("-duration must be positive")
+	}
+	if cfg.timeout <= 0 {
+		return cfg, fmt.Errorf("-timeout must be positive")
+	}
+	if cfg.satWorkers < 0 {
+		return cfg, fmt.Errorf("-sat-workers must not be negative")
+	}
+	if cfg.rates, err = parseRates(*rates); err != nil {
+		return cfg, err
+	}
+	if len(cfg.rates) == 0 && cfg.satWorkers == 0 {
+		return cfg, fmt.Errorf("nothing to do: no -rates and -sat-workers 0")
+	}
+	if cfg.scenarios, err = parseScenarios(*list); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "loadgen:", err)
+		}
+		return exitUsage
+	}
+
+	rep := &Report{
+		Started:           time.Now(),
+		Target:            cfg.target,
+		Host:              cfg.host,
+		StepDuration:      cfg.duration.String(),
+		Rates:             cfg.rates,
+		SaturationWorkers: cfg.satWorkers,
+		NumCPU:            runtime.NumCPU(),
+		GOMAXPROCS:        runtime.GOMAXPROCS(0),
+		GoVersion:         runtime.Version(),
+		Steps:             []Step{},
+		Ratios:            []Ratio{},
+	}
+	finish := func(code int) int {
+		rep.Finished = time.Now()
+		if cfg.jsonPath != "" {
+			if err := writeJSON(cfg.jsonPath, rep); err != nil {
+				fmt.Fprintln(stderr, "loadgen: writing results:", err)
+				if code == exitOK {
+					code = exitFailed
+				}
+			} else {
+				fmt.Fprintln(stdout, "results written to", cfg.jsonPath)
+			}
+		}
+		return code
+	}
+
+	fmt.Fprintf(stdout, "loadgen: target %s, tenant host %s, %s per step, rates %v", cfg.target, cfg.host, cfg.duration, cfg.rates)
+	if cfg.satWorkers > 0 {
+		fmt.Fprintf(stdout, " + max (%d workers)", cfg.satWorkers)
+	}
+	fmt.Fprintf(stdout, ", %d CPUs\n", runtime.NumCPU())
+
+	// Probe every scenario before attacking anything, so an unreachable
+	// target fails fast.
+	for _, s := range cfg.scenarios {
+		p, err := probe(ctx, cfg, s)
+		if err != nil {
+			fmt.Fprintf(stderr, "loadgen: target unreachable (scenario %s): %v\n", s.Name, err)
+			return finish(exitUnreachable)
+		}
+		rep.Scenarios = append(rep.Scenarios, ScenarioReport{Scenario: s, Probe: p})
+		hostNote := ""
+		if s.Tenant {
+			hostNote = " (Host: " + cfg.host + ")"
+		}
+		fmt.Fprintf(stdout, "probe %-10s %s %s%s -> %d, %d bytes\n", s.Name, s.Method, s.Path, hostNote, p.Status, p.Bytes)
+		if p.Status < 200 || p.Status >= 400 {
+			fmt.Fprintf(stderr, "loadgen: warning: %s answers %d; its steps will fail\n", s.Name, p.Status)
+		}
+	}
+	fmt.Fprintln(stdout)
+	printHeader(stdout)
+
+	interrupted := func() int {
+		rep.Interrupted = true
+		fmt.Fprintln(stderr, "loadgen: interrupted")
+		return finish(exitInterrupted)
+	}
+
+	for _, sr := range rep.Scenarios {
+		s := sr.Scenario
+		rep.Steps = append(rep.Steps, runSteps(ctx, cfg, s, "target", cfg.target, stdout)...)
+		if ctx.Err() != nil {
+			return interrupted()
+		}
+		if !cfg.baseline {
+			continue
+		}
+		b, err := startBaseline(padJSON(sr.Probe.Bytes))
+		if err != nil {
+			fmt.Fprintln(stderr, "loadgen:", err)
+			return finish(exitFailed)
+		}
+		steps := runSteps(ctx, cfg, s, "baseline", b.URL(), stdout)
+		rep.Steps = append(rep.Steps, steps...)
+		if err := b.Close(); err != nil {
+			fmt.Fprintln(stderr, "loadgen: stopping baseline:", err)
+		}
+		if ctx.Err() != nil {
+			return interrupted()
+		}
+	}
+
+	if cfg.baseline && cfg.satWorkers > 0 {
+		fmt.Fprintf(stdout, "\nsaturation throughput vs. in-process Fiber baseline with the same body size:\n")
+		for _, s := range cfg.scenarios {
+			if r, ok := saturationRatio(s.Name, rep.Steps); ok {
+				rep.Ratios = append(rep.Ratios, r)
+				printRatio(stdout, r)
+			} else {
+				fmt.Fprintf(stdout, "%-22s no ratio (baseline served nothing)\n", s.Name)
+			}
+		}
+	}
+
+	code := exitOK
+	if bad := failures(rep.Steps); len(bad) > 0 {
+		fmt.Fprintln(stderr)
+		for _, s := range bad {
+			msg := fmt.Sprintf("%s at %s rps: success %.2f%% < %.0f%%", s.Scenario, s.Label(), s.Success*100, minSuccess*100)
+			rep.Failed = append(rep.Failed, msg)
+			fmt.Fprintln(stderr, "loadgen: FAIL", msg)
+		}
+		code = exitFailed
+	}
+	return finish(code)
+}
+
+// runSteps attacks base with scenario s at every fixed rate, then at
+// saturation, printing a row per step. It stops early when ctx ends.
+func runSteps(ctx context.Context, cfg config, s Scenario, server, base string, out io.Writer) []Step {
+	rates := append([]int(nil), cfg.rates...)
+	if cfg.satWorkers > 0 {
+		rates = append(rates, 0)
+	}
+	var steps []Step
+	for _, rate := range rates {
+		if ctx.Err() != nil {
+			break
+		}
+		m := attack(ctx, cfg, s, base, rate)
+		st := summarise(s.Name, server, rate, m)
+		if rate == 0 {
+			st.Workers = uint64(cfg.satWorkers)
+		}
+		printRow(out, st)
+		steps = append(steps, st)
+	}
+	return steps
+}
+
+// newTransport is an HTTP/1.1 keep-alive transport tuned for loopback: no
+// proxy, no compression (the product and the baseline send identical bodies),
+// and room for conns connections.
+func newTransport(cfg config, conns int) *http.Transport {
+	return &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: cfg.timeout, KeepAlive: 30 * time.Second}).DialContext,
+		DisableCompression:  true,
+		MaxIdleConns:        0, // no global limit; per host below
+		MaxIdleConnsPerHost: conns,
+		MaxConnsPerHost:     conns,
+		IdleConnTimeout:     90 * time.Second,
+	}
+}
+
+// attack runs one step: scenario s against base at rate requests/second, or
+// as fast as cfg.satWorkers workers go when rate is 0.
+func attack(ctx context.Context, cfg config, s Scenario, base string, rate int) vegeta.Metrics {
+	workers, maxWorkers, conns := uint64(vegeta.DefaultWorkers), uint64(fixedMaxWorkers), fixedMaxWorkers
+	if rate == 0 {
+		workers, maxWorkers, conns = uint64(cfg.satWorkers), uint64(cfg.satWorkers), cfg.satWorkers
+	}
+	tr := newTransport(cfg, conns)
+	defer tr.CloseIdleConnections()
+
+	atk := vegeta.NewAttacker(
+		vegeta.Client(&http.Client{Transport: tr}), // first: the options below tune tr
+		vegeta.KeepAlive(true),
+		vegeta.HTTP2(false),
+		vegeta.Timeout(cfg.timeout),
+		vegeta.Connections(conns),
+		vegeta.MaxConnections(conns),
+		vegeta.Workers(workers),
+		vegeta.MaxWorkers(maxWorkers),
+	)
+	targeter := vegeta.NewStaticTargeter(vegeta.Target{
+		Method: s.Method,
+		URL:    s.targetURL(base),
+		Header: s.header(cfg.host),
+	})
+	pacer := vegeta.Rate{Freq: rate, Per: time.Second} // Freq 0: no pacing
+
+	stop := context.AfterFunc(ctx, func() { atk.Stop() })
+	defer stop()
+
+	var m vegeta.Metrics
+	for res := range atk.Attack(targeter, pacer, cfg.duration, s.Name) {
+		m.Add(res)
+	}
+	m.Close()
+
+	tr.CloseIdleConnections()
+	runtime.GC()
+	time.Sleep(settle)
+	return m
+}
+
+// probe sends one request of scenario s to the target, the way the attack
+// will, and reports the status and the body size.
+func probe(ctx context.Context, cfg config, s Scenario) (Probe, error) {
+	tr := newTransport(cfg, 1)
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: cfg.timeout}
+
+	req, err := http.NewRequestWithContext(ctx, s.Method, s.targetURL(cfg.target), nil)
+	if err != nil {
+		return Probe{}, err
+	}
+	for k, v := range s.header(cfg.host) {
+		req.Header[k] = v
+	}
+	if h := req.Header.Get("Host"); h != "" {
+		req.Host = h
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return Probe{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return Probe{}, err
+	}
+	return Probe{Status: resp.StatusCode, Bytes: len(body), ContentType: resp.Header.Get("Content-Type")}, nil
+}

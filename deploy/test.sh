@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# deploy/test.sh — what `make test` runs: the private services, then every test
+# against them. Services this script started are stopped again at the end.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+started=""
+if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
+  if ! bash deploy/services.sh status | grep -q "postgres: running"; then started=1; fi
+  exports=$(bash deploy/services.sh start)
+  eval "$exports"
+  if [ -n "$started" ]; then trap 'bash deploy/services.sh stop' EXIT; fi
+fi
+export DATABASE_URL REDIS_URL
+
+# Browser tests drive Debian's Chromium.
+if ! command -v chromium >/dev/null 2>&1 && [ -n "${NEED_CHROMIUM:-}" ]; then
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq chromium >/dev/null; else sudo apt-get install -y -qq chromium >/dev/null; fi
+fi
+
+go vet ./...
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.data/*'))
+if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
+go test -count=1 -timeout 12m "${@:-./...}"

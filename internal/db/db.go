@@ -1,0 +1,102 @@
+// Package db opens the PostgreSQL pool (pgx) wrapped by bun with pgdialect,
+// and applies the embedded migrations (goose for the schema, River's own
+// migrations for the job tables).
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+)
+
+// AppRole is the role all tenant work runs as.
+const AppRole = "concierge_app"
+
+// PlatformRole is the role of the explicit cross-tenant path.
+const PlatformRole = "concierge_platform"
+
+// DB bundles the pgx pool (for River's workers and LISTEN/NOTIFY) and the bun
+// handle on the same pool (for queries and transactions).
+type DB struct {
+	Pool *pgxpool.Pool
+	SQL  *sql.DB
+	Bun  *bun.DB
+}
+
+// Open connects to url with at most maxConns connections and checks the
+// connection.
+func Open(ctx context.Context, url string, maxConns int) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse DATABASE_URL: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = int32(maxConns)
+	}
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	cfg.ConnConfig.RuntimeParams["application_name"] = "concierge"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: connect: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: ping: %w", err)
+	}
+	sqldb := stdlib.OpenDBFromPool(pool)
+	return &DB{Pool: pool, SQL: sqldb, Bun: bun.NewDB(sqldb, pgdialect.New())}, nil
+}
+
+// Close closes the handles and the pool.
+func (d *DB) Close() {
+	_ = d.Bun.Close()
+	d.Pool.Close()
+}
+
+// IsUniqueViolation reports whether err is SQLSTATE 23505; the constraint name
+// is returned so a store can say which field conflicts.
+func IsUniqueViolation(err error) (string, bool) {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return pe.ConstraintName, true
+	}
+	return "", false
+}
+
+// IsForeignKeyViolation reports whether err is SQLSTATE 23503.
+func IsForeignKeyViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23503"
+}
+
+// IsCheckViolation reports whether err is SQLSTATE 23514 (or 22P02, a bad
+// text representation such as an invalid uuid).
+func IsCheckViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "23514" || pe.Code == "22P02")
+}
+
+// IsRLSViolation reports whether err is a row-level security refusal (42501).
+func IsRLSViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "42501" && strings.Contains(pe.Message, "row-level security")
+}
+
+// IsSuperuser reports whether the pool's session user bypasses RLS, in which
+// case scoped transactions must switch role.
+func IsSuperuser(ctx context.Context, b bun.IDB) (bool, error) {
+	var super bool
+	err := b.QueryRowContext(ctx, `SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = session_user`).Scan(&super)
+	return super, err
+}

@@ -1,0 +1,114 @@
+package tenants
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"concierge/internal/httpx"
+)
+
+// ResolveHost finds the tenant a web request is for: a custom domain, or
+// <slug>.<PLATFORM_DOMAIN> (and <slug>.localhost, which always works for
+// development). Unknown hosts are not_found; a suspended tenant is refused
+// with ErrSuspended.
+func (s *Service) ResolveHost(ctx context.Context, hostport string) (*Tenant, error) {
+	host := normaliseHost(hostport)
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if host == "" {
+		return nil, httpx.E(httpx.CodeNotFound, "no store is served at this host")
+	}
+	key := "host:" + host
+	if v, ok := s.cache.get(ctx, key); ok {
+		return active(v)
+	}
+	gen := s.cache.genNow()
+	var t *Tenant
+	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if slug, ok := s.subdomainSlug(host); ok {
+			t, err = getTenant(ctx, tx, slug)
+		} else {
+			t, err = lookupHost(ctx, tx, host)
+		}
+		return err
+	})
+	if errors.Is(err, httpx.ErrNotFound) {
+		s.cache.put(ctx, key, cached{Miss: true}, gen)
+		return nil, httpx.E(httpx.CodeNotFound, "no store is served at this host")
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.cache.put(ctx, key, cached{Tenant: t}, gen)
+	return active(cached{Tenant: t})
+}
+
+func (s *Service) subdomainSlug(host string) (string, bool) {
+	for _, base := range []string{s.platformDomain, "localhost"} {
+		if base == "" {
+			continue
+		}
+		if label, ok := strings.CutSuffix(host, "."+base); ok && ValidSlug(label) {
+			return label, true
+		}
+	}
+	return "", false
+}
+
+// ResolveNumber finds the tenant and WhatsApp number (secrets opened) for a
+// phone_number_id. A suspended tenant or disabled number is refused.
+func (s *Service) ResolveNumber(ctx context.Context, phoneNumberID string) (*Tenant, *Number, error) {
+	key := "pnid:" + phoneNumberID
+	v, ok := s.cache.get(ctx, key)
+	if !ok {
+		gen := s.cache.genNow()
+		err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			n, t, err := lookupNumber(ctx, tx, phoneNumberID)
+			v = cached{Tenant: t, Number: n}
+			return err
+		})
+		if errors.Is(err, httpx.ErrNotFound) {
+			s.cache.put(ctx, key, cached{Miss: true}, gen)
+			return nil, nil, httpx.E(httpx.CodeNotFound, "no tenant owns this WhatsApp number")
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		s.cache.put(ctx, key, v, gen)
+	}
+	t, err := active(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	if v.Number == nil {
+		return nil, nil, httpx.E(httpx.CodeNotFound, "no tenant owns this WhatsApp number")
+	}
+	if v.Number.Status != "active" {
+		return t, nil, httpx.E(httpx.CodeForbidden, "this WhatsApp number is disabled")
+	}
+	n, err := s.openNumber(v.Number)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, n, nil
+}
+
+func active(v cached) (*Tenant, error) {
+	if v.Miss || v.Tenant == nil {
+		return nil, httpx.E(httpx.CodeNotFound, "no store is served at this host")
+	}
+	if v.Tenant.Status != StatusActive {
+		return v.Tenant, ErrSuspended
+	}
+	return v.Tenant, nil
+}
+
+func (s *Service) invalidate(ctx context.Context, tenantID [16]byte) {
+	s.cache.Invalidate(ctx, tenantID)
+}

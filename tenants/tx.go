@@ -1,0 +1,62 @@
+package tenants
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"concierge/internal/db"
+)
+
+// Scope runs work in scoped transactions. It is the only way modules reach
+// tenant tables.
+type Scope struct {
+	db *bun.DB
+}
+
+// NewScope wraps the bun handle.
+func NewScope(b *bun.DB) *Scope { return &Scope{db: b} }
+
+// InTenantTx runs fn in a transaction scoped to the tenant of ctx: the
+// transaction switches to the app role (no SUPERUSER, no BYPASSRLS, so forced
+// RLS applies even when the pool connects as a superuser) and sets
+// app.tenant_id transaction-locally, which is safe with pooled connections.
+// Without a tenant in ctx it returns ErrNoTenant and runs nothing. fn's
+// context carries the tenant.
+func (s *Scope) InTenantTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	t, err := FromContext(ctx)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, db.AppRole, t.ID, fn)
+}
+
+// PlatformTx runs fn on the explicit cross-tenant path: the transaction
+// switches to the platform role, whose policies open the platform tables
+// (tenants, domains, numbers, memberships, audit) across tenants. Tenant
+// business tables have no platform policy, so nothing there is visible on this
+// path. Callers are platform administration, resolution and sweeps, never a
+// tenant request.
+func (s *Scope) PlatformTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return s.inTx(ctx, db.PlatformRole, uuid.Nil, fn)
+}
+
+func (s *Scope) inTx(ctx context.Context, role string, tenantID uuid.UUID, fn func(ctx context.Context, tx bun.Tx) error) error {
+	tid := ""
+	if tenantID != uuid.Nil {
+		tid = tenantID.String()
+	}
+	return s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT set_config('role', ?, true), set_config('app.tenant_id', ?, true)`, role, tid); err != nil {
+			return fmt.Errorf("tenants: scope transaction: %w", err)
+		}
+		return fn(ctx, tx)
+	})
+}
+
+// DB returns the underlying handle for code that must not touch tenant data
+// (health checks, migrations status).
+func (s *Scope) DB() *bun.DB { return s.db }
