@@ -135,6 +135,14 @@ case "${1:-start}" in
     start_redis
     echo "export DATABASE_URL='postgres://postgres@127.0.0.1:$PG_PORT/$PG_DB?sslmode=disable'"
     echo "export REDIS_URL='redis://127.0.0.1:$REDIS_PORT/0'"
+    # A development master key for sealing secrets, made once and kept.
+    if [ -z "${MASTER_KEY:-}" ]; then
+      if [ ! -s "$DATA_DIR/master.key" ]; then
+        (umask 077; head -c 32 /dev/urandom | base64 > "$DATA_DIR/master.key")
+        log "generated a development MASTER_KEY in $DATA_DIR/master.key"
+      fi
+      echo "export MASTER_KEY='$(cat "$DATA_DIR/master.key")'"
+    fi
     ;;
   stop) stop_all ;;
   status)

@@ -6,7 +6,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 started=""
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
-  if ! bash deploy/services.sh status | grep -q "postgres: running"; then started=1; fi
+  status=$(bash deploy/services.sh status)
+  if ! grep -q "postgres: running" <<<"$status" || ! grep -q "redis: running" <<<"$status"; then started=1; fi
   exports=$(bash deploy/services.sh start)
   eval "$exports"
   if [ -n "$started" ]; then trap 'bash deploy/services.sh stop' EXIT; fi

@@ -123,7 +123,7 @@ type UpdateInput struct {
 
 // DomainInput adds a domain.
 type DomainInput struct {
-	Host      string `json:"host" validate:"required,max=253,hostname_port|fqdn|hostname"`
+	Host      string `json:"host" validate:"required,max=253,hostname_rfc1123"`
 	IsPrimary bool   `json:"is_primary"`
 }
 

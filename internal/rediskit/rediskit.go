@@ -20,6 +20,9 @@ func Open(ctx context.Context, url string) (*redis.Client, error) {
 	}
 	opt.PoolSize = 64
 	opt.MinIdleConns = 4
+	// Honour request deadlines on reads too, so a hung Redis cannot hold a
+	// request past its budget (rate limits fail open after 100 ms).
+	opt.ContextTimeoutEnabled = true
 	c := redis.NewClient(opt)
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

@@ -1,0 +1,314 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/gofiber/fiber/v2"
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel"
+
+	"concierge/internal/audit"
+	"concierge/internal/config"
+	"concierge/internal/db"
+	"concierge/internal/gateway"
+	"concierge/internal/httpx"
+	"concierge/internal/jobs"
+	"concierge/internal/observability"
+	"concierge/modules/identity"
+	"concierge/tenants"
+)
+
+type mode int
+
+const (
+	modeServe mode = iota
+	modeWorker
+	modeDev
+)
+
+func (m mode) String() string { return [...]string{"serve", "worker", "dev"}[m] }
+
+// App is the running product: the gateway, the job runner, or both.
+type App struct {
+	deps     *deps
+	mode     mode
+	fiber    *fiber.App
+	jobs     *jobs.Jobs
+	identity *identity.Service
+	metrics  *observability.Metrics
+	tracing  func(context.Context) error
+	stopBg   context.CancelFunc
+}
+
+// newLogger is the one logger constructor: JSON, with trace, request and
+// tenant ids on every line.
+func newLogger(level string, w io.Writer) *slog.Logger {
+	return observability.NewLogger(level, w, observability.TenantFrom(func(ctx context.Context) string {
+		if t, err := tenants.FromContext(ctx); err == nil {
+			return t.ID.String()
+		}
+		return ""
+	}))
+}
+
+func requestIDFrom(ctx context.Context) string { return observability.RequestIDFrom(ctx) }
+
+// newApp builds every dependency top-down and wires routes and jobs.
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*App, error) {
+	a := &App{mode: m}
+	// Step 1: tracing first, so every later client picks up the provider.
+	shutdown, err := observability.SetupTracing(ctx, cfg.OTelServiceName, cfg.OTLPEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	a.tracing = shutdown
+	// Step 2: databases, secrets, tenancy.
+	d, err := openDeps(ctx, cfg, log)
+	if err != nil {
+		_ = shutdown(ctx)
+		return nil, err
+	}
+	a.deps = d
+	// Step 3: identity.
+	if a.identity, err = newIdentity(d); err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
+	// Step 4: jobs. serve inserts only; worker and dev also work.
+	a.jobs, err = jobs.New(jobs.Config{Workers: cfg.JobWorkers, Work: m != modeServe}, d.db, log)
+	if err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
+	if err := a.registerJobs(); err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
+	// Step 5: metrics and the HTTP gateway.
+	a.metrics = observability.NewMetrics()
+	if m != modeWorker {
+		a.fiber = a.routes(cfg, log)
+	}
+	return a, nil
+}
+
+// routes builds the Fiber application. The order of middleware is the one
+// documented in internal/gateway.
+func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
+	d := a.deps
+	app := gateway.NewApp(gateway.AppConfig{
+		BodyLimit: cfg.BodyLimit, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout,
+	}, log)
+	app.Use(gateway.RequestID())
+	app.Use(gateway.Trace(otel.Tracer("concierge/http")))
+	app.Use(gateway.AccessLog(log))
+	app.Use(gateway.Metrics(a.metrics))
+	app.Use(gateway.Recover(log))
+	app.Use(gateway.SecurityHeaders())
+	app.Use(gateway.UTF8())
+
+	app.Get("/healthz", gateway.Healthz())
+	app.Get("/readyz", gateway.Readyz(map[string]func(context.Context) error{
+		"postgres":   func(ctx context.Context) error { return d.db.Pool.Ping(ctx) },
+		"redis":      func(ctx context.Context) error { return d.rdb.Ping(ctx).Err() },
+		"migrations": func(ctx context.Context) error { return db.Current(ctx, d.db.SQL) },
+	}))
+	app.Get("/metrics", a.metrics.Handler())
+
+	limiter := redis_rate.NewLimiter(d.rdb)
+	app.Use(gateway.RateLimit(limiter, cfg.RedisPrefix, gateway.ByIP, redis_rate.PerSecond(cfg.RateLimitIP)))
+	app.Use(gateway.Timeout(cfg.WriteTimeout))
+
+	v := httpx.NewValidator()
+	idh := identity.NewHTTP(a.identity, v)
+	th := tenants.NewHTTP(d.tenants, v, identity.ActorFrom, nil)
+
+	// Staff authentication (not tenant-scoped: one login for every tenant).
+	idh.Routes(app)
+
+	// Platform administration: platform admins only, read or write by method.
+	plat := app.Group("/api/platform", idh.Authenticate)
+	platformRead, platformWrite := idh.RequirePlatform("platform", "read"), idh.RequirePlatform("platform", "write")
+	jobsRead, jobsWrite := idh.RequirePlatform("jobs", "read"), idh.RequirePlatform("jobs", "write")
+	plat.Use(func(c *fiber.Ctx) error {
+		read := c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead
+		isJobs := strings.HasPrefix(c.Path(), "/api/platform/jobs")
+		switch {
+		case isJobs && read:
+			return jobsRead(c)
+		case isJobs:
+			return jobsWrite(c)
+		case read:
+			return platformRead(c)
+		}
+		return platformWrite(c)
+	})
+	th.PlatformRoutes(plat)
+	jobs.NewHTTP(a.jobs).Routes(plat)
+	plat.Get("/audit/verify", a.auditVerify)
+
+	// Tenant API: the Host header picks the tenant.
+	allowedExtra := cfg.CORSExtraOrigins
+	v1 := app.Group("/api/v1", th.Resolve(),
+		gateway.CORS(func(c *fiber.Ctx, origin string) bool { return a.originAllowed(c, origin, allowedExtra) }),
+		gateway.RateLimit(limiter, cfg.RedisPrefix, gateway.ByTenant(func(c *fiber.Ctx) string {
+			if t, err := tenants.FromContext(c.UserContext()); err == nil {
+				return t.ID.String()
+			}
+			return ""
+		}), redis_rate.PerSecond(cfg.RateLimitTenant)))
+	v1.Get("/store", th.Store)
+	v1.Get("/audit", idh.Authenticate, idh.Require("audit", "read"), audit.TenantHandler(d.scope))
+	return app
+}
+
+// originAllowed admits a browser origin when it is one of the tenant's own
+// hosts (custom domain or subdomain) or configured explicitly.
+func (a *App) originAllowed(c *fiber.Ctx, origin string, extra []string) bool {
+	if slices.Contains(extra, origin) {
+		return true
+	}
+	t, err := tenants.FromContext(c.UserContext())
+	if err != nil {
+		return false
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	ot, err := a.deps.tenants.ResolveHost(c.UserContext(), u.Host)
+	return err == nil && ot.ID == t.ID
+}
+
+func (a *App) auditVerify(c *fiber.Ctx) error {
+	type problem struct {
+		TenantID string `json:"tenant_id,omitempty"`
+		Seq      int64  `json:"seq"`
+		ID       int64  `json:"id"`
+		Reason   string `json:"reason"`
+	}
+	var out []problem
+	var n int
+	err := a.deps.scope.PlatformTx(c.UserContext(), func(ctx context.Context, tx bun.Tx) error {
+		ps, count, err := audit.Verify(ctx, tx, nil)
+		n = count
+		for _, p := range ps {
+			out = append(out, problem{TenantID: p.TenantID.String(), Seq: p.Seq, ID: p.ID, Reason: p.Reason})
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"entries": n, "intact": len(out) == 0, "problems": out})
+}
+
+// registerJobs adds every module's workers and periodic jobs.
+func (a *App) registerJobs() error {
+	if err := jobs.AddWorker(a.jobs, &identity.PurgeTokensWorker{Service: a.identity}); err != nil {
+		return err
+	}
+	return a.jobs.Periodic(time.Hour, func() (river.JobArgs, *river.InsertOpts) {
+		return identity.PurgeTokensArgs{}, nil
+	})
+}
+
+// newIdentity builds staff identity; the JWT key is JWT_SECRET or, when that
+// is empty, derived from MASTER_KEY.
+func newIdentity(d *deps) (*identity.Service, error) {
+	secret := []byte(d.cfg.JWTSecret)
+	if len(secret) == 0 {
+		secret = d.keys.Derive("jwt")
+	}
+	return identity.New(identity.Config{
+		JWTSecret: secret, AccessTTL: d.cfg.AccessTokenTTL, RefreshTTL: d.cfg.RefreshTokenTTL,
+		MaxFailures: d.cfg.LoginMaxFailures, FailureWindow: d.cfg.LoginFailureWindow,
+	}, d.scope, d.rdb, d.cfg.RedisPrefix, d.audit, d.log)
+}
+
+// Run serves and/or works until ctx ends, then shuts down gracefully: stop
+// accepting, drain requests and jobs, then close the pools.
+func (a *App) Run(ctx context.Context, ln net.Listener, out io.Writer) error {
+	log := a.deps.log
+	bg, stop := context.WithCancel(context.Background())
+	a.stopBg = stop
+	go a.deps.cache.Run(bg)
+	if a.jobs.Working() {
+		if err := a.jobs.Start(bg); err != nil {
+			return err
+		}
+		log.Info("worker started", "queues", a.jobs.Queues())
+	}
+	errc := make(chan error, 1)
+	if a.fiber != nil {
+		go func() { errc <- a.fiber.Listener(ln) }()
+		log.Info("gateway listening", "addr", ln.Addr().String(), "mode", a.mode.String())
+		fmt.Fprintf(out, "concierge %s listening on http://%s\n", a.mode, ln.Addr())
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	a.Close(context.Background())
+	return runErr
+}
+
+// Close drains and releases everything, bounded by SHUTDOWN_TIMEOUT.
+func (a *App) Close(ctx context.Context) {
+	timeout := 20 * time.Second
+	if a.deps != nil {
+		timeout = a.deps.cfg.ShutdownTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if a.fiber != nil {
+		_ = a.fiber.ShutdownWithContext(ctx)
+	}
+	if a.jobs != nil {
+		if err := a.jobs.Stop(ctx); err != nil && a.deps != nil {
+			a.deps.log.Warn("jobs did not drain", "error", err)
+		}
+	}
+	if a.stopBg != nil {
+		a.stopBg()
+	}
+	if a.deps != nil {
+		a.deps.Close()
+	}
+	if a.tracing != nil {
+		_ = a.tracing(ctx)
+	}
+}
+
+func serve(ctx context.Context, cfg config.Config, out io.Writer, m mode) error {
+	log := newLogger(cfg.LogLevel, os.Stderr)
+	a, err := newApp(ctx, cfg, log, m)
+	if err != nil {
+		return err
+	}
+	var ln net.Listener
+	if m != modeWorker {
+		ln, err = net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			a.Close(ctx)
+			return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+		}
+	}
+	if err := a.Run(ctx, ln, out); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os/user"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/uptrace/bun"
+
+	"concierge/internal/audit"
+	"concierge/internal/config"
+	"concierge/internal/db"
+	"concierge/internal/httpx"
+	"concierge/tenants"
+)
+
+// cliActor names the operator in audit entries.
+func cliActor() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	return "cli:" + name
+}
+
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError{fmt.Sprintf("%s: %v", fs.Name(), err)}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	}
+	return nil
+}
+
+// describeErr renders field errors readably for a person at a shell.
+func describeErr(err error) error {
+	var e *httpx.Error
+	if errors.As(err, &e) && len(e.Fields) > 0 {
+		var parts []string
+		for _, f := range e.Fields {
+			parts = append(parts, fmt.Sprintf("--%s %s", strings.ReplaceAll(f.Field, "_", "-"), f.Message))
+		}
+		return fmt.Errorf("%s: %s", e.Message, strings.Join(parts, "; "))
+	}
+	return err
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func migrateCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
+	if len(args) != 1 {
+		return usageError{"migrate: want up, down or status"}
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL, 2)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	switch args[0] {
+	case "up":
+		if err := db.MigrateUp(ctx, d.SQL, out); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "database is current")
+		return nil
+	case "down":
+		return db.MigrateDown(ctx, d.SQL, out)
+	case "status":
+		return db.Status(ctx, d.SQL, out)
+	}
+	return usageError{"migrate: want up, down or status"}
+}
+
+func tenantCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"tenant: want create, list, show, add-domain, add-whatsapp-number, suspend or activate"}
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlags("tenant " + sub)
+	asJSON := fs.Bool("json", false, "print JSON")
+	var (
+		slug, nameEN, nameAR, locale, currency, tz string
+		tenant, host, pnid, display, token, secret string
+		waba                                       string
+		primary                                    bool
+	)
+	switch sub {
+	case "create":
+		fs.StringVar(&slug, "slug", "", "")
+		fs.StringVar(&nameEN, "name-en", "", "")
+		fs.StringVar(&nameAR, "name-ar", "", "")
+		fs.StringVar(&locale, "locale", "ar", "")
+		fs.StringVar(&currency, "currency", "SAR", "")
+		fs.StringVar(&tz, "timezone", "Asia/Riyadh", "")
+	case "list":
+	case "show", "suspend", "activate":
+		fs.StringVar(&tenant, "tenant", "", "")
+	case "add-domain":
+		fs.StringVar(&tenant, "tenant", "", "")
+		fs.StringVar(&host, "host", "", "")
+		fs.BoolVar(&primary, "primary", false, "")
+	case "add-whatsapp-number":
+		fs.StringVar(&tenant, "tenant", "", "")
+		fs.StringVar(&pnid, "phone-number-id", "", "")
+		fs.StringVar(&display, "display-phone", "", "")
+		fs.StringVar(&token, "access-token", "", "")
+		fs.StringVar(&secret, "app-secret", "", "")
+		fs.StringVar(&waba, "waba-id", "", "")
+	default:
+		return usageError{fmt.Sprintf("tenant: unknown subcommand %q", sub)}
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if tenant == "" && sub != "create" && sub != "list" {
+		return usageError{"tenant " + sub + ": --tenant is required"}
+	}
+	d, err := openDeps(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	v := httpx.NewValidator()
+	actor := cliActor()
+	var result any
+	switch sub {
+	case "create":
+		in := tenants.CreateInput{Slug: slug, NameEN: nameEN, NameAR: nameAR, DefaultLocale: locale, Currency: currency, Timezone: tz}
+		if err := v.Struct(in); err != nil {
+			return describeErr(err)
+		}
+		t, err := d.tenants.Create(ctx, actor, in)
+		if err != nil {
+			return describeErr(err)
+		}
+		result = t
+	case "list":
+		ts, err := d.tenants.List(ctx)
+		if err != nil {
+			return err
+		}
+		if !*asJSON {
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SLUG\tSTATUS\tNAME (EN)\tNAME (AR)\tLOCALE\tCURRENCY\tID")
+			for _, t := range ts {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Slug, t.Status, t.NameEN, t.NameAR, t.DefaultLocale, t.Currency, t.ID)
+			}
+			return tw.Flush()
+		}
+		if ts == nil {
+			ts = []tenants.Tenant{}
+		}
+		result = ts
+	case "show":
+		t, err := d.tenants.Get(ctx, tenant)
+		if err != nil {
+			return err
+		}
+		doms, err := d.tenants.Domains(ctx, tenant)
+		if err != nil {
+			return err
+		}
+		nums, err := d.tenants.Numbers(ctx, tenant)
+		if err != nil {
+			return err
+		}
+		result = map[string]any{"tenant": t, "domains": doms, "whatsapp_numbers": nums}
+	case "add-domain":
+		in := tenants.DomainInput{Host: host, IsPrimary: primary}
+		if err := v.Struct(in); err != nil {
+			return describeErr(err)
+		}
+		dom, err := d.tenants.AddDomain(ctx, actor, tenant, in)
+		if err != nil {
+			return describeErr(err)
+		}
+		result = dom
+	case "add-whatsapp-number":
+		in := tenants.NumberInput{PhoneNumberID: pnid, DisplayPhone: display, WABAID: waba, AccessToken: token, AppSecret: secret}
+		if err := v.Struct(in); err != nil {
+			return describeErr(err)
+		}
+		n, err := d.tenants.AddNumber(ctx, actor, tenant, in)
+		if err != nil {
+			return describeErr(err)
+		}
+		n.AccessToken, n.AppSecret = "", ""
+		result = n
+	case "suspend":
+		t, err := d.tenants.Suspend(ctx, actor, tenant)
+		if err != nil {
+			return err
+		}
+		result = t
+	case "activate":
+		st := tenants.StatusActive
+		t, err := d.tenants.Update(ctx, actor, tenant, tenants.UpdateInput{Status: &st})
+		if err != nil {
+			return err
+		}
+		result = t
+	}
+	if *asJSON {
+		return writeJSON(out, result)
+	}
+	return printRecord(out, result)
+}
+
+// printRecord prints a record as "key: value" lines for a person.
+func printRecord(out io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		_, err := fmt.Fprintln(out, string(b))
+		return err
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	for _, k := range keys {
+		fmt.Fprintf(tw, "%s:\t%v\n", k, m[k])
+	}
+	return tw.Flush()
+}
+
+func auditCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
+	if len(args) != 1 || args[0] != "verify" {
+		return usageError{"audit: want verify"}
+	}
+	d, err := openDeps(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	var problems []audit.Problem
+	var n int
+	err = d.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		problems, n, err = audit.Verify(ctx, tx, out)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("audit log: %d of %d entries fail verification", len(problems), n)
+	}
+	fmt.Fprintf(out, "audit log intact: %d entries verified\n", n)
+	return nil
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+
+	"concierge/internal/config"
+	"concierge/internal/httpx"
+	"concierge/tenants"
+)
+
+// Demo data: one bilingual tenant reachable at demo.<PLATFORM_DOMAIN>, a
+// sandbox WhatsApp number, and an owner and platform admin to log in with.
+const (
+	demoSlug          = "demo"
+	demoPhoneNumberID = "100000000000001"
+	demoDisplayPhone  = "+966500000000"
+	demoOwnerEmail    = "owner@demo.test"
+	demoAdminEmail    = "admin@concierge.test"
+	demoPassword      = "concierge-demo-2026"
+)
+
+func seedCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
+	if len(args) != 1 || args[0] != "demo" {
+		return usageError{"seed: want demo"}
+	}
+	d, err := openDeps(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return seedDemo(ctx, d, out)
+}
+
+// seedDemo is idempotent: what exists is left as it is.
+func seedDemo(ctx context.Context, d *deps, out io.Writer) error {
+	actor := "seed"
+	t, err := d.tenants.Get(ctx, demoSlug)
+	if errors.Is(err, httpx.ErrNotFound) {
+		t, err = d.tenants.Create(ctx, actor, tenants.CreateInput{
+			Slug: demoSlug, NameEN: "Demo Store", NameAR: "المتجر التجريبي", DefaultLocale: "ar", Currency: "SAR", Timezone: "Asia/Riyadh",
+		})
+		if err == nil {
+			fmt.Fprintf(out, "seed: created tenant %q (%s)\n", t.Slug, t.ID)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	nums, err := d.tenants.Numbers(ctx, demoSlug)
+	if err != nil {
+		return err
+	}
+	if len(nums) == 0 {
+		if _, err := d.tenants.AddNumber(ctx, actor, demoSlug, tenants.NumberInput{
+			PhoneNumberID: demoPhoneNumberID, DisplayPhone: demoDisplayPhone, WABAID: "100000000000000",
+			AccessToken: "sandbox-access-token", AppSecret: "sandbox-app-secret",
+		}); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "seed: added sandbox WhatsApp number %s (phone_number_id %s)\n", demoDisplayPhone, demoPhoneNumberID)
+	}
+	if err := seedUsers(ctx, d, out); err != nil {
+		return err
+	}
+	port := ""
+	if _, p, err := net.SplitHostPort(d.cfg.HTTPAddr); err == nil && p != "80" {
+		port = ":" + p
+	}
+	fmt.Fprintf(out, "seed: demo tenant ready at http://%s.%s%s (staff: %s / %s, platform admin: %s / %s)\n",
+		demoSlug, d.cfg.PlatformDomain, port, demoOwnerEmail, demoPassword, demoAdminEmail, demoPassword)
+	return nil
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"concierge/internal/config"
+	"concierge/modules/identity"
+)
+
+func userCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Reader, out io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return usageError{"user: want create"}
+	}
+	fs := newFlags("user create")
+	email := fs.String("email", "", "")
+	pwStdin := fs.Bool("password-stdin", false, "")
+	platformAdmin := fs.Bool("platform-admin", false, "")
+	tenant := fs.String("tenant", "", "")
+	role := fs.String("role", "", "")
+	asJSON := fs.Bool("json", false, "")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if *email == "" || !*pwStdin {
+		return usageError{"user create: --email and --password-stdin are required (the password is read from standard input)"}
+	}
+	if (*tenant == "") != (*role == "") {
+		return usageError{"user create: --tenant and --role go together"}
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	d, err := openDeps(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	svc, err := newIdentity(d)
+	if err != nil {
+		return err
+	}
+	u, created, err := svc.CreateUser(identity.WithActor(ctx, cliActor()), identity.CreateUserInput{
+		Email: *email, Password: password, PlatformAdmin: *platformAdmin, TenantSlugOrID: *tenant, Role: *role,
+	})
+	if err != nil {
+		return describeErr(err)
+	}
+	if *asJSON {
+		return writeJSON(out, map[string]any{"id": u.ID, "email": u.Email, "platform_admin": u.PlatformAdmin, "created": created})
+	}
+	verb := "updated"
+	if created {
+		verb = "created"
+	}
+	fmt.Fprintf(out, "%s user %s (%s)\n", verb, u.Email, u.ID)
+	return nil
+}
+
+// seedUsers makes the demo owner and platform admin (idempotent).
+func seedUsers(ctx context.Context, d *deps, out io.Writer) error {
+	svc, err := newIdentity(d)
+	if err != nil {
+		return err
+	}
+	ctx = identity.WithActor(ctx, "seed")
+	for _, in := range []identity.CreateUserInput{
+		{Email: demoOwnerEmail, Password: demoPassword, TenantSlugOrID: demoSlug, Role: "owner"},
+		{Email: demoAdminEmail, Password: demoPassword, PlatformAdmin: true},
+	} {
+		u, created, err := svc.CreateUser(ctx, in)
+		if err != nil {
+			return err
+		}
+		if created {
+			fmt.Fprintf(out, "seed: created user %s\n", u.Email)
+		}
+	}
+	return nil
+}

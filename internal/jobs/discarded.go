@@ -1,0 +1,153 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"concierge/internal/httpx"
+)
+
+// Discarded is a job that used up its attempts (or was cancelled for good):
+// the dead-letter view staff inspect and retry.
+type Discarded struct {
+	ID          int64
+	Kind        string
+	Queue       string
+	Attempts    int
+	MaxAttempts int
+	// Errors holds each attempt's error text, oldest first; LastError is the
+	// newest.
+	Errors    []string
+	LastError string
+	// Args is the job's JSON arguments as stored.
+	Args        []byte
+	CreatedAt   time.Time
+	FinalizedAt time.Time
+}
+
+func toDiscarded(r *rivertype.JobRow) Discarded {
+	d := Discarded{
+		ID:          r.ID,
+		Kind:        r.Kind,
+		Queue:       r.Queue,
+		Attempts:    r.Attempt,
+		MaxAttempts: r.MaxAttempts,
+		Args:        r.EncodedArgs,
+		CreatedAt:   r.CreatedAt,
+	}
+	for _, e := range r.Errors {
+		d.Errors = append(d.Errors, e.Error)
+	}
+	if n := len(d.Errors); n > 0 {
+		d.LastError = d.Errors[n-1]
+	}
+	if r.FinalizedAt != nil {
+		d.FinalizedAt = *r.FinalizedAt
+	}
+	return d
+}
+
+// MaxListLimit caps one page of ListDiscarded.
+const MaxListLimit = 500
+
+// ListDiscarded returns up to limit discarded jobs, newest first. after is
+// the ID of the last job of the previous page (0 for the first page): the page
+// holds jobs with smaller IDs. A limit outside 1..MaxListLimit is invalid.
+func (j *Jobs) ListDiscarded(ctx context.Context, limit int, after int64) ([]Discarded, error) {
+	if limit < 1 || limit > MaxListLimit {
+		return nil, httpx.Invalid(httpx.FieldError{Field: "limit", Code: "range",
+			Message:   fmt.Sprintf("limit must be between 1 and %d", MaxListLimit),
+			MessageAr: fmt.Sprintf("يجب أن يكون الحد بين 1 و%d", MaxListLimit)})
+	}
+	if after < 0 {
+		return nil, httpx.Invalid(httpx.FieldError{Field: "after", Code: "range",
+			Message: "after must not be negative", MessageAr: "يجب ألا تكون قيمة after سالبة"})
+	}
+	p := river.NewJobListParams().
+		States(rivertype.JobStateDiscarded).
+		OrderBy(river.JobListOrderByID, river.SortOrderDesc).
+		First(limit)
+	if after > 0 {
+		p = p.Where("id < @after", river.NamedArgs{"after": after})
+	}
+	res, err := j.insert.JobList(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: list discarded: %w", err)
+	}
+	out := make([]Discarded, 0, len(res.Jobs))
+	for _, r := range res.Jobs {
+		out = append(out, toDiscarded(r))
+	}
+	return out, nil
+}
+
+// retryable are the states Retry accepts: a job that failed for good
+// (discarded, cancelled) or waits for its next attempt (retryable, which
+// Retry brings forward). Completed jobs are not re-run (a retry must never
+// resend a message that went out) and running or queued ones need nothing.
+var retryable = map[rivertype.JobState]bool{
+	rivertype.JobStateDiscarded: true,
+	rivertype.JobStateCancelled: true,
+	rivertype.JobStateRetryable: true,
+}
+
+// Retry makes job id available to run now, with one more attempt if it had
+// used them all. Errors: not_found for an unknown id, conflict when the job is
+// not discarded, cancelled or retryable.
+func (j *Jobs) Retry(ctx context.Context, id int64) error {
+	row, err := j.insert.JobGet(ctx, id)
+	if errors.Is(err, rivertype.ErrNotFound) {
+		return httpx.E(httpx.CodeNotFound, "job %d does not exist", id)
+	}
+	if err != nil {
+		return fmt.Errorf("jobs: get job %d: %w", id, err)
+	}
+	if !retryable[row.State] {
+		return httpx.E(httpx.CodeConflict, "job %d is %s; only discarded, cancelled or retryable jobs can be retried", id, row.State)
+	}
+	if _, err := j.insert.JobRetry(ctx, id); err != nil {
+		if errors.Is(err, rivertype.ErrNotFound) { // deleted meanwhile
+			return httpx.E(httpx.CodeNotFound, "job %d does not exist", id)
+		}
+		return fmt.Errorf("jobs: retry job %d: %w", id, err)
+	}
+	j.log.InfoContext(ctx, "jobs: job retried", "job_id", id, "kind", row.Kind, "queue", row.Queue, "was", string(row.State))
+	return nil
+}
+
+// StateCount is the number of jobs of one queue in one state.
+type StateCount struct {
+	Queue string
+	State string
+	Count int64
+}
+
+// Stats counts jobs per queue and state (available, running, retryable,
+// scheduled, discarded, ...), for metrics and readiness. States with no job
+// are absent. River deletes finished jobs after their retention period, so
+// completed, cancelled and discarded counts cover that window only.
+func (j *Jobs) Stats(ctx context.Context) ([]StateCount, error) {
+	rows, err := j.db.SQL.QueryContext(ctx,
+		`SELECT queue, state::text, count(*) FROM river_job GROUP BY queue, state ORDER BY queue, state`)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: stats: %w", err)
+	}
+	defer rows.Close()
+	var out []StateCount
+	for rows.Next() {
+		var s StateCount
+		if err := rows.Scan(&s.Queue, &s.State, &s.Count); err != nil {
+			return nil, fmt.Errorf("jobs: stats: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("jobs: stats: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,130 @@
+package jobs
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"concierge/internal/httpx"
+)
+
+const jsonType = "application/json; charset=utf-8"
+
+// defaultListLimit is the page size of GET /jobs/discarded without ?limit.
+const defaultListLimit = 50
+
+// HTTP serves the dead-letter API of the platform area. It does no
+// authentication: mount it behind platform-admin auth.
+type HTTP struct {
+	jobs *Jobs
+}
+
+// NewHTTP builds the handlers over j.
+func NewHTTP(j *Jobs) *HTTP { return &HTTP{jobs: j} }
+
+// Routes mounts
+//
+//	GET  /jobs/discarded?limit=50&after=<id>  discarded jobs, newest first
+//	POST /jobs/:id/retry                      make a failed job run again (202)
+func (h *HTTP) Routes(r fiber.Router) {
+	r.Get("/jobs/discarded", h.listDiscarded)
+	r.Post("/jobs/:id/retry", h.retry)
+}
+
+type apiDiscarded struct {
+	ID          int64           `json:"id"`
+	Kind        string          `json:"kind"`
+	Queue       string          `json:"queue"`
+	Attempts    int             `json:"attempts"`
+	MaxAttempts int             `json:"max_attempts"`
+	LastError   string          `json:"last_error"`
+	Errors      []string        `json:"errors"`
+	Args        json.RawMessage `json:"args"`
+	CreatedAt   time.Time       `json:"created_at"`
+	FinalizedAt time.Time       `json:"finalized_at"`
+}
+
+type apiDiscardedPage struct {
+	Jobs []apiDiscarded `json:"jobs"`
+	// NextAfter is the after of the next page; absent on the last page.
+	NextAfter int64 `json:"next_after,omitempty"`
+}
+
+func toAPIDiscarded(d Discarded) apiDiscarded {
+	a := apiDiscarded{
+		ID:          d.ID,
+		Kind:        d.Kind,
+		Queue:       d.Queue,
+		Attempts:    d.Attempts,
+		MaxAttempts: d.MaxAttempts,
+		LastError:   d.LastError,
+		Errors:      d.Errors,
+		Args:        json.RawMessage(d.Args),
+		CreatedAt:   d.CreatedAt,
+		FinalizedAt: d.FinalizedAt,
+	}
+	if a.Errors == nil {
+		a.Errors = []string{}
+	}
+	if !json.Valid(a.Args) {
+		a.Args = json.RawMessage("null")
+	}
+	return a
+}
+
+type apiRetried struct {
+	ID    int64  `json:"id"`
+	State string `json:"state"`
+}
+
+func queryInt(c *fiber.Ctx, name string, def int64) (int64, error) {
+	s := c.Query(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, httpx.Invalid(httpx.FieldError{Field: name, Code: "integer",
+			Message: name + " must be an integer", MessageAr: "يجب أن تكون قيمة " + name + " عددًا صحيحًا"})
+	}
+	return n, nil
+}
+
+func (h *HTTP) listDiscarded(c *fiber.Ctx) error {
+	limit, err := queryInt(c, "limit", defaultListLimit)
+	if err != nil {
+		return err
+	}
+	after, err := queryInt(c, "after", 0)
+	if err != nil {
+		return err
+	}
+	if limit > MaxListLimit {
+		limit = MaxListLimit + 1 // rejected below with the range message
+	}
+	list, err := h.jobs.ListDiscarded(c.UserContext(), int(limit), after)
+	if err != nil {
+		return err
+	}
+	page := apiDiscardedPage{Jobs: make([]apiDiscarded, 0, len(list))}
+	for _, d := range list {
+		page.Jobs = append(page.Jobs, toAPIDiscarded(d))
+	}
+	if len(list) == int(limit) {
+		page.NextAfter = list[len(list)-1].ID
+	}
+	return c.JSON(page, jsonType)
+}
+
+func (h *HTTP) retry(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id < 1 {
+		return httpx.E(httpx.CodeNotFound, "no job %q", c.Params("id"))
+	}
+	if err := h.jobs.Retry(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(apiRetried{ID: id, State: "available"}, jsonType)
+}

@@ -1,0 +1,772 @@
+// Package identity is staff identity: users (a platform table), their
+// memberships in tenants with a role, password login with throttling, JWT
+// access tokens with rotating refresh tokens, and role-based authorization
+// (casbin, policy embedded from policy.csv).
+//
+// # Wiring (cmd/concierge)
+//
+//	svc, err := identity.New(identity.Config{
+//		JWTSecret:     secret,             // ≥ 32 bytes (JWT_SECRET)
+//		AccessTTL:     cfg.AccessTokenTTL, // ACCESS_TOKEN_TTL, default 15m
+//		RefreshTTL:    cfg.RefreshTokenTTL,
+//		MaxFailures:   cfg.LoginMaxFailures,
+//		FailureWindow: cfg.LoginFailureWindow,
+//		// HashParams nil: DefaultHashParams (argon2id, 64 MiB)
+//	}, scope, rdb, cfg.RedisPrefix, auditLog, logger)
+//	h := identity.NewHTTP(svc, validator)
+//	h.Routes(app)  // POST /api/auth/{login,refresh,logout}, GET /api/auth/me
+//
+//	// tenant API: resolve the tenant first (tenants.WithTenant on the user
+//	// context), then authenticate, then authorize per route:
+//	api := app.Group("/api/v1", resolveTenant, h.Authenticate)
+//	api.Post("/products", h.Require("catalog", "write"), createProduct)
+//	// platform area: domain "*", only platform admins hold roles there:
+//	plat := app.Group("/api/platform", h.Authenticate)
+//	plat.Get("/tenants", h.RequirePlatform("platform", "read"), listTenants)
+//
+// The shell command `concierge user create --email E --password-stdin
+// [--platform-admin] [--tenant SLUG --role ROLE]` calls Service.CreateUser,
+// which is idempotent. Audit entries take their actor from ActorFrom(ctx):
+// the authenticated principal, or what WithActor set (e.g. "cli").
+//
+// Access tokens are stateless (HS256, algorithm pinned) and live AccessTTL;
+// logout and theft detection revoke refresh tokens, so a stolen access token
+// stays valid until it expires. Authorization does not trust the token's
+// platform-admin claim: Require re-reads grants (cached GrantsTTL).
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
+
+	"concierge/internal/httpx"
+	"concierge/tenants"
+)
+
+// User status values.
+const (
+	StatusActive   = "active"
+	StatusDisabled = "disabled"
+)
+
+// Issuer is the iss claim of access tokens.
+const Issuer = "concierge"
+
+// MinPasswordLength is the shortest password accepted, in characters.
+const MinPasswordLength = 10
+
+const maxPasswordLength = 1024
+
+// DefaultHashParams are the production argon2id parameters (RFC 9106's
+// memory-constrained recommendation: 64 MiB, 3 passes; 2 lanes).
+var DefaultHashParams = argon2id.Params{Memory: 64 * 1024, Iterations: 3, Parallelism: 2, SaltLength: 16, KeyLength: 32}
+
+// maxConcurrentHashes caps simultaneous argon2id computations: each holds
+// Memory (64 MiB) while it runs.
+const maxConcurrentHashes = 4
+
+// User is a staff member or platform administrator.
+type User struct {
+	ID            uuid.UUID
+	Email         string
+	PlatformAdmin bool
+	Status        string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	LastLoginAt   *time.Time
+	Memberships   []Membership
+}
+
+// Membership is a user's role in one tenant.
+type Membership struct {
+	TenantID   uuid.UUID
+	TenantSlug string // filled where the tenant is joined
+	UserID     uuid.UUID
+	Role       string
+	CreatedAt  time.Time
+}
+
+// Tokens is what a login or refresh hands out.
+type Tokens struct {
+	AccessToken      string
+	AccessExpiresIn  time.Duration
+	RefreshToken     string
+	RefreshExpiresAt time.Time
+}
+
+// Errors of this package.
+var (
+	// ErrBadCredentials answers both an unknown email and a wrong password.
+	ErrBadCredentials = httpx.E(httpx.CodeUnauthorized, "the email or password is wrong / البريد الإلكتروني أو كلمة المرور غير صحيحة")
+	// ErrInvalidToken answers a missing, garbled, expired, revoked or reused token.
+	ErrInvalidToken = httpx.E(httpx.CodeUnauthorized, "the token is invalid or expired / الرمز غير صالح أو منتهي الصلاحية")
+)
+
+// Config is identity's configuration. Zero values take the documented defaults.
+type Config struct {
+	JWTSecret     []byte        // HMAC key for access tokens, at least 32 bytes
+	AccessTTL     time.Duration // default 15m
+	RefreshTTL    time.Duration // default 720h
+	MaxFailures   int           // failed logins per email and per IP within FailureWindow; default 5
+	FailureWindow time.Duration // default 15m
+	GrantsTTL     time.Duration // how long a user's role in a domain is cached; default 60s
+	// HashParams are the argon2id parameters for new hashes; nil means
+	// DefaultHashParams. Tests pass cheap ones. Hashes made with other
+	// parameters are upgraded at the next successful login.
+	HashParams *argon2id.Params
+}
+
+// Service is staff identity and authorization.
+type Service struct {
+	cfg    Config
+	params argon2id.Params
+	scope  *tenants.Scope
+	rdb    redis.UniversalClient
+	prefix string
+	audit  tenants.Auditor
+	log    *slog.Logger
+	authz  *authorizer
+	sem    chan struct{}
+	// dummyHash is compared against when the email is unknown, so an unknown
+	// email costs the same time as a wrong password.
+	dummyHash string
+}
+
+// New builds the service. auditLog is usually *audit.Log; redisPrefix starts
+// every Redis key the service writes.
+func New(cfg Config, scope *tenants.Scope, rdb redis.UniversalClient, redisPrefix string, auditLog tenants.Auditor, log *slog.Logger) (*Service, error) {
+	if len(cfg.JWTSecret) < 32 {
+		return nil, errors.New("identity: the JWT secret must be at least 32 bytes")
+	}
+	if scope == nil || rdb == nil || auditLog == nil {
+		return nil, errors.New("identity: scope, redis and audit log are required")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg.JWTSecret = append([]byte(nil), cfg.JWTSecret...)
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.AccessTTL, 15*time.Minute)
+	def(&cfg.RefreshTTL, 720*time.Hour)
+	def(&cfg.FailureWindow, 15*time.Minute)
+	def(&cfg.GrantsTTL, time.Minute)
+	if cfg.MaxFailures <= 0 {
+		cfg.MaxFailures = 5
+	}
+	params := DefaultHashParams
+	if cfg.HashParams != nil {
+		params = *cfg.HashParams
+	}
+	az, err := newAuthorizer()
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, params: params, scope: scope, rdb: rdb, prefix: redisPrefix, audit: auditLog,
+		log: log, authz: az, sem: make(chan struct{}, maxConcurrentHashes)}
+	if s.dummyHash, err = argon2id.CreateHash(randomToken(16), &s.params); err != nil {
+		return nil, fmt.Errorf("identity: argon2id parameters: %w", err)
+	}
+	return s, nil
+}
+
+// AccessTTL is the lifetime of access tokens.
+func (s *Service) AccessTTL() time.Duration { return s.cfg.AccessTTL }
+
+// RefreshTTL is the lifetime of refresh tokens.
+func (s *Service) RefreshTTL() time.Duration { return s.cfg.RefreshTTL }
+
+// ---------------------------------------------------------------------------
+// Users and memberships
+
+// CreateUserInput is what `concierge user create` passes. Password is needed
+// only when the user does not exist yet; TenantSlugOrID and Role go together.
+type CreateUserInput struct {
+	Email          string
+	Password       string
+	PlatformAdmin  bool
+	TenantSlugOrID string
+	Role           string
+}
+
+// CreateUser creates the user, or finds the existing one with that email, then
+// makes it a platform admin when asked (never demotes) and sets its role in the
+// tenant when one is given. Running it twice changes nothing the second time,
+// and an existing user's password is left as it is. It reports whether the
+// user was created. Returns invalid (bad email, short password, unknown role),
+// not_found (unknown tenant).
+func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*User, bool, error) {
+	email, fields := normaliseEmail(in.Email), []httpx.FieldError(nil)
+	if !validEmail(email) {
+		fields = append(fields, httpx.FieldError{Field: "email", Code: "email", Message: "must be an email address", MessageAr: "يجب أن يكون بريدًا إلكترونيًا صالحًا"})
+	}
+	slugOrID := strings.ToLower(strings.TrimSpace(in.TenantSlugOrID))
+	switch {
+	case slugOrID != "" && !ValidRole(in.Role):
+		fields = append(fields, httpx.FieldError{Field: "role", Code: "oneof", Message: "must be one of: owner manager agent viewer", MessageAr: "يجب أن يكون أحد: owner manager agent viewer"})
+	case slugOrID == "" && in.Role != "":
+		fields = append(fields, httpx.FieldError{Field: "tenant", Code: "required_with", Message: "is required with a role", MessageAr: "مطلوب مع الدور"})
+	}
+	if len(fields) > 0 {
+		return nil, false, httpx.Invalid(fields...)
+	}
+	actor := ActorFrom(ctx)
+
+	// Hash outside the transaction (it takes a while), and only for a new user.
+	var hash string
+	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := getUserByEmail(ctx, tx, email)
+		return err
+	})
+	switch {
+	case errors.Is(err, httpx.ErrNotFound):
+		if err := checkPassword(in.Password); err != nil {
+			return nil, false, err
+		}
+		if hash, err = s.hash(ctx, in.Password); err != nil {
+			return nil, false, err
+		}
+	case err != nil:
+		return nil, false, err
+	}
+
+	var (
+		out        *User
+		created    bool
+		grantsMove bool
+	)
+	err = s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if hash != "" {
+			r := &userRow{ID: uuid.Must(uuid.NewV7()), Email: email, PasswordHash: hash, IsPlatformAdmin: in.PlatformAdmin, Status: StatusActive}
+			var err error
+			if created, err = insertUserIfAbsent(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		u, err := lockUserByEmail(ctx, tx, email)
+		if err != nil {
+			return err
+		}
+		if created {
+			if err := s.audit.Record(ctx, tx, tenants.AuditEntry{Actor: actor, Action: "user.create",
+				Target: "user:" + u.ID.String(), After: auditUser(u)}); err != nil {
+				return err
+			}
+		} else if in.PlatformAdmin && !u.IsPlatformAdmin {
+			before := auditUser(u)
+			if err := setPlatformAdmin(ctx, tx, u.ID, true); err != nil {
+				return err
+			}
+			u.IsPlatformAdmin, grantsMove = true, true
+			if err := s.audit.Record(ctx, tx, tenants.AuditEntry{Actor: actor, Action: "user.platform_admin.grant",
+				Target: "user:" + u.ID.String(), Before: before, After: auditUser(u)}); err != nil {
+				return err
+			}
+		}
+		if slugOrID != "" {
+			t, err := findTenant(ctx, tx, slugOrID)
+			if err != nil {
+				return err
+			}
+			old, err := getMembership(ctx, tx, t.ID, u.ID)
+			switch {
+			case errors.Is(err, httpx.ErrNotFound):
+				old = nil
+			case err != nil:
+				return err
+			}
+			if old == nil || old.Role != in.Role {
+				m := &membershipRow{TenantID: t.ID, UserID: u.ID, Role: in.Role}
+				if err := upsertMembership(ctx, tx, m); err != nil {
+					return err
+				}
+				grantsMove = true
+				e := tenants.AuditEntry{TenantID: t.ID, Actor: actor, Action: "membership.add", Target: "user:" + u.ID.String(),
+					After: map[string]string{"email": u.Email, "role": in.Role}}
+				if old != nil {
+					e.Action, e.Before = "membership.update", map[string]string{"email": u.Email, "role": old.Role}
+				}
+				if err := s.audit.Record(ctx, tx, e); err != nil {
+					return err
+				}
+			}
+		}
+		out = u.toUser()
+		out.Memberships, err = listMemberships(ctx, tx, u.ID)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if grantsMove {
+		s.InvalidateGrants(ctx, out.ID)
+	}
+	return out, created, nil
+}
+
+// auditUser is the audited form of a user: never the password hash.
+func auditUser(u *userRow) map[string]any {
+	return map[string]any{"id": u.ID, "email": u.Email, "platform_admin": u.IsPlatformAdmin, "status": u.Status}
+}
+
+// Me returns the user with its memberships (tenant slugs filled). A disabled
+// or deleted user is unauthorized.
+func (s *Service) Me(ctx context.Context, userID uuid.UUID) (*User, error) {
+	var out *User
+	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		u, err := getUserByID(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		out = u.toUser()
+		out.Memberships, err = listMemberships(ctx, tx, u.ID)
+		return err
+	})
+	if errors.Is(err, httpx.ErrNotFound) || (err == nil && out.Status != StatusActive) {
+		return nil, ErrInvalidToken
+	}
+	return out, err
+}
+
+// Members lists the memberships of the tenant in ctx (its staff), in that
+// tenant's scoped transaction. Returns ErrNoTenant without a tenant.
+func (s *Service) Members(ctx context.Context) ([]Membership, error) {
+	var out []Membership
+	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		out, err = listTenantMembers(ctx, tx)
+		return err
+	})
+	return out, err
+}
+
+func normaliseEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+
+// validEmail accepts a bare address (no display name) of sane length.
+func validEmail(e string) bool {
+	if len(e) > 254 || strings.ContainsAny(e, " <>") {
+		return false
+	}
+	a, err := mail.ParseAddress(e)
+	return err == nil && a.Address == e && strings.Index(e, "@") > 0
+}
+
+func checkPassword(p string) error {
+	n := utf8.RuneCountInString(p)
+	switch {
+	case n < MinPasswordLength:
+		return httpx.Invalid(httpx.FieldError{Field: "password", Code: "min", Message: fmt.Sprintf("must be at least %d characters", MinPasswordLength),
+			MessageAr: fmt.Sprintf("يجب ألا تقل عن %d أحرف", MinPasswordLength)})
+	case n > maxPasswordLength:
+		return httpx.Invalid(httpx.FieldError{Field: "password", Code: "max", Message: fmt.Sprintf("must be at most %d characters", maxPasswordLength),
+			MessageAr: fmt.Sprintf("يجب ألا تزيد عن %d حرفًا", maxPasswordLength)})
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------------------
+// Passwords
+
+// acquire takes one of the hashing slots, or gives up when ctx ends.
+func (s *Service) acquire(ctx context.Context) (func(), error) {
+	select {
+	case s.sem <- struct{}{}:
+		return func() { <-s.sem }, nil
+	case <-ctx.Done():
+		return nil, httpx.Wrap(httpx.CodeUnavailable, ctx.Err(), "the server is busy; try again")
+	}
+}
+
+func (s *Service) hash(ctx context.Context, password string) (string, error) {
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return argon2id.CreateHash(password, &s.params)
+}
+
+// check compares password with hash; needsRehash is true when the hash was
+// made with other parameters than the configured ones.
+func (s *Service) check(ctx context.Context, password, hash string) (ok, needsRehash bool, err error) {
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	defer release()
+	ok, p, err := argon2id.CheckHash(password, hash)
+	if err != nil {
+		return false, false, fmt.Errorf("identity: compare password: %w", err)
+	}
+	return ok, ok && *p != s.params, nil
+}
+
+// ---------------------------------------------------------------------------
+// Login, refresh, logout
+
+// LoginInput is a password login attempt.
+type LoginInput struct {
+	Email     string
+	Password  string
+	IP        string
+	UserAgent string
+}
+
+// Login checks the password and opens a session (a new refresh token family).
+// Failures are counted per email and per IP; past MaxFailures within
+// FailureWindow it answers rate_limited without checking the password. An
+// unknown email, a wrong password and a disabled account all answer
+// ErrBadCredentials after the same amount of hashing work.
+func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
+	email := normaliseEmail(in.Email)
+	keys := s.failureKeys(email, in.IP)
+	if err := s.checkThrottle(ctx, keys); err != nil {
+		return nil, err
+	}
+	var u *userRow
+	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		u, err = getUserByEmail(ctx, tx, email)
+		return err
+	})
+	found := err == nil
+	if err != nil && !errors.Is(err, httpx.ErrNotFound) {
+		return nil, err
+	}
+	hash := s.dummyHash
+	if found {
+		hash = u.PasswordHash
+	}
+	ok, rehash, err := s.check(ctx, in.Password, hash)
+	if err != nil {
+		return nil, err
+	}
+	if !found || !ok || u.Status != StatusActive {
+		s.recordFailure(ctx, keys)
+		s.log.InfoContext(ctx, "identity: login failed", "known_user", found, "ip", in.IP)
+		return nil, ErrBadCredentials
+	}
+	s.clearFailures(ctx, keys[0])
+	newHash := ""
+	if rehash {
+		if newHash, err = s.hash(ctx, in.Password); err != nil {
+			return nil, err
+		}
+	}
+	var tok *Tokens
+	err = s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if newHash != "" {
+			if err := setPasswordHash(ctx, tx, u.ID, newHash); err != nil {
+				return err
+			}
+		}
+		if err := touchLogin(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		var err error
+		tok, err = s.issue(ctx, tx, u, uuid.Must(uuid.NewV7()), in.IP, in.UserAgent)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.InfoContext(ctx, "identity: login", "user_id", u.ID)
+	return tok, nil
+}
+
+// Refresh exchanges a refresh token for a new pair. The presented token is
+// marked used and a new one joins its family. Presenting a token that was
+// already used means it was copied: the whole family is revoked (the thief's
+// and the owner's sessions end) and the answer is ErrInvalidToken.
+func (s *Service) Refresh(ctx context.Context, refreshToken, ip, userAgent string) (*Tokens, error) {
+	h, ok := hashRefresh(refreshToken)
+	if !ok {
+		return nil, ErrInvalidToken
+	}
+	var (
+		tok    *Tokens
+		reused *refreshRow
+	)
+	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		r, err := lockRefresh(ctx, tx, h)
+		if err != nil {
+			return err
+		}
+		switch {
+		case r.RevokedAt != nil:
+			return ErrInvalidToken
+		case r.UsedAt != nil:
+			if _, err := revokeFamily(ctx, tx, r.FamilyID); err != nil {
+				return err
+			}
+			reused = r
+			return s.audit.Record(ctx, tx, tenants.AuditEntry{Actor: "system", Action: "session.reuse_detected",
+				Target: "user:" + r.UserID.String(), After: map[string]string{"family_id": r.FamilyID.String(), "ip": ip}})
+		case !time.Now().Before(r.ExpiresAt):
+			return ErrInvalidToken
+		}
+		u, err := getUserByID(ctx, tx, r.UserID)
+		if err != nil {
+			return err
+		}
+		if u.Status != StatusActive {
+			return ErrInvalidToken
+		}
+		if err := markRefreshUsed(ctx, tx, r.ID); err != nil {
+			return err
+		}
+		tok, err = s.issue(ctx, tx, u, r.FamilyID, ip, userAgent)
+		return err
+	})
+	if errors.Is(err, httpx.ErrNotFound) {
+		return nil, ErrInvalidToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	if reused != nil {
+		s.log.WarnContext(ctx, "identity: refresh token reused; session family revoked",
+			"user_id", reused.UserID, "family_id", reused.FamilyID, "ip", ip)
+		return nil, ErrInvalidToken
+	}
+	return tok, nil
+}
+
+// Logout revokes the session (refresh token family) the token belongs to.
+// An unknown token is not an error: there is nothing left to end.
+func (s *Service) Logout(ctx context.Context, refreshToken string) error {
+	h, ok := hashRefresh(refreshToken)
+	if !ok {
+		return nil
+	}
+	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		r, err := lockRefresh(ctx, tx, h)
+		if err != nil {
+			return err
+		}
+		_, err = revokeFamily(ctx, tx, r.FamilyID)
+		return err
+	})
+	if errors.Is(err, httpx.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// issue signs an access token and stores a new refresh token in family.
+func (s *Service) issue(ctx context.Context, tx bun.IDB, u *userRow, family uuid.UUID, ip, userAgent string) (*Tokens, error) {
+	access, err := s.signAccess(u, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw)
+	sum := sha256.Sum256(raw)
+	r := &refreshRow{ID: uuid.Must(uuid.NewV7()), UserID: u.ID, FamilyID: family, TokenHash: sum[:],
+		ExpiresAt: time.Now().Add(s.cfg.RefreshTTL).UTC(), UserAgent: truncate(userAgent, 512), IP: truncate(ip, 64)}
+	if err := insertRefresh(ctx, tx, r); err != nil {
+		return nil, err
+	}
+	return &Tokens{AccessToken: access, AccessExpiresIn: s.cfg.AccessTTL,
+		RefreshToken: base64.RawURLEncoding.EncodeToString(raw), RefreshExpiresAt: r.ExpiresAt}, nil
+}
+
+// hashRefresh decodes a presented refresh token (base64url of 32 bytes) and
+// returns the SHA-256 stored for it.
+func hashRefresh(tok string) ([]byte, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(raw) != 32 {
+		return nil, false
+	}
+	sum := sha256.Sum256(raw)
+	return sum[:], true
+}
+
+// ---------------------------------------------------------------------------
+// Access tokens
+
+// AccessClaims are the claims of an access token.
+type AccessClaims struct {
+	Email         string `json:"email"`
+	PlatformAdmin bool   `json:"pa"`
+	jwt.RegisteredClaims
+}
+
+func (s *Service) signAccess(u *userRow, now time.Time) (string, error) {
+	c := AccessClaims{Email: u.Email, PlatformAdmin: u.IsPlatformAdmin, RegisteredClaims: jwt.RegisteredClaims{
+		Issuer: Issuer, Subject: u.ID.String(), ID: uuid.NewString(),
+		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTTL)),
+	}}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.cfg.JWTSecret)
+}
+
+// VerifyAccessToken checks an access token (HS256 only, issuer, expiry) and
+// returns its principal, or ErrInvalidToken.
+func (s *Service) VerifyAccessToken(token string) (*Principal, error) {
+	var c AccessClaims
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.cfg.JWTSecret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(Issuer), jwt.WithExpirationRequired(), jwt.WithIssuedAt())
+	if err != nil {
+		return nil, &httpx.Error{Code: httpx.CodeUnauthorized, Message: ErrInvalidToken.Message, Err: err}
+	}
+	id, err := uuid.Parse(c.Subject)
+	if err != nil || c.Email == "" {
+		return nil, ErrInvalidToken
+	}
+	return &Principal{UserID: id, Email: c.Email, PlatformAdmin: c.PlatformAdmin, TokenID: c.ID, ExpiresAt: c.ExpiresAt.Time}, nil
+}
+
+// ---------------------------------------------------------------------------
+// Login throttling
+
+// failureKeys are the Redis counters of failed logins: by email (hashed, so
+// addresses are not kept in Redis) first, then by IP.
+func (s *Service) failureKeys(email, ip string) []string {
+	sum := sha256.Sum256([]byte(email))
+	keys := []string{s.prefix + "identity:login_failures:email:" + hex.EncodeToString(sum[:16])}
+	if ip != "" {
+		keys = append(keys, s.prefix+"identity:login_failures:ip:"+ip)
+	}
+	return keys
+}
+
+// checkThrottle answers rate_limited when any counter reached MaxFailures,
+// with Retry-After until that counter's window ends. It fails closed: without
+// Redis there is no brute-force protection, so logins wait.
+func (s *Service) checkThrottle(ctx context.Context, keys []string) error {
+	pipe := s.rdb.Pipeline()
+	counts := make([]*redis.StringCmd, len(keys))
+	ttls := make([]*redis.DurationCmd, len(keys))
+	for i, k := range keys {
+		counts[i], ttls[i] = pipe.Get(ctx, k), pipe.PTTL(ctx, k)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return &httpx.Error{Code: httpx.CodeUnavailable, Message: "sign-in is unavailable; try again shortly", RetryAfter: 5, Err: err}
+	}
+	wait := time.Duration(0)
+	for i := range keys {
+		n, err := counts[i].Int()
+		if err != nil || n < s.cfg.MaxFailures {
+			continue
+		}
+		ttl := ttls[i].Val()
+		if ttl <= 0 { // no expiry set (should not happen): wait a full window
+			ttl = s.cfg.FailureWindow
+		}
+		wait = max(wait, ttl)
+	}
+	if wait == 0 {
+		return nil
+	}
+	return &httpx.Error{Code: httpx.CodeRateLimited, RetryAfter: int(math.Ceil(wait.Seconds())),
+		Message: "too many failed sign-ins; try again later / محاولات دخول فاشلة كثيرة؛ حاول لاحقًا"}
+}
+
+// recordFailure counts a failed login in each window; the window starts at
+// the first failure (fixed window).
+func (s *Service) recordFailure(ctx context.Context, keys []string) {
+	for _, k := range keys {
+		pipe := s.rdb.TxPipeline()
+		pipe.SetNX(ctx, k, 0, s.cfg.FailureWindow)
+		pipe.Incr(ctx, k)
+		if _, err := pipe.Exec(ctx); err != nil {
+			s.log.WarnContext(ctx, "identity: count failed login", "error", err)
+		}
+	}
+}
+
+func (s *Service) clearFailures(ctx context.Context, emailKey string) {
+	if err := s.rdb.Del(ctx, emailKey).Err(); err != nil {
+		s.log.WarnContext(ctx, "identity: clear failed logins", "error", err)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Principal and actor in a context
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	UserID        uuid.UUID
+	Email         string
+	PlatformAdmin bool // as claimed by the token; authorization re-reads it
+	TokenID       string
+	ExpiresAt     time.Time
+	ViaCookie     bool // authenticated by the cc_access cookie (CSRF-checked)
+}
+
+// Actor names the principal in audit entries: "user:<email>".
+func (p *Principal) Actor() string { return "user:" + p.Email }
+
+type principalKey struct{}
+type actorKey struct{}
+
+// WithPrincipal returns a context carrying p.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFromContext returns the principal of ctx, if any.
+func PrincipalFromContext(ctx context.Context) (*Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(*Principal)
+	return p, ok && p != nil
+}
+
+// WithActor names the actor of work without a principal (the shell: "cli",
+// jobs: "job:<kind>") for audit entries.
+func WithActor(ctx context.Context, actor string) context.Context {
+	return context.WithValue(ctx, actorKey{}, actor)
+}
+
+// ActorFrom names who acts in ctx for audit entries: the principal
+// ("user:<email>"), else what WithActor set, else "system".
+func ActorFrom(ctx context.Context) string {
+	if p, ok := PrincipalFromContext(ctx); ok {
+		return p.Actor()
+	}
+	if a, ok := ctx.Value(actorKey{}).(string); ok && a != "" {
+		return a
+	}
+	return "system"
+}
+
+// ---------------------------------------------------------------------------
+
+// randomToken is n random bytes, base64url.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func constantTimeEqual(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}

@@ -1,0 +1,53 @@
+package identity
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+)
+
+// PurgeTokensArgs is the periodic job that deletes refresh tokens that
+// expired, or were revoked or spent, more than a day ago (kept that long so
+// reuse of a spent token is still recognised as theft).
+type PurgeTokensArgs struct{}
+
+// Kind names the job.
+func (PurgeTokensArgs) Kind() string { return "identity.purge_tokens" }
+
+// InsertOpts puts the job on the maintenance queue, once at a time.
+func (PurgeTokensArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: "maintenance", UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+}
+
+// PurgeTokensWorker runs PurgeTokensArgs.
+type PurgeTokensWorker struct {
+	river.WorkerDefaults[PurgeTokensArgs]
+	Service *Service
+}
+
+// Work deletes the old tokens on the platform path.
+func (w *PurgeTokensWorker) Work(ctx context.Context, _ *river.Job[PurgeTokensArgs]) error {
+	n, err := w.Service.PurgeTokens(ctx, time.Now().Add(-24*time.Hour))
+	if err == nil && n > 0 {
+		w.Service.log.InfoContext(ctx, "purged refresh tokens", "count", n)
+	}
+	return err
+}
+
+// PurgeTokens deletes refresh tokens that expired, were revoked, or were
+// spent before cutoff, and returns how many.
+func (s *Service) PurgeTokens(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewDelete().Model((*refreshRow)(nil)).
+			Where("expires_at < ? OR revoked_at < ? OR used_at < ?", cutoff, cutoff, cutoff).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}

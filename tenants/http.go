@@ -1,0 +1,269 @@
+package tenants
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"concierge/internal/httpx"
+)
+
+// apiTenant is the platform API form of a tenant.
+type apiTenant struct {
+	ID            uuid.UUID `json:"id"`
+	Slug          string    `json:"slug"`
+	NameEN        string    `json:"name_en"`
+	NameAR        string    `json:"name_ar"`
+	DefaultLocale string    `json:"default_locale"`
+	Currency      string    `json:"currency"`
+	Timezone      string    `json:"timezone"`
+	Status        string    `json:"status"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+func toAPITenant(t *Tenant) apiTenant {
+	return apiTenant{ID: t.ID, Slug: t.Slug, NameEN: t.NameEN, NameAR: t.NameAR, DefaultLocale: t.DefaultLocale,
+		Currency: t.Currency, Timezone: t.Timezone, Status: t.Status, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+}
+
+// apiStore is the public profile served at GET /api/v1/store.
+type apiStore struct {
+	Slug          string            `json:"slug"`
+	Name          map[string]string `json:"name"`
+	NameEN        string            `json:"name_en"`
+	NameAR        string            `json:"name_ar"`
+	DefaultLocale string            `json:"default_locale"`
+	Locales       []string          `json:"locales"`
+	Currency      string            `json:"currency"`
+}
+
+type apiDomain struct {
+	ID        uuid.UUID `json:"id"`
+	TenantID  uuid.UUID `json:"tenant_id"`
+	Host      string    `json:"host"`
+	IsPrimary bool      `json:"is_primary"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toAPIDomain(d Domain) apiDomain {
+	return apiDomain{ID: d.ID, TenantID: d.TenantID, Host: d.Host, IsPrimary: d.IsPrimary, CreatedAt: d.CreatedAt}
+}
+
+// apiNumber never carries the secrets, only whether they are set.
+type apiNumber struct {
+	ID             uuid.UUID `json:"id"`
+	TenantID       uuid.UUID `json:"tenant_id"`
+	PhoneNumberID  string    `json:"phone_number_id"`
+	DisplayPhone   string    `json:"display_phone"`
+	WABAID         string    `json:"waba_id"`
+	Status         string    `json:"status"`
+	HasAccessToken bool      `json:"has_access_token"`
+	HasAppSecret   bool      `json:"has_app_secret"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+func toAPINumber(n Number) apiNumber {
+	return apiNumber{ID: n.ID, TenantID: n.TenantID, PhoneNumberID: n.PhoneNumberID, DisplayPhone: n.DisplayPhone,
+		WABAID: n.WABAID, Status: n.Status, HasAccessToken: true, HasAppSecret: true, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
+}
+
+// HTTP serves tenant resolution and the platform onboarding API.
+type HTTP struct {
+	svc      *Service
+	validate *httpx.Validator
+	actor    func(ctx context.Context) string
+	onTenant func(c *fiber.Ctx, t *Tenant)
+}
+
+// NewHTTP builds the handlers. actor names who acts (for the audit log);
+// onTenant, when set, is called once a request's tenant is resolved (to tag
+// logs and traces).
+func NewHTTP(svc *Service, v *httpx.Validator, actor func(ctx context.Context) string, onTenant func(c *fiber.Ctx, t *Tenant)) *HTTP {
+	return &HTTP{svc: svc, validate: v, actor: actor, onTenant: onTenant}
+}
+
+// Resolve is the middleware that finds the tenant from the Host header and
+// puts it in the request context. Unknown host → 404 problem; suspended → 403.
+func (h *HTTP) Resolve() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		t, err := h.svc.ResolveHost(c.UserContext(), c.Hostname())
+		if err != nil {
+			return err
+		}
+		c.SetUserContext(WithTenant(c.UserContext(), t))
+		if h.onTenant != nil {
+			h.onTenant(c, t)
+		}
+		return c.Next()
+	}
+}
+
+// Store answers GET /api/v1/store: the resolved tenant's public profile.
+func (h *HTTP) Store(c *fiber.Ctx) error {
+	t, err := FromContext(c.UserContext())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+	return c.JSON(apiStore{
+		Slug: t.Slug, Name: map[string]string{"ar": t.NameAR, "en": t.NameEN}, NameEN: t.NameEN, NameAR: t.NameAR,
+		DefaultLocale: t.DefaultLocale, Locales: []string{"ar", "en"}, Currency: t.Currency,
+	})
+}
+
+// PlatformRoutes mounts the onboarding API on r (the caller adds platform
+// authentication and authorization in front).
+func (h *HTTP) PlatformRoutes(r fiber.Router) {
+	r.Get("/tenants", h.listTenants)
+	r.Post("/tenants", h.createTenant)
+	r.Get("/tenants/:id", h.getTenant)
+	r.Patch("/tenants/:id", h.updateTenant)
+	r.Get("/tenants/:id/domains", h.listDomains)
+	r.Post("/tenants/:id/domains", h.addDomain)
+	r.Delete("/tenants/:id/domains/:domain", h.removeDomain)
+	r.Get("/tenants/:id/numbers", h.listNumbers)
+	r.Post("/tenants/:id/numbers", h.addNumber)
+	r.Get("/tenants/:id/numbers/:number", h.getNumber)
+	r.Patch("/tenants/:id/numbers/:number", h.updateNumber)
+}
+
+func (h *HTTP) listTenants(c *fiber.Ctx) error {
+	ts, err := h.svc.List(c.UserContext())
+	if err != nil {
+		return err
+	}
+	out := make([]apiTenant, len(ts))
+	for i := range ts {
+		out[i] = toAPITenant(&ts[i])
+	}
+	return c.JSON(fiber.Map{"items": out})
+}
+
+func (h *HTTP) createTenant(c *fiber.Ctx) error {
+	var in CreateInput
+	if err := httpx.Bind(c, h.validate, &in); err != nil {
+		return err
+	}
+	t, err := h.svc.Create(c.UserContext(), h.actor(c.UserContext()), in)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/platform/tenants/" + t.ID.String())
+	return c.Status(fiber.StatusCreated).JSON(toAPITenant(t))
+}
+
+func (h *HTTP) getTenant(c *fiber.Ctx) error {
+	t, err := h.svc.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(toAPITenant(t))
+}
+
+func (h *HTTP) updateTenant(c *fiber.Ctx) error {
+	var in UpdateInput
+	if err := httpx.Bind(c, h.validate, &in); err != nil {
+		return err
+	}
+	t, err := h.svc.Update(c.UserContext(), h.actor(c.UserContext()), c.Params("id"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toAPITenant(t))
+}
+
+func (h *HTTP) listDomains(c *fiber.Ctx) error {
+	ds, err := h.svc.Domains(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]apiDomain, len(ds))
+	for i, d := range ds {
+		out[i] = toAPIDomain(d)
+	}
+	return c.JSON(fiber.Map{"items": out})
+}
+
+func (h *HTTP) addDomain(c *fiber.Ctx) error {
+	var in DomainInput
+	if err := httpx.Bind(c, h.validate, &in); err != nil {
+		return err
+	}
+	d, err := h.svc.AddDomain(c.UserContext(), h.actor(c.UserContext()), c.Params("id"), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(toAPIDomain(*d))
+}
+
+func (h *HTTP) removeDomain(c *fiber.Ctx) error {
+	id, err := uuid.Parse(c.Params("domain"))
+	if err != nil {
+		return httpx.E(httpx.CodeNotFound, "no such domain")
+	}
+	if err := h.svc.RemoveDomain(c.UserContext(), h.actor(c.UserContext()), c.Params("id"), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *HTTP) listNumbers(c *fiber.Ctx) error {
+	ns, err := h.svc.Numbers(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]apiNumber, len(ns))
+	for i, n := range ns {
+		out[i] = toAPINumber(n)
+	}
+	return c.JSON(fiber.Map{"items": out})
+}
+
+func (h *HTTP) addNumber(c *fiber.Ctx) error {
+	var in NumberInput
+	if err := httpx.Bind(c, h.validate, &in); err != nil {
+		return err
+	}
+	n, err := h.svc.AddNumber(c.UserContext(), h.actor(c.UserContext()), c.Params("id"), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(toAPINumber(*n))
+}
+
+func (h *HTTP) getNumber(c *fiber.Ctx) error {
+	id, err := uuid.Parse(c.Params("number"))
+	if err != nil {
+		return httpx.E(httpx.CodeNotFound, "no such WhatsApp number")
+	}
+	ns, err := h.svc.Numbers(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	for _, n := range ns {
+		if n.ID == id {
+			return c.JSON(toAPINumber(n))
+		}
+	}
+	return httpx.E(httpx.CodeNotFound, "no such WhatsApp number")
+}
+
+func (h *HTTP) updateNumber(c *fiber.Ctx) error {
+	id, err := uuid.Parse(c.Params("number"))
+	if err != nil {
+		return httpx.E(httpx.CodeNotFound, "no such WhatsApp number")
+	}
+	var in NumberUpdate
+	if err := httpx.Bind(c, h.validate, &in); err != nil {
+		return err
+	}
+	n, err := h.svc.UpdateNumber(c.UserContext(), h.actor(c.UserContext()), c.Params("id"), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toAPINumber(*n))
+}
