@@ -2,6 +2,8 @@ package tenants
 
 import (
 	"context"
+	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -73,6 +75,7 @@ func toAPINumber(n Number) apiNumber {
 
 // HTTP serves tenant resolution and the platform onboarding API.
 type HTTP struct {
+	profiles sync.Map // tenant id → encodedProfile
 	svc      *Service
 	validate *httpx.Validator
 	actor    func(ctx context.Context) string
@@ -102,17 +105,36 @@ func (h *HTTP) Resolve() fiber.Handler {
 	}
 }
 
-// Store answers GET /api/v1/store: the resolved tenant's public profile.
+// encodedProfile is a tenant's public profile, encoded once per version of
+// the tenant (its updated_at).
+type encodedProfile struct {
+	version time.Time
+	body    []byte
+}
+
+// Store answers GET /api/v1/store: the resolved tenant's public profile. The
+// tenant comes from the resolution cache; its JSON is encoded once per change.
 func (h *HTTP) Store(c *fiber.Ctx) error {
 	t, err := FromContext(c.UserContext())
 	if err != nil {
 		return err
 	}
+	var body []byte
+	if p, ok := h.profiles.Load(t.ID); ok && p.(encodedProfile).version.Equal(t.UpdatedAt) {
+		body = p.(encodedProfile).body
+	} else {
+		body, err = json.Marshal(apiStore{
+			Slug: t.Slug, Name: map[string]string{"ar": t.NameAR, "en": t.NameEN}, NameEN: t.NameEN, NameAR: t.NameAR,
+			DefaultLocale: t.DefaultLocale, Locales: []string{"ar", "en"}, Currency: t.Currency,
+		})
+		if err != nil {
+			return err
+		}
+		h.profiles.Store(t.ID, encodedProfile{version: t.UpdatedAt, body: body})
+	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-	return c.JSON(apiStore{
-		Slug: t.Slug, Name: map[string]string{"ar": t.NameAR, "en": t.NameEN}, NameEN: t.NameEN, NameAR: t.NameAR,
-		DefaultLocale: t.DefaultLocale, Locales: []string{"ar", "en"}, Currency: t.Currency,
-	})
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(body)
 }
 
 // PlatformRoutes mounts the onboarding API on r (the caller adds platform

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // served only when PPROF_ADDR is set
 	"net/url"
 	"os"
 	"slices"
@@ -251,6 +253,14 @@ func (a *App) Run(ctx context.Context, ln net.Listener, out io.Writer) error {
 		}
 		log.Info("worker started", "queues", a.jobs.Queues())
 	}
+	if addr := a.deps.cfg.PprofAddr; addr != "" {
+		go func() {
+			// net/http/pprof registers on http.DefaultServeMux.
+			if err := http.ListenAndServe(addr, nil); err != nil {
+				log.Warn("pprof listener stopped", "error", err)
+			}
+		}()
+	}
 	errc := make(chan error, 1)
 	if a.fiber != nil {
 		go func() { errc <- a.fiber.Listener(ln) }()
@@ -294,7 +304,10 @@ func (a *App) Close(ctx context.Context) {
 }
 
 func serve(ctx context.Context, cfg config.Config, out io.Writer, m mode) error {
-	log := newLogger(cfg.LogLevel, os.Stderr)
+	// Access logs at thousands of lines a second: batch the writes.
+	logw := observability.NewBufferedWriter(os.Stderr, 200*time.Millisecond)
+	defer logw.Close()
+	log := newLogger(cfg.LogLevel, logw)
 	a, err := newApp(ctx, cfg, log, m)
 	if err != nil {
 		return err

@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/google/uuid"
+
 	"concierge/internal/config"
 )
 
@@ -39,6 +41,10 @@ Environment (name, meaning, default):
 `
 
 func main() {
+	// Request ids and row keys are UUIDv7: draw their randomness from a
+	// pooled buffer instead of one crypto/rand read each. Must precede any
+	// goroutine that makes UUIDs.
+	uuid.EnableRandPool()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {

@@ -47,6 +47,7 @@ var Vars = []Var{
 	{"JOB_WORKERS", "10", "concurrent jobs per queue in the worker"},
 	{"DB_MAX_CONNS", "20", "largest PostgreSQL pool size"},
 	{"REDIS_PREFIX", "cc:", "prefix of every Redis key (tests give each test its own)"},
+	{"PPROF_ADDR", "", "when set (e.g. 127.0.0.1:6060), serve Go's pprof profiles there; keep it off public interfaces"},
 }
 
 // Config is the product's configuration.
@@ -78,6 +79,7 @@ type Config struct {
 	JobWorkers         int
 	DBMaxConns         int
 	RedisPrefix        string
+	PprofAddr          string
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil).
@@ -148,6 +150,7 @@ func Load(getenv func(string) string) (Config, error) {
 		JobWorkers:         num("JOB_WORKERS"),
 		DBMaxConns:         num("DB_MAX_CONNS"),
 		RedisPrefix:        get("REDIS_PREFIX"),
+		PprofAddr:          getenv("PPROF_ADDR"),
 	}
 	switch c.Env {
 	case "dev", "test", "production":

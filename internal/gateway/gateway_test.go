@@ -286,8 +286,8 @@ func TestTraceAndAccessLog(t *testing.T) {
 			t.Errorf("access line %s = %v, want %v", k, line[k], v)
 		}
 	}
-	if _, ok := line["duration_ms"].(float64); !ok {
-		t.Errorf("access line lacks duration_ms: %v", line)
+	if _, ok := line["duration_us"].(float64); !ok {
+		t.Errorf("access line lacks duration_us: %v", line)
 	}
 	handler := h.logs.lines(t, "handler ran")
 	if len(handler) != 1 || handler[0]["request_id"] != reqID || handler[0]["trace_id"] != traceID || handler[0]["tenant_id"] != "tenant-7" {

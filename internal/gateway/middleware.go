@@ -102,20 +102,27 @@ func Trace(tracer trace.Tracer) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		ctx := prop.Extract(c.UserContext(), requestCarrier{c})
 		method := observability.NormalizeMethod(c.Method())
-		ctx, span := tracer.Start(ctx, method,
-			trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(
+		ctx, span := tracer.Start(ctx, method, trace.WithSpanKind(trace.SpanKindServer))
+		// Unsampled spans only carry ids: skip building attributes nobody
+		// records (the common case without an exporter).
+		recording := span.IsRecording()
+		if recording {
+			span.SetAttributes(
 				semconv.HTTPRequestMethodKey.String(method),
 				semconv.URLPath(strings.Clone(c.Path())),
 				semconv.URLScheme(strings.Clone(c.Protocol())),
 				semconv.ClientAddress(strings.Clone(c.IP())),
 				semconv.UserAgentOriginal(strings.Clone(c.Get(fiber.HeaderUserAgent))),
-			))
+			)
+		}
 		defer span.End()
 		c.SetUserContext(ctx)
 		out.Inject(ctx, responseCarrier{c})
 
 		err := settle(c, c.Next())
+		if !recording {
+			return nil
+		}
 		status := c.Response().StatusCode()
 		route := routeTemplate(c)
 		span.SetName(method + " " + route)
@@ -155,7 +162,7 @@ func (r responseCarrier) Set(key, value string) { r.c.Set(key, value) }
 func (r responseCarrier) Keys() []string        { return nil }
 
 // AccessLog writes one line per request (method, route, path, status,
-// duration_ms, bytes, ip, user_agent and, through the context-aware logger,
+// duration_us, bytes, ip, user_agent and, through the context-aware logger,
 // request_id, trace_id and tenant_id) and gives handlers a request-scoped
 // logger through httpx.SetLogger. Errors from the chain are answered here
 // with the app's error handler, so the line has the final status. Lines are
@@ -163,15 +170,10 @@ func (r responseCarrier) Keys() []string        { return nil }
 func AccessLog(log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
-		ctx := c.UserContext()
-		attrs := make([]any, 0, 4)
-		if id := httpx.RequestID(c); id != "" {
-			attrs = append(attrs, observability.KeyRequestID, id)
-		}
-		if id := observability.TraceIDFrom(ctx); id != "" {
-			attrs = append(attrs, observability.KeyTraceID, id)
-		}
-		rl := log.With(attrs...)
+		// The logger's handler adds request, trace and tenant ids from the
+		// context of each record, so handlers log through it with
+		// c.UserContext() and need no per-request logger copy.
+		rl := log
 		httpx.SetLogger(c, rl)
 
 		err := settle(c, c.Next())
@@ -186,7 +188,9 @@ func AccessLog(log *slog.Logger) fiber.Handler {
 			slog.String("route", routeTemplate(c)),
 			slog.String("path", c.Path()),
 			slog.Int("status", status),
-			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			// Whole microseconds: slog encodes floats through encoding/json,
+			// which costs more than the rest of the line.
+			slog.Int64("duration_us", time.Since(start).Microseconds()),
 			slog.Int("bytes", responseBytes(c)),
 			slog.String("ip", c.IP()),
 			slog.String("user_agent", c.Get(fiber.HeaderUserAgent)),

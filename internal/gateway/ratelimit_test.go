@@ -93,6 +93,44 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
+// TestRateLimitLeases shows a large limit costs one Redis round trip per
+// lease, not per request: the shared bucket moves by a lease at a time.
+func TestRateLimitLeases(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := testenv.Redis(t)
+	limiter := redis_rate.NewLimiter(rdb)
+	limit := redis_rate.Limit{Rate: 100, Burst: 100, Period: time.Hour}
+	if gateway.LeaseSize(limit) != 10 {
+		t.Fatalf("lease size %d, want 10", gateway.LeaseSize(limit))
+	}
+	h := newHarness(t, gateway.AppConfig{ProxyHeader: "X-Real-IP", TrustedProxies: []string{"0.0.0.0"}},
+		gateway.RateLimit(limiter, prefix, gateway.ByIP, limit))
+	t.Cleanup(func() { rdb.Del(context.Background(), "rate:"+prefix+"ip:203.0.113.9") })
+	shared := func() int {
+		t.Helper()
+		res, err := limiter.AllowN(context.Background(), prefix+"ip:203.0.113.9", limit, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Remaining
+	}
+	for i := 1; i <= 10; i++ {
+		resp, body := get(t, h.app, "/items/1", "X-Real-IP", "203.0.113.9")
+		if resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d %s", i, resp.StatusCode, body)
+		}
+		if got, want := resp.Header.Get(gateway.HeaderRateLimitRemaining), strconv.Itoa(100-i); got != want {
+			t.Errorf("request %d: remaining %s, want %s", i, got, want)
+		}
+		if got := shared(); got != 90 {
+			t.Fatalf("after request %d the shared bucket has %d left, want 90 (one lease of 10)", i, got)
+		}
+	}
+	if resp, _ := get(t, h.app, "/items/1", "X-Real-IP", "203.0.113.9"); resp.StatusCode != 200 || shared() != 80 {
+		t.Fatalf("the 11th request should take a second lease: status %d, shared %d", resp.StatusCode, shared())
+	}
+}
+
 func TestRateLimitFailsOpen(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

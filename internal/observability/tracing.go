@@ -21,8 +21,8 @@ func Propagator() propagation.TextMapPropagator {
 }
 
 // NewTracerProvider builds an SDK tracer provider for serviceName. Every span
-// is sampled unless its remote parent says otherwise, so trace ids exist for
-// the logs. Spans are exported over OTLP/HTTP only when otlpEndpoint is set:
+// has valid ids, so logs get trace ids; spans are recorded (sampled) when an
+// exporter is configured or the remote parent is sampled. Spans are exported over OTLP/HTTP only when otlpEndpoint is set:
 // a base URL such as http://127.0.0.1:4318 (the path /v1/traces is added) or
 // a full URL with its own path.
 func NewTracerProvider(ctx context.Context, serviceName, otlpEndpoint string) (*sdktrace.TracerProvider, error) {
@@ -33,9 +33,17 @@ func NewTracerProvider(ctx context.Context, serviceName, otlpEndpoint string) (*
 	if err != nil {
 		return nil, fmt.Errorf("observability: tracing resource: %w", err)
 	}
+	// Without an exporter nothing would read recorded spans: root spans are
+	// created unsampled (they still carry fresh trace and span ids for the
+	// logs and the traceparent answer, at a fraction of the cost), while a
+	// caller's sampled traceparent is still honoured.
+	sampler := sdktrace.ParentBased(sdktrace.NeverSample())
+	if otlpEndpoint != "" {
+		sampler = sdktrace.ParentBased(sdktrace.AlwaysSample())
+	}
 	opts := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(res),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
+		sdktrace.WithSampler(sampler),
 	}
 	if otlpEndpoint != "" {
 		endpoint, err := tracesURL(otlpEndpoint)
