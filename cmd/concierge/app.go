@@ -100,7 +100,12 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*
 	}
 	// Step 5: metrics and the HTTP gateway.
 	a.metrics = observability.NewMetrics()
-	if m != modeWorker {
+	a.metrics.MustRegister(a.jobs.Collector())
+	if m == modeWorker {
+		// The worker answers only health and metrics, for probes and scrapes.
+		a.fiber = gateway.NewApp(gateway.AppConfig{}, log)
+		a.healthRoutes(a.fiber)
+	} else {
 		a.fiber = a.routes(cfg, log)
 	}
 	return a, nil
@@ -121,13 +126,7 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	app.Use(gateway.SecurityHeaders())
 	app.Use(gateway.UTF8())
 
-	app.Get("/healthz", gateway.Healthz())
-	app.Get("/readyz", gateway.Readyz(map[string]func(context.Context) error{
-		"postgres":   func(ctx context.Context) error { return d.db.Pool.Ping(ctx) },
-		"redis":      func(ctx context.Context) error { return d.rdb.Ping(ctx).Err() },
-		"migrations": func(ctx context.Context) error { return db.Current(ctx, d.db.SQL) },
-	}))
-	app.Get("/metrics", a.metrics.Handler())
+	a.healthRoutes(app)
 
 	limiter := redis_rate.NewLimiter(d.rdb)
 	app.Use(gateway.RateLimit(limiter, cfg.RedisPrefix, gateway.ByIP, redis_rate.PerSecond(cfg.RateLimitIP)))
@@ -174,6 +173,19 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	v1.Get("/store", th.Store)
 	v1.Get("/audit", idh.Authenticate, idh.Require("audit", "read"), audit.TenantHandler(d.scope))
 	return app
+}
+
+// healthRoutes mounts /healthz (alive), /readyz (Postgres, Redis, migrations
+// current) and /metrics.
+func (a *App) healthRoutes(app *fiber.App) {
+	d := a.deps
+	app.Get("/healthz", gateway.Healthz())
+	app.Get("/readyz", gateway.Readyz(map[string]func(context.Context) error{
+		"postgres":   func(ctx context.Context) error { return d.db.Pool.Ping(ctx) },
+		"redis":      func(ctx context.Context) error { return d.rdb.Ping(ctx).Err() },
+		"migrations": func(ctx context.Context) error { return db.Current(ctx, d.db.SQL) },
+	}))
+	app.Get("/metrics", a.metrics.Handler())
 }
 
 // originAllowed admits a browser origin when it is one of the tenant's own
@@ -312,13 +324,10 @@ func serve(ctx context.Context, cfg config.Config, out io.Writer, m mode) error 
 	if err != nil {
 		return err
 	}
-	var ln net.Listener
-	if m != modeWorker {
-		ln, err = net.Listen("tcp", cfg.HTTPAddr)
-		if err != nil {
-			a.Close(ctx)
-			return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
-		}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		a.Close(ctx)
+		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
 	if err := a.Run(ctx, ln, out); err != nil && !errors.Is(err, context.Canceled) {
 		return err

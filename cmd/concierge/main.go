@@ -23,7 +23,7 @@ Usage: concierge <command> [flags]
 
 Commands:
   serve                      run the HTTP gateway (API, storefront, webhooks)
-  worker                     run background jobs (River on PostgreSQL)
+  worker                     run background jobs (River on PostgreSQL); HTTP_ADDR serves only /healthz, /readyz, /metrics
   dev                        serve + worker in one process, for a laptop
   migrate up|down|status     apply, roll back one, or list schema migrations
   seed demo                  create the demo tenant, its WhatsApp number and staff (idempotent)

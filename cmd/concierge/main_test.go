@@ -168,6 +168,21 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 }
 
+func TestWorkerServesOnlyHealthAndMetrics(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, modeWorker, nil)
+	if r := ta.do(request{method: "GET", path: "/readyz"}); r.status != 200 {
+		t.Fatalf("worker readyz: %d %s", r.status, r.body)
+	}
+	m := ta.do(request{method: "GET", path: "/metrics"})
+	if m.status != 200 || !strings.Contains(m.body, `concierge_jobs{queue="maintenance",state="discarded"} 0`) {
+		t.Fatalf("worker metrics lack the job gauges: %d\n%.3000s", m.status, m.body)
+	}
+	if r := ta.do(request{method: "POST", path: "/api/auth/login", body: `{}`}); r.status != 404 {
+		t.Fatalf("worker serves the API: %d", r.status)
+	}
+}
+
 func TestStoreProfileByHost(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, modeServe, nil)

@@ -1,0 +1,51 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultsAndOverrides(t *testing.T) {
+	t.Parallel()
+	c, err := Load(func(k string) string { return map[string]string{"HTTP_ADDR": "0.0.0.0:9000", "ACCESS_TOKEN_TTL": "5m"}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != "0.0.0.0:9000" || c.AccessTokenTTL != 5*time.Minute || c.PlatformDomain != "localhost" || c.LogLevel != "info" {
+		t.Fatalf("unexpected config %+v", c)
+	}
+}
+
+func TestBadValuesAreNamed(t *testing.T) {
+	t.Parallel()
+	_, err := Load(func(k string) string {
+		return map[string]string{"ACCESS_TOKEN_TTL": "soon", "RATE_LIMIT_IP": "-1", "LOG_LEVEL": "loud", "ENV": "production"}[k]
+	})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, name := range []string{"ACCESS_TOKEN_TTL", "RATE_LIMIT_IP", "LOG_LEVEL", "MASTER_KEY"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+}
+
+func TestHelpListsEveryVariable(t *testing.T) {
+	t.Parallel()
+	h := Help()
+	for _, v := range Vars {
+		if !strings.Contains(h, v.Name) {
+			t.Errorf("help lacks %s", v.Name)
+		}
+	}
+	for _, name := range []string{"HTTP_ADDR", "DATABASE_URL", "REDIS_URL", "MASTER_KEY", "PLATFORM_DOMAIN", "PUBLIC_BASE_URL", "LOG_LEVEL"} {
+		if !strings.Contains(h, name) {
+			t.Errorf("help lacks the public variable %s", name)
+		}
+	}
+	if !strings.Contains(h, "127.0.0.1:8080") {
+		t.Error("help lacks HTTP_ADDR's default")
+	}
+}
