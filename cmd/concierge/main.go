@@ -22,7 +22,7 @@ const usage = `concierge — WhatsApp and web commerce for Gulf merchants
 Usage: concierge <command> [flags]
 
 Commands:
-  serve                      run the HTTP gateway (API, storefront, webhooks)
+  serve                      run the HTTP gateway (API, storefront, webhooks); GOGC defaults to 400
   worker                     run background jobs (River on PostgreSQL); HTTP_ADDR serves only /healthz, /readyz, /metrics
   dev                        serve + worker in one process, for a laptop
   migrate up|down|status     apply, roll back one, or list schema migrations

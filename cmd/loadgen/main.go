@@ -59,6 +59,7 @@ type config struct {
 	jsonPath   string
 	baseline   bool
 	timeout    time.Duration
+	warmup     time.Duration
 }
 
 func main() {
@@ -81,6 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.jsonPath, "json", "bench-results/latest.json", "write all results as JSON to `FILE` (empty: don't)")
 	fs.BoolVar(&cfg.baseline, "baseline", true, "also run every step against an in-process Fiber baseline")
 	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Second, "per-request timeout")
+	fs.DurationVar(&cfg.warmup, "warmup", time.Second, "unmeasured load before each scenario's steps, at the first fixed rate (1000/s without one); 0 skips it")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -237,6 +239,17 @@ func runSteps(ctx context.Context, cfg config, s Scenario, server, base string, 
 	rates := append([]int(nil), cfg.rates...)
 	if cfg.satWorkers > 0 {
 		rates = append(rates, 0)
+	}
+	if cfg.warmup > 0 && ctx.Err() == nil {
+		// Warm caches, connection pools and the runtime the same way on the
+		// product and the baseline; the results are thrown away.
+		wr := 1000
+		if len(cfg.rates) > 0 {
+			wr = cfg.rates[0]
+		}
+		w := cfg
+		w.duration = cfg.warmup
+		attack(ctx, w, s, base, wr)
 	}
 	var steps []Step
 	for _, rate := range rates {

@@ -56,3 +56,48 @@ func TestBufferedWriterKeepsWholeLinesAndFlushesOnClose(t *testing.T) {
 		}
 	}
 }
+
+// slowWriter blocks every write until released.
+type slowWriter struct {
+	release chan struct{}
+	lockedBuffer
+}
+
+func (s *slowWriter) Write(p []byte) (int, error) {
+	<-s.release
+	return s.lockedBuffer.Write(p)
+}
+
+func TestBufferedWriterDoesNotBlockWritersDuringASlowFlush(t *testing.T) {
+	t.Parallel()
+	out := &slowWriter{release: make(chan struct{})}
+	w := observability.NewBufferedWriter(out, time.Hour)
+	if _, err := w.Write([]byte("first\n")); err != nil {
+		t.Fatal(err)
+	}
+	flushed := make(chan error, 1)
+	go func() { flushed <- w.Flush() }() // stuck in the slow write
+	// While that flush is stuck, writers still get through.
+	done := make(chan struct{})
+	go func() {
+		for i := 0; i < 100; i++ {
+			_, _ = w.Write([]byte("more\n"))
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("writers blocked behind a slow flush")
+	}
+	close(out.release)
+	if err := <-flushed; err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(out.String(), "\n"); got != 101 {
+		t.Fatalf("%d lines written, want 101", got)
+	}
+}
