@@ -8,7 +8,9 @@ import (
 
 func TestDefaultsAndOverrides(t *testing.T) {
 	t.Parallel()
-	c, err := Load(func(k string) string { return map[string]string{"HTTP_ADDR": "0.0.0.0:9000", "ACCESS_TOKEN_TTL": "5m"}[k] })
+	c, err := Load(func(k string) string {
+		return map[string]string{"HTTP_ADDR": "0.0.0.0:9000", "ACCESS_TOKEN_TTL": "5m"}[k]
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
