@@ -14,21 +14,24 @@ import (
 
 // apiTenant is the platform API form of a tenant.
 type apiTenant struct {
-	ID            uuid.UUID `json:"id"`
-	Slug          string    `json:"slug"`
-	NameEN        string    `json:"name_en"`
-	NameAR        string    `json:"name_ar"`
-	DefaultLocale string    `json:"default_locale"`
-	Currency      string    `json:"currency"`
-	Timezone      string    `json:"timezone"`
-	Status        string    `json:"status"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	ID             uuid.UUID `json:"id"`
+	Slug           string    `json:"slug"`
+	NameEN         string    `json:"name_en"`
+	NameAR         string    `json:"name_ar"`
+	DefaultLocale  string    `json:"default_locale"`
+	Currency       string    `json:"currency"`
+	Timezone       string    `json:"timezone"`
+	Status         string    `json:"status"`
+	PrivacyURL     string    `json:"privacy_url"`
+	PrivacyVersion string    `json:"privacy_version"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 func toAPITenant(t *Tenant) apiTenant {
 	return apiTenant{ID: t.ID, Slug: t.Slug, NameEN: t.NameEN, NameAR: t.NameAR, DefaultLocale: t.DefaultLocale,
-		Currency: t.Currency, Timezone: t.Timezone, Status: t.Status, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		Currency: t.Currency, Timezone: t.Timezone, Status: t.Status, PrivacyURL: t.PrivacyURL, PrivacyVersion: t.PrivacyVersion,
+		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
 
 // apiStore is the public profile served at GET /api/v1/store.

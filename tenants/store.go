@@ -15,27 +15,31 @@ import (
 )
 
 type tenantRow struct {
-	bun.BaseModel `bun:"table:tenants"`
-	ID            uuid.UUID `bun:"id,pk,type:uuid"`
-	Slug          string    `bun:"slug"`
-	NameEN        string    `bun:"name_en"`
-	NameAR        string    `bun:"name_ar"`
-	DefaultLocale string    `bun:"default_locale"`
-	Currency      string    `bun:"currency"`
-	Timezone      string    `bun:"timezone"`
-	Status        string    `bun:"status"`
-	CreatedAt     time.Time `bun:"created_at,nullzero,default:now()"`
-	UpdatedAt     time.Time `bun:"updated_at,nullzero,default:now()"`
+	bun.BaseModel  `bun:"table:tenants"`
+	ID             uuid.UUID `bun:"id,pk,type:uuid"`
+	Slug           string    `bun:"slug"`
+	NameEN         string    `bun:"name_en"`
+	NameAR         string    `bun:"name_ar"`
+	DefaultLocale  string    `bun:"default_locale"`
+	Currency       string    `bun:"currency"`
+	Timezone       string    `bun:"timezone"`
+	Status         string    `bun:"status"`
+	PrivacyURL     string    `bun:"privacy_url"`
+	PrivacyVersion string    `bun:"privacy_version"`
+	CreatedAt      time.Time `bun:"created_at,nullzero,default:now()"`
+	UpdatedAt      time.Time `bun:"updated_at,nullzero,default:now()"`
 }
 
 func (r *tenantRow) toTenant() *Tenant {
 	return &Tenant{ID: r.ID, Slug: r.Slug, NameEN: r.NameEN, NameAR: r.NameAR, DefaultLocale: r.DefaultLocale,
-		Currency: r.Currency, Timezone: r.Timezone, Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Currency: r.Currency, Timezone: r.Timezone, Status: r.Status, PrivacyURL: r.PrivacyURL, PrivacyVersion: r.PrivacyVersion,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func toTenantRow(t *Tenant) *tenantRow {
 	return &tenantRow{ID: t.ID, Slug: t.Slug, NameEN: t.NameEN, NameAR: t.NameAR, DefaultLocale: t.DefaultLocale,
-		Currency: t.Currency, Timezone: t.Timezone, Status: t.Status, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		Currency: t.Currency, Timezone: t.Timezone, Status: t.Status, PrivacyURL: t.PrivacyURL, PrivacyVersion: t.PrivacyVersion,
+		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
 
 type domainRow struct {
@@ -137,7 +141,7 @@ func listTenants(ctx context.Context, tx bun.IDB) ([]Tenant, error) {
 func updateTenant(ctx context.Context, tx bun.IDB, t *Tenant) error {
 	r := toTenantRow(t)
 	_, err := tx.NewUpdate().Model(r).
-		Column("name_en", "name_ar", "default_locale", "currency", "timezone", "status").
+		Column("name_en", "name_ar", "default_locale", "currency", "timezone", "status", "privacy_url", "privacy_version").
 		Set("updated_at = now()").WherePK().Returning("updated_at").Exec(ctx)
 	if err != nil {
 		return translate(err, "tenant")

@@ -34,8 +34,12 @@ type Tenant struct {
 	Currency      string
 	Timezone      string
 	Status        string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// PrivacyURL is the tenant's own privacy notice; empty means the
+	// platform's generic notice at /privacy on the tenant's host.
+	PrivacyURL     string
+	PrivacyVersion string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Domain is a web host that serves a tenant's storefront.
@@ -119,6 +123,10 @@ type UpdateInput struct {
 	Currency      *string `json:"currency" validate:"omitempty,iso4217"`
 	Timezone      *string `json:"timezone" validate:"omitempty,timezone"`
 	Status        *string `json:"status" validate:"omitempty,oneof=active suspended"`
+	// PrivacyURL links the tenant's privacy notice in consent requests.
+	PrivacyURL *string `json:"privacy_url" validate:"omitempty,url,max=500"`
+	// PrivacyVersion changes when the notice changes (consent records name it).
+	PrivacyVersion *string `json:"privacy_version" validate:"omitempty,max=40"`
 }
 
 // DomainInput adds a domain.
@@ -155,7 +163,7 @@ func (s *Service) Create(ctx context.Context, actor string, in CreateInput) (*Te
 	t := &Tenant{
 		ID: uuid.Must(uuid.NewV7()), Slug: strings.ToLower(in.Slug), NameEN: in.NameEN, NameAR: in.NameAR,
 		DefaultLocale: or(in.DefaultLocale, "ar"), Currency: strings.ToUpper(or(in.Currency, "SAR")),
-		Timezone: or(in.Timezone, "Asia/Riyadh"), Status: StatusActive,
+		Timezone: or(in.Timezone, "Asia/Riyadh"), Status: StatusActive, PrivacyVersion: "1",
 	}
 	if !ValidSlug(t.Slug) {
 		return nil, httpx.Invalid(httpx.FieldError{Field: "slug", Code: "slug",
@@ -211,6 +219,8 @@ func (s *Service) Update(ctx context.Context, actor, idOrSlug string, in UpdateI
 		t.Currency = strings.ToUpper(t.Currency)
 		set(&t.Timezone, in.Timezone)
 		set(&t.Status, in.Status)
+		set(&t.PrivacyURL, in.PrivacyURL)
+		set(&t.PrivacyVersion, in.PrivacyVersion)
 		if err := updateTenant(ctx, tx, &t); err != nil {
 			return err
 		}

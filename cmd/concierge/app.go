@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 	"go.opentelemetry.io/otel"
@@ -29,7 +31,11 @@ import (
 	"concierge/internal/httpx"
 	"concierge/internal/jobs"
 	"concierge/internal/observability"
+	"concierge/modules/conversation"
+	"concierge/modules/conversation/dialog"
 	"concierge/modules/identity"
+	"concierge/modules/sandbox"
+	"concierge/modules/whatsapp"
 	"concierge/tenants"
 )
 
@@ -45,6 +51,8 @@ func (m mode) String() string { return [...]string{"serve", "worker", "dev"}[m] 
 
 // App is the running product: the gateway, the job runner, or both.
 type App struct {
+	conv     *conversation.Service
+	sandbox  *sandbox.Emulator
 	deps     *deps
 	mode     mode
 	fiber    *fiber.App
@@ -95,13 +103,19 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*
 		a.Close(ctx)
 		return nil, err
 	}
+	// Step 5: the WhatsApp channel and its conversations.
+	a.conv = newConversations(cfg, d, a.jobs, log)
+	if cfg.SandboxEnabled && m != modeWorker {
+		a.sandbox = sandbox.New(sandbox.Config{WebhookURL: "http://" + cfg.HTTPAddr + "/webhook/whatsapp", Log: log}, d.tenants)
+	}
 	if err := a.registerJobs(); err != nil {
 		a.Close(ctx)
 		return nil, err
 	}
-	// Step 5: metrics and the HTTP gateway.
+	// Step 6: metrics and the HTTP gateway.
 	a.metrics = observability.NewMetrics()
 	a.metrics.MustRegister(a.jobs.Collector())
+	a.metrics.MustRegister(a.conv.Collectors()...)
 	if m == modeWorker {
 		// The worker answers only health and metrics, for probes and scrapes.
 		a.fiber = gateway.NewApp(gateway.AppConfig{}, log)
@@ -129,11 +143,19 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 
 	a.healthRoutes(app)
 
+	v := httpx.NewValidator()
+	// WhatsApp webhooks: before the per-IP limit (Meta delivers from few
+	// addresses at high rates); the signature is the gate.
+	ch := conversation.NewHTTP(a.conv, v, cfg.WhatsAppVerifyToken)
+	ch.WebhookRoutes(app)
+	if a.sandbox != nil {
+		a.sandbox.Routes(app)
+	}
+
 	limiter := redis_rate.NewLimiter(d.rdb)
 	app.Use(gateway.RateLimit(limiter, cfg.RedisPrefix, gateway.ByIP, redis_rate.PerSecond(cfg.RateLimitIP)))
 	app.Use(gateway.Timeout(cfg.WriteTimeout))
 
-	v := httpx.NewValidator()
 	idh := identity.NewHTTP(a.identity, v)
 	th := tenants.NewHTTP(d.tenants, v, identity.ActorFrom, nil)
 
@@ -160,6 +182,7 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	th.PlatformRoutes(plat)
 	jobs.NewHTTP(a.jobs).Routes(plat)
 	plat.Get("/audit/verify", a.auditVerify)
+	plat.Get("/whatsapp/unrouted", a.unrouted)
 
 	// Tenant API: the Host header picks the tenant.
 	allowedExtra := cfg.CORSExtraOrigins
@@ -173,6 +196,8 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 		}), redis_rate.PerSecond(cfg.RateLimitTenant)))
 	v1.Get("/store", th.Store)
 	v1.Get("/audit", idh.Authenticate, idh.Require("audit", "read"), audit.TenantHandler(d.scope))
+	staff := v1.Group("", idh.Authenticate)
+	ch.StaffRoutes(staff, idh.Require("conversations", "read"), idh.Require("conversations", "write"))
 	return app
 }
 
@@ -232,12 +257,75 @@ func (a *App) auditVerify(c *fiber.Ctx) error {
 
 // registerJobs adds every module's workers and periodic jobs.
 func (a *App) registerJobs() error {
-	if err := jobs.AddWorker(a.jobs, &identity.PurgeTokensWorker{Service: a.identity}); err != nil {
+	for _, err := range []error{
+		jobs.AddWorker(a.jobs, &identity.PurgeTokensWorker{Service: a.identity}),
+		jobs.AddWorker(a.jobs, &conversation.ProcessWorker{Service: a.conv}),
+		jobs.AddWorker(a.jobs, &conversation.SendWorker{Service: a.conv}),
+		jobs.AddWorker(a.jobs, &conversation.SweepWorker{Service: a.conv}),
+		a.jobs.Periodic(time.Hour, func() (river.JobArgs, *river.InsertOpts) { return identity.PurgeTokensArgs{}, nil }),
+		a.jobs.Periodic(min(a.deps.cfg.WhatsAppSweepAfter, time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+			return conversation.SweepArgs{}, nil
+		}),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newConversations builds the WhatsApp channel: the Cloud API client (Meta,
+// or the built-in emulator when the sandbox is on), the per-number sender
+// and the dialog engine.
+func newConversations(cfg config.Config, d *deps, j *jobs.Jobs, log *slog.Logger) *conversation.Service {
+	base := cfg.WhatsAppAPIBaseURL
+	if base == "" {
+		base = "https://graph.facebook.com"
+		if cfg.SandboxEnabled {
+			base = "http://" + cfg.HTTPAddr + "/sandbox/graph"
+		}
+	}
+	client := whatsapp.NewClient(base, cfg.WhatsAppAPIVersion, &http.Client{Timeout: 15 * time.Second})
+	sender := whatsapp.NewSender(client, d.rdb, cfg.RedisPrefix, whatsapp.SenderConfig{
+		RatePerSecond: cfg.WhatsAppSendRate, FailClosed: true, Logger: log,
+	})
+	return conversation.New(conversation.Config{
+		PlatformAppSecret: cfg.WhatsAppAppSecret, PublicBaseURL: cfg.PublicBaseURL, PlatformDomain: cfg.PlatformDomain,
+		ReengageTemplate: cfg.WhatsAppReengageTemplate, SweepAfter: cfg.WhatsAppSweepAfter,
+	}, conversation.Deps{
+		Scope: d.scope, Numbers: d.tenants, Jobs: j, Sender: sender,
+		Engine: conversation.DialogEngine{Engine: dialog.New(conversation.TextOverrides{})},
+		Audit:  d.audit, Redis: d.rdb, RedisPrefix: cfg.RedisPrefix, Log: log,
+		Actor: func(ctx context.Context) (uuid.UUID, string) {
+			if p, ok := identity.PrincipalFromContext(ctx); ok {
+				return p.UserID, "staff:" + p.Email
+			}
+			return uuid.Nil, "staff"
+		},
+	})
+}
+
+// unrouted lists webhook changes for numbers no tenant owns (newest first).
+func (a *App) unrouted(c *fiber.Ctx) error {
+	type item struct {
+		ID            int64           `json:"id" bun:"id"`
+		PhoneNumberID string          `json:"phone_number_id" bun:"phone_number_id"`
+		Reason        string          `json:"reason" bun:"reason"`
+		Payload       json.RawMessage `json:"payload" bun:"payload"`
+		ReceivedAt    time.Time       `json:"received_at" bun:"received_at"`
+	}
+	var items []item
+	err := a.deps.scope.PlatformTx(c.UserContext(), func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Table("whatsapp_unrouted").Column("id", "phone_number_id", "reason", "payload", "received_at").
+			OrderExpr("id DESC").Limit(100).Scan(ctx, &items)
+	})
+	if err != nil {
 		return err
 	}
-	return a.jobs.Periodic(time.Hour, func() (river.JobArgs, *river.InsertOpts) {
-		return identity.PurgeTokensArgs{}, nil
-	})
+	if items == nil {
+		items = []item{}
+	}
+	return c.JSON(fiber.Map{"items": items})
 }
 
 // newIdentity builds staff identity; the JWT key is JWT_SECRET or, when that

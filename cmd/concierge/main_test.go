@@ -35,7 +35,14 @@ func startApp(t *testing.T, m mode, overrides map[string]string) *testApp {
 	t.Helper()
 	d := testenv.NewDatabase(t)
 	_, prefix := testenv.Redis(t)
+	// Listen first, so HTTP_ADDR (which the WhatsApp emulator and its
+	// webhooks use) is the real address.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	env := map[string]string{
+		"HTTP_ADDR":       ln.Addr().String(),
 		"DATABASE_URL":    d.AppURL,
 		"REDIS_URL":       os.Getenv("REDIS_URL"),
 		"REDIS_PREFIX":    prefix,
@@ -55,10 +62,6 @@ func startApp(t *testing.T, m mode, overrides map[string]string) *testApp {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := newApp(ctx, cfg, newLogger(cfg.LogLevel, io.Discard), m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

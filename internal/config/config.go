@@ -47,6 +47,14 @@ var Vars = []Var{
 	{"JOB_WORKERS", "10", "concurrent jobs per queue in the worker"},
 	{"DB_MAX_CONNS", "20", "largest PostgreSQL pool size"},
 	{"REDIS_PREFIX", "cc:", "prefix of every Redis key (tests give each test its own)"},
+	{"WHATSAPP_API_BASE_URL", "", "Cloud API base URL; empty means Meta's https://graph.facebook.com, or the built-in emulator (http://HTTP_ADDR/sandbox/graph) when the sandbox is on"},
+	{"WHATSAPP_API_VERSION", "v23.0", "Graph API version in Cloud API request paths"},
+	{"WHATSAPP_VERIFY_TOKEN", "concierge-dev-verify", "token Meta echoes when verifying the webhook (GET /webhook/whatsapp); required outside dev"},
+	{"WHATSAPP_APP_SECRET", "", "platform Meta app secret, used to check X-Hub-Signature-256 when a number has none of its own"},
+	{"WHATSAPP_SEND_RATE", "20", "messages per second sent per business number (GCRA in Redis)"},
+	{"WHATSAPP_REENGAGE_TEMPLATE", "concierge_reengage", "approved template (one body parameter) used for replies outside the 24-hour window"},
+	{"WHATSAPP_SWEEP_AFTER", "1m", "inbound messages still unprocessed after this long are reported and re-queued by the sweeper"},
+	{"SANDBOX_ENABLED", "", "serve the WhatsApp sandbox (/sandbox and the Cloud API emulator); default on in dev and test, refused in production"},
 	{"PPROF_ADDR", "", "when set (e.g. 127.0.0.1:6060), serve Go's pprof profiles there; keep it off public interfaces"},
 }
 
@@ -80,6 +88,15 @@ type Config struct {
 	DBMaxConns         int
 	RedisPrefix        string
 	PprofAddr          string
+
+	WhatsAppAPIBaseURL       string
+	WhatsAppAPIVersion       string
+	WhatsAppVerifyToken      string
+	WhatsAppAppSecret        string
+	WhatsAppSendRate         int
+	WhatsAppReengageTemplate string
+	WhatsAppSweepAfter       time.Duration
+	SandboxEnabled           bool
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil).
@@ -151,6 +168,23 @@ func Load(getenv func(string) string) (Config, error) {
 		DBMaxConns:         num("DB_MAX_CONNS"),
 		RedisPrefix:        get("REDIS_PREFIX"),
 		PprofAddr:          getenv("PPROF_ADDR"),
+
+		WhatsAppAPIBaseURL:       strings.TrimRight(get("WHATSAPP_API_BASE_URL"), "/"),
+		WhatsAppAPIVersion:       get("WHATSAPP_API_VERSION"),
+		WhatsAppVerifyToken:      get("WHATSAPP_VERIFY_TOKEN"),
+		WhatsAppAppSecret:        get("WHATSAPP_APP_SECRET"),
+		WhatsAppSendRate:         num("WHATSAPP_SEND_RATE"),
+		WhatsAppReengageTemplate: get("WHATSAPP_REENGAGE_TEMPLATE"),
+		WhatsAppSweepAfter:       dur("WHATSAPP_SWEEP_AFTER"),
+	}
+	switch sb := strings.ToLower(getenv("SANDBOX_ENABLED")); sb {
+	case "":
+		c.SandboxEnabled = c.Env != "production"
+	case "1", "true", "yes", "on":
+		c.SandboxEnabled = true
+	case "0", "false", "no", "off":
+	default:
+		errs = append(errs, fmt.Sprintf("SANDBOX_ENABLED: want true or false, got %q", sb))
 	}
 	switch c.Env {
 	case "dev", "test", "production":
@@ -164,6 +198,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.Env == "production" && c.MasterKey == "" {
 		errs = append(errs, "MASTER_KEY: required in production")
+	}
+	if c.Env == "production" && c.SandboxEnabled {
+		errs = append(errs, "SANDBOX_ENABLED: the WhatsApp sandbox cannot run in production")
+	}
+	if c.Env == "production" && getenv("WHATSAPP_VERIFY_TOKEN") == "" {
+		errs = append(errs, "WHATSAPP_VERIFY_TOKEN: required in production (the dev default is public)")
 	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
