@@ -39,6 +39,8 @@ port=${addr##*:}
 cat <<MSG
 
   Concierge is starting on http://$addr
+    WhatsApp sandbox (chat as a customer of the demo store):
+                                   http://localhost:$port/sandbox
     Storefront API (demo tenant):  http://demo.localhost:$port/api/v1/store
     Health:                        http://localhost:$port/healthz   http://localhost:$port/readyz
     Metrics:                       http://localhost:$port/metrics

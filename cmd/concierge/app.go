@@ -148,6 +148,7 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	// addresses at high rates); the signature is the gate.
 	ch := conversation.NewHTTP(a.conv, v, cfg.WhatsAppVerifyToken)
 	ch.WebhookRoutes(app)
+	app.Get("/privacy", conversation.PrivacyHandler(d.tenants))
 	if a.sandbox != nil {
 		a.sandbox.Routes(app)
 	}
@@ -196,8 +197,7 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 		}), redis_rate.PerSecond(cfg.RateLimitTenant)))
 	v1.Get("/store", th.Store)
 	v1.Get("/audit", idh.Authenticate, idh.Require("audit", "read"), audit.TenantHandler(d.scope))
-	staff := v1.Group("", idh.Authenticate)
-	ch.StaffRoutes(staff, idh.Require("conversations", "read"), idh.Require("conversations", "write"))
+	ch.StaffRoutes(v1, idh.Authenticate, idh.Require("conversations", "read"), idh.Require("conversations", "write"))
 	return app
 }
 

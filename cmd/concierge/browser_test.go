@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"concierge/tenants"
+)
+
+// TestSandboxInBrowser drives the real product through the WhatsApp sandbox
+// page in Debian's Chromium: every tap posts a signed webhook, the worker
+// runs the dialog, and replies come back through the Cloud API emulator.
+// Arabic first, then English.
+func TestSandboxInBrowser(t *testing.T) {
+	t.Parallel()
+	chromium := ""
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			chromium = p
+			break
+		}
+	}
+	if chromium == "" {
+		t.Fatal("Debian's chromium is required (make test installs it)")
+	}
+	ta := startApp(t, modeDev, nil)
+	ctx := context.Background()
+	ta.tenant("nukhba")
+	if _, err := ta.app.deps.tenants.AddNumber(ctx, "test", "nukhba", tenants.NumberInput{
+		PhoneNumberID: "200000000000001", DisplayPhone: "+966500000077", AccessToken: "tok-nukhba", AppSecret: "secret-nukhba"}); err != nil {
+		t.Fatal(err)
+	}
+
+	actx, cancelA := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 900))
+	defer cancelA()
+	bctx, cancelB := chromedp.NewContext(actx)
+	defer cancelB()
+	bctx, cancelT := context.WithTimeout(bctx, 90*time.Second)
+	defer cancelT()
+
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	read := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return v
+	}
+	shot := func(path string) {
+		if png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot()); err == nil {
+			_ = os.WriteFile(path, png, 0o644)
+		}
+	}
+	button := func(id string) chromedp.CSS { return chromedp.CSS(`.msg.out .action[data-reply-id="` + id + `"]`) }
+
+	run("open the sandbox",
+		chromedp.Navigate(ta.base+"/sandbox"),
+		chromedp.WaitReady(chromedp.CSS(`#number option[value="200000000000001"]`)),
+	)
+	dirAttr, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS("html"), "dir"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir := dirAttr.Value; dir != "rtl" {
+		t.Fatalf("the sandbox page opens with dir=%q, want rtl (Arabic first)", dir)
+	}
+	run("write مرحبا and see the language choice",
+				chromedp.Focus(chromedp.CSS("#text")),
+		chromedp.SendKeys(chromedp.CSS("#text"), "مرحبا"),
+		chromedp.Click(chromedp.CSS("#send")),
+		chromedp.WaitVisible(button("lang:ar")),
+		chromedp.WaitVisible(button("lang:en")),
+	)
+	run("choose Arabic and see the consent request",
+		chromedp.Click(button("lang:ar")),
+		chromedp.WaitVisible(button("consent:agree")),
+	)
+	agree := read(`.msg.out .action[data-reply-id="consent:agree"]`)
+	if !strings.Contains(agree, "موافق") {
+		t.Fatalf("the Agree button reads %q, want Arabic", agree)
+	}
+	run("agree and see the menu",
+		chromedp.Click(button("consent:agree")),
+		chromedp.WaitVisible(button("handoff")),
+	)
+	menuTitle := read(`.msg.out .action[data-reply-id="handoff"]`)
+	if !strings.Contains(menuTitle, "موظف") {
+		t.Fatalf("the menu's hand-off entry reads %q, want Arabic", menuTitle)
+	}
+	shot("/tmp/e2e-sandbox-ar.png")
+
+	run("a new customer in English",
+		chromedp.Click(chromedp.CSS("#newcust")),
+		chromedp.WaitNotPresent(button("handoff")),
+		chromedp.Focus(chromedp.CSS("#text")),
+		chromedp.SendKeys(chromedp.CSS("#text"), "hello"),
+		chromedp.Click(chromedp.CSS("#send")),
+		chromedp.WaitVisible(button("lang:en")),
+		chromedp.Click(button("lang:en")),
+		chromedp.WaitVisible(button("consent:agree")),
+	)
+	agreeEN := read(`.msg.out .action[data-reply-id="consent:agree"]`)
+	if !strings.Contains(agreeEN, "agree") {
+		t.Fatalf("the English Agree button reads %q", agreeEN)
+	}
+	run("agree in English and see the menu",
+		chromedp.Click(button("consent:agree")),
+		chromedp.WaitVisible(button("handoff")),
+	)
+	menuTitle = read(`.msg.out .action[data-reply-id="handoff"]`)
+	if !strings.Contains(strings.ToLower(menuTitle), "person") && !strings.Contains(strings.ToLower(menuTitle), "agent") && !strings.Contains(strings.ToLower(menuTitle), "human") {
+		t.Fatalf("the English menu's hand-off entry reads %q", menuTitle)
+	}
+	shot("/tmp/e2e-sandbox-en.png")
+}
