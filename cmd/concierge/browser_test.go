@@ -82,7 +82,7 @@ func TestSandboxInBrowser(t *testing.T) {
 		t.Fatalf("the sandbox page opens with dir=%q, want rtl (Arabic first)", dir)
 	}
 	run("write مرحبا and see the language choice",
-				chromedp.Focus(chromedp.CSS("#text")),
+		chromedp.Focus(chromedp.CSS("#text")),
 		chromedp.SendKeys(chromedp.CSS("#text"), "مرحبا"),
 		chromedp.Click(chromedp.CSS("#send")),
 		chromedp.WaitVisible(button("lang:ar")),
