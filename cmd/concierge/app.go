@@ -98,7 +98,8 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*
 		return nil, err
 	}
 	// Step 4: jobs. serve inserts only; worker and dev also work.
-	a.jobs, err = jobs.New(jobs.Config{Workers: cfg.JobWorkers, Work: m != modeServe}, d.db, log)
+	a.jobs, err = jobs.New(jobs.Config{Workers: cfg.JobWorkers, Work: m != modeServe,
+		JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter}, d.db, log)
 	if err != nil {
 		a.Close(ctx)
 		return nil, err

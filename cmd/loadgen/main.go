@@ -11,6 +11,13 @@
 // The baseline and loadgen share the machine's cores exactly as the product
 // and loadgen do, so the ratio compares like with like.
 //
+// The webhook scenario (opt-in: -scenarios webhook) posts a new signed
+// WhatsApp message per request, with a per-run token in every message id. It
+// prints "webhook run token: <hex>" first and, at the end, a line
+// "webhook: token <hex>, sent S, accepted N, unanswered U" (also in the JSON
+// results) so that deploy/bench.sh can check the product stored each accepted
+// message exactly once.
+//
 // Exit status: 0 on success; 1 if a fixed-rate step against the target
 // succeeded for less than 99% of its requests; 2 on bad flags; 3 if the target
 // is unreachable; 130 if interrupted.
@@ -60,6 +67,7 @@ type config struct {
 	baseline   bool
 	timeout    time.Duration
 	warmup     time.Duration
+	webhook    webhookOptions
 }
 
 func main() {
@@ -83,6 +91,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.baseline, "baseline", true, "also run every step against an in-process Fiber baseline")
 	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Second, "per-request timeout")
 	fs.DurationVar(&cfg.warmup, "warmup", time.Second, "unmeasured load before each scenario's steps, at the first fixed rate (1000/s without one); 0 skips it")
+	fs.StringVar(&cfg.webhook.secret, "webhook-secret", "sandbox-app-secret", "app `secret` the webhook scenario signs payloads with (the seeded demo number's)")
+	fs.StringVar(&cfg.webhook.pnid, "webhook-pnid", "100000000000001", "phone_number_id the webhook scenario's payloads are for (the seeded demo number's)")
+	fs.IntVar(&cfg.webhook.customers, "webhook-customers", 500, "customers the webhook scenario's messages come from, round-robin")
+	fs.StringVar(&cfg.webhook.token, "webhook-token", "", "`hex` token in every webhook message id, wamid.bench.<token>.<n> (default: random per run)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -108,10 +120,60 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if len(cfg.rates) == 0 && cfg.satWorkers == 0 {
 		return cfg, fmt.Errorf("nothing to do: no -rates and -sat-workers 0")
 	}
+	if cfg.webhook.token == "" {
+		if cfg.webhook.token, err = newRunToken(); err != nil {
+			return cfg, err
+		}
+	}
+	if err := cfg.webhook.validate(); err != nil {
+		return cfg, err
+	}
 	if cfg.scenarios, err = parseScenarios(*list); err != nil {
 		return cfg, err
 	}
+	for i, s := range cfg.scenarios {
+		if cfg.scenarios[i], err = s.prepare(cfg); err != nil {
+			return cfg, err
+		}
+	}
 	return cfg, nil
+}
+
+// tally counts what the target answered one scenario over the whole run:
+// the probe, the warm-up and every step.
+type tally struct {
+	sent       uint64 // requests loadgen tried
+	ok         uint64 // answered 200
+	unanswered uint64 // no HTTP answer (timeout, connection error, interrupted)
+}
+
+func (t *tally) add(m *vegeta.Metrics) {
+	if t == nil {
+		return
+	}
+	t.sent += m.Requests
+	t.ok += uint64(m.StatusCodes["200"])
+	t.unanswered += uint64(m.StatusCodes["0"])
+}
+
+func (t *tally) addProbe(p Probe, err error) {
+	t.sent++
+	switch {
+	case err != nil:
+		t.unanswered++
+	case p.Status == http.StatusOK:
+		t.ok++
+	}
+}
+
+// selected reports whether the run includes the named scenario.
+func (cfg config) selected(name string) bool {
+	for _, s := range cfg.scenarios {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -136,8 +198,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Steps:             []Step{},
 		Ratios:            []Ratio{},
 	}
+	tallies := map[string]*tally{}
+	for _, s := range cfg.scenarios {
+		tallies[s.Name] = &tally{}
+	}
+	webhook := cfg.selected(webhookScenario)
 	finish := func(code int) int {
 		rep.Finished = time.Now()
+		if webhook {
+			t := tallies[webhookScenario]
+			rep.WebhookReport = &WebhookReport{Token: cfg.webhook.token, Sent: t.sent, Accepted: t.ok, Unanswered: t.unanswered}
+			fmt.Fprintf(stdout, "webhook: token %s, sent %d, accepted %d, unanswered %d\n", cfg.webhook.token, t.sent, t.ok, t.unanswered)
+		}
 		if cfg.jsonPath != "" {
 			if err := writeJSON(cfg.jsonPath, rep); err != nil {
 				fmt.Fprintln(stderr, "loadgen: writing results:", err)
@@ -156,11 +228,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, " + max (%d workers)", cfg.satWorkers)
 	}
 	fmt.Fprintf(stdout, ", %d CPUs\n", runtime.NumCPU())
+	if webhook {
+		fmt.Fprintf(stdout, "webhook run token: %s (message ids %s%s.<n>, %d customers, phone_number_id %s)\n",
+			cfg.webhook.token, webhookIDPrefix, cfg.webhook.token, cfg.webhook.customers, cfg.webhook.pnid)
+	}
 
 	// Probe every scenario before attacking anything, so an unreachable
 	// target fails fast.
 	for _, s := range cfg.scenarios {
 		p, err := probe(ctx, cfg, s)
+		tallies[s.Name].addProbe(p, err)
 		if err != nil {
 			fmt.Fprintf(stderr, "loadgen: target unreachable (scenario %s): %v\n", s.Name, err)
 			return finish(exitUnreachable)
@@ -186,7 +263,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	for _, sr := range rep.Scenarios {
 		s := sr.Scenario
-		rep.Steps = append(rep.Steps, runSteps(ctx, cfg, s, "target", cfg.target, stdout)...)
+		rep.Steps = append(rep.Steps, runSteps(ctx, cfg, s, "target", cfg.target, stdout, tallies[s.Name])...)
 		if ctx.Err() != nil {
 			return interrupted()
 		}
@@ -198,7 +275,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "loadgen:", err)
 			return finish(exitFailed)
 		}
-		steps := runSteps(ctx, cfg, s, "baseline", b.URL(), stdout)
+		steps := runSteps(ctx, cfg, s, "baseline", b.URL(), stdout, nil)
 		rep.Steps = append(rep.Steps, steps...)
 		if err := b.Close(); err != nil {
 			fmt.Fprintln(stderr, "loadgen: stopping baseline:", err)
@@ -234,8 +311,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // runSteps attacks base with scenario s at every fixed rate, then at
-// saturation, printing a row per step. It stops early when ctx ends.
-func runSteps(ctx context.Context, cfg config, s Scenario, server, base string, out io.Writer) []Step {
+// saturation, printing a row per step, and adds every request, warm-up
+// included, to t (unless nil). It stops early when ctx ends.
+func runSteps(ctx context.Context, cfg config, s Scenario, server, base string, out io.Writer, t *tally) []Step {
 	rates := append([]int(nil), cfg.rates...)
 	if cfg.satWorkers > 0 {
 		rates = append(rates, 0)
@@ -249,7 +327,8 @@ func runSteps(ctx context.Context, cfg config, s Scenario, server, base string, 
 		}
 		w := cfg
 		w.duration = cfg.warmup
-		attack(ctx, w, s, base, wr)
+		m := attack(ctx, w, s, base, wr)
+		t.add(&m)
 	}
 	var steps []Step
 	for _, rate := range rates {
@@ -257,6 +336,7 @@ func runSteps(ctx context.Context, cfg config, s Scenario, server, base string, 
 			break
 		}
 		m := attack(ctx, cfg, s, base, rate)
+		t.add(&m)
 		st := summarise(s.Name, server, rate, m)
 		if rate == 0 {
 			st.Workers = uint64(cfg.satWorkers)
@@ -302,11 +382,7 @@ func attack(ctx context.Context, cfg config, s Scenario, base string, rate int) 
 		vegeta.Workers(workers),
 		vegeta.MaxWorkers(maxWorkers),
 	)
-	targeter := vegeta.NewStaticTargeter(vegeta.Target{
-		Method: s.Method,
-		URL:    s.targetURL(base),
-		Header: s.header(cfg.host),
-	})
+	targeter := s.targeter(base, cfg.host)
 	pacer := vegeta.Rate{Freq: rate, Per: time.Second} // Freq 0: no pacing
 
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
@@ -324,24 +400,23 @@ func attack(ctx context.Context, cfg config, s Scenario, base string, rate int) 
 	return m
 }
 
-// probe sends one request of scenario s to the target, the way the attack
-// will, and reports the status and the body size.
+// probe sends one request of scenario s to the target, built by the same
+// targeter as the attack's (for a dynamic scenario: the run's first request),
+// and reports the status and the body size.
 func probe(ctx context.Context, cfg config, s Scenario) (Probe, error) {
 	tr := newTransport(cfg, 1)
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: cfg.timeout}
 
-	req, err := http.NewRequestWithContext(ctx, s.Method, s.targetURL(cfg.target), nil)
+	var tgt vegeta.Target
+	if err := s.targeter(cfg.target, cfg.host)(&tgt); err != nil {
+		return Probe{}, err
+	}
+	req, err := tgt.Request() // sets req.Host from a Host header
 	if err != nil {
 		return Probe{}, err
 	}
-	for k, v := range s.header(cfg.host) {
-		req.Header[k] = v
-	}
-	if h := req.Header.Get("Host"); h != "" {
-		req.Host = h
-	}
-	resp, err := client.Do(req)
+	resp, err := client.Do(req.WithContext(ctx))
 	if err != nil {
 		return Probe{}, err
 	}

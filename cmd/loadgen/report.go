@@ -180,6 +180,20 @@ type Report struct {
 	Ratios            []Ratio          `json:"ratios"`
 	Failed            []string         `json:"failed,omitempty"`
 	Interrupted       bool             `json:"interrupted,omitempty"`
+	// The webhook scenario's totals, when it ran; its fields sit at the top
+	// level (webhook_token, webhook_accepted, ...).
+	*WebhookReport
+}
+
+// WebhookReport is what the webhook scenario sent the target over the whole
+// run (probe, warm-ups and steps; never the baseline). Every accepted message
+// must be stored exactly once: deploy/bench.sh counts the rows whose
+// wa_message_id starts with wamid.bench.<Token>.
+type WebhookReport struct {
+	Token      string `json:"webhook_token"`
+	Sent       uint64 `json:"webhook_sent"`
+	Accepted   uint64 `json:"webhook_accepted"`   // answered 200
+	Unanswered uint64 `json:"webhook_unanswered"` // no answer: may or may not be stored
 }
 
 func writeJSON(path string, r *Report) error {

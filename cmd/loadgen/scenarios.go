@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 // Scenario is one kind of request the load generator can send.
@@ -13,13 +15,31 @@ type Scenario struct {
 	Method string `json:"method"` // HTTP method
 	Path   string `json:"path"`   // request path (and query) below the target's base URL
 	Tenant bool   `json:"tenant"` // send the tenant Host header (-host)
+
+	// Dynamic, when set, makes every request of the scenario different (a
+	// fresh body, a signature, ...) instead of the same static target. It is
+	// called once per run, with the run's configuration, and returns the
+	// Request that finishes each target; per-run state such as counters lives
+	// in its closure and spans the probe and every step, on the target and on
+	// the baseline.
+	Dynamic func(cfg config) (Request, error) `json:"-"`
+
+	request Request // Dynamic's result, set by prepare
 }
 
+// Request finishes one target of a dynamic scenario: it gets the method, the
+// URL and the static headers already set, on a header map of its own, and
+// sets what varies (usually the body and headers derived from it). It is
+// called concurrently by vegeta's workers.
+type Request func(t *vegeta.Target) error
+
 // scenarios is the registry of every scenario loadgen knows. Add new ones here
-// (product by id, search, ...); nothing else needs to change.
+// (product by id, search, ...); nothing else needs to change. A scenario
+// whose requests differ from one another sets Dynamic.
 var scenarios = []Scenario{
 	{Name: "healthz", Method: http.MethodGet, Path: "/healthz"},
 	{Name: "store", Method: http.MethodGet, Path: "/api/v1/store", Tenant: true},
+	{Name: webhookScenario, Method: http.MethodPost, Path: webhookPath, Dynamic: newWebhookRequest},
 }
 
 // scenarioNames lists the registry's names, for flag help and error messages.
@@ -95,4 +115,34 @@ func (s Scenario) header(host string) http.Header {
 		h.Set("Host", host)
 	}
 	return h
+}
+
+// prepare returns s ready to run: a dynamic scenario gets its per-run Request.
+func (s Scenario) prepare(cfg config) (Scenario, error) {
+	if s.Dynamic == nil {
+		return s, nil
+	}
+	r, err := s.Dynamic(cfg)
+	if err != nil {
+		return s, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	s.request = r
+	return s, nil
+}
+
+// targeter is what vegeta attacks base with: one static target, or for a
+// prepared dynamic scenario a fresh target per call.
+func (s Scenario) targeter(base, host string) vegeta.Targeter {
+	static := vegeta.Target{Method: s.Method, URL: s.targetURL(base), Header: s.header(host)}
+	if s.request == nil {
+		return vegeta.NewStaticTargeter(static)
+	}
+	return func(t *vegeta.Target) error {
+		if t == nil {
+			return vegeta.ErrNilTarget
+		}
+		*t = static
+		t.Header = static.Header.Clone()
+		return s.request(t)
+	}
 }

@@ -45,6 +45,8 @@ var Vars = []Var{
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP endpoint for traces (e.g. http://127.0.0.1:4318); tracing stays in-process when empty"},
 	{"OTEL_SERVICE_NAME", "concierge", "service name on traces"},
 	{"JOB_WORKERS", "10", "concurrent jobs per queue in the worker"},
+	{"JOB_TIMEOUT", "1m", "longest a single job attempt may run"},
+	{"JOB_RESCUE_AFTER", "5m", "a job running longer than this (its worker died) is taken back by another worker; must exceed JOB_TIMEOUT"},
 	{"DB_MAX_CONNS", "20", "largest PostgreSQL pool size"},
 	{"REDIS_PREFIX", "cc:", "prefix of every Redis key (tests give each test its own)"},
 	{"WHATSAPP_API_BASE_URL", "", "Cloud API base URL; empty means Meta's https://graph.facebook.com, or the built-in emulator (http://HTTP_ADDR/sandbox/graph) when the sandbox is on"},
@@ -85,6 +87,8 @@ type Config struct {
 	OTLPEndpoint       string
 	OTelServiceName    string
 	JobWorkers         int
+	JobTimeout         time.Duration
+	JobRescueAfter     time.Duration
 	DBMaxConns         int
 	RedisPrefix        string
 	PprofAddr          string
@@ -165,6 +169,8 @@ func Load(getenv func(string) string) (Config, error) {
 		OTLPEndpoint:       get("OTEL_EXPORTER_OTLP_ENDPOINT"),
 		OTelServiceName:    get("OTEL_SERVICE_NAME"),
 		JobWorkers:         num("JOB_WORKERS"),
+		JobTimeout:         dur("JOB_TIMEOUT"),
+		JobRescueAfter:     dur("JOB_RESCUE_AFTER"),
 		DBMaxConns:         num("DB_MAX_CONNS"),
 		RedisPrefix:        get("REDIS_PREFIX"),
 		PprofAddr:          getenv("PPROF_ADDR"),
@@ -198,6 +204,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.Env == "production" && c.MasterKey == "" {
 		errs = append(errs, "MASTER_KEY: required in production")
+	}
+	if c.JobRescueAfter <= c.JobTimeout {
+		errs = append(errs, "JOB_RESCUE_AFTER: must exceed JOB_TIMEOUT")
 	}
 	if c.Env == "production" && c.SandboxEnabled {
 		errs = append(errs, "SANDBOX_ENABLED: the WhatsApp sandbox cannot run in production")

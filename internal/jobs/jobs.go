@@ -100,6 +100,10 @@ type Config struct {
 	// JobTimeout bounds one attempt; zero means River's one minute, -1 none.
 	// A worker may override it per kind (river.Worker.Timeout).
 	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay running before another worker
+	// takes it back (its worker died: kill -9, lost node); zero means
+	// River's default (one hour). It must exceed JobTimeout.
+	RescueAfter time.Duration
 	// PollInterval is how often workers look for jobs nobody announced
 	// (retries falling due, scheduled jobs, missed notifications); zero
 	// means River's one second.
@@ -201,6 +205,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Jobs, error) {
 		Workers:                     j.workers,
 		MaxAttempts:                 cfg.MaxAttempts,
 		JobTimeout:                  cfg.JobTimeout,
+		RescueStuckJobsAfter:        cfg.RescueAfter,
 		FetchPollInterval:           poll,
 		FetchCooldown:               cooldown,
 		DiscardedJobRetentionPeriod: cfg.DiscardedRetention,

@@ -32,12 +32,14 @@ const (
 )
 
 // Message statuses. Inbound: received → processed (or held while a human
-// has the conversation). Outbound: queued → sent → delivered → read, or failed.
+// has the conversation). Outbound: queued → sending (the Cloud API call is
+// in flight) → sent → delivered → read, or failed.
 const (
 	StatusReceived  = "received"
 	StatusProcessed = "processed"
 	StatusHeld      = "held"
 	StatusQueued    = "queued"
+	StatusSending   = "sending"
 	StatusSent      = "sent"
 	StatusDelivered = "delivered"
 	StatusRead      = "read"

@@ -1,9 +1,12 @@
 package conversation
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -124,7 +127,7 @@ func (s *Service) storeChange(ctx context.Context, tx bun.Tx, rc routedChange, r
 	for _, c := range rc.value.Contacts {
 		names[c.WaID] = c.Profile.Name
 	}
-	touched := map[uuid.UUID]bool{}
+	touched := map[uuid.UUID]time.Time{} // conversation → newest message time
 	for _, m := range rc.value.Messages {
 		cust, err := upsertCustomer(ctx, tx, tid, m.From)
 		if err != nil {
@@ -155,12 +158,17 @@ func (s *Service) storeChange(ctx context.Context, tx bun.Tx, rc routedChange, r
 			continue
 		}
 		res.Stored++
-		if err := noteInbound(ctx, tx, tid, conv.ID, at); err != nil {
+		if at.After(touched[conv.ID]) {
+			touched[conv.ID] = at
+		}
+	}
+	// Conversation rows are updated (locked) in id order, the same order in
+	// every transaction, so concurrent deliveries cannot deadlock.
+	ids := slices.SortedFunc(maps.Keys(touched), func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	for _, id := range ids {
+		if err := noteInbound(ctx, tx, tid, id, touched[id]); err != nil {
 			return err
 		}
-		touched[conv.ID] = true
-	}
-	for id := range touched {
 		if err := s.jobs.InsertTx(ctx, tx, ProcessArgs{TenantID: tid, ConversationID: id}, nil); err != nil {
 			return err
 		}
@@ -174,7 +182,7 @@ func (s *Service) storeChange(ctx context.Context, tx bun.Tx, rc routedChange, r
 		if at.IsZero() {
 			at = time.Now().UTC()
 		}
-		ok, err := applyStatus(ctx, tx, tid, st.ID, st.Status, at, code, detail)
+		ok, err := applyStatus(ctx, tx, tid, st.ID, st.BizOpaqueCallbackData, st.Status, at, code, detail)
 		if err != nil {
 			return err
 		}

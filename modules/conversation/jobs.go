@@ -370,7 +370,7 @@ func (s *Service) Send(ctx context.Context, messageID uuid.UUID, attempt, maxAtt
 		if m, err = getMessage(ctx, tx, messageID); err != nil {
 			return err
 		}
-		if m.Status != StatusQueued {
+		if m.Status != StatusQueued && m.Status != StatusSending {
 			return nil
 		}
 		if conv, err = getConversation(ctx, tx, m.ConversationID); err != nil {
@@ -388,8 +388,14 @@ func (s *Service) Send(ctx context.Context, messageID uuid.UUID, attempt, maxAtt
 		}
 		return err
 	}
-	if m.Status != StatusQueued {
+	if m.Status != StatusQueued && m.Status != StatusSending {
 		return nil // already sent (a retry after a crash) or failed
+	}
+	if m.Status == StatusSending && m.StatusAt != nil && s.now().Sub(*m.StatusAt) < inFlightGrace {
+		// An earlier attempt died mid-call. If Meta took the message, its
+		// status webhook (carrying our id) marks it sent within moments;
+		// wait for that before sending again, so nothing goes out twice.
+		return river.JobSnooze(inFlightGrace - s.now().Sub(*m.StatusAt))
 	}
 	if earlier {
 		// Replies reach the customer in the order they were written: wait
@@ -420,7 +426,20 @@ func (s *Service) Send(ctx context.Context, messageID uuid.UUID, attempt, maxAtt
 		o = whatsapp.TemplateMessage(s.cfg.ReengageTemplate, lang, []string{whatsapp.Truncate(m.Body, 1024)}, nil)
 	}
 	creds := whatsapp.Creds{PhoneNumberID: number.PhoneNumberID, AccessToken: number.AccessToken}
-	wamid, sendErr := s.sender.Send(ctx, creds, cust.WAID, o)
+	err = s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		claimed, err := claimSend(ctx, tx, tid, m.ID)
+		if err == nil && !claimed {
+			err = errAlreadyDone
+		}
+		return err
+	})
+	if errors.Is(err, errAlreadyDone) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	wamid, sendErr := s.sender.Send(ctx, creds, cust.WAID, o.WithCallbackData(m.ID.String()))
 	var rl *whatsapp.RateLimitedError
 	switch {
 	case sendErr == nil:
@@ -430,10 +449,10 @@ func (s *Service) Send(ctx context.Context, messageID uuid.UUID, attempt, maxAtt
 		})
 	case errors.As(sendErr, &rl):
 		s.metrics.sends.WithLabelValues("rate_limited").Inc()
-		return river.JobSnooze(max(rl.RetryAfter, 100*time.Millisecond))
+		return s.unclaim(ctx, tid, m.ID, river.JobSnooze(max(rl.RetryAfter, 100*time.Millisecond)))
 	case errors.Is(sendErr, whatsapp.ErrBreakerOpen):
 		s.metrics.sends.WithLabelValues("breaker_open").Inc()
-		return river.JobSnooze(5 * time.Second)
+		return s.unclaim(ctx, tid, m.ID, river.JobSnooze(5*time.Second))
 	case whatsapp.IsPermanent(sendErr):
 		s.metrics.sends.WithLabelValues("permanent_error").Inc()
 		code := 0
@@ -447,8 +466,31 @@ func (s *Service) Send(ctx context.Context, messageID uuid.UUID, attempt, maxAtt
 		if attempt >= maxAttempts {
 			return s.fail(ctx, tid, m.ID, 0, "gave up after "+fmt.Sprint(attempt)+" attempts: "+sendErr.Error(), sendErr)
 		}
-		return sendErr
+		var ae *whatsapp.APIError
+		if errors.As(sendErr, &ae) && ae.Status != 0 {
+			return s.unclaim(ctx, tid, m.ID, sendErr) // Meta answered: it did not take the message
+		}
+		return sendErr // no answer: it may have gone out; the next attempt waits for its status first
 	}
+}
+
+// inFlightGrace is how long a message left "sending" by a dead attempt waits
+// for its status webhook before it is sent again.
+const inFlightGrace = 20 * time.Second
+
+var errAlreadyDone = errors.New("conversation: message no longer waiting to be sent")
+
+// unclaim returns a message Meta did not take to "queued" and returns ret.
+// (A timeout is not a refusal: the message may have gone out, so it stays
+// "sending" and the next attempt waits for its status webhook first.)
+func (s *Service) unclaim(ctx context.Context, tenantID, id uuid.UUID, ret error) error {
+	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return unclaimSend(ctx, tx, tenantID, id)
+	})
+	if err != nil {
+		return err
+	}
+	return ret
 }
 
 // fail marks the message failed and returns ret (the job's outcome).

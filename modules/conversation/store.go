@@ -120,14 +120,21 @@ func translate(err error, what string) error {
 	return err
 }
 
-// upsertCustomer finds or creates the customer with a WhatsApp id.
+// upsertCustomer finds or creates the customer with a WhatsApp id. It takes
+// no lock on an existing row (ON CONFLICT DO NOTHING, then a plain read), so
+// webhook ingest never waits on, or deadlocks with, a worker updating the
+// customer.
 func upsertCustomer(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, waID string) (*Customer, error) {
 	r := &customerRow{TenantID: tenantID, ID: uuid.Must(uuid.NewV7()), WAID: waID, Consent: ConsentUnknown}
-	err := tx.NewInsert().Model(r).
-		On("CONFLICT (tenant_id, wa_id) DO UPDATE").Set("updated_at = now()").
-		Returning("*").Scan(ctx)
+	res, err := tx.NewInsert().Model(r).On("CONFLICT (tenant_id, wa_id) DO NOTHING").Exec(ctx)
 	if err != nil {
 		return nil, translate(err, "customer")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		r = new(customerRow)
+		if err := tx.NewSelect().Model(r).Where("wa_id = ?", waID).Scan(ctx); err != nil {
+			return nil, translate(err, "customer")
+		}
 	}
 	return r.toCustomer(), nil
 }
@@ -152,11 +159,15 @@ func updateCustomer(ctx context.Context, tx bun.IDB, c *Customer) error {
 func upsertConversation(ctx context.Context, tx bun.IDB, tenantID, customerID, numberID uuid.UUID, phoneNumberID string) (*Conversation, error) {
 	r := &conversationRow{TenantID: tenantID, ID: uuid.Must(uuid.NewV7()), CustomerID: customerID, NumberID: numberID,
 		PhoneNumberID: phoneNumberID, State: json.RawMessage(`{}`), Handoff: HandoffBot}
-	err := tx.NewInsert().Model(r).
-		On("CONFLICT (tenant_id, customer_id, number_id) DO UPDATE").Set("updated_at = now()").
-		Returning("*").Scan(ctx)
+	res, err := tx.NewInsert().Model(r).On("CONFLICT (tenant_id, customer_id, number_id) DO NOTHING").Exec(ctx)
 	if err != nil {
 		return nil, translate(err, "conversation")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		r = new(conversationRow)
+		if err := tx.NewSelect().Model(r).Where("customer_id = ? AND number_id = ?", customerID, numberID).Scan(ctx); err != nil {
+			return nil, translate(err, "conversation")
+		}
 	}
 	return r.toConversation(), nil
 }
@@ -259,7 +270,30 @@ func queuedBefore(ctx context.Context, tx bun.IDB, m *Message) (bool, error) {
 func markSent(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID, wamid string) error {
 	_, err := tx.NewUpdate().Model((*messageRow)(nil)).
 		Set("status = ?, wa_message_id = ?, status_at = now(), error_code = NULL, error_detail = ''", StatusSent, wamid).
-		Where("tenant_id = ? AND id = ? AND status = ?", tenantID, id, StatusQueued).Exec(ctx)
+		Where("tenant_id = ? AND id = ? AND status IN (?, ?)", tenantID, id, StatusQueued, StatusSending).Exec(ctx)
+	return err
+}
+
+// claimSend moves a message to "sending" just before the Cloud API call and
+// commits, so a worker that dies mid-call leaves a trace: the next attempt
+// waits for the status webhook that names this message (callback data)
+// before deciding to send again. It returns false when the message is no
+// longer waiting to be sent.
+func claimSend(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID) (bool, error) {
+	res, err := tx.NewUpdate().Model((*messageRow)(nil)).
+		Set("status = ?, status_at = now()", StatusSending).
+		Where("tenant_id = ? AND id = ? AND status IN (?, ?)", tenantID, id, StatusQueued, StatusSending).Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// unclaimSend puts a message Meta refused back to "queued" for a retry.
+func unclaimSend(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID) error {
+	_, err := tx.NewUpdate().Model((*messageRow)(nil)).Set("status = ?", StatusQueued).
+		Where("tenant_id = ? AND id = ? AND status = ?", tenantID, id, StatusSending).Exec(ctx)
 	return err
 }
 
@@ -271,7 +305,7 @@ func markFailed(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID, code in
 }
 
 // statusRank orders delivery statuses so a late "sent" never overwrites "read".
-const statusRankSQL = `CASE status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END`
+const statusRankSQL = `CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END`
 
 func statusRank(s string) int {
 	switch s {
@@ -288,12 +322,23 @@ func statusRank(s string) int {
 }
 
 // applyStatus records a delivery status for an outbound message, moving only
-// forward (failed wins); unknown ids are ignored (false).
-func applyStatus(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, wamid, status string, at time.Time, code int, detail string) (bool, error) {
+// forward (failed wins); unknown ids are ignored (false). The message is
+// found by its WhatsApp id or, when the status arrives before the send's
+// answer was recorded (or the sender died), by our id echoed back in the
+// callback data, which also records the WhatsApp id.
+func applyStatus(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, wamid, callback, status string, at time.Time, code int, detail string) (bool, error) {
 	q := tx.NewUpdate().Model((*messageRow)(nil)).
 		Set("status = ?, status_at = ?", status, at).
-		Where("tenant_id = ? AND wa_message_id = ? AND direction = 'out'", tenantID, wamid).
+		Where("tenant_id = ? AND direction = 'out'", tenantID).
 		Where(statusRankSQL+" < ?", statusRank(status))
+	if id, err := uuid.Parse(callback); err == nil {
+		q = q.Set("wa_message_id = ?", wamid).
+			WhereGroup(" AND ", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+				return q.Where("wa_message_id = ?", wamid).WhereOr("(id = ? AND wa_message_id IS NULL)", id)
+			})
+	} else {
+		q = q.Where("wa_message_id = ?", wamid)
+	}
 	if status == StatusFailed {
 		q = q.Set("error_code = ?, error_detail = ?", code, truncate(detail, 500))
 	}
