@@ -162,13 +162,11 @@ func (s *Service) storeChange(ctx context.Context, tx bun.Tx, rc routedChange, r
 			touched[conv.ID] = at
 		}
 	}
-	// Conversation rows are updated (locked) in id order, the same order in
-	// every transaction, so concurrent deliveries cannot deadlock.
+	// Ingest takes no lock on existing conversation or customer rows (the
+	// worker holds the conversation's while it answers, and moves
+	// last_inbound_at forward itself), so a webhook never waits for a turn.
 	ids := slices.SortedFunc(maps.Keys(touched), func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
 	for _, id := range ids {
-		if err := noteInbound(ctx, tx, tid, id, touched[id]); err != nil {
-			return err
-		}
 		if err := s.jobs.InsertTx(ctx, tx, ProcessArgs{TenantID: tid, ConversationID: id}, nil); err != nil {
 			return err
 		}

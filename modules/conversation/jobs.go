@@ -171,6 +171,12 @@ func (s *Service) processBatch(ctx context.Context, conversationID uuid.UUID) (i
 			}
 		}
 		for _, m := range msgs {
+			// The customer-service window opens at the customer's newest
+			// message (messages may arrive out of order: never move back).
+			if conv.LastInboundAt == nil || m.SentAt.After(*conv.LastInboundAt) {
+				at := m.SentAt
+				conv.LastInboundAt = &at
+			}
 			if conv.Handoff != HandoffBot {
 				// A person has the conversation: stored and shown, not answered.
 				if err := markInbound(ctx, tx, conv.TenantID, m.ID, StatusHeld); err != nil {

@@ -173,10 +173,12 @@ func upsertConversation(ctx context.Context, tx bun.IDB, tenantID, customerID, n
 }
 
 // lockConversation reads a conversation and holds its row lock until the
-// transaction ends: the per-conversation lock that orders processing.
+// transaction ends: the per-conversation lock that orders processing. NO KEY
+// UPDATE, so webhook ingest inserting messages that reference the
+// conversation (a KEY SHARE lock) never waits for a turn to finish.
 func lockConversation(ctx context.Context, tx bun.IDB, id uuid.UUID) (*Conversation, error) {
 	r := new(conversationRow)
-	if err := tx.NewSelect().Model(r).Where("id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(r).Where("id = ?", id).For("NO KEY UPDATE").Scan(ctx); err != nil {
 		return nil, translate(err, "conversation")
 	}
 	return r.toConversation(), nil
@@ -196,17 +198,9 @@ func saveConversation(ctx context.Context, tx bun.IDB, c *Conversation) error {
 		assignee = uuid.NullUUID{UUID: *c.AssigneeID, Valid: true}
 	}
 	_, err := tx.NewUpdate().Model((*conversationRow)(nil)).
-		Set("state = ?, handoff = ?, handoff_at = ?, assignee_id = ?, updated_at = now()", c.StateJSON, c.Handoff, c.HandoffAt, assignee).
+		Set("state = ?, handoff = ?, handoff_at = ?, assignee_id = ?, last_inbound_at = ?, updated_at = now()",
+			c.StateJSON, c.Handoff, c.HandoffAt, assignee, c.LastInboundAt).
 		Where("tenant_id = ? AND id = ?", c.TenantID, c.ID).Exec(ctx)
-	return err
-}
-
-// noteInbound moves the conversation's last inbound time forward (never back:
-// messages may arrive out of order).
-func noteInbound(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID, at time.Time) error {
-	_, err := tx.NewUpdate().Model((*conversationRow)(nil)).
-		Set("last_inbound_at = GREATEST(COALESCE(last_inbound_at, ?::timestamptz), ?::timestamptz), updated_at = now()", at, at).
-		Where("tenant_id = ? AND id = ?", tenantID, id).Exec(ctx)
 	return err
 }
 
