@@ -386,6 +386,9 @@ func (a *App) Close(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if a.sandbox != nil {
+		a.sandbox.Close()
+	}
 	if a.fiber != nil {
 		_ = a.fiber.ShutdownWithContext(ctx)
 	}

@@ -178,10 +178,14 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Jobs, error) {
 
 	var err error
 	j.insert, err = river.NewClient(riverdatabasesql.New(d.SQL), &river.Config{
-		Logger:      log,
-		MaxAttempts: cfg.MaxAttempts,
-		Middleware:  []rivertype.Middleware{guard},
-		Plugins:     []rivertype.Plugin{otel},
+		// Wake workers for every insert: River otherwise skips a queue's
+		// notification within 100 ms of the last one, and a reply queued
+		// right after its turn would wait for the 1 s poll.
+		FetchCooldown: time.Millisecond,
+		Logger:        log,
+		MaxAttempts:   cfg.MaxAttempts,
+		Middleware:    []rivertype.Middleware{guard},
+		Plugins:       []rivertype.Plugin{otel},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: insert client: %w", err)

@@ -75,6 +75,11 @@ func (s *Service) Ingest(ctx context.Context, body []byte, signature string) (In
 			changes = append(changes, rc)
 		}
 	}
+	if len(changes) == 0 {
+		// Only fields this module does not handle (template reviews,
+		// account updates): nothing is stored, and Meta stops retrying.
+		return res, nil
+	}
 	if !s.signed(body, signature, changes) {
 		return res, ErrBadSignature
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -429,7 +430,10 @@ func (s *Service) Send(ctx context.Context, messageID uuid.UUID, attempt, maxAtt
 		if lang == "" {
 			lang = "ar"
 		}
-		o = whatsapp.TemplateMessage(s.cfg.ReengageTemplate, lang, []string{whatsapp.Truncate(m.Body, 1024)}, nil)
+		// Template text parameters may not hold new lines, tabs or runs of
+		// spaces: flatten the reply into one line.
+		param := strings.Join(strings.Fields(m.Body), " ")
+		o = whatsapp.TemplateMessage(s.cfg.ReengageTemplate, lang, []string{whatsapp.Truncate(param, 1024)}, nil)
 	}
 	creds := whatsapp.Creds{PhoneNumberID: number.PhoneNumberID, AccessToken: number.AccessToken}
 	err = s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
