@@ -359,6 +359,24 @@ func (j *Jobs) InsertTx(ctx context.Context, tx bun.Tx, args river.JobArgs, opts
 	return nil
 }
 
+// InsertManyTx enqueues several jobs in one statement inside tx.
+func (j *Jobs) InsertManyTx(ctx context.Context, tx bun.Tx, args []river.JobArgs) error {
+	if tx.Tx == nil {
+		return errors.New("jobs: InsertManyTx needs an open bun transaction")
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		params[i] = river.InsertManyParams{Args: a}
+	}
+	if _, err := j.insert.InsertManyTx(ctx, tx.Tx, params); err != nil {
+		return fmt.Errorf("jobs: insert %d %s: %w", len(args), args[0].Kind(), err)
+	}
+	return nil
+}
+
 // Insert enqueues a job on its own, outside any transaction. Prefer InsertTx
 // whenever the job follows from a database change.
 func (j *Jobs) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {

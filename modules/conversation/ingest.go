@@ -1,13 +1,9 @@
 package conversation
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"maps"
-	"slices"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
@@ -91,13 +87,13 @@ func (s *Service) Ingest(ctx context.Context, body []byte, signature string) (In
 			res.Unrouted++
 			continue
 		}
-		tctx := tenants.WithTenant(ctx, rc.tenant)
-		err := s.scope.InTenantTx(tctx, func(ctx context.Context, tx bun.Tx) error {
-			return s.storeChange(ctx, tx, rc, &res)
-		})
+		r, err := s.batch.store(ctx, rc)
 		if err != nil {
 			return res, err
 		}
+		res.Stored += r.Stored
+		res.Duplicates += r.Duplicates
+		res.Statuses += r.Statuses
 	}
 	s.metrics.webhookMessages.Add(float64(res.Stored))
 	s.metrics.webhookDuplicates.Add(float64(res.Duplicates))
@@ -124,76 +120,6 @@ func (s *Service) signed(body []byte, header string, changes []routedChange) boo
 		routed++
 	}
 	return routed > 0
-}
-
-func (s *Service) storeChange(ctx context.Context, tx bun.Tx, rc routedChange, res *IngestResult) error {
-	tid := rc.tenant.ID
-	names := make(map[string]string, len(rc.value.Contacts))
-	for _, c := range rc.value.Contacts {
-		names[c.WaID] = c.Profile.Name
-	}
-	touched := map[uuid.UUID]time.Time{} // conversation → newest message time
-	for _, m := range rc.value.Messages {
-		cust, err := upsertCustomer(ctx, tx, tid, m.From)
-		if err != nil {
-			return err
-		}
-		conv, err := upsertConversation(ctx, tx, tid, cust.ID, rc.number.ID, rc.number.PhoneNumberID)
-		if err != nil {
-			return err
-		}
-		in := m.Normalise()
-		payload, err := json.Marshal(storedInbound{Message: m, ProfileName: names[m.From]})
-		if err != nil {
-			return err
-		}
-		at := in.Timestamp
-		if at.IsZero() {
-			at = time.Now().UTC()
-		}
-		msg := &Message{ID: uuid.Must(uuid.NewV7()), ConversationID: conv.ID, Direction: In, WAMessageID: m.ID,
-			Kind: string(in.Kind), Body: truncate(in.Text, 4096), Payload: payload, Author: "customer",
-			Status: StatusReceived, SentAt: at}
-		inserted, err := insertInbound(ctx, tx, tid, msg)
-		if err != nil {
-			return err
-		}
-		if !inserted {
-			res.Duplicates++
-			continue
-		}
-		res.Stored++
-		if at.After(touched[conv.ID]) {
-			touched[conv.ID] = at
-		}
-	}
-	// Ingest takes no lock on existing conversation or customer rows (the
-	// worker holds the conversation's while it answers, and moves
-	// last_inbound_at forward itself), so a webhook never waits for a turn.
-	ids := slices.SortedFunc(maps.Keys(touched), func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
-	for _, id := range ids {
-		if err := s.jobs.InsertTx(ctx, tx, ProcessArgs{TenantID: tid, ConversationID: id}, nil); err != nil {
-			return err
-		}
-	}
-	for _, st := range rc.value.Statuses {
-		code, detail := 0, ""
-		if len(st.Errors) > 0 {
-			code, detail = st.Errors[0].Code, st.Errors[0].Title+": "+st.Errors[0].Details()
-		}
-		at := st.Timestamp.Time()
-		if at.IsZero() {
-			at = time.Now().UTC()
-		}
-		ok, err := applyStatus(ctx, tx, tid, st.ID, st.BizOpaqueCallbackData, st.Status, at, code, detail)
-		if err != nil {
-			return err
-		}
-		if ok {
-			res.Statuses++
-		}
-	}
-	return nil
 }
 
 func (s *Service) storeUnrouted(ctx context.Context, rc routedChange) error {

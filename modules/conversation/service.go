@@ -23,6 +23,7 @@ type Numbers interface {
 // Jobs inserts jobs inside a transaction.
 type Jobs interface {
 	InsertTx(ctx context.Context, tx bun.Tx, args river.JobArgs, opts *river.InsertOpts) error
+	InsertManyTx(ctx context.Context, tx bun.Tx, args []river.JobArgs) error
 }
 
 // Actor names the staff member acting in ctx: their user id and a label for
@@ -85,6 +86,7 @@ type Service struct {
 	log     *slog.Logger
 	metrics *metrics
 	now     func() time.Time
+	batch   *batcher
 }
 
 // Deps are the Service's collaborators.
@@ -106,8 +108,10 @@ func New(cfg Config, d Deps) *Service {
 	if cfg.SweepAfter <= 0 {
 		cfg.SweepAfter = time.Minute
 	}
-	return &Service{cfg: cfg, scope: d.Scope, tenants: d.Numbers, jobs: d.Jobs, sender: d.Sender, engine: d.Engine,
+	s := &Service{cfg: cfg, scope: d.Scope, tenants: d.Numbers, jobs: d.Jobs, sender: d.Sender, engine: d.Engine,
 		audit: d.Audit, rdb: d.Redis, prefix: d.RedisPrefix, actor: d.Actor, log: d.Log, metrics: newMetrics(), now: time.Now}
+	s.batch = newBatcher(s)
+	return s
 }
 
 // ConversationView is a conversation with its customer and last message.

@@ -120,25 +120,6 @@ func translate(err error, what string) error {
 	return err
 }
 
-// upsertCustomer finds or creates the customer with a WhatsApp id. It takes
-// no lock on an existing row (ON CONFLICT DO NOTHING, then a plain read), so
-// webhook ingest never waits on, or deadlocks with, a worker updating the
-// customer.
-func upsertCustomer(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, waID string) (*Customer, error) {
-	r := &customerRow{TenantID: tenantID, ID: uuid.Must(uuid.NewV7()), WAID: waID, Consent: ConsentUnknown}
-	res, err := tx.NewInsert().Model(r).On("CONFLICT (tenant_id, wa_id) DO NOTHING").Exec(ctx)
-	if err != nil {
-		return nil, translate(err, "customer")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		r = new(customerRow)
-		if err := tx.NewSelect().Model(r).Where("wa_id = ?", waID).Scan(ctx); err != nil {
-			return nil, translate(err, "customer")
-		}
-	}
-	return r.toCustomer(), nil
-}
-
 func getCustomer(ctx context.Context, tx bun.IDB, id uuid.UUID) (*Customer, error) {
 	r := new(customerRow)
 	if err := tx.NewSelect().Model(r).Where("id = ?", id).Scan(ctx); err != nil {
@@ -152,24 +133,6 @@ func updateCustomer(ctx context.Context, tx bun.IDB, c *Customer) error {
 		Set("profile_name = ?, locale = ?, consent = ?, updated_at = now()", c.ProfileName, c.Locale, c.Consent).
 		Where("tenant_id = ? AND id = ?", c.TenantID, c.ID).Exec(ctx)
 	return err
-}
-
-// upsertConversation finds or creates the conversation of a customer with a
-// business number.
-func upsertConversation(ctx context.Context, tx bun.IDB, tenantID, customerID, numberID uuid.UUID, phoneNumberID string) (*Conversation, error) {
-	r := &conversationRow{TenantID: tenantID, ID: uuid.Must(uuid.NewV7()), CustomerID: customerID, NumberID: numberID,
-		PhoneNumberID: phoneNumberID, State: json.RawMessage(`{}`), Handoff: HandoffBot}
-	res, err := tx.NewInsert().Model(r).On("CONFLICT (tenant_id, customer_id, number_id) DO NOTHING").Exec(ctx)
-	if err != nil {
-		return nil, translate(err, "conversation")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		r = new(conversationRow)
-		if err := tx.NewSelect().Model(r).Where("customer_id = ? AND number_id = ?", customerID, numberID).Scan(ctx); err != nil {
-			return nil, translate(err, "conversation")
-		}
-	}
-	return r.toConversation(), nil
 }
 
 // lockConversation reads a conversation and holds its row lock until the
@@ -202,19 +165,6 @@ func saveConversation(ctx context.Context, tx bun.IDB, c *Conversation) error {
 			c.StateJSON, c.Handoff, c.HandoffAt, assignee, c.LastInboundAt).
 		Where("tenant_id = ? AND id = ?", c.TenantID, c.ID).Exec(ctx)
 	return err
-}
-
-// insertInbound stores an inbound message once: a redelivered WhatsApp id is
-// ignored (inserted false).
-func insertInbound(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, m *Message) (bool, error) {
-	r := toMessageRow(tenantID, m)
-	res, err := tx.NewInsert().Model(r).
-		On("CONFLICT (tenant_id, wa_message_id) WHERE wa_message_id IS NOT NULL DO NOTHING").Exec(ctx)
-	if err != nil {
-		return false, translate(err, "message")
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
 }
 
 func insertOutbound(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, m *Message) error {
