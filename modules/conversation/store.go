@@ -117,6 +117,9 @@ func translate(err error, what string) error {
 	if _, ok := db.IsUniqueViolation(err); ok {
 		return httpx.Wrap(httpx.CodeConflict, err, what+" already exists")
 	}
+	if db.IsCheckViolation(err) {
+		return httpx.Wrap(httpx.CodeInvalid, err, "the "+what+" has an invalid field")
+	}
 	return err
 }
 
