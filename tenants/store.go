@@ -229,18 +229,3 @@ func lookupNumber(ctx context.Context, tx bun.IDB, phoneNumberID string) (*numbe
 	t, err := getTenant(ctx, tx, n.TenantID.String())
 	return n, t, err
 }
-
-// hostsOf lists every cache key a tenant is reachable by.
-func hostsOf(ctx context.Context, tx bun.IDB, tenantID uuid.UUID) (slug string, hosts, pnids []string, err error) {
-	t, err := getTenant(ctx, tx, tenantID.String())
-	if err != nil {
-		return "", nil, nil, err
-	}
-	if err = tx.NewSelect().Model((*domainRow)(nil)).Column("host").Where("tenant_id = ?", tenantID).Scan(ctx, &hosts); err != nil {
-		return "", nil, nil, err
-	}
-	if err = tx.NewSelect().Model((*numberRow)(nil)).Column("phone_number_id").Where("tenant_id = ?", tenantID).Scan(ctx, &pnids); err != nil {
-		return "", nil, nil, err
-	}
-	return t.Slug, hosts, pnids, nil
-}
