@@ -2,8 +2,6 @@ package tenants
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strings"
 	"time"
 
@@ -78,12 +76,6 @@ func toNumberRow(n *Number, sealedToken, sealedSecret string) *numberRow {
 
 // translate maps driver errors to the error vocabulary.
 func translate(err error, what string) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, sql.ErrNoRows):
-		return httpx.E(httpx.CodeNotFound, "no such %s", what)
-	}
 	if c, ok := db.IsUniqueViolation(err); ok {
 		field := "id"
 		switch {
@@ -97,10 +89,7 @@ func translate(err error, what string) error {
 		return &httpx.Error{Code: httpx.CodeConflict, Message: what + " already exists",
 			Fields: []httpx.FieldError{{Field: field, Code: "unique", Message: "is already taken", MessageAr: "مستخدم مسبقًا"}}, Err: err}
 	}
-	if db.IsCheckViolation(err) {
-		return httpx.Wrap(httpx.CodeInvalid, err, "the "+what+" has an invalid field")
-	}
-	return err
+	return db.Translate(err, what)
 }
 
 func insertTenant(ctx context.Context, tx bun.IDB, t *Tenant) error {

@@ -16,6 +16,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"concierge/internal/httpx"
 )
 
 // AppRole is the role all tenant work runs as.
@@ -99,4 +101,23 @@ func IsSuperuser(ctx context.Context, b bun.IDB) (bool, error) {
 	var super bool
 	err := b.QueryRowContext(ctx, `SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = session_user`).Scan(&super)
 	return super, err
+}
+
+// Translate maps driver errors to the shared error vocabulary, naming what
+// the store was working on: no rows → not_found, 23505 → conflict, a check
+// or bad value → invalid. Other errors pass through (internal).
+func Translate(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return httpx.E(httpx.CodeNotFound, "no such %s", what)
+	}
+	if _, ok := IsUniqueViolation(err); ok {
+		return httpx.Wrap(httpx.CodeConflict, err, what+" already exists")
+	}
+	if IsCheckViolation(err) {
+		return httpx.Wrap(httpx.CodeInvalid, err, "the "+what+" has an invalid field")
+	}
+	return err
 }

@@ -4,14 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"concierge/internal/db"
-	"concierge/internal/httpx"
 )
 
 type customerRow struct {
@@ -107,21 +105,7 @@ func toMessageRow(tenantID uuid.UUID, m *Message) *messageRow {
 	return r
 }
 
-func translate(err error, what string) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, sql.ErrNoRows):
-		return httpx.E(httpx.CodeNotFound, "no such %s", what)
-	}
-	if _, ok := db.IsUniqueViolation(err); ok {
-		return httpx.Wrap(httpx.CodeConflict, err, what+" already exists")
-	}
-	if db.IsCheckViolation(err) {
-		return httpx.Wrap(httpx.CodeInvalid, err, "the "+what+" has an invalid field")
-	}
-	return err
-}
+func translate(err error, what string) error { return db.Translate(err, what) }
 
 func getCustomer(ctx context.Context, tx bun.IDB, id uuid.UUID) (*Customer, error) {
 	r := new(customerRow)

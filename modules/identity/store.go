@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"time"
 
@@ -58,21 +57,7 @@ type refreshRow struct {
 }
 
 // translate maps driver errors to the error vocabulary.
-func translate(err error, what string) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, sql.ErrNoRows):
-		return httpx.E(httpx.CodeNotFound, "no such %s", what)
-	}
-	if _, ok := db.IsUniqueViolation(err); ok {
-		return httpx.Wrap(httpx.CodeConflict, err, what+" already exists")
-	}
-	if db.IsCheckViolation(err) {
-		return httpx.Wrap(httpx.CodeInvalid, err, "the "+what+" has an invalid field")
-	}
-	return err
-}
+func translate(err error, what string) error { return db.Translate(err, what) }
 
 func getUserByEmail(ctx context.Context, tx bun.IDB, email string) (*userRow, error) {
 	r := new(userRow)
