@@ -24,6 +24,7 @@ type apiTenant struct {
 	Status         string    `json:"status"`
 	PrivacyURL     string    `json:"privacy_url"`
 	PrivacyVersion string    `json:"privacy_version"`
+	MetaCatalogID  string    `json:"meta_catalog_id"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 }
@@ -31,7 +32,7 @@ type apiTenant struct {
 func toAPITenant(t *Tenant) apiTenant {
 	return apiTenant{ID: t.ID, Slug: t.Slug, NameEN: t.NameEN, NameAR: t.NameAR, DefaultLocale: t.DefaultLocale,
 		Currency: t.Currency, Timezone: t.Timezone, Status: t.Status, PrivacyURL: t.PrivacyURL, PrivacyVersion: t.PrivacyVersion,
-		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		MetaCatalogID: t.MetaCatalogID, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
 
 // apiStore is the public profile served at GET /api/v1/store.
@@ -92,11 +93,18 @@ func NewHTTP(svc *Service, v *httpx.Validator, actor func(ctx context.Context) s
 	return &HTTP{svc: svc, validate: v, actor: actor, onTenant: onTenant}
 }
 
-// Resolve is the middleware that finds the tenant from the Host header and
-// puts it in the request context. Unknown host → 404 problem; suspended → 403.
+// Resolve is the middleware that finds the tenant from an X-API-Key header
+// (when present; it wins over the host) or the Host header and puts it in the
+// request context. Unknown host → 404 problem; bad key → 401; suspended → 403.
 func (h *HTTP) Resolve() fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		t, err := h.svc.ResolveHost(c.UserContext(), c.Hostname())
+		var t *Tenant
+		var err error
+		if key := c.Get(APIKeyHeader); key != "" {
+			t, err = h.svc.ResolveAPIKey(c.UserContext(), key)
+		} else {
+			t, err = h.svc.ResolveHost(c.UserContext(), c.Hostname())
+		}
 		if err != nil {
 			return err
 		}
@@ -154,6 +162,9 @@ func (h *HTTP) PlatformRoutes(r fiber.Router) {
 	r.Post("/tenants/:id/numbers", h.addNumber)
 	r.Get("/tenants/:id/numbers/:number", h.getNumber)
 	r.Patch("/tenants/:id/numbers/:number", h.updateNumber)
+	r.Get("/tenants/:id/api-keys", h.listAPIKeys)
+	r.Post("/tenants/:id/api-keys", h.createAPIKey)
+	r.Delete("/tenants/:id/api-keys/:key", h.revokeAPIKey)
 }
 
 func (h *HTTP) listTenants(c *fiber.Ctx) error {

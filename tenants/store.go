@@ -24,6 +24,7 @@ type tenantRow struct {
 	Status         string    `bun:"status"`
 	PrivacyURL     string    `bun:"privacy_url"`
 	PrivacyVersion string    `bun:"privacy_version"`
+	MetaCatalogID  string    `bun:"meta_catalog_id"`
 	CreatedAt      time.Time `bun:"created_at,nullzero,default:now()"`
 	UpdatedAt      time.Time `bun:"updated_at,nullzero,default:now()"`
 }
@@ -31,13 +32,13 @@ type tenantRow struct {
 func (r *tenantRow) toTenant() *Tenant {
 	return &Tenant{ID: r.ID, Slug: r.Slug, NameEN: r.NameEN, NameAR: r.NameAR, DefaultLocale: r.DefaultLocale,
 		Currency: r.Currency, Timezone: r.Timezone, Status: r.Status, PrivacyURL: r.PrivacyURL, PrivacyVersion: r.PrivacyVersion,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		MetaCatalogID: r.MetaCatalogID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func toTenantRow(t *Tenant) *tenantRow {
 	return &tenantRow{ID: t.ID, Slug: t.Slug, NameEN: t.NameEN, NameAR: t.NameAR, DefaultLocale: t.DefaultLocale,
 		Currency: t.Currency, Timezone: t.Timezone, Status: t.Status, PrivacyURL: t.PrivacyURL, PrivacyVersion: t.PrivacyVersion,
-		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		MetaCatalogID: t.MetaCatalogID, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
 
 type domainRow struct {
@@ -130,7 +131,7 @@ func listTenants(ctx context.Context, tx bun.IDB) ([]Tenant, error) {
 func updateTenant(ctx context.Context, tx bun.IDB, t *Tenant) error {
 	r := toTenantRow(t)
 	_, err := tx.NewUpdate().Model(r).
-		Column("name_en", "name_ar", "default_locale", "currency", "timezone", "status", "privacy_url", "privacy_version").
+		Column("name_en", "name_ar", "default_locale", "currency", "timezone", "status", "privacy_url", "privacy_version", "meta_catalog_id").
 		Set("updated_at = now()").WherePK().Returning("updated_at").Exec(ctx)
 	if err != nil {
 		return translate(err, "tenant")

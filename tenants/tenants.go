@@ -38,8 +38,11 @@ type Tenant struct {
 	// platform's generic notice at /privacy on the tenant's host.
 	PrivacyURL     string
 	PrivacyVersion string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// MetaCatalogID is the tenant's catalog in Meta Commerce Manager: when
+	// set, WhatsApp browsing uses product and product-list messages.
+	MetaCatalogID string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Domain is a web host that serves a tenant's storefront.
@@ -127,6 +130,8 @@ type UpdateInput struct {
 	PrivacyURL *string `json:"privacy_url" validate:"omitempty,url,max=500"`
 	// PrivacyVersion changes when the notice changes (consent records name it).
 	PrivacyVersion *string `json:"privacy_version" validate:"omitempty,max=40"`
+	// MetaCatalogID is the Meta Commerce catalog id ("" clears it).
+	MetaCatalogID *string `json:"meta_catalog_id" validate:"omitempty,numeric,max=32"`
 }
 
 // DomainInput adds a domain.
@@ -221,6 +226,7 @@ func (s *Service) Update(ctx context.Context, actor, idOrSlug string, in UpdateI
 		set(&t.Status, in.Status)
 		set(&t.PrivacyURL, in.PrivacyURL)
 		set(&t.PrivacyVersion, in.PrivacyVersion)
+		set(&t.MetaCatalogID, in.MetaCatalogID)
 		if err := updateTenant(ctx, tx, &t); err != nil {
 			return err
 		}

@@ -57,6 +57,11 @@ var Vars = []Var{
 	{"WHATSAPP_REENGAGE_TEMPLATE", "concierge_reengage", "approved template (one body parameter) used for replies outside the 24-hour window"},
 	{"WHATSAPP_SWEEP_AFTER", "1m", "inbound messages still unprocessed after this long are reported and re-queued by the sweeper"},
 	{"SANDBOX_ENABLED", "", "serve the WhatsApp sandbox (/sandbox and the Cloud API emulator); default on in dev and test, refused in production"},
+	{"CATALOG_UPLOAD_LIMIT", "67108864", "largest catalog file accepted by POST /api/v1/catalog/imports and upload sources, in bytes (other requests keep BODY_LIMIT)"},
+	{"CATALOG_FETCH_MAX_BYTES", "67108864", "largest feed a URL source may return, in bytes"},
+	{"CATALOG_FETCH_TIMEOUT", "60s", "longest a feed URL pull may take"},
+	{"CATALOG_FETCH_ALLOW", "", "comma-separated CIDRs or IPs that feed URL pulls may reach despite the SSRF rules (loopback, private, link-local, metadata); for tests and on-premise feeds only"},
+	{"CATALOG_CACHE_TTL", "10m", "lifetime of a cached catalog read under one catalog version (writes bump the version, so this is only a safety net)"},
 	{"PPROF_ADDR", "", "when set (e.g. 127.0.0.1:6060), serve Go's pprof profiles there; keep it off public interfaces"},
 }
 
@@ -101,6 +106,12 @@ type Config struct {
 	WhatsAppReengageTemplate string
 	WhatsAppSweepAfter       time.Duration
 	SandboxEnabled           bool
+
+	CatalogUploadLimit   int
+	CatalogFetchMaxBytes int
+	CatalogFetchTimeout  time.Duration
+	CatalogFetchAllow    []string
+	CatalogCacheTTL      time.Duration
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil).
@@ -182,6 +193,12 @@ func Load(getenv func(string) string) (Config, error) {
 		WhatsAppSendRate:         num("WHATSAPP_SEND_RATE"),
 		WhatsAppReengageTemplate: get("WHATSAPP_REENGAGE_TEMPLATE"),
 		WhatsAppSweepAfter:       dur("WHATSAPP_SWEEP_AFTER"),
+
+		CatalogUploadLimit:   num("CATALOG_UPLOAD_LIMIT"),
+		CatalogFetchMaxBytes: num("CATALOG_FETCH_MAX_BYTES"),
+		CatalogFetchTimeout:  dur("CATALOG_FETCH_TIMEOUT"),
+		CatalogFetchAllow:    list("CATALOG_FETCH_ALLOW"),
+		CatalogCacheTTL:      dur("CATALOG_CACHE_TTL"),
 	}
 	switch sb := strings.ToLower(getenv("SANDBOX_ENABLED")); sb {
 	case "":

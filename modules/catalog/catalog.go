@@ -1,0 +1,265 @@
+// Package catalog is what a merchant sells: categories (a tree), products with
+// bilingual titles, descriptions and media, and the variants that carry the
+// SKU, options, price and stock. It owns the staff API that edits them, the
+// sync runs that import feeds (files and scheduled URL pulls), Arabic-aware
+// search, the public products API served from a versioned Redis cache, and
+// the WhatsApp browse steps.
+//
+// Every table is tenant-isolated: all work goes through tenants.Scope's
+// scoped transaction, and every cache key carries the tenant id.
+package catalog
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+
+	"concierge/internal/httpx"
+	"concierge/internal/safefetch"
+	"concierge/tenants"
+)
+
+// Product statuses.
+const (
+	StatusDraft    = "draft"
+	StatusActive   = "active"
+	StatusArchived = "archived"
+)
+
+// Stock states of a variant as the public API shows them.
+const (
+	StockIn        = "in_stock"
+	StockOut       = "out_of_stock"
+	StockUntracked = "untracked"
+)
+
+// Sync run states.
+const (
+	RunQueued    = "queued"
+	RunRunning   = "running"
+	RunSucceeded = "succeeded"
+	RunFailed    = "failed"
+)
+
+// Limits.
+const (
+	MaxOptions     = 3
+	MaxMedia       = 20
+	MaxVariants    = 100
+	MaxBulk        = 1000
+	MaxPageSize    = 100
+	DefaultPerPage = 20
+)
+
+// Errors. They carry httpx codes, so the gateway maps them to statuses.
+var (
+	ErrNotFound     = httpx.E(httpx.CodeNotFound, "no such product, variant, category or run")
+	ErrDuplicateSKU = httpx.E(httpx.CodeConflict, "a variant with this SKU already exists")
+)
+
+// Category is a node of the category tree.
+type Category struct {
+	ID        uuid.UUID
+	ParentID  *uuid.UUID
+	Slug      string
+	NameAR    string
+	NameEN    string
+	Position  int
+	ImageURL  string
+	Products  int // active products in the category (not its children)
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Product is one thing a merchant sells, in one or more variants.
+type Product struct {
+	ID            uuid.UUID
+	Slug          string
+	ExternalID    string
+	Status        string
+	Brand         string
+	TitleAR       string
+	TitleEN       string
+	DescriptionAR string
+	DescriptionEN string
+	Attributes    map[string]string
+	Link          string
+	Currency      string
+	MinPrice      int64
+	MaxPrice      int64
+	InStock       bool
+	Categories    []CategoryRef
+	Media         []Media
+	Variants      []Variant
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// CategoryRef names a category a product is in.
+type CategoryRef struct {
+	ID     uuid.UUID
+	Slug   string
+	NameAR string
+	NameEN string
+}
+
+// Media is a product picture.
+type Media struct {
+	ID       uuid.UUID
+	URL      string
+	AltAR    string
+	AltEN    string
+	Position int
+}
+
+// Option is one option value of a variant (Size: M).
+type Option struct {
+	Name  string
+	Value string
+}
+
+// Variant is what is actually sold: a SKU with its options, price and stock.
+type Variant struct {
+	ID          uuid.UUID
+	ProductID   uuid.UUID
+	SKU         string
+	Options     []Option
+	Price       int64 // minor units of Currency
+	CompareAt   int64 // 0: none
+	Currency    string
+	Stock       *int // nil: not tracked
+	WeightGrams int
+	Position    int
+	Archived    bool
+	UpdatedAt   time.Time
+}
+
+// StockState is the public stock state of the variant.
+func (v Variant) StockState() string {
+	switch {
+	case v.Stock == nil:
+		return StockUntracked
+	case *v.Stock > 0:
+		return StockIn
+	}
+	return StockOut
+}
+
+// Available reports whether the variant can be ordered now.
+func (v Variant) Available() bool { return !v.Archived && (v.Stock == nil || *v.Stock > 0) }
+
+// Title returns the title in locale, falling back to the other language.
+func (p Product) Title(locale string) string { return pick(locale, p.TitleAR, p.TitleEN) }
+
+// Description returns the description in locale, with fallback.
+func (p Product) Description(locale string) string {
+	return pick(locale, p.DescriptionAR, p.DescriptionEN)
+}
+
+// Name returns the category name in locale, with fallback.
+func (c Category) Name(locale string) string { return pick(locale, c.NameAR, c.NameEN) }
+
+func pick(locale, ar, en string) string {
+	if locale == "en" {
+		if en != "" {
+			return en
+		}
+		return ar
+	}
+	if ar != "" {
+		return ar
+	}
+	return en
+}
+
+// Query selects products for a list or a search.
+type Query struct {
+	Q        string
+	Category string // id or slug; includes its sub-categories
+	Brand    string
+	MinPrice *int64
+	MaxPrice *int64
+	InStock  bool
+	Status   string // "" → active only (public); staff may ask for any
+	Cursor   string
+	Limit    int
+}
+
+// Page is one page of products.
+type Page struct {
+	Items      []Product
+	NextCursor string
+}
+
+// Config holds the catalog's settings.
+type Config struct {
+	// CacheTTL bounds how long an entry lives under one version (a safety
+	// net: versions, not TTLs, keep reads fresh).
+	CacheTTL time.Duration
+	// Fetch configures URL pulls (SSRF rules, limits, test allow-list).
+	Fetch safefetch.Config
+	// ConsistencySample is how many cached products the check compares per
+	// tenant and run.
+	ConsistencySample int
+}
+
+// Jobs inserts River jobs inside the caller's transaction.
+type Jobs interface {
+	InsertTx(ctx context.Context, tx bun.Tx, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// Deps are the catalog's collaborators.
+type Deps struct {
+	Scope       *tenants.Scope
+	Tenants     *tenants.Service
+	Jobs        Jobs
+	Redis       redis.UniversalClient
+	RedisPrefix string
+	Log         *slog.Logger
+	Now         func() time.Time
+}
+
+// Service is the catalog.
+type Service struct {
+	cfg     Config
+	scope   *tenants.Scope
+	tenants *tenants.Service
+	jobs    Jobs
+	cache   *cache
+	fetch   *safefetch.Fetcher
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *metrics
+}
+
+// New builds the service.
+func New(cfg Config, d Deps) *Service {
+	if cfg.CacheTTL <= 0 {
+		cfg.CacheTTL = 10 * time.Minute
+	}
+	if cfg.ConsistencySample <= 0 {
+		cfg.ConsistencySample = 500
+	}
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := d.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	m := newMetrics()
+	return &Service{
+		cfg: cfg, scope: d.Scope, tenants: d.Tenants, jobs: d.Jobs,
+		cache: newCache(d.Redis, d.RedisPrefix, cfg.CacheTTL, log, m),
+		fetch: safefetch.New(cfg.Fetch), log: log, now: now, metrics: m,
+	}
+}
+
+// tenantOf returns the tenant of ctx, failing closed.
+func tenantOf(ctx context.Context) (*tenants.Tenant, error) { return tenants.FromContext(ctx) }

@@ -1,0 +1,274 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+
+	"concierge/tenants"
+)
+
+// SyncArgs runs one catalog sync run.
+type SyncArgs struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+	RunID    uuid.UUID `json:"run_id"`
+}
+
+// Kind names the job.
+func (SyncArgs) Kind() string { return "catalog.sync" }
+
+// Tenant makes it a tenant job.
+func (a SyncArgs) Tenant() uuid.UUID { return a.TenantID }
+
+// InsertOpts puts syncs on the catalog queue.
+func (SyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: "catalog", MaxAttempts: 5}
+}
+
+// SyncWorker runs SyncArgs.
+type SyncWorker struct {
+	river.WorkerDefaults[SyncArgs]
+	Service *Service
+}
+
+// Timeout lets a large feed take its time (100,000 rows take well under a
+// minute; the limit stays below JOB_RESCUE_AFTER's default).
+func (w *SyncWorker) Timeout(*river.Job[SyncArgs]) time.Duration { return 4 * time.Minute }
+
+// Work executes the run.
+func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
+	return w.Service.ExecuteRun(ctx, job.Args.RunID)
+}
+
+// ScheduleArgs is the periodic scan for URL sources that are due.
+type ScheduleArgs struct{}
+
+// Kind names the job.
+func (ScheduleArgs) Kind() string { return "catalog.schedule" }
+
+// InsertOpts puts the scan on the maintenance queue.
+func (ScheduleArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: "maintenance", MaxAttempts: 3}
+}
+
+// ScheduleWorker runs ScheduleArgs.
+type ScheduleWorker struct {
+	river.WorkerDefaults[ScheduleArgs]
+	Service *Service
+}
+
+// Work starts the due runs.
+func (w *ScheduleWorker) Work(ctx context.Context, _ *river.Job[ScheduleArgs]) error {
+	_, err := w.Service.StartDueRuns(ctx)
+	return err
+}
+
+// StartDueRuns starts a run for every URL source whose interval has passed
+// and that has no run queued or running. The platform path sees only due
+// sources' ids; each run is recorded in its tenant's own transaction.
+func (s *Service) StartDueRuns(ctx context.Context) (int, error) {
+	var due []struct {
+		TenantID uuid.UUID `bun:"tenant_id"`
+		ID       uuid.UUID `bun:"id"`
+	}
+	now := s.now().UTC()
+	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Table("catalog_sources").Column("tenant_id", "id").
+			Where("kind = 'url' AND interval_minutes > 0 AND (next_run_at IS NULL OR next_run_at <= ?)", now).
+			OrderExpr("next_run_at NULLS FIRST").Limit(500).Scan(ctx, &due)
+	})
+	if err != nil {
+		return 0, err
+	}
+	started := 0
+	for _, d := range due {
+		tctx := tenants.WithTenantID(ctx, d.TenantID)
+		err := s.scope.InTenantTx(tctx, func(ctx context.Context, tx bun.Tx) error {
+			var src sourceRow
+			err := tx.NewSelect().Model(&src).Where("id = ?", d.ID).For("UPDATE SKIP LOCKED").Scan(ctx)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil // taken by another scheduler, or deleted
+			}
+			if err != nil {
+				return err
+			}
+			if src.NextRunAt != nil && src.NextRunAt.After(now) {
+				return nil
+			}
+			next := now.Add(time.Duration(src.IntervalMinutes) * time.Minute)
+			if _, err := tx.NewUpdate().Table("catalog_sources").Set("next_run_at = ?", next).Where("id = ?", src.ID).Exec(ctx); err != nil {
+				return err
+			}
+			busy, err := tx.NewSelect().Table("catalog_runs").Where("source_id = ? AND status IN (?)", src.ID, bun.In([]string{RunQueued, RunRunning})).Exists(ctx)
+			if err != nil || busy {
+				return err
+			}
+			r := runRow{TenantID: d.TenantID, ID: uuid.Must(uuid.NewV7()), SourceID: &src.ID, Status: RunQueued, Format: src.Format,
+				FullSync: src.FullSync, URL: src.URL, InputName: src.Name, RequestedBy: "schedule"}
+			if _, err := tx.NewInsert().Model(&r).Exec(ctx); err != nil {
+				return err
+			}
+			started++
+			return s.jobs.InsertTx(ctx, tx, SyncArgs{TenantID: d.TenantID, RunID: r.ID}, nil)
+		})
+		if err != nil {
+			return started, fmt.Errorf("catalog: schedule source %s: %w", d.ID, err)
+		}
+	}
+	return started, nil
+}
+
+// ConsistencyArgs is the periodic cache check across tenants.
+type ConsistencyArgs struct{}
+
+// Kind names the job.
+func (ConsistencyArgs) Kind() string { return "catalog.consistency" }
+
+// InsertOpts puts the check on the maintenance queue.
+func (ConsistencyArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: "maintenance", MaxAttempts: 1}
+}
+
+// ConsistencyWorker runs ConsistencyArgs.
+type ConsistencyWorker struct {
+	river.WorkerDefaults[ConsistencyArgs]
+	Service *Service
+}
+
+// Work checks every active tenant's cached products.
+func (w *ConsistencyWorker) Work(ctx context.Context, _ *river.Job[ConsistencyArgs]) error {
+	ts, err := w.Service.tenants.List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if t.Status != "active" {
+			continue
+		}
+		rep, err := w.Service.CheckConsistency(tenants.WithTenantID(ctx, t.ID))
+		if err != nil {
+			return err
+		}
+		if rep.Drifted > 0 {
+			w.Service.log.ErrorContext(ctx, "catalog cache drift: cached price or stock differed from Postgres; entries dropped",
+				"tenant_id", t.ID, "checked", rep.Checked, "drifted", rep.Drifted)
+		}
+	}
+	return nil
+}
+
+// ConsistencyReport is what a cache check found.
+type ConsistencyReport struct {
+	Version string  `json:"version"`
+	Checked int     `json:"checked"`
+	Drifted int     `json:"drifted"`
+	Drift   []Drift `json:"drift"`
+}
+
+// Drift is one cached value that differs from Postgres.
+type Drift struct {
+	Key    string `json:"key"`
+	SKU    string `json:"sku,omitempty"`
+	Field  string `json:"field"`
+	Cached string `json:"cached"`
+	Stored string `json:"stored"`
+}
+
+// CheckConsistency compares the tenant's cached products (price, compare-at
+// price, stock state, and whether they are still on sale) with Postgres.
+// Drifted entries are deleted, counted and reported; a drift seen while the
+// version moved (a write in flight) is not a drift.
+func (s *Service) CheckConsistency(ctx context.Context) (ConsistencyReport, error) {
+	rep := ConsistencyReport{Drift: []Drift{}}
+	t, err := tenantOf(ctx)
+	if err != nil || s.cache.rdb == nil {
+		return rep, err
+	}
+	version, err := s.cache.version(ctx, t.ID)
+	if err != nil || version == "" {
+		return rep, err
+	}
+	rep.Version = version
+	keys, err := s.cache.entries(ctx, t.ID, version, "p", s.cfg.ConsistencySample)
+	if err != nil {
+		return rep, err
+	}
+	for _, key := range keys {
+		b, err := s.cache.raw(ctx, t.ID, version, key)
+		if err != nil {
+			continue // expired meanwhile
+		}
+		var cached apiProduct
+		if err := json.Unmarshal(b, &cached); err != nil {
+			rep.Drift = append(rep.Drift, Drift{Key: key, Field: "entry", Cached: "unreadable", Stored: "-"})
+			continue
+		}
+		rep.Checked++
+		stored, err := s.StaffProduct(ctx, cached.ID.String())
+		var drift []Drift
+		switch {
+		case err != nil && errors.Is(err, ErrNotFound):
+			drift = append(drift, Drift{Key: key, Field: "product", Cached: "present", Stored: "missing"})
+		case err != nil:
+			return rep, err
+		default:
+			drift = compareProduct(key, cached, toAPIProduct(*stored, false))
+		}
+		if len(drift) == 0 {
+			continue
+		}
+		if now, err := s.cache.version(ctx, t.ID); err != nil || now != version {
+			continue // a write committed meanwhile: not drift
+		}
+		rep.Drift = append(rep.Drift, drift...)
+		rep.Drifted++
+		s.metrics.drift.WithLabelValues("product").Inc()
+		_ = s.cache.rdb.Del(ctx, s.cache.entryPrefix(t.ID)+version+":"+key).Err()
+	}
+	return rep, nil
+}
+
+func compareProduct(key string, cached, stored apiProduct) []Drift {
+	var out []Drift
+	if stored.Status != StatusActive {
+		return append(out, Drift{Key: key, Field: "status", Cached: cached.Status, Stored: stored.Status})
+	}
+	byID := map[uuid.UUID]apiVariant{}
+	for _, v := range stored.Variants {
+		byID[v.ID] = v
+	}
+	for _, c := range cached.Variants {
+		v, ok := byID[c.ID]
+		if !ok {
+			out = append(out, Drift{Key: key, SKU: c.SKU, Field: "variant", Cached: "on sale", Stored: "archived or missing"})
+			continue
+		}
+		if c.Price != v.Price {
+			out = append(out, Drift{Key: key, SKU: c.SKU, Field: "price", Cached: fmt.Sprint(c.Price), Stored: fmt.Sprint(v.Price)})
+		}
+		if fmt.Sprint(deref(c.CompareAt)) != fmt.Sprint(deref(v.CompareAt)) {
+			out = append(out, Drift{Key: key, SKU: c.SKU, Field: "compare_at_price", Cached: fmt.Sprint(deref(c.CompareAt)), Stored: fmt.Sprint(deref(v.CompareAt))})
+		}
+		if c.StockState != v.StockState {
+			out = append(out, Drift{Key: key, SKU: c.SKU, Field: "stock_state", Cached: c.StockState, Stored: v.StockState})
+		}
+	}
+	if len(stored.Variants) != len(cached.Variants) {
+		out = append(out, Drift{Key: key, Field: "variants", Cached: fmt.Sprint(len(cached.Variants)), Stored: fmt.Sprint(len(stored.Variants))})
+	}
+	return out
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
