@@ -32,6 +32,7 @@ type fixture struct {
 	ctx     context.Context // carries the tenant
 	rdb     *redis.Client
 	prefix  string
+	dbURLs  testenv.Database
 }
 
 var slugN atomic.Int64
@@ -40,7 +41,8 @@ var slugN atomic.Int64
 // the catalog config (e.g. the fetch allow-list).
 func newFixture(t *testing.T, configure ...func(*catalog.Config)) *fixture {
 	t.Helper()
-	d := testenv.DB(t)
+	urls := testenv.NewDatabase(t)
+	d := testenv.Open(t, urls.AppURL)
 	rdb, prefix := testenv.Redis(t)
 	keys, err := secrets.New(secrets.GenerateKey())
 	if err != nil {
@@ -57,7 +59,7 @@ func newFixture(t *testing.T, configure ...func(*catalog.Config)) *fixture {
 		c(&cfg)
 	}
 	svc := catalog.New(cfg, catalog.Deps{Scope: tenants.NewScope(d.Bun), Tenants: ts, Jobs: j, Redis: rdb, RedisPrefix: prefix, Log: log})
-	f := &fixture{svc: svc, tenants: ts, rdb: rdb, prefix: prefix}
+	f := &fixture{svc: svc, tenants: ts, rdb: rdb, prefix: prefix, dbURLs: urls}
 	f.tenant, f.ctx = f.newTenant(t)
 	return f
 }

@@ -21,7 +21,7 @@ import (
 
 // Search works on text normalised by internal/arabic (hamza forms → ا,
 // ى → ي, ة → ه, no tatweel or diacritics, ASCII digits, lower case) on both
-// sides. Two matchers run in one query:
+// sides. Two matchers:
 //
 //   - full text ('simple' configuration, prefix matching): the title is
 //     weight A, brand, categories, options and SKUs weight B, the description
@@ -30,10 +30,12 @@ import (
 //     "العطر الملكي"; English query words also try a naive singular
 //     ("watches" → "watch").
 //   - trigram word similarity against the normalised title, for typos and
-//     broken words ("iphnoe 15" → "iPhone 15").
+//     broken words ("iphnoe 15" → "iPhone 15"), when the words match nothing.
 //
-// A product matches when either matches. Score = full-text rank (title
-// weighted) + title word similarity + a bonus when in stock; ties break on id.
+// The full-text matcher runs first; only when no product matches the words
+// does the trigram matcher run (typos). Score = full-text rank (title
+// weighted), plus 1 when every word is in the title, or else the title's
+// word similarity; plus a bonus when in stock; ties break on id.
 
 // Ranking weights.
 const (
@@ -133,6 +135,7 @@ func searchDocument(p productRow, vs []variantRow, categories []string) document
 type searchQuery struct {
 	text    string // normalised words, for trigram similarity
 	tsquery string // to_tsquery('simple', ...) text; "" when no words
+	title   string // the same, every word in the title (weight A)
 }
 
 // parseQuery normalises q and builds the full-text query: every word must
@@ -148,18 +151,19 @@ func parseQuery(q string) searchQuery {
 	if len(kept) == 0 {
 		kept = ws // a query of stop words only: search for them anyway
 	}
-	parts := make([]string, 0, len(kept))
+	var parts, title []string
 	for _, w := range kept {
-		forms := []string{tsLexeme(w) + ":*"}
+		forms := []string{tsLexeme(w)}
 		if b := stripArticle(w); b != "" {
-			forms = append(forms, tsLexeme(b)+":*")
+			forms = append(forms, tsLexeme(b))
 		}
 		if s := singular(w); s != "" {
-			forms = append(forms, tsLexeme(s)+":*")
+			forms = append(forms, tsLexeme(s))
 		}
-		parts = append(parts, "("+strings.Join(forms, " | ")+")")
+		parts = append(parts, "("+strings.Join(forms, ":* | ")+":*)")
+		title = append(title, "("+strings.Join(forms, ":*A | ")+":*A)")
 	}
-	return searchQuery{text: strings.Join(kept, " "), tsquery: strings.Join(parts, " & ")}
+	return searchQuery{text: strings.Join(kept, " "), tsquery: strings.Join(parts, " & "), title: strings.Join(title, " & ")}
 }
 
 // tsLexeme quotes a word for to_tsquery.
@@ -208,69 +212,15 @@ func ptrVal(p *int64) any {
 
 // listProducts runs a list or a search.
 func listProducts(ctx context.Context, tx bun.IDB, q Query) (Page, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultPerPage
-	}
-	var after *cursor
-	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
-		if err != nil {
-			return Page{}, err
-		}
-		after = &c
-	}
-	status := q.Status
-	if status == "" {
-		status = StatusActive
-	}
-	sq := parseQuery(q.Q)
-	searching := strings.TrimSpace(q.Q) != "" && sq.tsquery != ""
-
-	inner := tx.NewSelect().TableExpr("products AS p").Column("p.id").Where("p.status = ?", status)
-	if searching {
-		if _, err := tx.ExecContext(ctx, "SELECT set_config('pg_trgm.word_similarity_threshold', ?, true)", fmt.Sprint(trigramThreshold)); err != nil {
-			return Page{}, err
-		}
-		inner = inner.ColumnExpr(`ts_rank(p.search_doc, to_tsquery('simple', ?), 1) * 2
-			+ word_similarity(?, p.search_title)
-			+ CASE WHEN p.in_stock THEN ? ELSE 0 END AS score`, sq.tsquery, sq.text, inStockBonus).
-			Where("(p.search_doc @@ to_tsquery('simple', ?) OR ? <% p.search_title)", sq.tsquery, sq.text)
-	} else {
-		inner = inner.ColumnExpr("CASE WHEN p.in_stock THEN 1.0 ELSE 0.0 END::float8 AS score")
-	}
-	if q.Category != "" {
-		c, err := resolveCategory(ctx, tx, q.Category)
-		if err != nil {
-			return Page{}, err
-		}
-		ids, err := categoryTree(ctx, tx, c.ID)
-		if err != nil {
-			return Page{}, err
-		}
-		inner = inner.Where("EXISTS (SELECT 1 FROM product_categories pc WHERE pc.tenant_id = p.tenant_id AND pc.product_id = p.id AND pc.category_id IN (?))", bun.In(ids))
-	}
-	if q.Brand != "" {
-		inner = inner.Where("lower(p.brand) = lower(?)", q.Brand)
-	}
-	if q.MinPrice != nil {
-		inner = inner.Where("p.max_price >= ?", *q.MinPrice)
-	}
-	if q.MaxPrice != nil {
-		inner = inner.Where("p.min_price <= ?", *q.MaxPrice)
-	}
-	if q.InStock {
-		inner = inner.Where("p.in_stock")
-	}
-	outer := tx.NewSelect().TableExpr("(?) AS m", inner).Column("m.id", "m.score")
-	if after != nil {
-		outer = outer.Where("(m.score < ? OR (m.score = ? AND m.id > ?))", after.Score, after.Score, after.ID)
+	outer, limit, err := listQuery(ctx, tx, q)
+	if err != nil {
+		return Page{}, err
 	}
 	var hits []struct {
 		ID    uuid.UUID `bun:"id"`
 		Score float64   `bun:"score"`
 	}
-	if err := outer.OrderExpr("m.score DESC, m.id").Limit(int64(limit+1)).Scan(ctx, &hits); err != nil {
+	if err := outer.Scan(ctx, &hits); err != nil {
 		return Page{}, fmt.Errorf("catalog: list products: %w", err)
 	}
 	var page Page
@@ -302,4 +252,88 @@ func listProducts(ctx context.Context, tx bun.IDB, q Query) (Page, error) {
 		}
 	}
 	return page, loadDetails(ctx, tx, page.Items, q.Status != "")
+}
+
+// fullTextMatches reports whether any product matches the words of sq; when
+// none does, the search falls back to trigram similarity. The answer depends
+// only on the query and the catalog, so every page of a search takes the
+// same path.
+func fullTextMatches(ctx context.Context, tx bun.IDB, status string, sq searchQuery) bool {
+	var ok bool
+	err := tx.NewRaw("SELECT catalog_has_words(to_tsquery('simple', ?), ?)", sq.tsquery, status).Scan(ctx, &ok)
+	return err == nil && ok
+}
+
+// listQuery builds the query of matching ids and scores, one more than the
+// page size.
+func listQuery(ctx context.Context, tx bun.IDB, q Query) (*bun.SelectQuery, int, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultPerPage
+	}
+	var after *cursor
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return nil, 0, err
+		}
+		after = &c
+	}
+	status := q.Status
+	if status == "" {
+		status = StatusActive
+	}
+	sq := parseQuery(q.Q)
+	searching := strings.TrimSpace(q.Q) != "" && sq.tsquery != ""
+
+	var inner *bun.SelectQuery
+	switch {
+	case !searching:
+		inner = tx.NewSelect().TableExpr("products AS p").Column("p.id").
+			ColumnExpr("CASE WHEN p.in_stock THEN 1.0 ELSE 0.0 END::float8 AS score").Where("p.status = ?", status)
+	case fullTextMatches(ctx, tx, status, sq):
+		// Words match: rank by full text (title weighted) and stock. The
+		// ranking runs in a SECURITY DEFINER function so that it can use its
+		// index under row-level security (migration 00007).
+		inner = tx.NewSelect().
+			TableExpr("catalog_search_words(to_tsquery('simple', ?), to_tsquery('simple', ?), ?, ?) AS s", sq.tsquery, sq.title, status, inStockBonus).
+			Join("JOIN products AS p ON p.id = s.id").ColumnExpr("p.id, s.score")
+	default:
+		// No word matches: typos and broken words, by trigram similarity
+		// of the title.
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('pg_trgm.word_similarity_threshold', ?, true)", fmt.Sprint(trigramThreshold)); err != nil {
+			return nil, 0, err
+		}
+		inner = tx.NewSelect().
+			TableExpr("catalog_search_similar(?, ?, ?) AS s", sq.text, status, inStockBonus).
+			Join("JOIN products AS p ON p.id = s.id").ColumnExpr("p.id, s.score")
+	}
+	if q.Category != "" {
+		c, err := resolveCategory(ctx, tx, q.Category)
+		if err != nil {
+			return nil, 0, err
+		}
+		ids, err := categoryTree(ctx, tx, c.ID)
+		if err != nil {
+			return nil, 0, err
+		}
+		inner = inner.Where("EXISTS (SELECT 1 FROM product_categories pc WHERE pc.tenant_id = p.tenant_id AND pc.product_id = p.id AND pc.category_id IN (?))", bun.In(ids))
+	}
+	if q.Brand != "" {
+		inner = inner.Where("lower(p.brand) = lower(?)", q.Brand)
+	}
+	if q.MinPrice != nil {
+		inner = inner.Where("p.max_price >= ?", *q.MinPrice)
+	}
+	if q.MaxPrice != nil {
+		inner = inner.Where("p.min_price <= ?", *q.MaxPrice)
+	}
+	if q.InStock {
+		inner = inner.Where("p.in_stock")
+	}
+	outer := tx.NewSelect().TableExpr("(?) AS m", inner).Column("m.id", "m.score")
+	if after != nil {
+		outer = outer.Where("(m.score < ? OR (m.score = ? AND m.id > ?))", after.Score, after.Score, after.ID)
+	}
+	return outer.OrderExpr("m.score DESC, m.id").Limit(int64(limit + 1)), limit, nil
 }
