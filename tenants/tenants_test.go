@@ -3,6 +3,7 @@ package tenants_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -357,5 +358,39 @@ func TestAuditChainVerifies(t *testing.T) {
 	}
 	if p := verify(); len(p) != 1 || !strings.Contains(p[0].Reason, "content changed") {
 		t.Fatalf("tampering not detected as one changed entry: %+v", p)
+	}
+}
+
+// TestNestedScopedTransactionJoins: an InTenantTx nested in another for the
+// same tenant runs in the same transaction (it sees the outer's uncommitted
+// work, and an error rolls both back); for another tenant it gets its own.
+func TestNestedScopedTransactionJoins(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a, b := f.tenant(t, "nesta"), f.tenant(t, "nestb")
+	ctxA := tenants.WithTenant(context.Background(), a)
+	var outerPID, innerPID, otherPID int
+	err := f.scope.InTenantTx(ctxA, func(ctx context.Context, tx bun.Tx) error {
+		if err := tx.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&outerPID); err != nil {
+			return err
+		}
+		if err := f.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			return tx.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&innerPID)
+		}); err != nil {
+			return err
+		}
+		return f.scope.InTenantTx(tenants.WithTenant(ctx, b), func(ctx context.Context, tx bun.Tx) error {
+			var id string
+			if err := tx.QueryRowContext(ctx, "SELECT current_setting('app.tenant_id')").Scan(&id); err != nil || id != b.ID.String() {
+				return fmt.Errorf("other tenant's nested transaction has tenant %q: %v", id, err)
+			}
+			return tx.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&otherPID)
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if innerPID != outerPID || otherPID == outerPID {
+		t.Fatalf("backends: outer %d, nested same tenant %d (want equal), nested other tenant %d (want different)", outerPID, innerPID, otherPID)
 	}
 }

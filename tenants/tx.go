@@ -25,13 +25,29 @@ func NewScope(b *bun.DB) *Scope { return &Scope{db: b} }
 // RLS applies even when the pool connects as a superuser) and sets
 // app.tenant_id transaction-locally, which is safe with pooled connections.
 // Without a tenant in ctx it returns ErrNoTenant and runs nothing. fn's
-// context carries the tenant.
+// context carries the tenant and the transaction: an InTenantTx nested in fn
+// (for the same tenant) joins it instead of taking a second connection, so a
+// module called from another module's transaction (the catalog read by a
+// conversation turn) neither waits for the pool nor sees a different
+// snapshot. A nested call's error fails the outer transaction.
 func (s *Scope) InTenantTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	t, err := FromContext(ctx)
 	if err != nil {
 		return err
 	}
+	if open, ok := ctx.Value(txKey{}).(openTx); ok && open.tenant == t.ID && open.role == db.AppRole {
+		return fn(ctx, open.tx)
+	}
 	return s.inTx(ctx, db.AppRole, t.ID, fn)
+}
+
+// txKey carries the open scoped transaction in fn's context.
+type txKey struct{}
+
+type openTx struct {
+	tx     bun.Tx
+	role   string
+	tenant uuid.UUID
 }
 
 // PlatformTx runs fn on the explicit cross-tenant path: the transaction
@@ -53,7 +69,7 @@ func (s *Scope) inTx(ctx context.Context, role string, tenantID uuid.UUID, fn fu
 		if _, err := tx.ExecContext(ctx, `SELECT set_config('role', ?, true), set_config('app.tenant_id', ?, true)`, role, tid); err != nil {
 			return fmt.Errorf("tenants: scope transaction: %w", err)
 		}
-		return fn(ctx, tx)
+		return fn(context.WithValue(ctx, txKey{}, openTx{tx: tx, role: role, tenant: tenantID}), tx)
 	})
 }
 
