@@ -31,6 +31,7 @@ import (
 	"concierge/internal/httpx"
 	"concierge/internal/jobs"
 	"concierge/internal/observability"
+	"concierge/modules/catalog"
 	"concierge/modules/conversation"
 	"concierge/modules/conversation/dialog"
 	"concierge/modules/identity"
@@ -52,6 +53,7 @@ func (m mode) String() string { return [...]string{"serve", "worker", "dev"}[m] 
 // App is the running product: the gateway, the job runner, or both.
 type App struct {
 	conv     *conversation.Service
+	catalog  *catalog.Service
 	sandbox  *sandbox.Emulator
 	deps     *deps
 	mode     mode
@@ -104,8 +106,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*
 		a.Close(ctx)
 		return nil, err
 	}
-	// Step 5: the WhatsApp channel and its conversations.
-	a.conv = newConversations(cfg, d, a.jobs, log)
+	// Step 5: the catalog, then the WhatsApp channel and its conversations
+	// (whose dialog engine browses the catalog).
+	if a.catalog, err = newCatalog(cfg, d, a.jobs, log); err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
+	a.conv = newConversations(cfg, d, a.jobs, log /*FLOWS*/)
 	if cfg.SandboxEnabled && m != modeWorker {
 		a.sandbox = sandbox.New(sandbox.Config{WebhookURL: "http://" + cfg.HTTPAddr + "/webhook/whatsapp", Log: log}, d.tenants)
 	}
@@ -117,6 +124,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*
 	a.metrics = observability.NewMetrics()
 	a.metrics.MustRegister(a.jobs.Collector())
 	a.metrics.MustRegister(a.conv.Collectors()...)
+	a.metrics.MustRegister(a.catalog.Collectors()...)
 	if m == modeWorker {
 		// The worker answers only health and metrics, for probes and scrapes.
 		a.fiber = gateway.NewApp(gateway.AppConfig{}, log)
@@ -132,8 +140,14 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*
 func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	d := a.deps
 	app := gateway.NewApp(gateway.AppConfig{
-		BodyLimit: cfg.BodyLimit, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout,
+		BodyLimit: max(cfg.BodyLimit, cfg.CatalogUploadLimit), ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout,
 	}, log)
+	// Only catalog files may be larger than BODY_LIMIT.
+	app.Use(gateway.LimitBody(cfg.BodyLimit, func(c *fiber.Ctx) bool {
+		p := c.Path()
+		return c.Method() == fiber.MethodPost && (p == "/api/v1/catalog/imports" ||
+			(strings.HasPrefix(p, "/api/v1/catalog/sources/") && strings.HasSuffix(p, "/runs")))
+	}))
 	app.Use(gateway.RequestID())
 	app.Use(gateway.Trace(otel.Tracer("concierge/http")))
 	app.Use(gateway.AccessLog(log))
@@ -150,6 +164,7 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	ch := conversation.NewHTTP(a.conv, v, cfg.WhatsAppVerifyToken)
 	ch.WebhookRoutes(app)
 	app.Get("/privacy", conversation.PrivacyHandler(d.tenants))
+	app.Get("/media/demo/:file", demoMedia)
 	if a.sandbox != nil {
 		a.sandbox.Routes(app)
 	}
@@ -199,6 +214,14 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	v1.Get("/store", th.Store)
 	v1.Get("/audit", idh.Authenticate, idh.Require("audit", "read"), audit.TenantHandler(d.scope))
 	ch.StaffRoutes(v1, idh.Authenticate, idh.Require("conversations", "read"), idh.Require("conversations", "write"))
+	cat := catalog.NewHTTP(a.catalog, v, func(c *fiber.Ctx) string {
+		if p, ok := identity.PrincipalFromContext(c.UserContext()); ok {
+			return "staff:" + p.Email
+		}
+		return "staff"
+	})
+	cat.PublicRoutes(v1)
+	cat.StaffRoutes(v1, idh.Authenticate, idh.Require("catalog", "read"), idh.Require("catalog", "write"))
 	return app
 }
 
@@ -263,6 +286,11 @@ func (a *App) registerJobs() error {
 		jobs.AddWorker(a.jobs, &conversation.ProcessWorker{Service: a.conv}),
 		jobs.AddWorker(a.jobs, &conversation.SendWorker{Service: a.conv}),
 		jobs.AddWorker(a.jobs, &conversation.SweepWorker{Service: a.conv}),
+		jobs.AddWorker(a.jobs, &catalog.SyncWorker{Service: a.catalog}),
+		jobs.AddWorker(a.jobs, &catalog.ScheduleWorker{Service: a.catalog}),
+		jobs.AddWorker(a.jobs, &catalog.ConsistencyWorker{Service: a.catalog}),
+		a.jobs.Periodic(time.Minute, func() (river.JobArgs, *river.InsertOpts) { return catalog.ScheduleArgs{}, nil }),
+		a.jobs.Periodic(5*time.Minute, func() (river.JobArgs, *river.InsertOpts) { return catalog.ConsistencyArgs{}, nil }),
 		a.jobs.Periodic(time.Hour, func() (river.JobArgs, *river.InsertOpts) { return identity.PurgeTokensArgs{}, nil }),
 		a.jobs.Periodic(min(a.deps.cfg.WhatsAppSweepAfter, time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 			return conversation.SweepArgs{}, nil
@@ -278,7 +306,7 @@ func (a *App) registerJobs() error {
 // newConversations builds the WhatsApp channel: the Cloud API client (Meta,
 // or the built-in emulator when the sandbox is on), the per-number sender
 // and the dialog engine.
-func newConversations(cfg config.Config, d *deps, j *jobs.Jobs, log *slog.Logger) *conversation.Service {
+func newConversations(cfg config.Config, d *deps, j *jobs.Jobs, log *slog.Logger, caps ...dialog.Capability) *conversation.Service {
 	base := cfg.WhatsAppAPIBaseURL
 	if base == "" {
 		base = "https://graph.facebook.com"
@@ -295,7 +323,7 @@ func newConversations(cfg config.Config, d *deps, j *jobs.Jobs, log *slog.Logger
 		ReengageTemplate: cfg.WhatsAppReengageTemplate, SweepAfter: cfg.WhatsAppSweepAfter,
 	}, conversation.Deps{
 		Scope: d.scope, Numbers: d.tenants, Jobs: j, Sender: sender,
-		Engine: conversation.DialogEngine{Engine: dialog.New(conversation.TextOverrides{})},
+		Engine: conversation.DialogEngine{Engine: dialog.New(conversation.TextOverrides{}, caps...)},
 		Audit:  d.audit, Redis: d.rdb, RedisPrefix: cfg.RedisPrefix, Log: log,
 		Actor: func(ctx context.Context) (uuid.UUID, string) {
 			if p, ok := identity.PrincipalFromContext(ctx); ok {

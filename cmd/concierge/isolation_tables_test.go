@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
+	"concierge/modules/catalog"
 	"concierge/modules/sandbox"
 	"concierge/tenants"
 )
@@ -53,9 +55,32 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 	}
 	settled(t, ta, a, 60*time.Second)
 	settled(t, ta, b, 60*time.Second)
+	// Both tenants get a catalog (categories, products, media, variants, a
+	// source and its run) and an API key.
+	feedCSV, err := os.ReadFile("../../modules/catalog/testdata/feeds/v1.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tn := range []*tenants.Tenant{a, b} {
+		tctx := tenants.WithTenant(ctx, tn)
+		src, err := ta.app.catalog.CreateSource(tctx, catalog.SourceInput{Name: "upload", Kind: "upload"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, err := ta.app.catalog.StartRun(tctx, catalog.RunRequest{SourceID: &src.ID, Input: feedCSV})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run, err = ta.app.catalog.WaitRun(tctx, run.ID); err != nil || run.Status != catalog.RunSucceeded {
+			t.Fatalf("catalog import: %v %+v", err, run)
+		}
+		if _, _, err := ta.app.deps.tenants.CreateAPIKey(ctx, "test", tn.Slug, "storefront"); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	var tables []string
-	err := ta.app.deps.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = ta.app.deps.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		// pg_catalog, not information_schema: the latter hides tables the
 		// reading role holds no privilege on.
 		return tx.NewRaw(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -105,10 +130,10 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 			}
 		})
 	}
-	if movesRefused < 6 {
+	if movesRefused < 13 {
 		t.Fatalf("only %d tables proved cross-tenant writes are refused", movesRefused)
 	}
-	if visibleToA < 6 {
+	if visibleToA < 14 {
 		t.Fatalf("only %d tenant tables hold tenant A's data; the fixture is too thin to prove isolation", visibleToA)
 	}
 }

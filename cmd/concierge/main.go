@@ -92,6 +92,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return tenantCmd(ctx, cfg, rest, stdout)
 	case "user":
 		return userCmd(ctx, cfg, rest, stdin, stdout)
+	case "catalog":
+		return catalogCmd(ctx, cfg, args[1:], stdout)
 	case "audit":
 		return auditCmd(ctx, cfg, rest, stdout)
 	}

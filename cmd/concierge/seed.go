@@ -66,6 +66,9 @@ func seedDemo(ctx context.Context, d *deps, out io.Writer) error {
 	if err := seedUsers(ctx, d, out); err != nil {
 		return err
 	}
+	if err := seedDemoCatalog(ctx, d, t, out); err != nil {
+		return err
+	}
 	port := ""
 	if _, p, err := net.SplitHostPort(d.cfg.HTTPAddr); err == nil && p != "80" {
 		port = ":" + p

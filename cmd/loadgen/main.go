@@ -59,6 +59,7 @@ const (
 type config struct {
 	target     string
 	host       string
+	searchHost string
 	duration   time.Duration
 	rates      []int
 	satWorkers int
@@ -83,6 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.target, "target", "http://127.0.0.1:8080", "base `URL` of the running product")
 	fs.StringVar(&cfg.host, "host", "demo.localhost", "Host header for tenant-scoped scenarios")
+	fs.StringVar(&cfg.searchHost, "search-host", "bench.localhost", "Host header of the search scenario (the tenant with the large catalog)")
 	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "length of each step")
 	rates := fs.String("rates", "1000,4000", "comma separated fixed rates in requests/second (may be empty)")
 	fs.IntVar(&cfg.satWorkers, "sat-workers", 64, "workers (= connections) of the saturation step; 0 skips it")

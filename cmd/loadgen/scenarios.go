@@ -40,6 +40,9 @@ var scenarios = []Scenario{
 	{Name: "healthz", Method: http.MethodGet, Path: "/healthz"},
 	{Name: "store", Method: http.MethodGet, Path: "/api/v1/store", Tenant: true},
 	{Name: webhookScenario, Method: http.MethodPost, Path: webhookPath, Dynamic: newWebhookRequest},
+	{Name: productScenario, Method: http.MethodGet, Path: "/api/v1/products/" + productSlugs[0], Tenant: true, Dynamic: newProductRequest},
+	{Name: categoriesScenario, Method: http.MethodGet, Path: "/api/v1/categories", Tenant: true},
+	{Name: searchScenario, Method: http.MethodGet, Path: "/api/v1/products?q=abaya", Tenant: true, Dynamic: newSearchRequest},
 }
 
 // scenarioNames lists the registry's names, for flag help and error messages.

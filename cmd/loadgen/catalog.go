@@ -1,0 +1,65 @@
+package main
+
+import (
+	"math/rand/v2"
+	"net/url"
+	"strconv"
+	"strings"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// The catalog scenarios:
+//
+//   - product: GET /api/v1/products/{slug} on the demo tenant, rotating over
+//     demo products; after the first request per product every answer comes
+//     from the versioned Redis cache (the "cached lookup" goal).
+//   - categories: GET /api/v1/categories on the demo tenant (cached).
+//   - search: GET /api/v1/products?q=… on the large catalog's tenant
+//     (-search-host, 100,000 variants imported by deploy/bench.sh). Each
+//     request combines a customer query from the pool with a random price
+//     ceiling, so almost every request is a new cache key and runs the real
+//     full-text + trigram query in PostgreSQL; repeats are what caching a
+//     real shop's traffic would give.
+const (
+	productScenario    = "product"
+	categoriesScenario = "categories"
+	searchScenario     = "search"
+)
+
+// productSlugs are demo catalog products (cmd/concierge seed demo).
+var productSlugs = []string{
+	"classic-black-abaya", "navy-embroidered-abaya", "men-s-silver-wristwatch", "sport-smart-watch", "iphone-15-pro",
+	"iphone-15", "samsung-galaxy-s24", "royal-oud-perfume", "white-musk-perfume", "cambodian-oud-oil",
+	"luxury-scented-bakhoor", "men-s-white-thobe", "red-shemagh", "white-ghutra", "running-sneakers", "leather-handbag",
+	"arabic-coffee-with-cardamom", "premium-sukkari-dates", "copper-dallah-coffee-pot", "electric-incense-burner",
+}
+
+// searchQueries are how customers search, in both languages, with typos.
+var searchQueries = []string{
+	"عباية", "عبايه سوداء", "عباية مطرزة", "ساعه", "ساعة ذكية", "عطر", "عطر عود", "دهن عود", "بخور", "ثوب",
+	"ثوب ابيض", "شماغ", "حذاء رياضي", "شنطه", "حقيبة جلد", "قهوه", "تمر", "سماعات", "جوال", "نظاره",
+	"abaya", "black abaya", "watch", "smart watch", "perfume", "oud", "thobe", "sneakers", "handbag", "leather bag",
+	"iphnoe", "samsng", "perfum", "dates", "coffee", "earbuds", "sunglasses", "silver ring", "kids", "gift",
+}
+
+func newProductRequest(config) (Request, error) {
+	return func(t *vegeta.Target) error {
+		// The target (product or baseline) is already in t.URL: swap the slug.
+		t.URL = strings.TrimSuffix(t.URL, productSlugs[0]) + productSlugs[rand.IntN(len(productSlugs))]
+		return nil
+	}, nil
+}
+
+func newSearchRequest(cfg config) (Request, error) {
+	return func(t *vegeta.Target) error {
+		q := url.Values{}
+		q.Set("q", searchQueries[rand.IntN(len(searchQueries))])
+		q.Set("max_price", strconv.Itoa(5000+100*rand.IntN(5000)))
+		q.Set("limit", "10")
+		base, _, _ := strings.Cut(t.URL, "?")
+		t.URL = base + "?" + q.Encode()
+		t.Header.Set("Host", cfg.searchHost)
+		return nil
+	}, nil
+}
