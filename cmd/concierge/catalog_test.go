@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-		"net/http"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
