@@ -112,7 +112,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*
 		a.Close(ctx)
 		return nil, err
 	}
-	a.conv = newConversations(cfg, d, a.jobs, log /*FLOWS*/)
+	flows := catalog.NewFlows(a.catalog)
+	flows.Texts = conversation.TextOverrides{}
+	a.conv = newConversations(cfg, d, a.jobs, log, flows)
 	if cfg.SandboxEnabled && m != modeWorker {
 		a.sandbox = sandbox.New(sandbox.Config{WebhookURL: "http://" + cfg.HTTPAddr + "/webhook/whatsapp", Log: log}, d.tenants)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"concierge/modules/catalog"
 	"concierge/tenants"
 )
 
@@ -36,6 +38,7 @@ func TestSandboxInBrowser(t *testing.T) {
 		PhoneNumberID: "200000000000001", DisplayPhone: "+966500000077", AccessToken: "tok-nukhba", AppSecret: "secret-nukhba"}); err != nil {
 		t.Fatal(err)
 	}
+	seedCatalogInto(t, ta, ta.app.deps.tenants, "nukhba", ta.base)
 
 	actx, cancelA := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(chromium), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
@@ -96,15 +99,45 @@ func TestSandboxInBrowser(t *testing.T) {
 	if !strings.Contains(agree, "موافق") {
 		t.Fatalf("the Agree button reads %q, want Arabic", agree)
 	}
-	run("agree and see the menu",
+	// The main menu is a list (Browse products, a person, language, help).
+	row := func(id string) chromedp.CSS { return chromedp.CSS(`#dlg .rowbtn[data-row-id="` + id + `"]`) }
+	lists := func(n int) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelectorAll('.msg.out .list-open .action').length >= %d`, n))
+	}
+	openLast := chromedp.Evaluate[chromedp.Void](`Array.from(document.querySelectorAll('.msg.out .list-open .action')).pop().click()`)
+	run("agree and open the menu",
 		chromedp.Click(button("consent:agree")),
-		chromedp.WaitVisible(button("handoff")),
+		lists(1), openLast,
+		chromedp.WaitVisible(row("handoff")),
 	)
-	menuTitle := read(`.msg.out .action[data-reply-id="handoff"]`)
-	if !strings.Contains(menuTitle, "موظف") {
-		t.Fatalf("the menu's hand-off entry reads %q, want Arabic", menuTitle)
+	menuTitle := read(`#dlg .rowbtn[data-row-id="handoff"]`)
+	browse := read(`#dlg .rowbtn[data-row-id="menu:catalog"]`)
+	if !strings.Contains(menuTitle, "موظف") || !strings.Contains(browse, "تصفح المنتجات") {
+		t.Fatalf("the menu reads %q / %q, want Arabic", browse, menuTitle)
 	}
 	shot("/tmp/e2e-sandbox-ar.png")
+	run("browse: the categories",
+		chromedp.Click(row("menu:catalog")),
+		lists(2), openLast,
+		chromedp.WaitVisible(chromedp.CSS(`#dlg .rowbtn[data-row-id^="catalog:cat:"]`)),
+	)
+	if cats := read(`#dlg`); !strings.Contains(cats, "نساء") || !strings.Contains(cats, "عطور") {
+		t.Fatalf("the categories read %q", cats)
+	}
+	shot("/tmp/e2e-sandbox-categories.png")
+	run("Chat to order: the product's picture and buttons",
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('dlg').close()`),
+		chromedp.Focus(chromedp.CSS("#text")),
+		chromedp.SendKeys(chromedp.CSS("#text"), catalog.ChatToOrderText("ar", "عباية سوداء كلاسيكية", "ABY-001-BLK-M")),
+		chromedp.Click(chromedp.CSS("#send")),
+		chromedp.WaitVisible(chromedp.CSS(`.msg.out .action[data-reply-id^="catalog:like:"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.msg.out img`)),
+	)
+	loaded, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`Array.from(document.querySelectorAll('.msg.out img')).every(i => i.complete && i.naturalWidth > 0)`))
+	if err != nil || !loaded {
+		t.Fatalf("the product picture did not load: %v", err)
+	}
+	shot("/tmp/e2e-sandbox-product.png")
 
 	run("a new customer in English",
 		chromedp.Click(chromedp.CSS("#newcust")),
@@ -120,11 +153,12 @@ func TestSandboxInBrowser(t *testing.T) {
 	if !strings.Contains(agreeEN, "agree") {
 		t.Fatalf("the English Agree button reads %q", agreeEN)
 	}
-	run("agree in English and see the menu",
+	run("agree in English and open the menu",
 		chromedp.Click(button("consent:agree")),
-		chromedp.WaitVisible(button("handoff")),
+		lists(1), openLast,
+		chromedp.WaitVisible(row("handoff")),
 	)
-	menuTitle = read(`.msg.out .action[data-reply-id="handoff"]`)
+	menuTitle = read(`#dlg .rowbtn[data-row-id="handoff"]`)
 	if !strings.Contains(strings.ToLower(menuTitle), "person") && !strings.Contains(strings.ToLower(menuTitle), "agent") && !strings.Contains(strings.ToLower(menuTitle), "human") {
 		t.Fatalf("the English menu's hand-off entry reads %q", menuTitle)
 	}

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"flag"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,9 +16,13 @@ import (
 	"concierge/tenants"
 )
 
-// TestTranscriptsEndToEnd plays every golden transcript of the dialog
-// engine (modules/conversation/dialog/testdata/*.txt) through the real
-// pipeline: the emulator posts each customer turn as a signed webhook, the
+var updateTranscripts = flag.Bool("update", false, "rewrite testdata/transcripts/*.txt with what the product answers now (review the diff!)")
+
+// TestTranscriptsEndToEnd plays every golden transcript of the product
+// (testdata/transcripts/*.txt: the dialog engine's scenarios of
+// modules/conversation/dialog/testdata, as the product answers them with
+// its capabilities registered, so the main menu offers "Browse products")
+// through the real pipeline: the emulator posts each customer turn as a signed webhook, the
 // product stores it, the worker runs the engine and the sender delivers the
 // replies to the emulator, whose recorded Cloud API messages are rendered
 // back into the transcript's canonical lines.
@@ -24,15 +31,15 @@ import (
 // transcripts assume (متجر النخبة / Nukhba Store, Arabic first, privacy
 // notice https://nukhba.example/privacy version 2025-01).
 //
-// testdata/capability/*.txt is not played: it needs the test-only "shop"
-// capability of the dialog package's tests, which the product does not
-// register. The pipeline splits texts longer than 4096 characters
+// The engine's testdata/capability/*.txt is not played: it needs the
+// test-only "shop" capability of the dialog package's tests. With -update
+// the bot lines are rewritten from what the pipeline answers. The pipeline splits texts longer than 4096 characters
 // (whatsapp.TextPages) and lists of more than ten rows (whatsapp.ListPages)
 // into several messages; no golden transcript reaches either limit, so each
 // engine reply is exactly one Cloud API message here.
 func TestTranscriptsEndToEnd(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join("..", "..", "modules", "conversation", "dialog", "testdata", "*.txt"))
+	files, err := filepath.Glob(filepath.Join("testdata", "transcripts", "*.txt"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no transcripts: %v", err)
 	}
@@ -44,6 +51,20 @@ func TestTranscriptsEndToEnd(t *testing.T) {
 			turns, err := transcript.ParseFile(file)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if *updateTranscripts {
+				src, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out, err := transcript.Rewrite(bytes.NewReader(src), newTranscriptDriver(t, n.with(t), turns).drive)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(file, out, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
 			}
 			transcript.Run(t, turns, newTranscriptDriver(t, n.with(t), turns).drive)
 		}})
@@ -200,6 +221,17 @@ func transcriptReply(r sandbox.Recorded) dialog.Reply {
 				for _, row := range s.Rows {
 					out.Options = append(out.Options, dialog.Option{ID: row.ID, Title: row.Title, Description: row.Description})
 				}
+			}
+		case "product":
+			out.Kind, out.CatalogID, out.ProductRetailerID = dialog.ReplyProduct, a.CatalogID, a.ProductRetailerID
+		case "product_list":
+			out.Kind, out.CatalogID = dialog.ReplyProductList, a.CatalogID
+			for _, s := range a.Sections {
+				sec := dialog.ProductSection{Title: s.Title}
+				for _, it := range s.ProductItems {
+					sec.SKUs = append(sec.SKUs, it.ProductRetailerID)
+				}
+				out.Sections = append(out.Sections, sec)
 			}
 		case "cta_url":
 			out.Kind = dialog.ReplyCTAURL

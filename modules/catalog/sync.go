@@ -355,9 +355,17 @@ func (s *Service) ExecuteRun(ctx context.Context, runID uuid.UUID) error {
 		if r.Status == RunSucceeded || r.Status == RunFailed {
 			return nil
 		}
-		now := s.now().UTC()
-		_, err := tx.NewUpdate().Table("catalog_runs").Set("status = ?, started_at = ?", RunRunning, now).Where("id = ?", runID).Exec(ctx)
-		return err
+		// Conditional: a concurrent execution may finish the run while this
+		// update waits for its row lock; then there is nothing left to do.
+		res, err := tx.NewUpdate().Table("catalog_runs").Set("status = ?, started_at = ?", RunRunning, s.now().UTC()).
+			Where("id = ? AND status IN (?)", runID, bun.In([]string{RunQueued, RunRunning})).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			r.Status = RunSucceeded // finished meanwhile (or failed): leave it
+		}
+		return nil
 	})
 	if err != nil || r.Status == RunSucceeded || r.Status == RunFailed {
 		return err

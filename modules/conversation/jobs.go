@@ -238,7 +238,8 @@ func (s *Service) dialogTenant(t *tenants.Tenant) dialog.Tenant {
 	if version == "" {
 		version = "1"
 	}
-	return dialog.Tenant{NameAR: t.NameAR, NameEN: t.NameEN, DefaultLocale: t.DefaultLocale, PrivacyURL: privacy, NoticeVersion: version}
+	return dialog.Tenant{NameAR: t.NameAR, NameEN: t.NameEN, DefaultLocale: t.DefaultLocale, PrivacyURL: privacy, NoticeVersion: version,
+		MetaCatalogID: t.MetaCatalogID}
 }
 
 // applyEffects carries out what a turn decided: language, consent (recorded
@@ -319,6 +320,23 @@ func toOutgoing(r dialog.Reply) []whatsapp.Outgoing {
 		out = append(out, decorate(whatsapp.CTAURL(r.Body, r.ListButton, r.URL)))
 	case dialog.ReplyImage:
 		out = append(out, whatsapp.Image(r.ImageURL, r.Body))
+	case dialog.ReplyProduct:
+		o := whatsapp.Product(r.Body, r.CatalogID, r.ProductRetailerID)
+		if r.Footer != "" {
+			o = o.WithFooter(r.Footer)
+		}
+		out = append(out, o)
+	case dialog.ReplyProductList:
+		sections := make([]whatsapp.ProductSection, len(r.Sections))
+		for i, s := range r.Sections {
+			sections[i] = whatsapp.ProductSection{Title: s.Title, RetailerID: s.SKUs}
+		}
+		for _, o := range whatsapp.ProductList(r.Header, r.Body, r.CatalogID, sections) {
+			if r.Footer != "" {
+				o = o.WithFooter(r.Footer)
+			}
+			out = append(out, o)
+		}
 	default:
 		out = append(out, whatsapp.TextPages(r.Body)...)
 	}

@@ -136,6 +136,12 @@ const (
 	ReplyList    = "list"
 	ReplyCTAURL  = "cta_url"
 	ReplyImage   = "image"
+	// ReplyProduct is one product of the tenant's Meta catalog (CatalogID)
+	// with an optional Body; ProductRetailerID is its retailer id (the SKU).
+	ReplyProduct = "product"
+	// ReplyProductList is products of the tenant's Meta catalog (CatalogID)
+	// in titled Sections, with a Header (required by WhatsApp) and a Body.
+	ReplyProductList = "product_list"
 )
 
 // Effect kinds (Effect.Kind).
@@ -218,6 +224,9 @@ type Tenant struct {
 	DefaultLocale string // "ar" or "en": the first language of bilingual texts
 	PrivacyURL    string // the privacy notice ({privacy_url}); required for consent
 	NoticeVersion string // its version ({notice_version}); required for consent
+	// MetaCatalogID is the tenant's catalog in Meta Commerce Manager; when
+	// set, capabilities may answer with product and product_list replies.
+	MetaCatalogID string
 }
 
 // State is the conversation state between turns. It is a persistence format:
@@ -262,13 +271,24 @@ type Option struct {
 // a Cloud API message.
 type Reply struct {
 	Kind       string // one of the Reply constants
-	Body       string // the text; the caption of an image
-	Header     string // optional text header (buttons, list, cta_url)
-	Footer     string // optional footer (buttons, list, cta_url)
+	Body       string // the text; the caption of an image; optional for product
+	Header     string // optional text header (buttons, list, cta_url); required for product_list
+	Footer     string // optional footer (buttons, list, cta_url, product, product_list)
 	Options    []Option
 	ListButton string // the list's button label; the link's label for cta_url
 	URL        string // cta_url: the link
 	ImageURL   string // image: the picture
+
+	CatalogID         string           // product, product_list: the Meta catalog
+	ProductRetailerID string           // product: the product's retailer id (SKU)
+	Sections          []ProductSection // product_list: the products, grouped
+}
+
+// ProductSection is a titled group of a product_list reply: the retailer ids
+// (SKUs) of products in the Meta catalog.
+type ProductSection struct {
+	Title string
+	SKUs  []string
 }
 
 // Effect is a side effect the caller applies after the turn.

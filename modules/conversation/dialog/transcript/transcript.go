@@ -35,10 +35,12 @@
 //	< list: BODY | BUTTON | [ID] TITLE — DESCRIPTION | [ID] TITLE
 //	< cta_url: BODY | BUTTON | URL
 //	< image: IMAGE_URL | CAPTION
+//	< product: BODY | catalog CATALOG_ID | sku RETAILER_ID
+//	< product_list: HEADER | BODY | catalog CATALOG_ID | [SECTION] SKU, SKU | [SECTION] SKU
 //
-// followed, when set, by " | header: HEADER" and " | footer: FOOTER". A list
-// row without a description has no " — ". An image without a caption has no
-// " | CAPTION".
+// followed, when set, by " | header: HEADER" (not for product_list, whose
+// header comes first) and " | footer: FOOTER". A list row without a
+// description has no " — ". An image without a caption has no " | CAPTION".
 package transcript
 
 import (
@@ -224,6 +226,24 @@ func Render(r dialog.Reply) string {
 			b.WriteString(" | ")
 			b.WriteString(escape(r.Body))
 		}
+	case dialog.ReplyProduct:
+		b.WriteString(escape(r.Body))
+		b.WriteString(" | catalog " + escape(r.CatalogID))
+		b.WriteString(" | sku " + escape(r.ProductRetailerID))
+	case dialog.ReplyProductList:
+		b.WriteString(escape(r.Header))
+		b.WriteString(" | ")
+		b.WriteString(escape(r.Body))
+		b.WriteString(" | catalog " + escape(r.CatalogID))
+		for _, sec := range r.Sections {
+			b.WriteString(" | [" + escape(sec.Title) + "] ")
+			for i, sku := range sec.SKUs {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(escape(sku))
+			}
+		}
 	default: // not a kind the engine sends: show everything
 		b.WriteString(escape(r.Body))
 		if r.ListButton != "" {
@@ -237,7 +257,7 @@ func Render(r dialog.Reply) string {
 			b.WriteString(" | image: " + escape(r.ImageURL))
 		}
 	}
-	if r.Header != "" {
+	if r.Header != "" && r.Kind != dialog.ReplyProductList {
 		b.WriteString(" | header: " + escape(r.Header))
 	}
 	if r.Footer != "" {

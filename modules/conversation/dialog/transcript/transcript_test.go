@@ -105,9 +105,16 @@ func TestRender(t *testing.T) {
 		{name: "header and footer", reply: dialog.Reply{Kind: dialog.ReplyButtons, Body: "b", Header: "H", Footer: "F",
 			Options: []dialog.Option{{ID: "x", Title: "X"}}},
 			want: "buttons: b | [x] X | header: H | footer: F"},
-		{name: "unknown kind", reply: dialog.Reply{Kind: "product", Body: "b", ListButton: "L", URL: "u", ImageURL: "i",
+		{name: "unknown kind", reply: dialog.Reply{Kind: "carousel", Body: "b", ListButton: "L", URL: "u", ImageURL: "i",
 			Options: []dialog.Option{{ID: "x", Title: "X"}}},
-			want: "product: b | button: L | [x] X | url: u | image: i"},
+			want: "carousel: b | button: L | [x] X | url: u | image: i"},
+		{name: "product", reply: dialog.Reply{Kind: dialog.ReplyProduct, Body: "متوفر", CatalogID: "123", ProductRetailerID: "ABY-001-BLK-M", Footer: "F"},
+			want: "product: متوفر | catalog 123 | sku ABY-001-BLK-M | footer: F"},
+		{name: "product without body", reply: dialog.Reply{Kind: dialog.ReplyProduct, CatalogID: "123", ProductRetailerID: "X|1"},
+			want: `product:  | catalog 123 | sku X\|1`},
+		{name: "product list", reply: dialog.Reply{Kind: dialog.ReplyProductList, Header: "عبايات", Body: "اختر", CatalogID: "123",
+			Sections: []dialog.ProductSection{{Title: "Abayas", SKUs: []string{"A-1", "A-2"}}, {Title: "Dresses", SKUs: []string{"D-1"}}}},
+			want: "product_list: عبايات | اختر | catalog 123 | [Abayas] A-1, A-2 | [Dresses] D-1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
