@@ -53,8 +53,11 @@ $$;
 -- +goose StatementBegin
 -- catalog_search_similar ranks the tenant's products whose normalised title
 -- is similar to words (pg_trgm word similarity above
--- pg_trgm.word_similarity_threshold, which the caller sets).
-CREATE FUNCTION catalog_search_similar(words text, want_status text, stock_bonus float8)
+-- pg_trgm.word_similarity_threshold, which the caller sets) and to each of
+-- each_word on its own (at least 0.3), so that one well-matched word cannot
+-- carry a word the catalog has nothing like ("تلفزيون سامسونج" is not a
+-- Samsung phone).
+CREATE FUNCTION catalog_search_similar(words text, each_word text[], want_status text, stock_bonus float8)
 RETURNS TABLE (id uuid, score float8)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_catalog AS $$
   SELECT p.id,
@@ -63,18 +66,19 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_catalog AS $$
   FROM products p
   WHERE p.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid
     AND words <% p.search_title AND p.status = want_status
+    AND NOT EXISTS (SELECT 1 FROM unnest(each_word) AS w WHERE word_similarity(w, p.search_title) < 0.3)
 $$;
 -- +goose StatementEnd
 
 REVOKE ALL ON FUNCTION catalog_has_words(tsquery, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION catalog_search_words(tsquery, tsquery, text, float8) FROM PUBLIC;
-REVOKE ALL ON FUNCTION catalog_search_similar(text, text, float8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION catalog_search_similar(text, text[], text, float8) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION catalog_has_words(tsquery, text) TO concierge_app;
 GRANT EXECUTE ON FUNCTION catalog_search_words(tsquery, tsquery, text, float8) TO concierge_app;
-GRANT EXECUTE ON FUNCTION catalog_search_similar(text, text, float8) TO concierge_app;
+GRANT EXECUTE ON FUNCTION catalog_search_similar(text, text[], text, float8) TO concierge_app;
 
 -- +goose Down
-DROP FUNCTION catalog_search_similar(text, text, float8);
+DROP FUNCTION catalog_search_similar(text, text[], text, float8);
 DROP FUNCTION catalog_search_words(tsquery, tsquery, text, float8);
 DROP FUNCTION catalog_has_words(tsquery, text);
 DROP POLICY search_definer ON products;

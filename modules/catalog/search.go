@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"concierge/internal/arabic"
 	"concierge/internal/httpx"
@@ -166,6 +167,18 @@ func parseQuery(q string) searchQuery {
 	return searchQuery{text: strings.Join(kept, " "), tsquery: strings.Join(parts, " & "), title: strings.Join(title, " & ")}
 }
 
+// longWords are the query's words of four letters or more: each must look
+// like a word of the title on the typo path.
+func (q searchQuery) longWords() []string {
+	out := []string{}
+	for _, w := range strings.Fields(q.text) {
+		if utf8.RuneCountInString(w) >= 4 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
 // tsLexeme quotes a word for to_tsquery.
 func tsLexeme(w string) string { return "'" + strings.ReplaceAll(w, "'", "''") + "'" }
 
@@ -305,7 +318,7 @@ func listQuery(ctx context.Context, tx bun.IDB, q Query) (*bun.SelectQuery, int,
 			return nil, 0, err
 		}
 		inner = tx.NewSelect().
-			TableExpr("catalog_search_similar(?, ?, ?) AS s", sq.text, status, inStockBonus).
+			TableExpr("catalog_search_similar(?, ?::text[], ?, ?) AS s", sq.text, pgdialect.Array(sq.longWords()), status, inStockBonus).
 			Join("JOIN products AS p ON p.id = s.id").ColumnExpr("p.id, s.score")
 	}
 	if q.Category != "" {

@@ -62,6 +62,8 @@ var searchSet = []searchCase{
 	{q: "ســاعــة ذكية", want: "Sport Smart Watch", within: 3},
 	{q: "منتج تجريبي مسودة", none: true}, // drafts are never public
 	{q: "zzqxvw", none: true},
+	{q: "تلفزيون سامسونج", none: true}, // one good word does not carry one the catalog has nothing like
+	{q: "samsng galaxy", want: "Samsung Galaxy S24", within: 3},
 }
 
 func TestSearchSet(t *testing.T) {
