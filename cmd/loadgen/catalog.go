@@ -29,9 +29,9 @@ const (
 
 // productSlugs are demo catalog products (cmd/concierge seed demo).
 var productSlugs = []string{
-	"classic-black-abaya", "navy-embroidered-abaya", "men-s-silver-wristwatch", "sport-smart-watch", "iphone-15-pro",
+	"classic-black-abaya", "navy-embroidered-abaya", "mens-silver-wristwatch", "sport-smart-watch", "iphone-15-pro",
 	"iphone-15", "samsung-galaxy-s24", "royal-oud-perfume", "white-musk-perfume", "cambodian-oud-oil",
-	"luxury-scented-bakhoor", "men-s-white-thobe", "red-shemagh", "white-ghutra", "running-sneakers", "leather-handbag",
+	"luxury-scented-bakhoor", "mens-white-thobe", "red-shemagh", "white-ghutra", "running-sneakers", "leather-handbag",
 	"arabic-coffee-with-cardamom", "premium-sukkari-dates", "copper-dallah-coffee-pot", "electric-incense-burner",
 }
 

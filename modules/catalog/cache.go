@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,8 +21,12 @@ import (
 // write fills the entry under the version it read before its query, which the
 // write's bump has already left behind.
 //
-// The {tenant} hash tag keeps a tenant's keys in one Redis Cluster slot, so
-// the lookup script (version and entry in one round trip) is cluster-safe.
+// Each process keeps a copy of the entries it served under the version it
+// last saw (bounded), and reads the version itself at most once per round of
+// concurrent requests (currentVersion): a cached read costs one Redis round
+// trip shared by every request that arrived meanwhile, never an answer read
+// before the request arrived. The {tenant} hash tag keeps a tenant's keys in
+// one Redis Cluster slot.
 //
 // Redis down: reads go to Postgres, writes still commit. A bump that fails
 // after a commit is logged and counted; the entry TTL bounds how long an old
@@ -32,24 +37,15 @@ type cache struct {
 	ttl    time.Duration
 	log    *slog.Logger
 	m      *metrics
+	gates  sync.Map // tenant id → *gate
+	locals sync.Map // tenant id → *localEntries
 }
 
 func newCache(rdb redis.UniversalClient, prefix string, ttl time.Duration, log *slog.Logger, m *metrics) *cache {
 	return &cache{rdb: rdb, prefix: prefix, ttl: ttl, log: log, m: m}
 }
 
-// lookup returns the current version and the entry under it ("" when
-// missing). A missing version starts at the current time in nanoseconds, so a
-// lost version key can never bring back entries of an earlier life.
-var lookup = redis.NewScript(`
-local v = redis.call('GET', KEYS[1])
-if not v then
-  redis.call('SET', KEYS[1], ARGV[2], 'NX')
-  v = redis.call('GET', KEYS[1])
-end
-return {v, redis.call('GET', KEYS[2] .. v .. ':' .. ARGV[1]) or ''}
-`)
-
+// versionKey is the tenant's catalog version counter.
 func (c *cache) versionKey(tenantID uuid.UUID) string {
 	return c.prefix + "{" + tenantID.String() + "}:catalog:ver"
 }
@@ -64,29 +60,161 @@ func (c *cache) get(ctx context.Context, tenantID uuid.UUID, key string, fill fu
 	if c.rdb == nil {
 		return fill()
 	}
-	res, err := lookup.Run(ctx, c.rdb, []string{c.versionKey(tenantID), c.entryPrefix(tenantID)},
-		key, strconv.FormatInt(time.Now().UnixNano(), 10)).Slice()
-	if err != nil || len(res) != 2 {
+	version, err := c.currentVersion(ctx, tenantID)
+	if err != nil {
 		c.m.cache.WithLabelValues("error").Inc()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return fill() // Redis unavailable: serve from Postgres
 	}
-	version, _ := res[0].(string)
-	if s, _ := res[1].(string); s != "" {
+	local := c.local(tenantID)
+	if b, ok := local.get(version, key); ok {
 		c.m.cache.WithLabelValues("hit").Inc()
-		return []byte(s), nil
+		return b, nil
+	}
+	full := c.entryPrefix(tenantID) + version + ":" + key
+	if b, err := c.rdb.Get(ctx, full).Bytes(); err == nil {
+		c.m.cache.WithLabelValues("hit").Inc()
+		local.put(version, key, b)
+		return b, nil
 	}
 	c.m.cache.WithLabelValues("miss").Inc()
 	b, err := fill()
 	if err != nil {
 		return nil, err
 	}
-	if err := c.rdb.Set(ctx, c.entryPrefix(tenantID)+version+":"+key, b, c.ttl).Err(); err != nil {
+	if err := c.rdb.Set(ctx, full, b, c.ttl).Err(); err != nil {
 		c.log.WarnContext(ctx, "catalog cache fill failed", "error", err)
 	}
+	local.put(version, key, b)
 	return b, nil
+}
+
+// currentVersion returns the tenant's catalog version as Redis has it at
+// some moment after the call began: concurrent callers share one GET, but a
+// caller never takes the answer of a GET that was already in flight when it
+// arrived (it waits for the next round). Since writes bump the version
+// before they answer, a read that starts after a write's answer always sees
+// that write's version, while a burst of reads costs one Redis round trip
+// per round instead of one per read.
+func (c *cache) currentVersion(ctx context.Context, tenantID uuid.UUID) (string, error) {
+	gv, _ := c.gates.LoadOrStore(tenantID, &gate{})
+	g := gv.(*gate)
+	g.mu.Lock()
+	if g.next == nil {
+		g.next = &round{done: make(chan struct{})}
+	}
+	r := g.next
+	if !g.running {
+		g.running, g.next = true, nil
+		go c.rounds(g, tenantID, r)
+	}
+	g.mu.Unlock()
+	select {
+	case <-r.done:
+		return r.version, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// gate runs a tenant's version reads one round at a time.
+type gate struct {
+	mu      sync.Mutex
+	running bool
+	next    *round // the round callers arriving now join; starts after the running one
+}
+
+type round struct {
+	done    chan struct{}
+	version string
+	err     error
+}
+
+func (c *cache) rounds(g *gate, tenantID uuid.UUID, r *round) {
+	for r != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		r.version, r.err = c.fetchVersion(ctx, tenantID)
+		cancel()
+		close(r.done)
+		g.mu.Lock()
+		r, g.next = g.next, nil
+		if r == nil {
+			g.running = false
+		}
+		g.mu.Unlock()
+	}
+}
+
+// fetchVersion reads the version. A missing version starts at the current
+// time in nanoseconds, so a lost version key can never bring back entries of
+// an earlier life.
+func (c *cache) fetchVersion(ctx context.Context, tenantID uuid.UUID) (string, error) {
+	v, err := c.rdb.Get(ctx, c.versionKey(tenantID)).Result()
+	if errors.Is(err, redis.Nil) {
+		if err = c.rdb.SetNX(ctx, c.versionKey(tenantID), strconv.FormatInt(time.Now().UnixNano(), 10), 0).Err(); err != nil {
+			return "", err
+		}
+		v, err = c.rdb.Get(ctx, c.versionKey(tenantID)).Result()
+	}
+	return v, err
+}
+
+// localEntries is this process's copy of a tenant's entries under one
+// version; a new version starts it empty.
+type localEntries struct {
+	mu      sync.RWMutex
+	version string
+	entries map[string][]byte
+	bytes   int
+}
+
+// Local copies are bounded per tenant; past the bound the copy starts over.
+const (
+	maxLocalEntries = 20000
+	maxLocalBytes   = 64 << 20
+)
+
+func (c *cache) local(tenantID uuid.UUID) *localEntries {
+	l, _ := c.locals.LoadOrStore(tenantID, &localEntries{})
+	return l.(*localEntries)
+}
+
+func (l *localEntries) get(version, key string) ([]byte, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.version != version {
+		return nil, false
+	}
+	b, ok := l.entries[key]
+	return b, ok
+}
+
+func (l *localEntries) put(version, key string, b []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.version != version {
+		// Versions only grow; an older version's fill must not replace a
+		// newer copy (versions are decimal counters of equal length in
+		// practice; compare as numbers).
+		if newer(l.version, version) {
+			return
+		}
+		l.version, l.entries, l.bytes = version, map[string][]byte{}, 0
+	}
+	if len(l.entries) >= maxLocalEntries || l.bytes+len(b) > maxLocalBytes {
+		l.entries, l.bytes = map[string][]byte{}, 0
+	}
+	l.entries[key] = b
+	l.bytes += len(b)
+}
+
+// newer reports whether version a is newer than b.
+func newer(a, b string) bool {
+	x, err1 := strconv.ParseInt(a, 10, 64)
+	y, err2 := strconv.ParseInt(b, 10, 64)
+	return err1 == nil && err2 == nil && x > y
 }
 
 // bump moves the tenant to a new catalog version. It is called after the

@@ -33,6 +33,9 @@ type fixture struct {
 	rdb     *redis.Client
 	prefix  string
 	dbURLs  testenv.Database
+	// twin builds another service on the same database and Redis: a second
+	// process, with its own in-process cache.
+	twin func() *catalog.Service
 }
 
 var slugN atomic.Int64
@@ -58,8 +61,10 @@ func newFixture(t *testing.T, configure ...func(*catalog.Config)) *fixture {
 	for _, c := range configure {
 		c(&cfg)
 	}
-	svc := catalog.New(cfg, catalog.Deps{Scope: tenants.NewScope(d.Bun), Tenants: ts, Jobs: j, Redis: rdb, RedisPrefix: prefix, Log: log})
-	f := &fixture{svc: svc, tenants: ts, rdb: rdb, prefix: prefix, dbURLs: urls}
+	build := func() *catalog.Service {
+		return catalog.New(cfg, catalog.Deps{Scope: tenants.NewScope(d.Bun), Tenants: ts, Jobs: j, Redis: rdb, RedisPrefix: prefix, Log: log})
+	}
+	f := &fixture{svc: build(), tenants: ts, rdb: rdb, prefix: prefix, dbURLs: urls, twin: build}
 	f.tenant, f.ctx = f.newTenant(t)
 	return f
 }

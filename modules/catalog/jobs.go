@@ -183,8 +183,9 @@ type Drift struct {
 
 // CheckConsistency compares the tenant's cached products (price, compare-at
 // price, stock state, and whether they are still on sale) with Postgres.
-// Drifted entries are deleted, counted and reported; a drift seen while the
-// version moved (a write in flight) is not a drift.
+// Drift is counted and reported, and retires the version (a new version
+// holds no entry); a drift seen while the version moved (a write in flight)
+// is not a drift.
 func (s *Service) CheckConsistency(ctx context.Context) (ConsistencyReport, error) {
 	rep := ConsistencyReport{Drift: []Drift{}}
 	t, err := tenantOf(ctx)
@@ -230,7 +231,11 @@ func (s *Service) CheckConsistency(ctx context.Context) (ConsistencyReport, erro
 		rep.Drift = append(rep.Drift, drift...)
 		rep.Drifted++
 		s.metrics.drift.WithLabelValues("product").Inc()
-		_ = s.cache.rdb.Del(ctx, s.cache.entryPrefix(t.ID)+version+":"+key).Err()
+	}
+	if rep.Drifted > 0 {
+		// A new version retires every entry of the drifted one, in Redis and
+		// in every process's copy.
+		s.cache.bump(ctx, t.ID)
 	}
 	return rep, nil
 }
