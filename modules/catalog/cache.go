@@ -62,7 +62,7 @@ func (c *cache) get(ctx context.Context, tenantID uuid.UUID, key string, fill fu
 	}
 	version, err := c.currentVersion(ctx, tenantID)
 	if err != nil {
-		c.m.cache.WithLabelValues("error").Inc()
+		c.m.cacheErr.Inc()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -70,16 +70,16 @@ func (c *cache) get(ctx context.Context, tenantID uuid.UUID, key string, fill fu
 	}
 	local := c.local(tenantID)
 	if b, ok := local.get(version, key); ok {
-		c.m.cache.WithLabelValues("hit").Inc()
+		c.m.hit.Inc()
 		return b, nil
 	}
 	full := c.entryPrefix(tenantID) + version + ":" + key
 	if b, err := c.rdb.Get(ctx, full).Bytes(); err == nil {
-		c.m.cache.WithLabelValues("hit").Inc()
+		c.m.hit.Inc()
 		local.put(version, key, b)
 		return b, nil
 	}
-	c.m.cache.WithLabelValues("miss").Inc()
+	c.m.miss.Inc()
 	b, err := fill()
 	if err != nil {
 		return nil, err
@@ -99,7 +99,10 @@ func (c *cache) get(ctx context.Context, tenantID uuid.UUID, key string, fill fu
 // that write's version, while a burst of reads costs one Redis round trip
 // per round instead of one per read.
 func (c *cache) currentVersion(ctx context.Context, tenantID uuid.UUID) (string, error) {
-	gv, _ := c.gates.LoadOrStore(tenantID, &gate{})
+	gv, ok := c.gates.Load(tenantID)
+	if !ok {
+		gv, _ = c.gates.LoadOrStore(tenantID, &gate{})
+	}
 	g := gv.(*gate)
 	g.mu.Lock()
 	if g.next == nil {
@@ -177,7 +180,10 @@ const (
 )
 
 func (c *cache) local(tenantID uuid.UUID) *localEntries {
-	l, _ := c.locals.LoadOrStore(tenantID, &localEntries{})
+	l, ok := c.locals.Load(tenantID)
+	if !ok {
+		l, _ = c.locals.LoadOrStore(tenantID, &localEntries{})
+	}
 	return l.(*localEntries)
 }
 
@@ -264,14 +270,15 @@ func (c *cache) raw(ctx context.Context, tenantID uuid.UUID, version, key string
 }
 
 type metrics struct {
-	cache *prometheus.CounterVec
-	bumps *prometheus.CounterVec
-	runs  *prometheus.CounterVec
-	drift *prometheus.CounterVec
+	hit, miss, cacheErr prometheus.Counter // children of cache
+	cache               *prometheus.CounterVec
+	bumps               *prometheus.CounterVec
+	runs                *prometheus.CounterVec
+	drift               *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
-	return &metrics{
+	m := &metrics{
 		cache: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_catalog_cache_total",
 			Help: "Catalog cache lookups by result (hit, miss, error)."}, []string{"result"}),
 		bumps: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_catalog_cache_bumps_total",
@@ -281,6 +288,8 @@ func newMetrics() *metrics {
 		drift: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_catalog_cache_drift_total",
 			Help: "Cached catalog entries found to differ from Postgres by the consistency check."}, []string{"kind"}),
 	}
+	m.hit, m.miss, m.cacheErr = m.cache.WithLabelValues("hit"), m.cache.WithLabelValues("miss"), m.cache.WithLabelValues("error")
+	return m
 }
 
 // Collectors returns the catalog's Prometheus collectors.

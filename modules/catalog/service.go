@@ -970,8 +970,10 @@ func freeSlug(ctx context.Context, tx bun.IDB, base string) (string, error) {
 
 func canonicalRef(ref string) string {
 	ref = strings.TrimSpace(ref)
-	if id, err := uuid.Parse(ref); err == nil {
-		return id.String()
+	if len(ref) == 36 {
+		if id, err := uuid.Parse(ref); err == nil {
+			return id.String()
+		}
 	}
 	return strings.ToLower(ref)
 }
