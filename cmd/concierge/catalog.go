@@ -61,6 +61,8 @@ const catalogUsage = `usage:
       exits non-zero only when the run itself fails, not for rejected rows
   concierge catalog generate [--variants N] [--seed S] FILE
       write a Concierge CSV catalog of N variants (default 100000) for benchmarks
+  concierge catalog reindex --tenant SLUG | --all
+      rebuild the search rows and price/stock aggregates of every product
 `
 
 func catalogCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
@@ -72,6 +74,8 @@ func catalogCmd(ctx context.Context, cfg config.Config, args []string, out io.Wr
 		return catalogImport(ctx, cfg, args[1:], out)
 	case "generate":
 		return catalogGenerate(args[1:], out)
+	case "reindex":
+		return catalogReindex(ctx, cfg, args[1:], out)
 	}
 	return usageError{catalogUsage}
 }
@@ -257,5 +261,48 @@ func seedDemoCatalog(ctx context.Context, d *deps, t *tenants.Tenant, out io.Wri
 	rep := run.Report
 	fmt.Fprintf(out, "seed: demo catalog: created %d, updated %d, unchanged %d variants (%d products created)\n",
 		rep.Created, rep.Updated, rep.Unchanged, rep.Products.Created)
+	return nil
+}
+
+func catalogReindex(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("catalog reindex", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	slug := fs.String("tenant", "", "tenant slug")
+	all := fs.Bool("all", false, "every tenant")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || (*slug == "") == !*all {
+		return usageError{catalogUsage}
+	}
+	d, err := openDeps(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	j, err := jobs.New(jobs.Config{}, d.db, d.log)
+	if err != nil {
+		return err
+	}
+	svc, err := newCatalog(cfg, d, j, d.log)
+	if err != nil {
+		return err
+	}
+	var ts []tenants.Tenant
+	if *all {
+		if ts, err = d.tenants.List(ctx); err != nil {
+			return err
+		}
+	} else {
+		t, err := d.tenants.Get(ctx, *slug)
+		if err != nil {
+			return fmt.Errorf("tenant %q: %w", *slug, err)
+		}
+		ts = []tenants.Tenant{*t}
+	}
+	for i := range ts {
+		n, err := svc.Reindex(tenants.WithTenant(ctx, &ts[i]))
+		if err != nil {
+			return fmt.Errorf("reindex %s: %w", ts[i].Slug, err)
+		}
+		fmt.Fprintf(out, "reindexed %d products of %s\n", n, ts[i].Slug)
+	}
 	return nil
 }

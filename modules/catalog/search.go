@@ -22,27 +22,26 @@ import (
 
 // Search works on text normalised by internal/arabic (hamza forms → ا,
 // ى → ي, ة → ه, no tatweel or diacritics, ASCII digits, lower case) on both
-// sides. Two matchers:
+// sides:
 //
-//   - full text ('simple' configuration, prefix matching): the title is
-//     weight A, brand, categories, options and SKUs weight B, the description
-//     weight C. Arabic words are indexed with and without their attached
-//     article or conjunction (العطر → عطر, والعود → عود), so "عطر" finds
-//     "العطر الملكي"; English query words also try a naive singular
-//     ("watches" → "watch").
-//   - trigram word similarity against the normalised title, for typos and
-//     broken words ("iphnoe 15" → "iPhone 15"), when the words match nothing.
+//   - Full text ('simple' configuration, prefix matching, every word must
+//     match): the title is weight A, brand, categories, options and SKUs
+//     weight B, the start of the description weight C. Arabic words are
+//     indexed with and without their attached article or conjunction
+//     (العطر → عطر, والعود → عود), so "عطر" finds "العطر الملكي"; English
+//     query words also try a naive singular ("watches" → "watch").
+//   - When no product matches the words (first page), each word is corrected
+//     against the tenant's vocabulary of title words (pg_trgm similarity,
+//     then edit distance: "iphnoe" → "iphone", "sunglases" → "sunglasses")
+//     and the corrected words are searched the same way. A word with nothing
+//     close stays, so "تلفزيون سامسونج" finds nothing in a shop without TVs.
 //
-// The full-text matcher runs first; only when no product matches the words
-// does the trigram matcher run (typos). Score = full-text rank (title
-// weighted), plus 1 when every word is in the title, or else the title's
-// word similarity; plus a bonus when in stock; ties break on id.
+// Score = full-text rank (title weighted) ×2, plus 1 when every word is in
+// the title, plus a bonus when in stock; ties break on id. The matching,
+// filters and ranking run in SECURITY DEFINER functions (migration 00007).
 
-// Ranking weights.
-const (
-	trigramThreshold = 0.45 // pg_trgm word similarity for the typo matcher
-	inStockBonus     = 0.35
-)
+// inStockBonus is added to the score of a product in stock.
+const inStockBonus = 0.35
 
 // stopWords are request words customers wrap a search in ("ابحث عن عباية",
 // "do you have black abaya"); they are dropped from the query.
@@ -106,6 +105,31 @@ func indexTerms(s string) string {
 
 type document struct{ title, a, b, c string }
 
+// titleTerms are the vocabulary words of a normalised title: letters and
+// digits, three runes or more.
+func titleTerms(title string) []string {
+	var out []string
+	for _, w := range terms(title) {
+		if utf8.RuneCountInString(w) >= 3 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// clipRunes keeps the first n runes of s (the start of a description is
+// what matters for search, and keeps the search rows small).
+func clipRunes(s string, n int) string {
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
+}
+
 // searchDocument builds the search columns of a product.
 func searchDocument(p productRow, vs []variantRow, categories []string) document {
 	title := strings.TrimSpace(p.TitleAR + " " + p.TitleEN)
@@ -120,10 +144,7 @@ func searchDocument(p productRow, vs []variantRow, categories []string) document
 			b.WriteString(" " + o.Value)
 		}
 	}
-	desc := p.DescriptionAR + " " + p.DescriptionEN
-	if len(desc) > 4000 {
-		desc = desc[:4000]
-	}
+	desc := clipRunes(p.DescriptionAR, 300) + " " + clipRunes(p.DescriptionEN, 300)
 	return document{
 		title: arabic.Normalize(title),
 		a:     indexTerms(title),
@@ -134,8 +155,8 @@ func searchDocument(p productRow, vs []variantRow, categories []string) document
 
 // searchQuery is a parsed customer query.
 type searchQuery struct {
-	text    string // normalised words, for trigram similarity
-	tsquery string // to_tsquery('simple', ...) text; "" when no words
+	words   []string // normalised words (request words dropped)
+	tsquery string   // to_tsquery('simple', ...) text; "" when no words
 	title   string // the same, every word in the title (weight A)
 }
 
@@ -152,6 +173,11 @@ func parseQuery(q string) searchQuery {
 	if len(kept) == 0 {
 		kept = ws // a query of stop words only: search for them anyway
 	}
+	return queryOf(kept)
+}
+
+// queryOf builds the full-text queries of normalised words.
+func queryOf(kept []string) searchQuery {
 	var parts, title []string
 	for _, w := range kept {
 		forms := []string{tsLexeme(w)}
@@ -164,47 +190,48 @@ func parseQuery(q string) searchQuery {
 		parts = append(parts, "("+strings.Join(forms, ":* | ")+":*)")
 		title = append(title, "("+strings.Join(forms, ":*A | ")+":*A)")
 	}
-	return searchQuery{text: strings.Join(kept, " "), tsquery: strings.Join(parts, " & "), title: strings.Join(title, " & ")}
-}
-
-// longWords are the query's words of four letters or more: each must look
-// like a word of the title on the typo path.
-func (q searchQuery) longWords() []string {
-	out := []string{}
-	for _, w := range strings.Fields(q.text) {
-		if utf8.RuneCountInString(w) >= 4 {
-			out = append(out, w)
-		}
-	}
-	return out
+	return searchQuery{words: kept, tsquery: strings.Join(parts, " & "), title: strings.Join(title, " & ")}
 }
 
 // tsLexeme quotes a word for to_tsquery.
 func tsLexeme(w string) string { return "'" + strings.ReplaceAll(w, "'", "''") + "'" }
 
 // cursor is the position after the last item of a page: the score (search)
-// or the in-stock flag (list), then the id.
+// or the in-stock flag (list), then the id; and which matcher the search's
+// first page used, so every page of a search uses the same one.
 type cursor struct {
 	Score float64
 	ID    uuid.UUID
+	Mode  matcher
 }
 
+// matcher is how a page was selected.
+type matcher byte
+
+const (
+	matchList    matcher = iota // no query
+	matchWords                  // full text
+	matchSimilar                // full text of the words corrected against the vocabulary (no word matched)
+)
+
 func encodeCursor(c cursor) string {
-	var b [24]byte
+	var b [25]byte
 	binary.BigEndian.PutUint64(b[:8], math.Float64bits(c.Score))
-	copy(b[8:], c.ID[:])
+	copy(b[8:24], c.ID[:])
+	b[24] = byte(c.Mode)
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 func decodeCursor(s string) (cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) != 24 {
+	if err != nil || len(b) != 25 || b[24] > byte(matchSimilar) {
 		return cursor{}, httpx.Invalid(httpx.FieldError{Field: "cursor", Code: "cursor",
 			Message: "is not a cursor this API returned", MessageAr: "ليست مؤشر صفحة صادرًا عن هذه الواجهة"})
 	}
 	var c cursor
 	c.Score = math.Float64frombits(binary.BigEndian.Uint64(b[:8]))
-	copy(c.ID[:], b[8:])
+	copy(c.ID[:], b[8:24])
+	c.Mode = matcher(b[24])
 	return c, nil
 }
 
@@ -225,21 +252,49 @@ func ptrVal(p *int64) any {
 
 // listProducts runs a list or a search.
 func listProducts(ctx context.Context, tx bun.IDB, q Query) (Page, error) {
-	outer, limit, err := listQuery(ctx, tx, q)
-	if err != nil {
-		return Page{}, err
+	var after *cursor
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return Page{}, err
+		}
+		after = &c
+	}
+	sq := parseQuery(q.Q)
+	mode := matchList
+	switch {
+	case strings.TrimSpace(q.Q) == "" || sq.tsquery == "":
+	case after != nil:
+		mode = after.Mode
+	default:
+		mode = matchWords
 	}
 	var hits []struct {
 		ID    uuid.UUID `bun:"id"`
 		Score float64   `bun:"score"`
 	}
-	if err := outer.Scan(ctx, &hits); err != nil {
-		return Page{}, fmt.Errorf("catalog: list products: %w", err)
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultPerPage
+	}
+	for {
+		sel, err := listQuery(ctx, tx, q, sq, mode, after, limit)
+		if err != nil {
+			return Page{}, err
+		}
+		if err := sel.Scan(ctx, &hits); err != nil {
+			return Page{}, fmt.Errorf("catalog: list products: %w", err)
+		}
+		// A first page where no word matched: try the typo matcher.
+		if len(hits) > 0 || mode != matchWords || after != nil {
+			break
+		}
+		mode = matchSimilar
 	}
 	var page Page
 	if len(hits) > limit {
 		last := hits[limit-1]
-		page.NextCursor = encodeCursor(cursor{Score: last.Score, ID: last.ID})
+		page.NextCursor = encodeCursor(cursor{Score: last.Score, ID: last.ID, Mode: mode})
 		hits = hits[:limit]
 	}
 	if len(hits) == 0 {
@@ -267,86 +322,94 @@ func listProducts(ctx context.Context, tx bun.IDB, q Query) (Page, error) {
 	return page, loadDetails(ctx, tx, page.Items, q.Status != "")
 }
 
-// fullTextMatches reports whether any product matches the words of sq; when
-// none does, the search falls back to trigram similarity. The answer depends
-// only on the query and the catalog, so every page of a search takes the
-// same path.
-func fullTextMatches(ctx context.Context, tx bun.IDB, status string, sq searchQuery) bool {
-	var ok bool
-	err := tx.NewRaw("SELECT catalog_has_words(to_tsquery('simple', ?), ?)", sq.tsquery, status).Scan(ctx, &ok)
-	return err == nil && ok
+// priceFrom and priceTo are the query's price range, open ends as the
+// widest values.
+func priceFrom(q Query) int64 {
+	if q.MinPrice != nil {
+		return *q.MinPrice
+	}
+	return 0
+}
+
+func priceTo(q Query) int64 {
+	if q.MaxPrice != nil {
+		return *q.MaxPrice
+	}
+	return math.MaxInt64
 }
 
 // listQuery builds the query of matching ids and scores, one more than the
 // page size.
-func listQuery(ctx context.Context, tx bun.IDB, q Query) (*bun.SelectQuery, int, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultPerPage
-	}
-	var after *cursor
-	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
-		if err != nil {
-			return nil, 0, err
-		}
-		after = &c
-	}
+func listQuery(ctx context.Context, tx bun.IDB, q Query, sq searchQuery, mode matcher, after *cursor, limit int) (*bun.SelectQuery, error) {
 	status := q.Status
 	if status == "" {
 		status = StatusActive
 	}
-	sq := parseQuery(q.Q)
-	searching := strings.TrimSpace(q.Q) != "" && sq.tsquery != ""
-
-	var inner *bun.SelectQuery
-	switch {
-	case !searching:
-		inner = tx.NewSelect().TableExpr("products AS p").Column("p.id").
-			ColumnExpr("CASE WHEN p.in_stock THEN 1.0 ELSE 0.0 END::float8 AS score").Where("p.status = ?", status)
-	case fullTextMatches(ctx, tx, status, sq):
-		// Words match: rank by full text (title weighted) and stock. The
-		// ranking runs in a SECURITY DEFINER function so that it can use its
-		// index under row-level security (migration 00007).
-		inner = tx.NewSelect().
-			TableExpr("catalog_search_words(to_tsquery('simple', ?), to_tsquery('simple', ?), ?, ?) AS s", sq.tsquery, sq.title, status, inStockBonus).
-			Join("JOIN products AS p ON p.id = s.id").ColumnExpr("p.id, s.score")
-	default:
-		// No word matches: typos and broken words, by trigram similarity
-		// of the title.
-		if _, err := tx.ExecContext(ctx, "SELECT set_config('pg_trgm.word_similarity_threshold', ?, true)", fmt.Sprint(trigramThreshold)); err != nil {
-			return nil, 0, err
-		}
-		inner = tx.NewSelect().
-			TableExpr("catalog_search_similar(?, ?::text[], ?, ?) AS s", sq.text, pgdialect.Array(sq.longWords()), status, inStockBonus).
-			Join("JOIN products AS p ON p.id = s.id").ColumnExpr("p.id, s.score")
-	}
+	var categories []uuid.UUID // nil: any
 	if q.Category != "" {
 		c, err := resolveCategory(ctx, tx, q.Category)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
-		ids, err := categoryTree(ctx, tx, c.ID)
-		if err != nil {
-			return nil, 0, err
+		if categories, err = categoryTree(ctx, tx, c.ID); err != nil {
+			return nil, err
 		}
-		inner = inner.Where("EXISTS (SELECT 1 FROM product_categories pc WHERE pc.tenant_id = p.tenant_id AND pc.product_id = p.id AND pc.category_id IN (?))", bun.In(ids))
 	}
-	if q.Brand != "" {
-		inner = inner.Where("lower(p.brand) = lower(?)", q.Brand)
-	}
-	if q.MinPrice != nil {
-		inner = inner.Where("p.max_price >= ?", *q.MinPrice)
-	}
-	if q.MaxPrice != nil {
-		inner = inner.Where("p.min_price <= ?", *q.MaxPrice)
-	}
-	if q.InStock {
-		inner = inner.Where("p.in_stock")
+	var inner *bun.SelectQuery
+	switch mode {
+	case matchList:
+		inner = tx.NewSelect().TableExpr("products AS p").ColumnExpr("p.id").
+			ColumnExpr("CASE WHEN p.in_stock THEN 1.0 ELSE 0.0 END::float8 AS score").Where("p.status = ?", status)
+		if categories != nil {
+			inner = inner.Where("EXISTS (SELECT 1 FROM product_categories pc WHERE pc.tenant_id = p.tenant_id AND pc.product_id = p.id AND pc.category_id IN (?))", bun.In(categories))
+		}
+		if q.Brand != "" {
+			inner = inner.Where("lower(p.brand) = lower(?)", q.Brand)
+		}
+		if q.MinPrice != nil {
+			inner = inner.Where("p.max_price >= ?", *q.MinPrice)
+		}
+		if q.MaxPrice != nil {
+			inner = inner.Where("p.min_price <= ?", *q.MaxPrice)
+		}
+		if q.InStock {
+			inner = inner.Where("p.in_stock")
+		}
+	case matchWords:
+		// Words match: rank by full text (title weighted) and stock. Matching,
+		// filters and ranking run in a SECURITY DEFINER function so that they
+		// can use their indexes under row-level security (migration 00007);
+		// only the page's products are then read, under the tenant policy.
+		inner = tx.NewSelect().ColumnExpr("s.id, s.score").
+			TableExpr("catalog_search_words(to_tsquery('simple', ?), to_tsquery('simple', ?), ?, ?, ?, ?, ?, ?, ?::uuid[]) AS s",
+				sq.tsquery, sq.title, status, inStockBonus, priceFrom(q), priceTo(q), q.InStock, strings.ToLower(q.Brand), uuidArray(categories))
+	default:
+		// No word matched: correct each word against the tenant's
+		// vocabulary (typos) and search those by full text.
+		var corrected []string
+		if err := tx.NewRaw("SELECT catalog_correct(?::text[])", pgdialect.Array(sq.words)).Scan(ctx, pgdialect.Array(&corrected)); err != nil {
+			return nil, err
+		}
+		cq := queryOf(corrected)
+		inner = tx.NewSelect().ColumnExpr("s.id, s.score").
+			TableExpr("catalog_search_words(to_tsquery('simple', ?), to_tsquery('simple', ?), ?, ?, ?, ?, ?, ?, ?::uuid[]) AS s",
+				cq.tsquery, cq.title, status, inStockBonus, priceFrom(q), priceTo(q), q.InStock, strings.ToLower(q.Brand), uuidArray(categories))
 	}
 	outer := tx.NewSelect().TableExpr("(?) AS m", inner).Column("m.id", "m.score")
 	if after != nil {
 		outer = outer.Where("(m.score < ? OR (m.score = ? AND m.id > ?))", after.Score, after.Score, after.ID)
 	}
-	return outer.OrderExpr("m.score DESC, m.id").Limit(int64(limit + 1)), limit, nil
+	return outer.OrderExpr("m.score DESC, m.id").Limit(int64(limit + 1)), nil
+}
+
+// uuidArray is a uuid[] parameter; nil stays NULL.
+func uuidArray(ids []uuid.UUID) any {
+	if ids == nil {
+		return nil
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return pgdialect.Array(out)
 }

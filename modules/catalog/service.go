@@ -842,8 +842,10 @@ func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx bun
 		if err != nil {
 			return err
 		}
-		if err := touchProducts(ctx, tx, ids, s.now()); err != nil {
-			return err
+		if !reindexing(ctx) {
+			if err := touchProducts(ctx, tx, ids, s.now()); err != nil {
+				return err
+			}
 		}
 		return refresh(ctx, tx, dedupe(ids))
 	})
@@ -1008,3 +1010,25 @@ func variantHash(v Variant) string {
 		v.Currency, stock, v.WeightGrams, v.Position)))
 	return hex.EncodeToString(h[:12])
 }
+
+// Reindex recomputes the aggregates and search rows of every product of the
+// tenant (after a change to how search text is built, or a migration that
+// adds search columns) and bumps the cache version. It returns the number
+// of products.
+func (s *Service) Reindex(ctx context.Context) (int, error) {
+	var n int
+	err := s.write(context.WithValue(ctx, reindexKey{}, true), func(ctx context.Context, tx bun.Tx) ([]uuid.UUID, error) {
+		var ids []uuid.UUID
+		if err := tx.NewSelect().Table("products").Column("id").Scan(ctx, &ids); err != nil {
+			return nil, err
+		}
+		n = len(ids)
+		return ids, nil
+	})
+	return n, err
+}
+
+type reindexKey struct{}
+
+// reindexing reports a Reindex: products are refreshed, not changed.
+func reindexing(ctx context.Context) bool { b, _ := ctx.Value(reindexKey{}).(bool); return b }

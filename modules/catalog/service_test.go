@@ -230,3 +230,26 @@ func TestCatalogIsolation(t *testing.T) {
 		t.Fatalf("A after B's import: %v", err)
 	}
 }
+
+// TestReindex rebuilds every product's search row: a search finds the same
+// products before and after.
+func TestReindex(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	importBytes(t, f.svc, f.ctx, readFeed(t, "v1.csv"), feed.FormatCSV, false)
+	before, err := f.svc.List(f.ctx, catalog.Query{Q: "عبايه"})
+	if err != nil || len(before.Items) != 1 {
+		t.Fatalf("before: %d %v", len(before.Items), err)
+	}
+	n, err := f.svc.Reindex(f.ctx)
+	if err != nil || n != 3 {
+		t.Fatalf("reindex: %d %v", n, err)
+	}
+	after, err := f.svc.List(f.ctx, catalog.Query{Q: "عبايه"})
+	if err != nil || len(after.Items) != 1 || after.Items[0].ID != before.Items[0].ID {
+		t.Fatalf("after: %+v %v", after.Items, err)
+	}
+	if after.Items[0].UpdatedAt != before.Items[0].UpdatedAt {
+		t.Fatal("reindex changed the product's updated_at")
+	}
+}

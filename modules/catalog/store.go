@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"concierge/internal/db"
 )
@@ -299,24 +301,48 @@ func refresh(ctx context.Context, tx bun.IDB, ids []uuid.UUID) error {
 		for _, c := range cs {
 			cats[c.ProductID] = append(cats[c.ProductID], c.NameAR, c.NameEN)
 		}
-		var values []string
-		var args []any
+		var values, search []string
+		var args, searchArgs []any
+		termSet := map[string]bool{}
+		var tenantID uuid.UUID
 		for _, p := range ps {
+			tenantID = p.TenantID
 			agg := aggregate(byProduct[p.ID], p.Currency)
 			doc := searchDocument(p, byProduct[p.ID], cats[p.ID])
-			values = append(values, "(?::uuid, ?::text, ?::bigint, ?::bigint, ?::boolean, ?::text, ?::text, ?::text, ?::text)")
-			args = append(args, p.ID, agg.currency, agg.min, agg.max, agg.inStock, doc.title, doc.a, doc.b, doc.c)
+			values = append(values, "(?::uuid, ?::text, ?::bigint, ?::bigint, ?::boolean)")
+			args = append(args, p.ID, agg.currency, agg.min, agg.max, agg.inStock)
+			for _, w := range titleTerms(doc.title) {
+				termSet[w] = true
+			}
+			search = append(search, "(?::uuid, ?::uuid, ?::text, ?::boolean, ?::bigint, ?::bigint, lower(?::text), "+
+				"setweight(to_tsvector('simple', ?::text), 'A') || setweight(to_tsvector('simple', ?::text), 'B') || setweight(to_tsvector('simple', ?::text), 'C'))")
+			searchArgs = append(searchArgs, p.TenantID, p.ID, p.Status, agg.inStock, agg.min, agg.max, p.Brand, doc.a, doc.b, doc.c)
 		}
 		if len(values) == 0 {
 			continue
 		}
-		_, err = tx.NewRaw(`UPDATE products p SET currency = v.currency, min_price = v.min_price, max_price = v.max_price,
-			in_stock = v.in_stock, search_title = v.title,
-			search_doc = setweight(to_tsvector('simple', v.a), 'A') || setweight(to_tsvector('simple', v.b), 'B') || setweight(to_tsvector('simple', v.c), 'C')
-			FROM (VALUES `+strings.Join(values, ",")+`) AS v (id, currency, min_price, max_price, in_stock, title, a, b, c)
+		_, err = tx.NewRaw(`UPDATE products p SET currency = v.currency, min_price = v.min_price, max_price = v.max_price, in_stock = v.in_stock
+			FROM (VALUES `+strings.Join(values, ",")+`) AS v (id, currency, min_price, max_price, in_stock)
 			WHERE p.id = v.id`, args...).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("catalog: refresh products: %w", err)
+		}
+		_, err = tx.NewRaw(`INSERT INTO product_search (tenant_id, product_id, status, in_stock, min_price, max_price, brand, doc)
+			VALUES `+strings.Join(search, ",")+`
+			ON CONFLICT (tenant_id, product_id) DO UPDATE SET status = excluded.status, in_stock = excluded.in_stock,
+			min_price = excluded.min_price, max_price = excluded.max_price, brand = excluded.brand, doc = excluded.doc`, searchArgs...).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("catalog: refresh search: %w", err)
+		}
+		terms := make([]string, 0, len(termSet))
+		for w := range termSet {
+			terms = append(terms, w)
+		}
+		sort.Strings(terms) // a stable order: concurrent refreshes lock terms alike
+		_, err = tx.NewRaw(`INSERT INTO catalog_terms (tenant_id, term) SELECT ?, unnest(?::text[]) ON CONFLICT DO NOTHING`,
+			tenantID, pgdialect.Array(terms)).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("catalog: refresh terms: %w", err)
 		}
 	}
 	return nil
