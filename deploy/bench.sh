@@ -78,7 +78,7 @@ if [[ " $* " == *search* ]]; then
   echo "catalog sync: $variants rows in $(( ($(date +%s%N) - start) / 1000000 )) ms (bin/concierge catalog import --full)"
   # Fresh statistics for the planner (autovacuum would get there within a
   # minute or so of a large first import).
-  psql "$DATABASE_URL" -X -q -c "ANALYZE products, variants, product_categories"
+  psql "$DATABASE_URL" -X -q -c "VACUUM ANALYZE products, product_search, catalog_terms, variants, product_categories"
 fi
 
 if curl -s -o /dev/null --max-time 1 "$BASE/healthz"; then

@@ -89,15 +89,23 @@ func singular(w string) string {
 	return ""
 }
 
-// indexTerms is the indexed form of normalised text: each word, and its
-// article-less form when it has one.
+// indexTerms is the indexed form of normalised text: each word once, and
+// its article-less form when it has one (repeats would only add positions
+// to the search row).
 func indexTerms(s string) string {
 	ws := terms(arabic.Normalize(s))
 	out := make([]string, 0, len(ws)*2)
+	seen := make(map[string]bool, len(ws)*2)
+	add := func(w string) {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
 	for _, w := range ws {
-		out = append(out, w)
+		add(w)
 		if b := stripArticle(w); b != "" {
-			out = append(out, b)
+			add(b)
 		}
 	}
 	return strings.Join(out, " ")
@@ -144,7 +152,9 @@ func searchDocument(p productRow, vs []variantRow, categories []string) document
 			b.WriteString(" " + o.Value)
 		}
 	}
-	desc := clipRunes(p.DescriptionAR, 300) + " " + clipRunes(p.DescriptionEN, 300)
+	// Only the first words of the descriptions: every lexeme makes each
+	// search row bigger, and a search reads one row per match.
+	desc := clipRunes(p.DescriptionAR, 80) + " " + clipRunes(p.DescriptionEN, 80)
 	return document{
 		title: arabic.Normalize(title),
 		a:     indexTerms(title),
