@@ -131,19 +131,11 @@ func catalogImport(ctx context.Context, cfg config.Config, args []string, out io
 		return usageError{catalogUsage}
 	}
 	src := positional[0]
-	d, err := openDeps(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d, svc, err := openCatalog(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	j, err := jobs.New(jobs.Config{}, d.db, d.log)
-	if err != nil {
-		return err
-	}
-	svc, err := newCatalog(cfg, d, j, d.log)
-	if err != nil {
-		return err
-	}
 	t, err := d.tenants.Get(ctx, *slug)
 	if err != nil {
 		return fmt.Errorf("tenant %q: %w", *slug, err)
@@ -184,6 +176,31 @@ func catalogImport(ctx context.Context, cfg config.Config, args []string, out io
 		return fmt.Errorf("catalog import failed: %s", run.Error)
 	}
 	return nil
+}
+
+// openCatalog opens the shared dependencies (quiet log) and the catalog
+// service for a command; the caller closes the deps.
+func openCatalog(ctx context.Context, cfg config.Config) (*deps, *catalog.Service, error) {
+	d, err := openDeps(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := catalogFor(d)
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return d, svc, nil
+}
+
+// catalogFor builds the catalog service on d with an insert-only job client
+// (commands run their sync runs themselves).
+func catalogFor(d *deps) (*catalog.Service, error) {
+	j, err := jobs.New(jobs.Config{}, d.db, d.log)
+	if err != nil {
+		return nil, err
+	}
+	return newCatalog(d.cfg, d, j, d.log)
 }
 
 func validFormat(f string) bool {
@@ -234,11 +251,7 @@ func printRun(w io.Writer, r *catalog.Run, took time.Duration) {
 // seedDemoCatalog imports the demo catalog into the demo tenant (an
 // idempotent sync: a second seed finds everything unchanged).
 func seedDemoCatalog(ctx context.Context, d *deps, t *tenants.Tenant, out io.Writer) error {
-	j, err := jobs.New(jobs.Config{}, d.db, d.log)
-	if err != nil {
-		return err
-	}
-	svc, err := newCatalog(d.cfg, d, j, d.log)
+	svc, err := catalogFor(d)
 	if err != nil {
 		return err
 	}
@@ -272,19 +285,11 @@ func catalogReindex(ctx context.Context, cfg config.Config, args []string, out i
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || (*slug == "") == !*all {
 		return usageError{catalogUsage}
 	}
-	d, err := openDeps(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d, svc, err := openCatalog(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	j, err := jobs.New(jobs.Config{}, d.db, d.log)
-	if err != nil {
-		return err
-	}
-	svc, err := newCatalog(cfg, d, j, d.log)
-	if err != nil {
-		return err
-	}
 	var ts []tenants.Tenant
 	if *all {
 		if ts, err = d.tenants.List(ctx); err != nil {
