@@ -167,7 +167,7 @@ func searchDocument(p productRow, vs []variantRow, categories []string) document
 type searchQuery struct {
 	words   []string // normalised words (request words dropped)
 	tsquery string   // to_tsquery('simple', ...) text; "" when no words
-	title   string // the same, every word in the title (weight A)
+	title   string   // the same, every word in the title (weight A)
 }
 
 // parseQuery normalises q and builds the full-text query: every word must
