@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"concierge/internal/httpx"
 	"concierge/modules/catalog"
@@ -253,5 +254,38 @@ func TestCacheConsistencyCheck(t *testing.T) {
 	fresh, err := f.svc.Product(f.ctx, "white-cotton-thobe")
 	if err != nil || fresh.Variants[0].Price != 15000 {
 		t.Fatalf("after the check: %+v %v", fresh, err)
+	}
+}
+
+// TestScheduledPulls: a URL source with an interval gets a run when due, one
+// at a time, and not again before its next time.
+func TestScheduledPulls(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	other := f.other(t)
+	src, err := f.svc.CreateSource(f.ctx, catalog.SourceInput{Name: "nightly", Kind: "url", URL: "https://feeds.example.sa/a.csv", IntervalMinutes: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.svc.CreateSource(other.ctx, catalog.SourceInput{Name: "manual", Kind: "url", URL: "https://feeds.example.sa/b.csv"}); err != nil {
+		t.Fatal(err)
+	}
+	started, err := f.svc.StartDueRuns(context.Background())
+	if err != nil || started != 1 {
+		t.Fatalf("first scan: started %d, %v", started, err)
+	}
+	runs, err := f.svc.Runs(f.ctx, &src.ID, 10)
+	if err != nil || len(runs) != 1 || runs[0].Status != catalog.RunQueued || runs[0].URL != src.URL || runs[0].RequestedBy != "schedule" {
+		t.Fatalf("scheduled run: %+v %v", runs, err)
+	}
+	if again, err := f.svc.StartDueRuns(context.Background()); err != nil || again != 0 {
+		t.Fatalf("second scan started %d (%v); the source is not due for an hour", again, err)
+	}
+	if runs, _ := other.svc.Runs(other.ctx, nil, 10); len(runs) != 0 {
+		t.Fatalf("a source without an interval was scheduled: %+v", runs)
+	}
+	got, err := f.svc.Source(f.ctx, src.ID)
+	if err != nil || got.NextRunAt == nil || time.Until(*got.NextRunAt) < 59*time.Minute {
+		t.Fatalf("next run at %v (%v)", got.NextRunAt, err)
 	}
 }
