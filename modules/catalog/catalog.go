@@ -71,7 +71,8 @@ type Category struct {
 	NameEN    string
 	Position  int
 	ImageURL  string
-	Products  int // active products in the category (not its children)
+	Products  int // active products in the category itself
+	Total     int // distinct active products in the category and its sub-categories
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -329,19 +329,8 @@ func (t *turn) loadTree() (*tree, error) {
 		}
 		tr.children[parent] = append(tr.children[parent], c)
 	}
-	var sum func(id uuid.UUID, depth int) int
-	sum = func(id uuid.UUID, depth int) int {
-		n := tr.byID[id].Products
-		if depth < 32 { // a cycle would be a data bug; never loop on it
-			for _, c := range tr.children[id] {
-				n += sum(c.ID, depth+1)
-			}
-		}
-		tr.total[id] = n
-		return n
-	}
-	for _, c := range tr.children[uuid.Nil] {
-		sum(c.ID, 0)
+	for _, c := range cs {
+		tr.total[c.ID] = c.Total
 	}
 	t.tree = tr
 	return tr, nil

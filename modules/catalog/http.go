@@ -139,6 +139,7 @@ type apiCategory struct {
 	Position int        `json:"position"`
 	ImageURL string     `json:"image_url,omitempty"`
 	Products int        `json:"products"`
+	Total    int        `json:"products_total"`
 }
 
 type apiCategories struct {
@@ -227,7 +228,7 @@ func toAPICategories(cs []Category) apiCategories {
 	out := apiCategories{Items: make([]apiCategory, len(cs))}
 	for i, c := range cs {
 		out.Items[i] = apiCategory{ID: c.ID, ParentID: c.ParentID, Slug: c.Slug, Name: bilingual{c.NameAR, c.NameEN},
-			Position: c.Position, ImageURL: c.ImageURL, Products: c.Products}
+			Position: c.Position, ImageURL: c.ImageURL, Products: c.Products, Total: c.Total}
 	}
 	return out
 }
@@ -236,7 +237,7 @@ func fromAPICategories(a apiCategories) []Category {
 	out := make([]Category, len(a.Items))
 	for i, c := range a.Items {
 		out[i] = Category{ID: c.ID, ParentID: c.ParentID, Slug: c.Slug, NameAR: c.Name.AR, NameEN: c.Name.EN,
-			Position: c.Position, ImageURL: c.ImageURL, Products: c.Products}
+			Position: c.Position, ImageURL: c.ImageURL, Products: c.Products, Total: c.Total}
 	}
 	return out
 }

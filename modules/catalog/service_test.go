@@ -48,6 +48,16 @@ func TestStaffEditing(t *testing.T) {
 	if p.Slug != "cambodian-oud-oil" || p.MinPrice != 45000 || p.MaxPrice != 85000 || !p.InStock || len(p.Variants) != 2 {
 		t.Fatalf("created: %+v", p)
 	}
+	// Counted in its category and, once, in the parent's total.
+	cs, err := f.svc.Categories(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if (c.ID == cat.ID && (c.Products != 0 || c.Total != 1)) || (c.ID == sub.ID && (c.Products != 1 || c.Total != 1)) {
+			t.Fatalf("counts of %s: %d direct, %d total", c.Slug, c.Products, c.Total)
+		}
+	}
 	// Searchable at once, in the parent category too.
 	page, err := f.svc.List(f.ctx, catalog.Query{Q: "دهن العود", Category: "perfumes"})
 	if err != nil || len(page.Items) != 1 {

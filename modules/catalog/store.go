@@ -28,11 +28,12 @@ type categoryRow struct {
 	CreatedAt     time.Time  `bun:"created_at,nullzero,default:now()"`
 	UpdatedAt     time.Time  `bun:"updated_at,nullzero,default:now()"`
 	Products      int        `bun:"products,scanonly"`
+	Total         int        `bun:"total,scanonly"`
 }
 
 func toCategory(r categoryRow) Category {
 	return Category{ID: r.ID, ParentID: r.ParentID, Slug: r.Slug, NameAR: r.NameAR, NameEN: r.NameEN,
-		Position: r.Position, ImageURL: r.ImageURL, Products: r.Products, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Position: r.Position, ImageURL: r.ImageURL, Products: r.Products, Total: r.Total, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 type productRow struct {
@@ -224,14 +225,22 @@ func loadDetails(ctx context.Context, tx bun.IDB, ps []Product, archived bool) e
 	return nil
 }
 
-// listCategories returns every category with its count of active products.
+// listCategories returns every category with its counts of active
+// products: in the category itself, and distinct in its whole sub-tree.
 func listCategories(ctx context.Context, tx bun.IDB) ([]Category, error) {
 	var rs []categoryRow
-	err := tx.NewSelect().Model(&rs).
-		ColumnExpr("category_row.*").
-		ColumnExpr(`(SELECT count(*) FROM product_categories pc JOIN products p ON p.tenant_id = pc.tenant_id AND p.id = pc.product_id
-			WHERE pc.category_id = category_row.id AND p.status = 'active') AS products`).
-		Order("position", "slug").Scan(ctx)
+	err := tx.NewRaw(`WITH RECURSIVE tree (root, id, depth) AS (
+			SELECT id, id, 0 FROM categories
+			UNION ALL
+			SELECT t.root, c.id, t.depth + 1 FROM categories c JOIN tree t ON c.parent_id = t.id WHERE t.depth < 32),
+		counts AS (
+			SELECT t.root, count(DISTINCT pc.product_id) FILTER (WHERE t.root = t.id) AS products, count(DISTINCT pc.product_id) AS total
+			FROM tree t JOIN product_categories pc ON pc.category_id = t.id
+			JOIN products p ON p.tenant_id = pc.tenant_id AND p.id = pc.product_id AND p.status = 'active'
+			GROUP BY t.root)
+		SELECT c.*, COALESCE(n.products, 0) AS products, COALESCE(n.total, 0) AS total
+		FROM categories c LEFT JOIN counts n ON n.root = c.id
+		ORDER BY c.position, c.slug`).Scan(ctx, &rs)
 	if err != nil {
 		return nil, err
 	}
