@@ -84,7 +84,8 @@ func numberFor(t *testing.T, ta *testApp, slug, pnid string) *tenants.Tenant {
 }
 
 // settled waits until the tenant has no inbound message left unprocessed and
-// no outbound message left queued, and returns the counts.
+// no outbound message left queued or in flight ("sending": an attempt that
+// died mid-call waits for its status webhook), and returns the counts.
 func settled(t *testing.T, ta *testApp, tn *tenants.Tenant, timeout time.Duration) (in, out int) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -92,7 +93,7 @@ func settled(t *testing.T, ta *testApp, tn *tenants.Tenant, timeout time.Duratio
 		var pending int
 		err := ta.app.deps.scope.InTenantTx(tenants.WithTenant(context.Background(), tn), func(ctx context.Context, tx bun.Tx) error {
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE direction='in'), count(*) FILTER (WHERE direction='out'),
-				count(*) FILTER (WHERE (direction='in' AND status='received') OR (direction='out' AND status='queued')) FROM messages`).Scan(&in, &out, &pending); err != nil {
+				count(*) FILTER (WHERE (direction='in' AND status='received') OR (direction='out' AND status IN ('queued', 'sending'))) FROM messages`).Scan(&in, &out, &pending); err != nil {
 				return err
 			}
 			return nil
