@@ -118,11 +118,20 @@ type Media struct {
 	Position int
 }
 
-// Option is one option value of a variant (Size: M).
+// Option is one option value of a variant (Size: M), with its Arabic forms
+// when the merchant gave them (المقاس: M).
 type Option struct {
-	Name  string
-	Value string
+	Name    string
+	Value   string
+	NameAR  string `json:",omitempty"`
+	ValueAR string `json:",omitempty"`
 }
+
+// NameIn is the option's name in locale, with fallback.
+func (o Option) NameIn(locale string) string { return pick(locale, o.NameAR, o.Name) }
+
+// ValueIn is the option's value in locale, with fallback.
+func (o Option) ValueIn(locale string) string { return pick(locale, o.ValueAR, o.Value) }
 
 // Variant is what is actually sold: a SKU with its options, price and stock.
 type Variant struct {

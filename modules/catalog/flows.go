@@ -658,7 +658,7 @@ func (t *turn) detail(p *Product, chosen *Variant, shown bool) error {
 	}
 	var lines []string
 	if shown && chosen != nil {
-		if opts := optionLabel(*chosen); opts != "" {
+		if opts := optionLabel(*chosen, t.locale); opts != "" {
 			lines = append(lines, t.text("catalog.detail.option", "{options}", opts))
 		}
 		lines = append(lines, t.text("catalog.detail.sku", "{sku}", chosen.SKU))
@@ -733,7 +733,7 @@ func (t *turn) variants(pid uuid.UUID, offset int) error {
 	}
 	rows := make([]dialog.Option, 0, len(p.Variants))
 	for _, v := range p.Variants {
-		title := optionLabel(v)
+		title := optionLabel(v, t.locale)
 		if title == "" {
 			title = v.SKU
 		}
@@ -768,7 +768,7 @@ func (t *turn) chooseVariant(pid, vid uuid.UUID) error {
 		return err
 	}
 	v := p.Variants[i]
-	opts := optionLabel(v)
+	opts := optionLabel(v, t.locale)
 	if opts == "" {
 		opts = v.SKU
 	}
@@ -1040,11 +1040,12 @@ func optionValue(v Variant, name string) (string, bool) {
 	return "", false
 }
 
-// optionLabel is a variant's option values, "Black / M".
-func optionLabel(v Variant) string {
+// optionLabel is a variant's option values in locale, "Black / M" or
+// "أسود / M".
+func optionLabel(v Variant, locale string) string {
 	vals := make([]string, 0, len(v.Options))
 	for _, o := range v.Options {
-		if s := strings.TrimSpace(o.Value); s != "" {
+		if s := strings.TrimSpace(o.ValueIn(locale)); s != "" {
 			vals = append(vals, s)
 		}
 	}

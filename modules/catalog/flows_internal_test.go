@@ -126,8 +126,8 @@ func TestCount(t *testing.T) {
 func TestPriceAndStockTexts(t *testing.T) {
 	t.Parallel()
 	in, out := 3, 0
-	plain := Variant{ID: uuid.New(), SKU: "A-1", Price: 24900, Currency: "SAR", Stock: &in, Options: []Option{{"Color", "Black"}, {"Size", "M"}}}
-	sale := Variant{ID: uuid.New(), SKU: "A-2", Price: 38900, CompareAt: 45900, Currency: "SAR", Stock: &out, Options: []Option{{"Color", "Black"}, {"Size", "L"}}}
+	plain := Variant{ID: uuid.New(), SKU: "A-1", Price: 24900, Currency: "SAR", Stock: &in, Options: []Option{{Name: "Color", Value: "Black", NameAR: "اللون", ValueAR: "أسود"}, {Name: "Size", Value: "M"}}}
+	sale := Variant{ID: uuid.New(), SKU: "A-2", Price: 38900, CompareAt: 45900, Currency: "SAR", Stock: &out, Options: []Option{{Name: "Color", Value: "Black"}, {Name: "Size", Value: "L"}}}
 	kwd := Variant{ID: uuid.New(), SKU: "K-1", Price: 1500, Currency: "KWD"}
 	one := Product{TitleAR: "عباية", TitleEN: "Abaya", Currency: "SAR", MinPrice: 24900, MaxPrice: 24900, InStock: true, Variants: []Variant{plain}}
 	onSale := Product{Currency: "SAR", MinPrice: 38900, MaxPrice: 38900, Variants: []Variant{sale}}
@@ -147,7 +147,7 @@ func TestPriceAndStockTexts(t *testing.T) {
 			kwd: "\u200f١٫٥٠٠\u00a0د.ك.\u200f",
 			one: "\u200f٢٤٩٫٠٠\u00a0ر.س.\u200f", onSale: "\u200f٣٨٩٫٠٠\u00a0ر.س.\u200f بدلًا من \u200f٤٥٩٫٠٠\u00a0ر.س.\u200f",
 			ranged: "ابتداءً من \u200f٢٤٩٫٠٠\u00a0ر.س.\u200f", line: "ابتداءً من \u200f٢٤٩٫٠٠\u00a0ر.س.\u200f · متوفر",
-			inStock: "متوفر", outOfStock: "نفد من المخزون", options: "Black / M", optNm: "المقاس",
+			inStock: "متوفر", outOfStock: "نفد من المخزون", options: "أسود / M", optNm: "المقاس",
 		},
 	} {
 		tr := &turn{f: &Flows{}, ctx: context.Background(), locale: c.locale}
@@ -166,7 +166,7 @@ func TestPriceAndStockTexts(t *testing.T) {
 		check("productLine(ranged)", tr.productLine(ranged), c.line)
 		check("stockText(true)", tr.stockText(plain.Available()), c.inStock)
 		check("stockText(false)", tr.stockText(sale.Available()), c.outOfStock)
-		check("optionLabel", optionLabel(plain), c.options)
+		check("optionLabel", optionLabel(plain, tr.locale), c.options)
 		check("optionName", tr.optionName(ranged), c.optNm)
 	}
 }

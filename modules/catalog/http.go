@@ -71,8 +71,10 @@ type bilingual struct {
 }
 
 type apiOption struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	Name    string `json:"name"`
+	Value   string `json:"value"`
+	NameAR  string `json:"name_ar,omitempty"`
+	ValueAR string `json:"value_ar,omitempty"`
 }
 
 type apiVariant struct {
@@ -333,8 +335,10 @@ func parseListQuery(c *fiber.Ctx) (Query, error) {
 // ---- staff handlers ----
 
 type optionReq struct {
-	Name  string `json:"name" validate:"required,max=50"`
-	Value string `json:"value" validate:"required,max=100"`
+	Name    string `json:"name" validate:"required,max=50"`
+	Value   string `json:"value" validate:"required,max=100"`
+	NameAR  string `json:"name_ar" validate:"max=50"`
+	ValueAR string `json:"value_ar" validate:"max=100"`
 }
 
 type variantReq struct {

@@ -149,7 +149,7 @@ func searchDocument(p productRow, vs []variantRow, categories []string) document
 	for _, v := range vs {
 		b.WriteString(" " + v.SKU)
 		for _, o := range v.Options {
-			b.WriteString(" " + o.Value)
+			b.WriteString(" " + o.Value + " " + o.ValueAR)
 		}
 	}
 	// Only the first words of the descriptions: every lexeme makes each

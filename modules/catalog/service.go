@@ -913,7 +913,8 @@ func setCategories(ctx context.Context, tx bun.IDB, tenantID, productID uuid.UUI
 func variantOf(in VariantInput, productID uuid.UUID, pos int, currency string) Variant {
 	opts := make([]Option, len(in.Options))
 	for i, o := range in.Options {
-		opts[i] = Option{Name: strings.TrimSpace(o.Name), Value: strings.TrimSpace(o.Value)}
+		opts[i] = Option{Name: strings.TrimSpace(o.Name), Value: strings.TrimSpace(o.Value),
+			NameAR: strings.TrimSpace(o.NameAR), ValueAR: strings.TrimSpace(o.ValueAR)}
 	}
 	return Variant{ID: uuid.Must(uuid.NewV7()), ProductID: productID, SKU: strings.TrimSpace(in.SKU), Options: opts,
 		Price: in.Price, CompareAt: in.CompareAt, Currency: currency, Stock: in.Stock, WeightGrams: in.WeightGrams, Position: pos}

@@ -576,7 +576,7 @@ func apply(ctx context.Context, tx bun.Tx, tenantID uuid.UUID, currency string, 
 			seenSKU[it.SKU] = true
 			opts := make([]Option, len(it.Options))
 			for j, o := range it.Options {
-				opts[j] = Option{Name: o.Name, Value: o.Value}
+				opts[j] = Option{Name: o.Name, Value: o.Value, NameAR: o.NameAR, ValueAR: o.ValueAR}
 			}
 			v := Variant{ProductID: p.ID, SKU: it.SKU, Options: opts, Price: it.Price, CompareAt: it.CompareAt, Currency: currency,
 				Stock: it.Stock, WeightGrams: it.WeightGrams, Position: i}

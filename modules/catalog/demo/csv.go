@@ -16,6 +16,7 @@ var header = []string{
 	"option1_name", "option1_value", "option2_name", "option2_value", "option3_name", "option3_value",
 	"price", "compare_at_price", "currency", "stock", "weight_grams",
 	"image_urls", "image_alt_ar", "image_alt_en", "link",
+	"option1_name_ar", "option1_value_ar", "option2_name_ar", "option2_value_ar", "option3_name_ar", "option3_value_ar",
 }
 
 // Separators inside a cell.
@@ -63,9 +64,10 @@ func (rw *rowWriter) write(it *feed.Item) error {
 	r[9] = rw.categories(it.Categories, true)
 	r[10] = rw.categories(it.Categories, false)
 	for i := range 3 {
-		r[11+2*i], r[12+2*i] = "", ""
+		r[11+2*i], r[12+2*i], r[26+2*i], r[27+2*i] = "", "", "", ""
 		if i < len(it.Options) {
-			r[11+2*i], r[12+2*i] = it.Options[i].Name, it.Options[i].Value
+			o := it.Options[i]
+			r[11+2*i], r[12+2*i], r[26+2*i], r[27+2*i] = o.Name, o.Value, o.NameAR, o.ValueAR
 		}
 	}
 	r[17] = money(it.Price, it.Currency)

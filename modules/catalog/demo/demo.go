@@ -130,7 +130,7 @@ func (p *product) items(base string) []feed.Item {
 		for i, v := range combo {
 			sku += "-" + v.code
 			price += v.delta
-			opts = append(opts, feed.Option{Name: p.axes[i].name, Value: v.value})
+			opts = append(opts, arabicOption(feed.Option{Name: p.axes[i].name, Value: v.value}))
 		}
 		items = append(items, feed.Item{
 			SKU:           sku,

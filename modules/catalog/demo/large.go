@@ -347,7 +347,7 @@ func (g *generator) product(n int, k *kind, cats [][]feed.CategoryName, limit in
 		var opts []feed.Option
 		if v.name != "" {
 			sku += "-" + v.code
-			opts = []feed.Option{{Name: v.name, Value: v.value}}
+			opts = []feed.Option{arabicOption(feed.Option{Name: v.name, Value: v.value})}
 		}
 		delta := int64(steps[i]) * k.step * 100
 		var stock *int

@@ -1,6 +1,10 @@
 package demo
 
-import "fmt"
+import (
+	"fmt"
+
+	"concierge/modules/catalog/feed"
+)
 
 // colour is a colour name in English, in Arabic for a masculine and a
 // feminine noun (ثوب أسود, عباية سوداء), and its SKU code.
@@ -129,4 +133,31 @@ func (l line) expand() []product {
 		out = append(out, p)
 	}
 	return out
+}
+
+// optionNamesAR are the Arabic names of the demo's option axes.
+var optionNamesAR = map[string]string{
+	"Color": "اللون", "Size": "المقاس", "Storage": "السعة", "Weight": "الوزن", "Model": "الموديل",
+	"Scent": "الرائحة", "Grind": "الطحن", "Letter": "الحرف",
+}
+
+// optionValuesAR are Arabic values that read differently from the English
+// (colours as the option value: the masculine form, "اللون: أسود"; scents,
+// grinds). Sizes, storage and weights read the same and are left out.
+var optionValuesAR = func() map[string]string {
+	m := map[string]string{
+		"Oud": "عود", "Rose": "ورد", "Musk": "مسك", "Espresso": "إسبريسو", "Filter": "فلتر", "Whole bean": "حبوب كاملة",
+		"Nada": "ندى",
+	}
+	for _, c := range colours {
+		m[c.en] = c.arM
+	}
+	return m
+}()
+
+// arabicOption returns o with its Arabic name and value filled in where the
+// demo knows them.
+func arabicOption(o feed.Option) feed.Option {
+	o.NameAR, o.ValueAR = optionNamesAR[o.Name], optionValuesAR[o.Value]
+	return o
 }

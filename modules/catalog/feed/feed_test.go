@@ -93,7 +93,7 @@ func TestParseConciergeCSV(t *testing.T) {
 				DescriptionAR: "عباية كريب فاخرة\nبأكمام واسعة", DescriptionEN: "Premium crepe abaya with wide sleeves",
 				Slug: "black-crepe-abaya", Brand: "Lomar", Status: "active",
 				Categories: [][]CategoryName{{{AR: "نساء", EN: "Women"}, {AR: "عبايات", EN: "Abayas"}}},
-				Options:    []Option{{"المقاس", "S"}, {"اللون", "أسود"}},
+				Options:    []Option{{Name: "المقاس", Value: "S"}, {Name: "اللون", Value: "أسود"}},
 				Price:      34900, CompareAt: 39900, Currency: "SAR", Stock: intp(5), WeightGrams: 900,
 				Images: []Image{
 					{URL: "https://cdn.example.sa/aby-001-1.jpg", AltAR: "عباية سوداء", AltEN: "Black abaya"},
@@ -105,7 +105,7 @@ func TestParseConciergeCSV(t *testing.T) {
 			{
 				Line: 4, SKU: "ABY-001-M-BLK", GroupID: "ABY-001",
 				TitleAR: "عباية كريب سوداء", TitleEN: "Black Crepe Abaya",
-				Options: []Option{{"المقاس", "M"}, {"اللون", "أسود"}},
+				Options: []Option{{Name: "المقاس", Value: "M"}, {Name: "اللون", Value: "أسود"}},
 				Price:   34900, Currency: "SAR", Stock: intp(0),
 			},
 			{
@@ -151,7 +151,7 @@ func TestParseConciergeTSV(t *testing.T) {
 			},
 			{
 				Line: 3, SKU: "TSH-1-M-WHT", GroupID: "TSH-1", TitleEN: "Linen Shirt",
-				Options: []Option{{"Size", "M"}, {"Color", "White"}, {"Fit", "Slim"}},
+				Options: []Option{{Name: "Size", Value: "M"}, {Name: "Color", Value: "White"}, {Name: "Fit", Value: "Slim"}},
 				Price:   8950, Currency: "SAR",
 				Attributes: map[string]string{"care": "Hand wash"},
 			},
@@ -181,14 +181,14 @@ func TestParseConciergeJSON(t *testing.T) {
 				TitleAR: "جلابية مطرزة", TitleEN: "Embroidered Jalabiya",
 				DescriptionEN: "Hand-embroidered cotton jalabiya.",
 				Categories:    [][]CategoryName{{{AR: "نساء", EN: "Women"}, {AR: "جلابيات", EN: "Jalabiyas"}}},
-				Options:       []Option{{"Size", "L"}, {"Colour", "Navy"}},
+				Options:       []Option{{Name: "Size", Value: "L"}, {Name: "Colour", Value: "Navy"}},
 				Price:         14950, CompareAt: 19900, Currency: "SAR",
 				Images:     []Image{{URL: "https://cdn.example.sa/jlb-200.jpg", AltAR: "جلابية كحلي", AltEN: "Navy jalabiya"}},
 				Attributes: map[string]string{"material": "Cotton", "origin": "Egypt"},
 			},
 			{
 				Line: 18, SKU: "JLB-200-M-NVY", GroupID: "JLB-200", TitleEN: "Embroidered Jalabiya",
-				Options: []Option{{"Size", "M"}, {"Colour", "Navy"}},
+				Options: []Option{{Name: "Size", Value: "M"}, {Name: "Colour", Value: "Navy"}},
 				Price:   14950, Currency: "SAR", Stock: intp(3),
 			},
 			{
@@ -223,7 +223,7 @@ func TestParseGoogleTSV(t *testing.T) {
 				TitleAR: "عباية مطرزة بالخرز", DescriptionAR: "عباية سوداء مطرزة يدويًا",
 				Brand:      "Hessa",
 				Categories: [][]CategoryName{ar("نساء", "عبايات")},
-				Options:    []Option{{"color", "أسود"}, {"size", "52"}},
+				Options:    []Option{{Name: "color", Value: "أسود"}, {Name: "size", Value: "52"}},
 				Price:      38000, CompareAt: 45000, Currency: "SAR", Stock: intp(4), WeightGrams: 1200,
 				Images: images("https://cdn.example.sa/aby-2001.jpg", "https://cdn.example.sa/aby-2001-b.jpg", "https://cdn.example.sa/aby-2001-c.jpg"),
 				Link:   "https://shop.example.sa/p/aby-2001",
@@ -235,7 +235,7 @@ func TestParseGoogleTSV(t *testing.T) {
 				Line: 3, SKU: "ABY-2001-54", GroupID: "ABY-2001", TitleAR: "عباية مطرزة بالخرز",
 				Brand:      "Hessa",
 				Categories: [][]CategoryName{ar("نساء", "عبايات")},
-				Options:    []Option{{"color", "أسود"}, {"size", "54"}},
+				Options:    []Option{{Name: "color", Value: "أسود"}, {Name: "size", Value: "54"}},
 				Price:      45000, Currency: "SAR", Stock: intp(0), WeightGrams: 1200,
 				Images:     images("https://cdn.example.sa/aby-2001.jpg"),
 				Link:       "https://shop.example.sa/p/aby-2001",
@@ -279,7 +279,7 @@ func TestParseGoogleCSV(t *testing.T) {
 				Line: 3, SKU: "DRS-10-S", GroupID: "DRS-10",
 				TitleAR: "فستان سهرة", DescriptionAR: "فستان سهرة طويل، مقاس صغير",
 				Brand:   "Layali",
-				Options: []Option{{"color", "Emerald"}, {"size", "S"}},
+				Options: []Option{{Name: "color", Value: "Emerald"}, {Name: "size", Value: "S"}},
 				Price:   59900, CompareAt: 69900, Currency: "AED", Stock: intp(3),
 				Images:     images("https://cdn.example.ae/drs-10.jpg", "https://cdn.example.ae/drs-10-b.jpg", "https://cdn.example.ae/drs-10-c.jpg"),
 				Link:       "https://shop.example.ae/p/drs-10",
@@ -288,7 +288,7 @@ func TestParseGoogleCSV(t *testing.T) {
 			{
 				Line: 4, SKU: "DRS-10-M", GroupID: "DRS-10", TitleAR: "فستان سهرة",
 				Brand:   "Layali",
-				Options: []Option{{"color", "Emerald"}, {"size", "M"}},
+				Options: []Option{{Name: "color", Value: "Emerald"}, {Name: "size", Value: "M"}},
 				Price:   69900, Currency: "AED", Stock: intp(0),
 				Images:     images("https://cdn.example.ae/drs-10.jpg"),
 				Link:       "https://shop.example.ae/p/drs-10",
@@ -325,7 +325,7 @@ func TestParseGoogleRSS(t *testing.T) {
 				TitleAR: "دهن عود كمبودي ١٢ مل", DescriptionAR: "دهن عود <b>كمبودي</b> معتق",
 				Brand:      "Bait Al Oud",
 				Categories: [][]CategoryName{ar("عطور", "عود"), ar("هدايا")},
-				Options:    []Option{{"size", "12 ml"}},
+				Options:    []Option{{Name: "size", Value: "12 ml"}},
 				Price:      99000, CompareAt: 120000, Currency: "SAR", Stock: intp(7), WeightGrams: 150,
 				Images:     images("https://cdn.example.sa/oud-cam-12.jpg", "https://cdn.example.sa/oud-cam-box.jpg", "https://cdn.example.sa/oud-cam-side.jpg"),
 				Link:       "https://shop.example.sa/p/oud-cam",
@@ -334,7 +334,7 @@ func TestParseGoogleRSS(t *testing.T) {
 			{
 				// The sale is in April, after testNow.
 				Line: 32, SKU: "OUD-CAM-24", GroupID: "OUD-CAM", TitleAR: "دهن عود كمبودي ٢٤ مل",
-				Options: []Option{{"size", "24 ml"}},
+				Options: []Option{{Name: "size", Value: "24 ml"}},
 				Price:   220000, Currency: "SAR",
 			},
 			{
@@ -366,7 +366,7 @@ func TestParseGoogleAtom(t *testing.T) {
 			{
 				Line: 6, SKU: "HJB-1-ROSE", GroupID: "HJB-1",
 				TitleAR: "حجاب شيفون وردي", DescriptionAR: "حجاب شيفون خفيف",
-				Options: []Option{{"color", "وردي"}},
+				Options: []Option{{Name: "color", Value: "وردي"}},
 				Price:   4500, Currency: "QAR", Stock: intp(20),
 				Images:     images("https://cdn.example.qa/hjb-1-rose.jpg"),
 				Link:       "https://shop.example.qa/p/hjb-1",
@@ -571,9 +571,9 @@ func TestRowRules(t *testing.T) {
 		{name: "compare-at zero is none", row: "A,,,Oud,,,,,,,,,,10,0.00,,,,,",
 			want: Item{SKU: "A", TitleEN: "Oud", Price: 1000, Currency: "SAR"}},
 		{name: "three options", row: "A,G,,Shirt,,,,Size,M,Color,White,Fit,Slim,10,,,,,,",
-			want: Item{SKU: "A", GroupID: "G", TitleEN: "Shirt", Options: []Option{{"Size", "M"}, {"Color", "White"}, {"Fit", "Slim"}}, Price: 1000, Currency: "SAR"}},
+			want: Item{SKU: "A", GroupID: "G", TitleEN: "Shirt", Options: []Option{{Name: "Size", Value: "M"}, {Name: "Color", Value: "White"}, {Name: "Fit", Value: "Slim"}}, Price: 1000, Currency: "SAR"}},
 		{name: "gap in options", row: "A,,,Shirt,,,,,,Color,White,,,10,,,,,,",
-			want: Item{SKU: "A", TitleEN: "Shirt", Options: []Option{{"Color", "White"}}, Price: 1000, Currency: "SAR"}},
+			want: Item{SKU: "A", TitleEN: "Shirt", Options: []Option{{Name: "Color", Value: "White"}}, Price: 1000, Currency: "SAR"}},
 		{name: "category in one language", row: "A,,,Oud,,,Perfume > Oud,,,,,,,10,,,,,,",
 			want: Item{SKU: "A", TitleEN: "Oud", Categories: [][]CategoryName{en("Perfume", "Oud")}, Price: 1000, Currency: "SAR"}},
 		{name: "arabic-indic stock", row: "A,,,Oud,,,,,,,,,,10,,,١٢,,,",
@@ -640,7 +640,7 @@ func TestJSONForms(t *testing.T) {
 		reason    string
 	}{
 		{name: "options object keeps order", obj: `{"sku":"A","title_en":"x","price":1,"options":{"Z":"1","A":"2","M":"3"}}`,
-			want: Item{SKU: "A", TitleEN: "x", Price: 100, Currency: "SAR", Options: []Option{{"Z", "1"}, {"A", "2"}, {"M", "3"}}}},
+			want: Item{SKU: "A", TitleEN: "x", Price: 100, Currency: "SAR", Options: []Option{{Name: "Z", Value: "1"}, {Name: "A", Value: "2"}, {Name: "M", Value: "3"}}}},
 		{name: "number price is major units", obj: `{"sku":"A","title_en":"x","price":149.5}`,
 			want: Item{SKU: "A", TitleEN: "x", Price: 14950, Currency: "SAR"}},
 		{name: "KWD number price", obj: `{"sku":"A","title_en":"x","price":1.25,"currency":"KWD"}`,

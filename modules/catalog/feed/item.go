@@ -71,9 +71,11 @@ type CategoryName struct {
 	AR, EN string
 }
 
-// Option is one option value of a variant.
+// Option is one option value of a variant, e.g. Color: Black. NameAR and
+// ValueAR are the Arabic forms when the feed has them (اللون: أسود).
 type Option struct {
-	Name, Value string
+	Name, Value     string
+	NameAR, ValueAR string
 }
 
 // Image is a picture with alternative text in both languages.

@@ -267,7 +267,8 @@ func (d *draft) jsonOptions(v json.RawMessage) []Option {
 			return nil
 		}
 		for _, o := range list {
-			opts = append(opts, Option{Name: d.jsonText("option name", o["name"]), Value: d.jsonText("option value", o["value"])})
+			opts = append(opts, Option{Name: d.jsonText("option name", o["name"]), Value: d.jsonText("option value", o["value"]),
+				NameAR: d.jsonText("option name_ar", o["name_ar"]), ValueAR: d.jsonText("option value_ar", o["value_ar"])})
 		}
 	case v[0] == '{':
 		dec := json.NewDecoder(bytes.NewReader(v))

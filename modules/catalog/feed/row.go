@@ -38,6 +38,12 @@ const (
 	colImageAltAR
 	colImageAltEN
 	colLink
+	colOption1NameAR
+	colOption1ValueAR
+	colOption2NameAR
+	colOption2ValueAR
+	colOption3NameAR
+	colOption3ValueAR
 	numColumns
 )
 
@@ -48,6 +54,7 @@ var columnNames = [numColumns]string{
 	"option1_name", "option1_value", "option2_name", "option2_value", "option3_name", "option3_value",
 	"price", "compare_at_price", "currency", "stock", "weight_grams",
 	"image_urls", "image_alt_ar", "image_alt_en", "link",
+	"option1_name_ar", "option1_value_ar", "option2_name_ar", "option2_value_ar", "option3_name_ar", "option3_value_ar",
 }
 
 // columnOf returns the column of a lower-case header name, or colNone.
@@ -260,7 +267,8 @@ func (d *draft) buildOptions() ([]Option, string) {
 			return nil, fmt.Sprintf("%s is required when %s is set", vc, nc)
 		}
 		hasColumns = true
-		opts = append(opts, Option{Name: name, Value: value})
+		opts = append(opts, Option{Name: name, Value: value,
+			NameAR: d.v[colOption1NameAR+column(2*i)], ValueAR: d.v[colOption1ValueAR+column(2*i)]})
 	}
 	if d.hasOptions {
 		if hasColumns {
