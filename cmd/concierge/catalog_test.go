@@ -258,3 +258,86 @@ func TestCatalogImportCLI(t *testing.T) {
 		t.Fatal("import without a file must be a usage error")
 	}
 }
+
+// TestCatalogRoutesAcrossTenants tries every catalog route as tenant B's
+// owner (on B's host) with tenant A's ids, SKUs and slugs: B gets 404 (or,
+// for the bulk updates by SKU, 422 naming the SKU as unknown), and A's
+// catalog is unchanged afterwards.
+func TestCatalogRoutesAcrossTenants(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, modeDev, nil)
+	ta.tenant("tenanta")
+	ta.tenant("tenantb")
+	ownerA := ta.user("owner@a.test", false, "tenanta", "owner")
+	ownerB := ta.user("owner@b.test", false, "tenantb", "owner")
+	const hostA, hostB = "tenanta.example.sa", "tenantb.example.sa"
+
+	r := ta.do(request{method: "POST", path: "/api/v1/categories", host: hostA, token: ownerA, body: `{"name_ar":"عطور","name_en":"Perfumes","slug":"perfumes"}`})
+	if r.status != 201 {
+		t.Fatalf("category: %d %s", r.status, r.body)
+	}
+	catID := r.json["id"].(string)
+	r = ta.do(request{method: "POST", path: "/api/v1/products", host: hostA, token: ownerA, body: `{"title_ar":"دهن عود","title_en":"Oud Oil","slug":"oud-oil",
+		"category_ids":["` + catID + `"],"media":[{"url":"https://cdn.example.sa/oud.jpg"}],"variants":[{"sku":"OUD-1","price":45000,"stock":4}]}`})
+	if r.status != 201 {
+		t.Fatalf("product: %d %s", r.status, r.body)
+	}
+	productID := r.json["id"].(string)
+	variantID := r.json["variants"].([]any)[0].(map[string]any)["id"].(string)
+	mediaID := r.json["media"].([]any)[0].(map[string]any)["id"].(string)
+	r = ta.do(request{method: "POST", path: "/api/v1/catalog/sources", host: hostA, token: ownerA, body: `{"name":"feed","kind":"upload"}`})
+	sourceID := r.json["id"].(string)
+	r = ta.do(request{method: "POST", path: "/api/v1/catalog/imports?format=csv", host: hostA, token: ownerA, body: readFeedFile(t, "v1.csv")})
+	runID := r.json["id"].(string)
+	waitRun(t, ta, hostA, ownerA, runID)
+	before := ta.do(request{method: "GET", path: "/api/v1/catalog/products/" + productID, host: hostA, token: ownerA}).body
+
+	for _, tc := range []struct {
+		method, path, body string
+		want               int
+	}{
+		{"GET", "/api/v1/products/" + productID, "", 404},
+		{"GET", "/api/v1/products/oud-oil", "", 404},
+		{"GET", "/api/v1/catalog/products/" + productID, "", 404},
+		{"PATCH", "/api/v1/products/" + productID, `{"title_en":"pwned"}`, 404},
+		{"DELETE", "/api/v1/products/" + productID, "", 404},
+		{"POST", "/api/v1/products/" + productID + "/variants", `{"sku":"X-9","price":1}`, 404},
+		{"PATCH", "/api/v1/products/" + productID + "/variants/" + variantID, `{"price":1}`, 404},
+		{"PATCH", "/api/v1/products/" + productID + "/variants/OUD-1", `{"price":1}`, 404},
+		{"DELETE", "/api/v1/products/" + productID + "/variants/" + variantID, "", 404},
+		{"POST", "/api/v1/products/" + productID + "/media", `{"url":"https://evil.example/x.jpg"}`, 404},
+		{"DELETE", "/api/v1/products/" + productID + "/media/" + mediaID, "", 404},
+		{"PUT", "/api/v1/categories/" + catID, `{"name_en":"pwned"}`, 404},
+		{"PUT", "/api/v1/categories/perfumes", `{"name_en":"pwned"}`, 404},
+		{"DELETE", "/api/v1/categories/" + catID, "", 404},
+		{"POST", "/api/v1/products", `{"title_en":"X","category_ids":["` + catID + `"],"variants":[{"sku":"X-1","price":1}]}`, 422},
+		{"POST", "/api/v1/catalog/stock", `{"items":[{"sku":"OUD-1","stock":0}]}`, 422},
+		{"POST", "/api/v1/catalog/prices", `{"items":[{"sku":"OUD-1","price":1}]}`, 422},
+		{"GET", "/api/v1/catalog/sources/" + sourceID, "", 404},
+		{"DELETE", "/api/v1/catalog/sources/" + sourceID, "", 404},
+		{"POST", "/api/v1/catalog/sources/" + sourceID + "/runs", "sku,price\n", 404},
+		{"GET", "/api/v1/catalog/runs/" + runID, "", 404},
+	} {
+		r := ta.do(request{method: tc.method, path: tc.path, host: hostB, token: ownerB, body: tc.body})
+		if r.status != tc.want {
+			t.Errorf("%s %s as tenant B: %d %s, want %d", tc.method, tc.path, r.status, r.body, tc.want)
+		}
+	}
+	// Lists of B hold nothing of A's.
+	for _, path := range []string{"/api/v1/products?q=oud", "/api/v1/categories", "/api/v1/catalog/products", "/api/v1/catalog/sources", "/api/v1/catalog/runs"} {
+		r := ta.do(request{method: "GET", path: path, host: hostB, token: ownerB})
+		if r.status != 200 || strings.Contains(r.body, productID) || strings.Contains(r.body, catID) || strings.Contains(r.body, sourceID) || strings.Contains(r.body, runID) {
+			t.Errorf("GET %s as tenant B: %d %s", path, r.status, r.body)
+		}
+	}
+	// B's staff token on A's host is refused outright.
+	if r := ta.do(request{method: "PATCH", path: "/api/v1/products/" + productID, host: hostA, token: ownerB, body: `{"title_en":"pwned"}`}); r.status != 403 {
+		t.Errorf("tenant B's staff on tenant A's host: %d", r.status)
+	}
+	if after := ta.do(request{method: "GET", path: "/api/v1/catalog/products/" + productID, host: hostA, token: ownerA}).body; after != before {
+		t.Fatalf("tenant A's product changed:\nbefore %s\nafter  %s", before, after)
+	}
+	if r := ta.do(request{method: "GET", path: "/api/v1/catalog/sources/" + sourceID, host: hostA, token: ownerA}); r.status != 200 {
+		t.Fatalf("tenant A's source is gone: %d", r.status)
+	}
+}
