@@ -190,11 +190,14 @@ func getMessage(ctx context.Context, tx bun.IDB, id uuid.UUID) (*Message, error)
 }
 
 // queuedBefore reports whether the conversation has an older outbound
-// message still waiting to be sent (ids are time-ordered UUIDv7, so they
-// order messages written in one transaction).
+// message not yet taken by the Cloud API: queued, or its call in flight
+// (ids are time-ordered UUIDv7, so they order messages written in one
+// transaction).
 func queuedBefore(ctx context.Context, tx bun.IDB, m *Message) (bool, error) {
+	// "sending" counts too: an older reply whose Cloud API call is in flight
+	// must be answered before this one is sent, or the two calls race.
 	return tx.NewSelect().Model((*messageRow)(nil)).
-		Where("conversation_id = ? AND direction = 'out' AND status = ?", m.ConversationID, StatusQueued).
+		Where("conversation_id = ? AND direction = 'out' AND status IN (?, ?)", m.ConversationID, StatusQueued, StatusSending).
 		Where("(created_at, id) < (?, ?)", m.CreatedAt, m.ID).Exists(ctx)
 }
 
