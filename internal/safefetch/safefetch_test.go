@@ -18,13 +18,13 @@ var (
 	feedCSV  = "sku,title_en\nABY-001-BLK-M,Classic Black Abaya\n"
 )
 
-// serve starts an HTTP server on addr ("127.0.0.1:0", "127.0.0.2:0"),
-// skipping the test when the address cannot be bound.
+// serve starts an HTTP server on addr ("127.0.0.1:0", "127.0.0.2:0"; Linux
+// routes all of 127.0.0.0/8 to the loopback interface).
 func serve(t *testing.T, addr string, h http.Handler) *httptest.Server {
 	t.Helper()
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		t.Skipf("cannot listen on %s: %v", addr, err)
+		t.Fatalf("cannot listen on %s: %v", addr, err)
 	}
 	srv := httptest.NewUnstartedServer(h)
 	srv.Listener.Close()
