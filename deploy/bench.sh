@@ -113,7 +113,7 @@ log "starting bin/concierge dev on $BASE (log: $SERVER_LOG)"
 # hence the larger pool; the bot's sends go to the built-in sandbox emulator.
 RATE_LIMIT_IP=${BENCH_RATE_LIMIT:-10000000} RATE_LIMIT_TENANT=${BENCH_RATE_LIMIT:-10000000} \
 DB_MAX_CONNS=40 JOB_WORKERS=${BENCH_JOB_WORKERS:-4} \
-HTTP_ADDR="127.0.0.1:$BENCH_PORT" LOG_LEVEL=${BENCH_LOG_LEVEL:-info} bin/concierge dev >"$SERVER_LOG" 2>&1 &
+METRICS_ADDR=${BENCH_METRICS_ADDR:-127.0.0.1:0} HTTP_ADDR="127.0.0.1:$BENCH_PORT" LOG_LEVEL=${BENCH_LOG_LEVEL:-info} bin/concierge dev >"$SERVER_LOG" 2>&1 &
 server_pid=$!
 
 deadline=$((SECONDS + READY_TIMEOUT))

@@ -43,7 +43,7 @@ cat <<MSG
                                    http://localhost:$port/sandbox
     Storefront API (demo tenant):  http://demo.localhost:$port/api/v1/store
     Health:                        http://localhost:$port/healthz   http://localhost:$port/readyz
-    Metrics:                       http://localhost:$port/metrics
+    Metrics (private listener):    http://${METRICS_ADDR:-127.0.0.1:9090}/metrics
   Demo staff login: see the seed output above. Ctrl-C stops everything.
 
 MSG

@@ -12,8 +12,9 @@ import (
 	"concierge/internal/httpx"
 )
 
-// apiTenant is the platform API form of a tenant.
-type apiTenant struct {
+// APITenant is the API form of a tenant: the platform API and the shell's
+// --json print it.
+type APITenant struct {
 	ID             uuid.UUID `json:"id"`
 	Slug           string    `json:"slug"`
 	NameEN         string    `json:"name_en"`
@@ -29,8 +30,9 @@ type apiTenant struct {
 	UpdatedAt      time.Time `json:"updated_at"`
 }
 
-func toAPITenant(t *Tenant) apiTenant {
-	return apiTenant{ID: t.ID, Slug: t.Slug, NameEN: t.NameEN, NameAR: t.NameAR, DefaultLocale: t.DefaultLocale,
+// ToAPITenant converts a tenant to its API form.
+func ToAPITenant(t *Tenant) APITenant {
+	return APITenant{ID: t.ID, Slug: t.Slug, NameEN: t.NameEN, NameAR: t.NameAR, DefaultLocale: t.DefaultLocale,
 		Currency: t.Currency, Timezone: t.Timezone, Status: t.Status, PrivacyURL: t.PrivacyURL, PrivacyVersion: t.PrivacyVersion,
 		MetaCatalogID: t.MetaCatalogID, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
@@ -46,7 +48,8 @@ type apiStore struct {
 	Currency      string            `json:"currency"`
 }
 
-type apiDomain struct {
+// APIDomain is the API form of a tenant's domain.
+type APIDomain struct {
 	ID        uuid.UUID `json:"id"`
 	TenantID  uuid.UUID `json:"tenant_id"`
 	Host      string    `json:"host"`
@@ -54,12 +57,14 @@ type apiDomain struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func toAPIDomain(d Domain) apiDomain {
-	return apiDomain{ID: d.ID, TenantID: d.TenantID, Host: d.Host, IsPrimary: d.IsPrimary, CreatedAt: d.CreatedAt}
+// ToAPIDomain converts a domain to its API form.
+func ToAPIDomain(d Domain) APIDomain {
+	return APIDomain{ID: d.ID, TenantID: d.TenantID, Host: d.Host, IsPrimary: d.IsPrimary, CreatedAt: d.CreatedAt}
 }
 
-// apiNumber never carries the secrets, only whether they are set.
-type apiNumber struct {
+// APINumber is the API form of a WhatsApp number. It never carries the
+// secrets, only whether they are set.
+type APINumber struct {
 	ID             uuid.UUID `json:"id"`
 	TenantID       uuid.UUID `json:"tenant_id"`
 	PhoneNumberID  string    `json:"phone_number_id"`
@@ -72,8 +77,9 @@ type apiNumber struct {
 	UpdatedAt      time.Time `json:"updated_at"`
 }
 
-func toAPINumber(n Number) apiNumber {
-	return apiNumber{ID: n.ID, TenantID: n.TenantID, PhoneNumberID: n.PhoneNumberID, DisplayPhone: n.DisplayPhone,
+// ToAPINumber converts a number to its API form (without its secrets).
+func ToAPINumber(n Number) APINumber {
+	return APINumber{ID: n.ID, TenantID: n.TenantID, PhoneNumberID: n.PhoneNumberID, DisplayPhone: n.DisplayPhone,
 		WABAID: n.WABAID, Status: n.Status, HasAccessToken: true, HasAppSecret: true, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
 }
 
@@ -172,9 +178,9 @@ func (h *HTTP) listTenants(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]apiTenant, len(ts))
+	out := make([]APITenant, len(ts))
 	for i := range ts {
-		out[i] = toAPITenant(&ts[i])
+		out[i] = ToAPITenant(&ts[i])
 	}
 	return c.JSON(fiber.Map{"items": out})
 }
@@ -189,7 +195,7 @@ func (h *HTTP) createTenant(c *fiber.Ctx) error {
 		return err
 	}
 	c.Location("/api/platform/tenants/" + t.ID.String())
-	return c.Status(fiber.StatusCreated).JSON(toAPITenant(t))
+	return c.Status(fiber.StatusCreated).JSON(ToAPITenant(t))
 }
 
 func (h *HTTP) getTenant(c *fiber.Ctx) error {
@@ -197,7 +203,7 @@ func (h *HTTP) getTenant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toAPITenant(t))
+	return c.JSON(ToAPITenant(t))
 }
 
 func (h *HTTP) updateTenant(c *fiber.Ctx) error {
@@ -209,7 +215,7 @@ func (h *HTTP) updateTenant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toAPITenant(t))
+	return c.JSON(ToAPITenant(t))
 }
 
 func (h *HTTP) listDomains(c *fiber.Ctx) error {
@@ -217,9 +223,9 @@ func (h *HTTP) listDomains(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]apiDomain, len(ds))
+	out := make([]APIDomain, len(ds))
 	for i, d := range ds {
-		out[i] = toAPIDomain(d)
+		out[i] = ToAPIDomain(d)
 	}
 	return c.JSON(fiber.Map{"items": out})
 }
@@ -233,7 +239,7 @@ func (h *HTTP) addDomain(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(toAPIDomain(*d))
+	return c.Status(fiber.StatusCreated).JSON(ToAPIDomain(*d))
 }
 
 func (h *HTTP) removeDomain(c *fiber.Ctx) error {
@@ -252,9 +258,9 @@ func (h *HTTP) listNumbers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]apiNumber, len(ns))
+	out := make([]APINumber, len(ns))
 	for i, n := range ns {
-		out[i] = toAPINumber(n)
+		out[i] = ToAPINumber(n)
 	}
 	return c.JSON(fiber.Map{"items": out})
 }
@@ -268,7 +274,7 @@ func (h *HTTP) addNumber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(toAPINumber(*n))
+	return c.Status(fiber.StatusCreated).JSON(ToAPINumber(*n))
 }
 
 func (h *HTTP) getNumber(c *fiber.Ctx) error {
@@ -282,7 +288,7 @@ func (h *HTTP) getNumber(c *fiber.Ctx) error {
 	}
 	for _, n := range ns {
 		if n.ID == id {
-			return c.JSON(toAPINumber(n))
+			return c.JSON(ToAPINumber(n))
 		}
 	}
 	return httpx.E(httpx.CodeNotFound, "no such WhatsApp number")
@@ -301,5 +307,5 @@ func (h *HTTP) updateNumber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toAPINumber(*n))
+	return c.JSON(ToAPINumber(*n))
 }

@@ -20,7 +20,9 @@ func (s *Service) ResolveHost(ctx context.Context, hostport string) (*Tenant, er
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	if host == "" {
+	if !hostShaped(host) {
+		// Not a DNS name (empty, too long, bytes no host has): no store,
+		// and nothing asked of the database or cached.
 		return nil, httpx.E(httpx.CodeNotFound, "no store is served at this host")
 	}
 	key := "host:" + host
@@ -111,4 +113,19 @@ func active(v cached) (*Tenant, error) {
 
 func (s *Service) invalidate(ctx context.Context, tenantID [16]byte) {
 	s.cache.Invalidate(ctx, tenantID)
+}
+
+// hostShaped reports whether host (lower-cased, without port) could be a DNS
+// name: 1 to 253 bytes of letters, digits, hyphens, underscores and dots.
+func hostShaped(host string) bool {
+	if host == "" || len(host) > 253 {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		b := host[i]
+		if !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-' || b == '.' || b == '_') {
+			return false
+		}
+	}
+	return true
 }

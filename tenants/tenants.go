@@ -127,7 +127,7 @@ type UpdateInput struct {
 	Timezone      *string `json:"timezone" validate:"omitempty,timezone"`
 	Status        *string `json:"status" validate:"omitempty,oneof=active suspended"`
 	// PrivacyURL links the tenant's privacy notice in consent requests.
-	PrivacyURL *string `json:"privacy_url" validate:"omitempty,url,max=500"`
+	PrivacyURL *string `json:"privacy_url" validate:"omitempty,max=500,weburl"`
 	// PrivacyVersion changes when the notice changes (consent records name it).
 	PrivacyVersion *string `json:"privacy_version" validate:"omitempty,max=40"`
 	// MetaCatalogID is the Meta Commerce catalog id ("" clears it).

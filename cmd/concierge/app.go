@@ -63,6 +63,11 @@ type App struct {
 	metrics  *observability.Metrics
 	tracing  func(context.Context) error
 	stopBg   context.CancelFunc
+	// publicPort is PUBLIC_BASE_URL's port (explicit or the scheme's).
+	publicPort string
+	// metricsLn is the private METRICS_ADDR listener (nil when off).
+	metricsLn  net.Listener
+	metricsSrv *http.Server
 }
 
 // newLogger is the one logger constructor: JSON, with trace, request and
@@ -80,7 +85,7 @@ func requestIDFrom(ctx context.Context) string { return observability.RequestIDF
 
 // newApp builds every dependency top-down and wires routes and jobs.
 func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*App, error) {
-	a := &App{mode: m}
+	a := &App{mode: m, publicPort: portOf(cfg.PublicBaseURL)}
 	// Step 1: tracing first, so every later client picks up the provider.
 	shutdown, err := observability.SetupTracing(ctx, cfg.OTelServiceName, cfg.OTLPEndpoint)
 	if err != nil {
@@ -122,13 +127,21 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*
 		a.Close(ctx)
 		return nil, err
 	}
-	// Step 6: metrics and the HTTP gateway.
+	// Step 6: metrics (on their own private listener, bound now so a busy
+	// METRICS_ADDR fails the start) and the HTTP gateway.
+	if cfg.MetricsAddr != "" {
+		if a.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			a.Close(ctx)
+			return nil, fmt.Errorf("listen on METRICS_ADDR %s (each process needs its own; off disables): %w", cfg.MetricsAddr, err)
+		}
+	}
 	a.metrics = observability.NewMetrics()
 	a.metrics.MustRegister(a.jobs.Collector())
 	a.metrics.MustRegister(a.conv.Collectors()...)
 	a.metrics.MustRegister(a.catalog.Collectors()...)
 	if m == modeWorker {
-		// The worker answers only health and metrics, for probes and scrapes.
+		// The worker answers only health, for probes (metrics are on
+		// METRICS_ADDR).
 		a.fiber = gateway.NewApp(gateway.AppConfig{}, log)
 		a.healthRoutes(a.fiber)
 	} else {
@@ -144,23 +157,29 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	app := gateway.NewApp(gateway.AppConfig{
 		BodyLimit: max(cfg.BodyLimit, cfg.CatalogUploadLimit), ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout,
 	}, log)
-	// Only catalog files may be larger than BODY_LIMIT.
+	app.Use(gateway.RequestID())
+	// Only catalog files may be larger than BODY_LIMIT. (After RequestID, so
+	// a 413 carries the request id like every other problem.)
 	app.Use(gateway.LimitBody(cfg.BodyLimit, func(c *fiber.Ctx) bool {
 		p := c.Path()
 		return c.Method() == fiber.MethodPost && (p == "/api/v1/catalog/imports" ||
 			(strings.HasPrefix(p, "/api/v1/catalog/sources/") && strings.HasSuffix(p, "/runs")))
 	}))
-	app.Use(gateway.RequestID())
 	app.Use(gateway.Trace(otel.Tracer("concierge/http")))
 	app.Use(gateway.AccessLog(log))
 	app.Use(gateway.Metrics(a.metrics))
 	app.Use(gateway.Recover(log))
 	app.Use(gateway.SecurityHeaders())
 	app.Use(gateway.UTF8())
+	// The host picks the tenant: it must be unambiguous. Text in the path and
+	// query string must be text (no NUL, valid UTF-8) before any handler
+	// reads it.
+	app.Use(gateway.StrictHost())
+	app.Use(gateway.CleanRequest())
 
 	a.healthRoutes(app)
 
-	v := httpx.NewValidator()
+	v := httpx.NewValidator(httpx.AllowHTTPLinks(cfg.Env != "production"))
 	// WhatsApp webhooks: before the per-IP limit (Meta delivers from few
 	// addresses at high rates); the signature is the gate.
 	ch := conversation.NewHTTP(a.conv, v, cfg.WhatsAppVerifyToken)
@@ -227,8 +246,9 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	return app
 }
 
-// healthRoutes mounts /healthz (alive), /readyz (Postgres, Redis, migrations
-// current) and /metrics.
+// healthRoutes mounts /healthz (alive) and /readyz (Postgres, Redis,
+// migrations current). /metrics is not among them: it is served only on the
+// private METRICS_ADDR listener, never on the public gateway.
 func (a *App) healthRoutes(app *fiber.App) {
 	d := a.deps
 	app.Get("/healthz", gateway.Healthz())
@@ -237,11 +257,14 @@ func (a *App) healthRoutes(app *fiber.App) {
 		"redis":      func(ctx context.Context) error { return d.rdb.Ping(ctx).Err() },
 		"migrations": func(ctx context.Context) error { return db.Current(ctx, d.db.SQL) },
 	}))
-	app.Get("/metrics", a.metrics.Handler())
 }
 
-// originAllowed admits a browser origin when it is one of the tenant's own
-// hosts (custom domain or subdomain) or configured explicitly.
+// originAllowed admits a browser origin (scheme, host and port, compared
+// whole) when it is configured in CORS_EXTRA_ORIGINS, or when its host is one
+// of this tenant's hosts (custom domain or subdomain) and its scheme and port
+// are ones the product serves: https (http too outside production) on the
+// scheme's default port or PUBLIC_BASE_URL's port. http://shop.example:1 is
+// another site, whatever its host.
 func (a *App) originAllowed(c *fiber.Ctx, origin string, extra []string) bool {
 	if slices.Contains(extra, origin) {
 		return true
@@ -251,11 +274,44 @@ func (a *App) originAllowed(c *fiber.Ctx, origin string, extra []string) bool {
 		return false
 	}
 	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 		return false
 	}
-	ot, err := a.deps.tenants.ResolveHost(c.UserContext(), u.Host)
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case scheme == "https":
+	case scheme == "http" && a.deps.cfg.Env != "production":
+	default:
+		return false
+	}
+	port := u.Port()
+	if port == "" {
+		port = defaultPort(scheme)
+	}
+	if port != defaultPort(scheme) && port != a.publicPort {
+		return false
+	}
+	ot, err := a.deps.tenants.ResolveHost(c.UserContext(), u.Hostname())
 	return err == nil && ot.ID == t.ID
+}
+
+func defaultPort(scheme string) string {
+	if scheme == "https" {
+		return "443"
+	}
+	return "80"
+}
+
+// portOf is the port of a base URL, explicit or its scheme's default.
+func portOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	if p := u.Port(); p != "" {
+		return p
+	}
+	return defaultPort(strings.ToLower(u.Scheme))
 }
 
 func (a *App) auditVerify(c *fiber.Ctx) error {
@@ -316,13 +372,14 @@ func newConversations(cfg config.Config, d *deps, j *jobs.Jobs, log *slog.Logger
 			base = "http://" + cfg.HTTPAddr + "/sandbox/graph"
 		}
 	}
-	client := whatsapp.NewClient(base, cfg.WhatsAppAPIVersion, &http.Client{Timeout: 15 * time.Second})
+	client := whatsapp.NewClient(base, cfg.WhatsAppAPIVersion, &http.Client{Timeout: cfg.WhatsAppSendTimeout})
 	sender := whatsapp.NewSender(client, d.rdb, cfg.RedisPrefix, whatsapp.SenderConfig{
 		RatePerSecond: cfg.WhatsAppSendRate, FailClosed: true, Logger: log,
 	})
 	return conversation.New(conversation.Config{
 		PlatformAppSecret: cfg.WhatsAppAppSecret, PublicBaseURL: cfg.PublicBaseURL, PlatformDomain: cfg.PlatformDomain,
 		ReengageTemplate: cfg.WhatsAppReengageTemplate, SweepAfter: cfg.WhatsAppSweepAfter,
+		SendTimeout: cfg.WhatsAppSendTimeout, SendRescueAfter: cfg.WhatsAppSendRescueAfter,
 	}, conversation.Deps{
 		Scope: d.scope, Numbers: d.tenants, Jobs: j, Sender: sender,
 		Engine: conversation.DialogEngine{Engine: dialog.New(conversation.TextOverrides{}, caps...)},
@@ -379,6 +436,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener, out io.Writer) error {
 	bg, stop := context.WithCancel(context.Background())
 	a.stopBg = stop
 	go a.deps.cache.Run(bg)
+	go a.identity.Run(bg) // session revocations from every process
 	if a.jobs.Working() {
 		if err := a.jobs.Start(bg); err != nil {
 			return err
@@ -393,7 +451,18 @@ func (a *App) Run(ctx context.Context, ln net.Listener, out io.Writer) error {
 			}
 		}()
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	if a.metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.metrics.HTTPHandler())
+		a.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := a.metricsSrv.Serve(a.metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("metrics listener: %w", err)
+			}
+		}()
+		log.Info("metrics listening", "addr", a.metricsLn.Addr().String())
+	}
 	if a.fiber != nil {
 		go func() { errc <- a.fiber.Listener(ln) }()
 		log.Info("gateway listening", "addr", ln.Addr().String(), "mode", a.mode.String())
@@ -421,6 +490,11 @@ func (a *App) Close(ctx context.Context) {
 	}
 	if a.fiber != nil {
 		_ = a.fiber.ShutdownWithContext(ctx)
+	}
+	if a.metricsSrv != nil {
+		_ = a.metricsSrv.Shutdown(ctx)
+	} else if a.metricsLn != nil {
+		_ = a.metricsLn.Close()
 	}
 	if a.jobs != nil {
 		if err := a.jobs.Stop(ctx); err != nil && a.deps != nil {

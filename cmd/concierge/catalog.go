@@ -31,8 +31,9 @@ func newCatalog(cfg config.Config, d *deps, j *jobs.Jobs, log *slog.Logger) (*ca
 		return nil, err
 	}
 	return catalog.New(catalog.Config{
-		CacheTTL: cfg.CatalogCacheTTL,
-		Fetch:    safefetch.Config{Allow: allow, MaxBytes: int64(cfg.CatalogFetchMaxBytes), Timeout: cfg.CatalogFetchTimeout},
+		CacheTTL:       cfg.CatalogCacheTTL,
+		Fetch:          safefetch.Config{Allow: allow, MaxBytes: int64(cfg.CatalogFetchMaxBytes), Timeout: cfg.CatalogFetchTimeout},
+		AllowHTTPLinks: cfg.Env != "production",
 	}, catalog.Deps{Scope: d.scope, Tenants: d.tenants, Jobs: j, Redis: d.rdb, RedisPrefix: cfg.RedisPrefix, Log: log}), nil
 }
 

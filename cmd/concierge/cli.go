@@ -144,14 +144,14 @@ func tenantCmd(ctx context.Context, cfg config.Config, args []string, out io.Wri
 	switch sub {
 	case "create":
 		in := tenants.CreateInput{Slug: slug, NameEN: nameEN, NameAR: nameAR, DefaultLocale: locale, Currency: currency, Timezone: tz}
-		if err := v.Struct(in); err != nil {
+		if err := v.Clean(&in); err != nil {
 			return describeErr(err)
 		}
 		t, err := d.tenants.Create(ctx, actor, in)
 		if err != nil {
 			return describeErr(err)
 		}
-		result = t
+		result = tenants.ToAPITenant(t)
 	case "list":
 		ts, err := d.tenants.List(ctx)
 		if err != nil {
@@ -165,10 +165,11 @@ func tenantCmd(ctx context.Context, cfg config.Config, args []string, out io.Wri
 			}
 			return tw.Flush()
 		}
-		if ts == nil {
-			ts = []tenants.Tenant{}
+		out := make([]tenants.APITenant, len(ts))
+		for i := range ts {
+			out[i] = tenants.ToAPITenant(&ts[i])
 		}
-		result = ts
+		result = out
 	case "show":
 		t, err := d.tenants.Get(ctx, tenant)
 		if err != nil {
@@ -182,41 +183,48 @@ func tenantCmd(ctx context.Context, cfg config.Config, args []string, out io.Wri
 		if err != nil {
 			return err
 		}
-		result = map[string]any{"tenant": t, "domains": doms, "whatsapp_numbers": nums}
+		apiDoms := make([]tenants.APIDomain, len(doms))
+		for i, dom := range doms {
+			apiDoms[i] = tenants.ToAPIDomain(dom)
+		}
+		apiNums := make([]tenants.APINumber, len(nums))
+		for i, n := range nums {
+			apiNums[i] = tenants.ToAPINumber(n)
+		}
+		result = map[string]any{"tenant": tenants.ToAPITenant(t), "domains": apiDoms, "whatsapp_numbers": apiNums}
 	case "add-domain":
 		in := tenants.DomainInput{Host: host, IsPrimary: primary}
-		if err := v.Struct(in); err != nil {
+		if err := v.Clean(&in); err != nil {
 			return describeErr(err)
 		}
 		dom, err := d.tenants.AddDomain(ctx, actor, tenant, in)
 		if err != nil {
 			return describeErr(err)
 		}
-		result = dom
+		result = tenants.ToAPIDomain(*dom)
 	case "add-whatsapp-number":
 		in := tenants.NumberInput{PhoneNumberID: pnid, DisplayPhone: display, WABAID: waba, AccessToken: token, AppSecret: secret}
-		if err := v.Struct(in); err != nil {
+		if err := v.Clean(&in); err != nil {
 			return describeErr(err)
 		}
 		n, err := d.tenants.AddNumber(ctx, actor, tenant, in)
 		if err != nil {
 			return describeErr(err)
 		}
-		n.AccessToken, n.AppSecret = "", ""
-		result = n
+		result = tenants.ToAPINumber(*n)
 	case "suspend":
 		t, err := d.tenants.Suspend(ctx, actor, tenant)
 		if err != nil {
 			return err
 		}
-		result = t
+		result = tenants.ToAPITenant(t)
 	case "activate":
 		st := tenants.StatusActive
 		t, err := d.tenants.Update(ctx, actor, tenant, tenants.UpdateInput{Status: &st})
 		if err != nil {
 			return err
 		}
-		result = t
+		result = tenants.ToAPITenant(t)
 	}
 	if *asJSON {
 		return writeJSON(out, result)

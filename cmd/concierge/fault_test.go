@@ -11,66 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
 	"concierge/internal/secrets"
+	"concierge/internal/testenv"
 	"concierge/modules/sandbox"
 	"concierge/tenants"
 )
-
-// privateRedis runs a redis-server of the test's own on a free port, so the
-// test can stop and restart it without touching the shared one.
-type privateRedis struct {
-	t    *testing.T
-	port string
-	cmd  *exec.Cmd
-}
-
-func startPrivateRedis(t *testing.T) *privateRedis {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
-	r := &privateRedis{t: t, port: port}
-	r.start()
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *privateRedis) url() string { return "redis://127.0.0.1:" + r.port + "/0" }
-
-func (r *privateRedis) start() {
-	r.t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		bin = "/usr/bin/redis-server"
-	}
-	r.cmd = exec.Command(bin, "--port", r.port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", r.t.TempDir())
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatalf("start redis-server: %v", err)
-	}
-	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + r.port})
-	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for c.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			r.t.Fatal("private redis-server did not answer")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (r *privateRedis) stop() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
-		r.cmd = nil
-	}
-}
 
 // numberFor onboards a tenant with its own WhatsApp number.
 func numberFor(t *testing.T, ta *testApp, slug, pnid string) *tenants.Tenant {
@@ -143,8 +90,8 @@ func exactlyOnce(t *testing.T, ta *testApp, tn *tenants.Tenant, emu *sandbox.Emu
 // Redis) and go out once it is back; every message is answered exactly once.
 func TestRedisDownLosesNothing(t *testing.T) {
 	t.Parallel()
-	rds := startPrivateRedis(t)
-	ta := startApp(t, modeDev, map[string]string{"REDIS_URL": rds.url()})
+	rds := testenv.StartRedis(t)
+	ta := startApp(t, modeDev, map[string]string{"REDIS_URL": rds.URL()})
 	tn := numberFor(t, ta, "redisfault", "300000000000001")
 	emu := ta.app.sandbox
 	ctx := context.Background()
@@ -169,7 +116,7 @@ func TestRedisDownLosesNothing(t *testing.T) {
 	wait(1)
 	_, out := settled(t, ta, tn, 30*time.Second)
 
-	rds.stop()
+	rds.Stop()
 	send(sandbox.CustomerMessage{ButtonReply: &sandbox.ReplyChoice{ID: "lang:en", Title: "English"}})
 	send(sandbox.CustomerMessage{ButtonReply: &sandbox.ReplyChoice{ID: "consent:agree", Title: "I agree"}})
 	send(sandbox.CustomerMessage{Text: "help"})
@@ -193,9 +140,52 @@ func TestRedisDownLosesNothing(t *testing.T) {
 		t.Fatalf("replies went out while the send limit was unavailable: %d recorded, %d before", n, out)
 	}
 
-	rds.start()
+	rds.Start()
 	settled(t, ta, tn, 60*time.Second)
 	exactlyOnce(t, ta, tn, emu, "300000000000001", cust)
+}
+
+// buildConcierge builds the binary into the test's temporary directory.
+func buildConcierge(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "concierge")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startWorker runs `concierge worker` as a separate process against ta's
+// database, Redis and Cloud API emulator, with env added (later values win).
+func startWorker(t *testing.T, bin string, ta *testApp, master string, env ...string) *exec.Cmd {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "worker")
+	cmd.Env = append(append(os.Environ(),
+		"DATABASE_URL="+ta.env["DATABASE_URL"], "REDIS_URL="+ta.env["REDIS_URL"], "REDIS_PREFIX="+ta.env["REDIS_PREFIX"],
+		"MASTER_KEY="+master, "ENV=test", "LOG_LEVEL=warn", "HTTP_ADDR="+addr, "JOB_WORKERS=2", "DB_MAX_CONNS=12",
+		"WHATSAPP_API_BASE_URL="+ta.base+"/sandbox/graph", "PLATFORM_DOMAIN=shop.test", "METRICS_ADDR=127.0.0.1:0"), env...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
+}
+
+// kill ends a worker process with SIGKILL: no drain, no cleanup.
+func kill(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
 }
 
 // TestWorkerKilledMidConversation runs the worker as a separate process,
@@ -203,11 +193,7 @@ func TestRedisDownLosesNothing(t *testing.T) {
 // that a second worker finishes it: every message answered exactly once.
 func TestWorkerKilledMidConversation(t *testing.T) {
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "concierge")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildConcierge(t)
 	master := secrets.GenerateKey()
 	ta := startApp(t, modeServe, map[string]string{"MASTER_KEY": master})
 	tn := numberFor(t, ta, "killfault", "400000000000001")
@@ -216,24 +202,8 @@ func TestWorkerKilledMidConversation(t *testing.T) {
 
 	worker := func() *exec.Cmd {
 		t.Helper()
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		cmd := exec.Command(bin, "worker")
-		cmd.Env = append(os.Environ(),
-			"DATABASE_URL="+ta.env["DATABASE_URL"], "REDIS_URL="+ta.env["REDIS_URL"], "REDIS_PREFIX="+ta.env["REDIS_PREFIX"],
-			"MASTER_KEY="+master, "ENV=test", "LOG_LEVEL=warn", "HTTP_ADDR="+addr, "JOB_WORKERS=2", "DB_MAX_CONNS=12",
-			"WHATSAPP_API_BASE_URL="+ta.base+"/sandbox/graph", "PLATFORM_DOMAIN=shop.test",
-			"JOB_TIMEOUT=10s", "JOB_RESCUE_AFTER=12s", "WHATSAPP_SWEEP_AFTER=2s")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		return cmd
+		return startWorker(t, bin, ta, master, "JOB_TIMEOUT=10s", "JOB_RESCUE_AFTER=12s", "WHATSAPP_SWEEP_AFTER=2s",
+			"WHATSAPP_SEND_TIMEOUT=5s", "WHATSAPP_SEND_RESCUE_AFTER=8s")
 	}
 
 	customers := make([]string, 6)
@@ -256,10 +226,7 @@ func TestWorkerKilledMidConversation(t *testing.T) {
 	if _, err := emu.Wait(wctx, "400000000000001", customers[0], 1); err != nil {
 		t.Fatalf("the first worker answered nothing: %v", err)
 	}
-	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = first.Wait()
+	kill(t, first)
 
 	worker()
 	in, out := settled(t, ta, tn, 90*time.Second)
@@ -270,4 +237,181 @@ func TestWorkerKilledMidConversation(t *testing.T) {
 		t.Fatal("no replies")
 	}
 	exactlyOnce(t, ta, tn, emu, "400000000000001", customers...)
+}
+
+// TestWorkerKilledMidSend is issue 8's crash: kill -9 of a worker whose
+// Cloud API calls are in flight, against an emulator that holds its
+// answers, then a new worker. Of the four replies in flight, two had been
+// taken by "Meta" (recorded, their status webhooks accepted by the product)
+// and two never were. The stuck send jobs are rescued within seconds
+// (WHATSAPP_SEND_RESCUE_AFTER, while JOB_RESCUE_AFTER is ten minutes); the
+// replies a status webhook proved are not sent again and the others are
+// sent once: nothing lost, nothing twice.
+func TestWorkerKilledMidSend(t *testing.T) {
+	t.Parallel()
+	bin := buildConcierge(t)
+	master := secrets.GenerateKey()
+	ta := startApp(t, modeServe, map[string]string{"MASTER_KEY": master})
+	const pnid = "500000000000001"
+	tn := numberFor(t, ta, "sendkill", pnid)
+	emu := ta.app.sandbox
+	t.Cleanup(emu.ReleaseDelays) // before the app stops: no answer stays held
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	inTenant := func(fn func(ctx context.Context, tx bun.Tx) error) {
+		t.Helper()
+		if err := ta.app.deps.scope.InTenantTx(tenants.WithTenant(ctx, tn), fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The first two sends are taken (recorded, status webhooks posted) but
+	// their answers held; the next two are held and never taken. The send
+	// timeout is long enough that the kill, not a timeout, ends the calls.
+	emu.DelayNext(pnid, sandbox.Delay{Count: 2, For: time.Hour, Accept: true})
+	emu.DelayNext(pnid, sandbox.Delay{Count: 2, For: time.Hour})
+	env := []string{"JOB_WORKERS=4", "JOB_TIMEOUT=1m", "JOB_RESCUE_AFTER=10m",
+		"WHATSAPP_SEND_TIMEOUT=10s", "WHATSAPP_SEND_RESCUE_AFTER=12s"}
+	first := startWorker(t, bin, ta, master, env...)
+
+	customers := make([]string, 4)
+	for i := range customers {
+		customers[i] = fmt.Sprintf("96653333%04d", i)
+		res, err := emu.SendAsCustomer(ctx, sandbox.CustomerMessage{PhoneNumberID: pnid, From: customers[i], Text: "hello"})
+		if err != nil || res.WebhookStatus != 200 {
+			t.Fatalf("webhook: %v %d", err, res.WebhookStatus)
+		}
+	}
+	// Four calls in flight; the two taken ones proven sent by their status
+	// webhooks, the two others still "sending".
+	if err := emu.WaitHolding(ctx, pnid, len(customers)); err != nil {
+		t.Fatal(err)
+	}
+	proven := map[string]bool{}
+	for {
+		var sending int
+		clear(proven)
+		inTenant(func(ctx context.Context, tx bun.Tx) error {
+			rows, err := tx.QueryContext(ctx, `SELECT id::text, status FROM messages WHERE direction = 'out'`)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id, status string
+				if err := rows.Scan(&id, &status); err != nil {
+					return err
+				}
+				switch status {
+				case "sent", "delivered", "read":
+					proven[id] = true
+				case "sending":
+					sending++
+				}
+			}
+			return rows.Err()
+		})
+		if len(proven) == 2 && sending == 2 {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("before the kill: %d replies proven sent, %d sending; want 2 and 2", len(proven), sending)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval
+	}
+	kill(t, first)
+	killed := time.Now()
+	emu.ReleaseDelays() // the dead worker's calls get their answers into closed sockets
+
+	// The send jobs the dead worker left running.
+	var stuck []int64
+	rows, err := ta.app.deps.db.SQL.QueryContext(ctx, `SELECT id FROM river_job WHERE kind = 'conversation.send' AND state = 'running' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		stuck = append(stuck, id)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(stuck) == 0 {
+		t.Fatal("no send job was running when the worker was killed")
+	}
+
+	startWorker(t, bin, ta, master, env...)
+	in, out := settled(t, ta, tn, 90*time.Second)
+	t.Logf("settled %s after the kill (%d send jobs were stuck)", time.Since(killed).Round(100*time.Millisecond), len(stuck))
+	if in != len(customers) || out != len(customers) {
+		t.Fatalf("%d inbound and %d outbound messages, want %d of each", in, out, len(customers))
+	}
+
+	// Every reply reached the emulator exactly once (by the id it carries
+	// as callback data), and the row follows that copy.
+	copies := map[string][]string{}
+	for _, c := range customers {
+		for _, r := range emu.Sent(pnid, c) {
+			copies[r.Message.BizOpaqueCallbackData] = append(copies[r.Message.BizOpaqueCallbackData], r.ID)
+		}
+	}
+	inTenant(func(ctx context.Context, tx bun.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id::text, status, COALESCE(wa_message_id, '') FROM messages WHERE direction = 'out'`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, status, wamid string
+			if err := rows.Scan(&id, &status, &wamid); err != nil {
+				return err
+			}
+			switch got := copies[id]; {
+			case len(got) == 0:
+				t.Errorf("reply %s (%s) never reached the emulator: lost", id, status)
+			case len(got) > 1 && proven[id]:
+				t.Errorf("reply %s went out %d times although a status webhook had proved the first", id, len(got))
+			case len(got) > 1:
+				t.Errorf("reply %s went out %d times", id, len(got))
+			case wamid != got[0] || (status != "sent" && status != "delivered" && status != "read"):
+				t.Errorf("reply %s is %s as %q, want sent as %s", id, status, wamid, got[0])
+			}
+			delete(copies, id)
+		}
+		return rows.Err()
+	})
+	if len(copies) != 0 {
+		t.Errorf("the emulator recorded messages no reply row accounts for: %v", copies)
+	}
+	if c := emu.Counters(pnid); c.Accepted != len(customers) || c.Delayed != len(customers) {
+		t.Errorf("emulator counters %+v: want %d accepted (2 taken before the kill, 2 sent again) and %d delayed", c, len(customers), len(customers))
+	}
+
+	// The stuck jobs were taken back by the send rescue (not River's, ten
+	// minutes away) and then completed.
+	deadline := time.Now().Add(30 * time.Second)
+	for _, id := range stuck {
+		for {
+			var state string
+			var rescued bool
+			err := ta.app.deps.db.SQL.QueryRowContext(ctx, `SELECT state::text, EXISTS (SELECT 1 FROM unnest(errors) e WHERE e->>'error' LIKE '%conversation.send rescue%')
+				FROM river_job WHERE id = $1`, id).Scan(&state, &rescued)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rescued {
+				t.Fatalf("stuck send job %d was not rescued by the send rescue (state %s)", id, state)
+			}
+			if state == "completed" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("rescued send job %d is %s, want completed", id, state)
+			}
+			time.Sleep(50 * time.Millisecond) // polling interval
+		}
+	}
 }

@@ -23,10 +23,10 @@ Usage: concierge <command> [flags]
 
 Commands:
   serve                      run the HTTP gateway (API, storefront, webhooks); GOGC defaults to 400
-  worker                     run background jobs (River on PostgreSQL); HTTP_ADDR serves only /healthz, /readyz, /metrics
+  worker                     run background jobs (River on PostgreSQL); HTTP_ADDR serves only /healthz and /readyz
   dev                        serve + worker in one process, for a laptop
   migrate up|down|status     apply, roll back one, or list schema migrations
-  seed demo                  create the demo tenant, its WhatsApp number and staff (idempotent)
+  seed demo                  create the demo tenant, its WhatsApp number, catalog and staff (idempotent)
   tenant create              --slug S --name-en N --name-ar N [--locale ar|en] [--currency SAR] [--timezone Asia/Riyadh] [--json]
   tenant list                [--json]
   tenant show                --tenant SLUG [--json]
@@ -34,11 +34,51 @@ Commands:
   tenant add-whatsapp-number --tenant SLUG --phone-number-id ID --display-phone +9665... --access-token T --app-secret S [--waba-id ID] [--json]
   tenant suspend|activate    --tenant SLUG [--json]
   user create                --email E --password-stdin [--platform-admin] [--tenant SLUG --role owner|manager|agent|viewer] [--json]
+  catalog import             --tenant SLUG [--format auto|csv|tsv|json|google-tsv|google-xml] [--full] [--json] FILE|-|URL
+                             import a feed and print the run's report (exits non-zero only when the run fails)
+  catalog generate           [--variants N] [--seed S] FILE: write a synthetic catalog (default 100000 variants) for benchmarks
+  catalog reindex            --tenant SLUG | --all: rebuild search rows and price/stock aggregates
   audit verify               recompute every audit chain; exits 1 when any entry was tampered with
   help                       this text
 
+--json prints the same field names as the API (id, slug, name_en, ...).
+Every process also serves Prometheus metrics on METRICS_ADDR (private; see below).
+
 Environment (name, meaning, default):
 `
+
+// command runs one top-level command with the rest of the arguments.
+type command func(ctx context.Context, cfg config.Config, args []string, stdin io.Reader, stdout io.Writer) error
+
+// commands is every top-level command; `concierge help` lists each (a test
+// holds the two together).
+var commands = map[string]command{
+	"serve": func(ctx context.Context, cfg config.Config, _ []string, _ io.Reader, out io.Writer) error {
+		return serve(ctx, cfg, out, modeServe)
+	},
+	"worker": func(ctx context.Context, cfg config.Config, _ []string, _ io.Reader, out io.Writer) error {
+		return serve(ctx, cfg, out, modeWorker)
+	},
+	"dev": func(ctx context.Context, cfg config.Config, _ []string, _ io.Reader, out io.Writer) error {
+		return serve(ctx, cfg, out, modeDev)
+	},
+	"migrate": func(ctx context.Context, cfg config.Config, args []string, _ io.Reader, out io.Writer) error {
+		return migrateCmd(ctx, cfg, args, out)
+	},
+	"seed": func(ctx context.Context, cfg config.Config, args []string, _ io.Reader, out io.Writer) error {
+		return seedCmd(ctx, cfg, args, out)
+	},
+	"tenant": func(ctx context.Context, cfg config.Config, args []string, _ io.Reader, out io.Writer) error {
+		return tenantCmd(ctx, cfg, args, out)
+	},
+	"user": userCmd,
+	"catalog": func(ctx context.Context, cfg config.Config, args []string, _ io.Reader, out io.Writer) error {
+		return catalogCmd(ctx, cfg, args, out)
+	},
+	"audit": func(ctx context.Context, cfg config.Config, args []string, _ io.Reader, out io.Writer) error {
+		return auditCmd(ctx, cfg, args, out)
+	},
+}
 
 func main() {
 	// Request ids and row keys are UUIDv7: draw their randomness from a
@@ -77,25 +117,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	switch cmd {
-	case "serve":
-		return serve(ctx, cfg, stdout, modeServe)
-	case "worker":
-		return serve(ctx, cfg, stdout, modeWorker)
-	case "dev":
-		return serve(ctx, cfg, stdout, modeDev)
-	case "migrate":
-		return migrateCmd(ctx, cfg, rest, stdout)
-	case "seed":
-		return seedCmd(ctx, cfg, rest, stdout)
-	case "tenant":
-		return tenantCmd(ctx, cfg, rest, stdout)
-	case "user":
-		return userCmd(ctx, cfg, rest, stdin, stdout)
-	case "catalog":
-		return catalogCmd(ctx, cfg, args[1:], stdout)
-	case "audit":
-		return auditCmd(ctx, cfg, rest, stdout)
+	if c, ok := commands[cmd]; ok {
+		return c(ctx, cfg, rest, stdin, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown command %q; run `concierge help`", cmd)}
 }

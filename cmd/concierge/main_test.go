@@ -25,13 +25,13 @@ import (
 // testApp is the real product booted on 127.0.0.1:0 against a fresh database
 // (as the app role) and its own Redis key space.
 type testApp struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	app  *App
 	env  map[string]string
 }
 
-func startApp(t *testing.T, m mode, overrides map[string]string) *testApp {
+func startApp(t testing.TB, m mode, overrides map[string]string) *testApp {
 	t.Helper()
 	d := testenv.NewDatabase(t)
 	_, prefix := testenv.Redis(t)
@@ -52,6 +52,7 @@ func startApp(t *testing.T, m mode, overrides map[string]string) *testApp {
 		"LOG_LEVEL":       "error",
 		"DB_MAX_CONNS":    "10",
 		"JOB_WORKERS":     "2",
+		"METRICS_ADDR":    "127.0.0.1:0",
 	}
 	for k, v := range overrides {
 		env[k] = v
@@ -165,10 +166,29 @@ func TestHealthAndReadiness(t *testing.T) {
 	if r.status != 200 || !strings.Contains(r.body, `"migrations":"ok"`) || !strings.Contains(r.body, `"postgres":"ok"`) || !strings.Contains(r.body, `"redis":"ok"`) {
 		t.Fatalf("readyz: %d %s", r.status, r.body)
 	}
-	m := ta.do(request{method: "GET", path: "/metrics"})
-	if m.status != 200 || !strings.Contains(m.body, `http_requests_total{method="GET",route="/readyz",status="200"}`) {
-		t.Fatalf("metrics lack the readyz request by route template:\n%.2000s", m.body)
+	status, body := ta.metrics()
+	if status != 200 || !strings.Contains(body, `http_requests_total{method="GET",route="/readyz",status="200"}`) {
+		t.Fatalf("metrics lack the readyz request by route template:\n%.2000s", body)
 	}
+	// Not on the public listener.
+	if r := ta.do(request{method: "GET", path: "/metrics"}); r.status != 404 {
+		t.Fatalf("/metrics on the gateway: %d %s", r.status, r.body)
+	}
+}
+
+// metrics scrapes the app's private METRICS_ADDR listener.
+func (ta *testApp) metrics() (int, string) {
+	ta.t.Helper()
+	if ta.app.metricsLn == nil {
+		ta.t.Fatal("no metrics listener")
+	}
+	res, err := http.Get("http://" + ta.app.metricsLn.Addr().String() + "/metrics")
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
 }
 
 func TestWorkerServesOnlyHealthAndMetrics(t *testing.T) {
@@ -177,9 +197,12 @@ func TestWorkerServesOnlyHealthAndMetrics(t *testing.T) {
 	if r := ta.do(request{method: "GET", path: "/readyz"}); r.status != 200 {
 		t.Fatalf("worker readyz: %d %s", r.status, r.body)
 	}
-	m := ta.do(request{method: "GET", path: "/metrics"})
-	if m.status != 200 || !strings.Contains(m.body, `concierge_jobs{queue="maintenance",state="discarded"} 0`) {
-		t.Fatalf("worker metrics lack the job gauges: %d\n%.3000s", m.status, m.body)
+	status, body := ta.metrics()
+	if status != 200 || !strings.Contains(body, `concierge_jobs{queue="maintenance",state="discarded"} 0`) {
+		t.Fatalf("worker metrics lack the job gauges: %d\n%.3000s", status, body)
+	}
+	if r := ta.do(request{method: "GET", path: "/metrics"}); r.status != 404 {
+		t.Fatalf("worker serves /metrics on HTTP_ADDR: %d", r.status)
 	}
 	if r := ta.do(request{method: "POST", path: "/api/auth/login", body: `{}`}); r.status != 404 {
 		t.Fatalf("worker serves the API: %d", r.status)
@@ -263,10 +286,16 @@ func TestExpiredTokenIs401(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, modeServe, nil)
 	ta.user("admin@ops.test", true, "", "")
-	me := ta.do(request{method: "GET", path: "/api/auth/me", token: ta.user("admin@ops.test", true, "", "")})
-	// A token signed with the product's own key, whose lifetime has passed.
+	real := ta.user("admin@ops.test", true, "", "")
+	me := ta.do(request{method: "GET", path: "/api/auth/me", token: real})
+	var issued identity.AccessClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(real, &issued); err != nil || issued.Session == "" {
+		t.Fatalf("the issued token names no session: %v %+v", err, issued)
+	}
+	// A token signed with the product's own key, of a live session, whose
+	// lifetime has passed.
 	past := time.Now().Add(-time.Hour)
-	claims := identity.AccessClaims{Email: "admin@ops.test", PlatformAdmin: true, RegisteredClaims: jwt.RegisteredClaims{
+	claims := identity.AccessClaims{Email: "admin@ops.test", PlatformAdmin: true, Session: issued.Session, RegisteredClaims: jwt.RegisteredClaims{
 		Issuer: identity.Issuer, Subject: me.json["id"].(string), ID: "x",
 		IssuedAt: jwt.NewNumericDate(past.Add(-15 * time.Minute)), ExpiresAt: jwt.NewNumericDate(past),
 	}}
@@ -283,6 +312,12 @@ func TestExpiredTokenIs401(t *testing.T) {
 	tok, _ = jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(ta.app.deps.keys.Derive("jwt"))
 	if r := ta.do(request{method: "GET", path: "/api/platform/tenants", token: tok}); r.status != 200 {
 		t.Fatalf("fresh token: %d %s", r.status, r.body)
+	}
+	// Without a session it cannot be revoked, so it is refused.
+	claims.Session = ""
+	tok, _ = jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(ta.app.deps.keys.Derive("jwt"))
+	if r := ta.do(request{method: "GET", path: "/api/platform/tenants", token: tok}); r.status != 401 {
+		t.Fatalf("token without a session: %d %s", r.status, r.body)
 	}
 }
 
@@ -408,8 +443,10 @@ func TestCLIOnboarding(t *testing.T) {
 	if err := tenantCmd(ctx, cfg, []string{"create", "--slug", "acme", "--name-en", "Acme", "--name-ar", "أكمي", "--json"}, &out); err != nil {
 		t.Fatal(err)
 	}
+	// --json speaks the API's field names (so `| jq -r .id` works).
 	var created map[string]any
-	if err := json.Unmarshal(out.Bytes(), &created); err != nil || created["Slug"] != "acme" {
+	if err := json.Unmarshal(out.Bytes(), &created); err != nil || created["slug"] != "acme" || created["name_ar"] != "أكمي" ||
+		created["id"] == nil || created["ID"] != nil {
 		t.Fatalf("create --json: %v %s", err, out.String())
 	}
 	out.Reset()
@@ -420,9 +457,32 @@ func TestCLIOnboarding(t *testing.T) {
 	if strings.Contains(out.String(), `"T"`) || strings.Contains(out.String(), `"S"`) {
 		t.Fatalf("CLI printed a secret: %s", out.String())
 	}
+	if strings.Contains(out.String(), `"AccessToken"`) || !strings.Contains(out.String(), `"phone_number_id": "1234567890"`) {
+		t.Fatalf("add-whatsapp-number --json: %s", out.String())
+	}
+	out.Reset()
+	if err := tenantCmd(ctx, cfg, []string{"add-domain", "--tenant", "acme", "--host", "shop.acme.sa", "--json"}, &out); err != nil ||
+		!strings.Contains(out.String(), `"host": "shop.acme.sa"`) || !strings.Contains(out.String(), `"is_primary": false`) {
+		t.Fatalf("add-domain --json: %v %s", err, out.String())
+	}
+	for _, args := range [][]string{{"list", "--json"}, {"show", "--tenant", "acme", "--json"}, {"suspend", "--tenant", "acme", "--json"},
+		{"activate", "--tenant", "acme", "--json"}} {
+		out.Reset()
+		if err := tenantCmd(ctx, cfg, args, &out); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if !strings.Contains(out.String(), `"slug": "acme"`) || strings.Contains(out.String(), `"Slug"`) || strings.Contains(out.String(), `"NameEN"`) {
+			t.Fatalf("%v does not use the API's field names: %s", args, out.String())
+		}
+	}
 	err := tenantCmd(ctx, cfg, []string{"create", "--slug", "Bad Slug", "--name-en", "x", "--name-ar", "y"}, &out)
 	if err == nil || !strings.Contains(err.Error(), "--slug") {
 		t.Fatalf("bad slug: %v", err)
+	}
+	// Flags pass the same text rules as the API: a NUL is refused, not sent to SQL.
+	err = tenantCmd(ctx, cfg, []string{"create", "--slug", "nul", "--name-en", "a\x00b", "--name-ar", "y"}, &out)
+	if err == nil || !strings.Contains(err.Error(), "--name-en") || !strings.Contains(err.Error(), "control") {
+		t.Fatalf("NUL in a flag: %v", err)
 	}
 	// The records show up through the platform API.
 	admin := ta.user("admin@ops.test", true, "", "")
@@ -444,5 +504,29 @@ func TestCLIOnboarding(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "updated user owner@acme.test") {
 		t.Fatalf("second user create: %s", out.String())
+	}
+}
+
+// TestHelpListsEveryCommand holds `concierge help` to the command table and
+// to the catalog's subcommands.
+func TestHelpListsEveryCommand(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"help"}, strings.NewReader(""), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	help := out.String()
+	for name := range commands {
+		if !strings.Contains(help, "\n  "+name+" ") {
+			t.Errorf("help does not list %q", name)
+		}
+	}
+	for _, sub := range []string{"catalog import", "catalog generate", "catalog reindex", "tenant add-whatsapp-number", "METRICS_ADDR"} {
+		if !strings.Contains(help, sub) {
+			t.Errorf("help does not mention %q", sub)
+		}
+	}
+	if err := run(context.Background(), []string{"no-such-command"}, strings.NewReader(""), io.Discard, io.Discard); err == nil {
+		t.Error("an unknown command must fail")
 	}
 }

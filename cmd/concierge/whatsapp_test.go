@@ -393,7 +393,7 @@ SELECT
 
 // waPoll calls cond until it holds or the deadline passes (then fails with
 // what). It is for conditions nothing signals.
-func waPoll(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+func waPoll(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
@@ -451,7 +451,7 @@ type waAPIConversation struct {
 	WindowOpen  bool   `json:"window_open"`
 }
 
-func waItems[T any](t *testing.T, r response) []T {
+func waItems[T any](t testing.TB, r response) []T {
 	t.Helper()
 	if r.status != 200 {
 		t.Fatalf("list: %d %s", r.status, r.body)
@@ -563,6 +563,8 @@ func TestWhatsAppWebhook(t *testing.T) {
 		waSubtest{"StatusBeforeSent", on(testWhatsAppStatusBeforeSent)},
 		waSubtest{"OutOfOrder", on(testWhatsAppOutOfOrder)},
 		waSubtest{"OutsideWindow", on(testWhatsAppOutsideWindow)},
+		waSubtest{"StaffReplyText", on(testWhatsAppStaffReplyText)},
+		waSubtest{"HostileText", on(testWhatsAppHostileText)},
 		waSubtest{"TransientSendErrors", on(testWhatsAppTransientErrors)},
 		waSubtest{"PermanentSendError", on(testWhatsAppPermanentError)},
 	)

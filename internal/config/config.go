@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -56,6 +57,8 @@ var Vars = []Var{
 	{"WHATSAPP_SEND_RATE", "20", "messages per second sent per business number (GCRA in Redis)"},
 	{"WHATSAPP_REENGAGE_TEMPLATE", "concierge_reengage", "approved template (one body parameter) used for replies outside the 24-hour window"},
 	{"WHATSAPP_SWEEP_AFTER", "1m", "inbound messages still unprocessed after this long are reported and re-queued by the sweeper"},
+	{"WHATSAPP_SEND_TIMEOUT", "15s", "longest one send attempt may run, its Cloud API call included (instead of JOB_TIMEOUT); an unanswered send stays \"sending\" until settled"},
+	{"WHATSAPP_SEND_RESCUE_AFTER", "45s", "a send job still running this long after it began (its worker died) is rescued, and a message left \"sending\" this long without a status webhook proving it went out is sent again; must exceed WHATSAPP_SEND_TIMEOUT"},
 	{"SANDBOX_ENABLED", "", "serve the WhatsApp sandbox (/sandbox and the Cloud API emulator); default on in dev and test, refused in production"},
 	{"CATALOG_UPLOAD_LIMIT", "67108864", "largest catalog file accepted by POST /api/v1/catalog/imports and upload sources, in bytes (other requests keep BODY_LIMIT)"},
 	{"CATALOG_FETCH_MAX_BYTES", "67108864", "largest feed a URL source may return, in bytes"},
@@ -63,6 +66,7 @@ var Vars = []Var{
 	{"CATALOG_FETCH_ALLOW", "", "comma-separated CIDRs or IPs that feed URL pulls may reach despite the SSRF rules (loopback, private, link-local, metadata); for tests and on-premise feeds only"},
 	{"CATALOG_CACHE_TTL", "10m", "lifetime of a cached catalog read under one catalog version (writes bump the version, so this is only a safety net)"},
 	{"PPROF_ADDR", "", "when set (e.g. 127.0.0.1:6060), serve Go's pprof profiles there; keep it off public interfaces"},
+	{"METRICS_ADDR", "127.0.0.1:9090", "private listener serving Prometheus /metrics (never served on HTTP_ADDR); each process on a machine needs its own (e.g. 127.0.0.1:9091 for the worker), :0 picks a free port, off disables"},
 }
 
 // Config is the product's configuration.
@@ -97,6 +101,8 @@ type Config struct {
 	DBMaxConns         int
 	RedisPrefix        string
 	PprofAddr          string
+	// MetricsAddr is where /metrics is served; "" when METRICS_ADDR is off.
+	MetricsAddr string
 
 	WhatsAppAPIBaseURL       string
 	WhatsAppAPIVersion       string
@@ -105,6 +111,8 @@ type Config struct {
 	WhatsAppSendRate         int
 	WhatsAppReengageTemplate string
 	WhatsAppSweepAfter       time.Duration
+	WhatsAppSendTimeout      time.Duration
+	WhatsAppSendRescueAfter  time.Duration
 	SandboxEnabled           bool
 
 	CatalogUploadLimit   int
@@ -185,6 +193,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DBMaxConns:         num("DB_MAX_CONNS"),
 		RedisPrefix:        get("REDIS_PREFIX"),
 		PprofAddr:          getenv("PPROF_ADDR"),
+		MetricsAddr:        get("METRICS_ADDR"),
 
 		WhatsAppAPIBaseURL:       strings.TrimRight(get("WHATSAPP_API_BASE_URL"), "/"),
 		WhatsAppAPIVersion:       get("WHATSAPP_API_VERSION"),
@@ -193,6 +202,8 @@ func Load(getenv func(string) string) (Config, error) {
 		WhatsAppSendRate:         num("WHATSAPP_SEND_RATE"),
 		WhatsAppReengageTemplate: get("WHATSAPP_REENGAGE_TEMPLATE"),
 		WhatsAppSweepAfter:       dur("WHATSAPP_SWEEP_AFTER"),
+		WhatsAppSendTimeout:      dur("WHATSAPP_SEND_TIMEOUT"),
+		WhatsAppSendRescueAfter:  dur("WHATSAPP_SEND_RESCUE_AFTER"),
 
 		CatalogUploadLimit:   num("CATALOG_UPLOAD_LIMIT"),
 		CatalogFetchMaxBytes: num("CATALOG_FETCH_MAX_BYTES"),
@@ -209,6 +220,11 @@ func Load(getenv func(string) string) (Config, error) {
 	default:
 		errs = append(errs, fmt.Sprintf("SANDBOX_ENABLED: want true or false, got %q", sb))
 	}
+	if strings.EqualFold(c.MetricsAddr, "off") {
+		c.MetricsAddr = ""
+	} else if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		errs = append(errs, fmt.Sprintf("METRICS_ADDR: want host:port or off, got %q", c.MetricsAddr))
+	}
 	switch c.Env {
 	case "dev", "test", "production":
 	default:
@@ -224,6 +240,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.JobRescueAfter <= c.JobTimeout {
 		errs = append(errs, "JOB_RESCUE_AFTER: must exceed JOB_TIMEOUT")
+	}
+	if c.WhatsAppSendRescueAfter <= c.WhatsAppSendTimeout {
+		errs = append(errs, "WHATSAPP_SEND_RESCUE_AFTER: must exceed WHATSAPP_SEND_TIMEOUT")
 	}
 	if c.Env == "production" && c.SandboxEnabled {
 		errs = append(errs, "SANDBOX_ENABLED: the WhatsApp sandbox cannot run in production")

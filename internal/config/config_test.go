@@ -51,3 +51,35 @@ func TestHelpListsEveryVariable(t *testing.T) {
 		t.Error("help lacks HTTP_ADDR's default")
 	}
 }
+
+func TestSendTimeoutAndRescue(t *testing.T) {
+	t.Parallel()
+	c, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WhatsAppSendTimeout != 15*time.Second || c.WhatsAppSendRescueAfter != 45*time.Second {
+		t.Fatalf("send timeout %s, rescue after %s; want the defaults 15s and 45s", c.WhatsAppSendTimeout, c.WhatsAppSendRescueAfter)
+	}
+	for _, tc := range []struct {
+		name, timeout, rescue string
+		ok                    bool
+	}{
+		{name: "rescue after the timeout", timeout: "5s", rescue: "6s", ok: true},
+		{name: "rescue equal to the timeout", timeout: "15s", rescue: "15s"},
+		{name: "both raised", timeout: "30s", rescue: "90s", ok: true},
+		{name: "rescue shorter than the default timeout", rescue: "10s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(func(k string) string {
+				return map[string]string{"WHATSAPP_SEND_TIMEOUT": tc.timeout, "WHATSAPP_SEND_RESCUE_AFTER": tc.rescue}[k]
+			})
+			if tc.ok && err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if !tc.ok && (err == nil || !strings.Contains(err.Error(), "WHATSAPP_SEND_RESCUE_AFTER")) {
+				t.Fatalf("want WHATSAPP_SEND_RESCUE_AFTER refused, got %v", err)
+			}
+		})
+	}
+}

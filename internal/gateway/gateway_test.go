@@ -341,7 +341,7 @@ func TestFinalStatus(t *testing.T) {
 		{"ok", http.MethodGet, "/items/42", 200, "/items/:id"},
 		{"handler not found", http.MethodGet, "/items/missing", 404, "/items/:id"},
 		{"no route", http.MethodGet, "/nope/123", 404, observability.RouteUnmatched},
-		{"wrong method", http.MethodDelete, "/items/42", 404, observability.RouteUnmatched},
+		{"wrong method", http.MethodDelete, "/items/42", 405, observability.RouteUnmatched},
 		{"panic", http.MethodGet, "/panic", 500, "/panic"},
 	}
 	for _, tt := range tests {

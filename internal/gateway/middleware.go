@@ -2,8 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -23,7 +20,7 @@ import (
 )
 
 // HeaderRequestID carries the request id in and out.
-const HeaderRequestID = "X-Request-ID"
+const HeaderRequestID = httpx.HeaderRequestID
 
 // Recover turns a panic in a later handler into a 500 problem. The panic
 // value and stack go to the log only; the client sees the request id.
@@ -83,14 +80,7 @@ func validRequestID(id string) bool {
 	return true
 }
 
-func newRequestID() string {
-	if u, err := uuid.NewV7(); err == nil {
-		return u.String()
-	}
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func newRequestID() string { return httpx.NewRequestID() }
 
 // Trace continues the caller's W3C trace (traceparent, tracestate, baggage)
 // or starts one, runs the rest of the chain inside a server span named

@@ -23,6 +23,9 @@ const (
 	CodeInternal     Code = "internal"
 	CodeTooLarge     Code = "too_large"
 	CodeMalformed    Code = "malformed"
+	// CodeMethodNotAllowed is a known path asked with a method it does not
+	// serve (405 with an Allow header).
+	CodeMethodNotAllowed Code = "method_not_allowed"
 )
 
 // Sentinel errors modules wrap with %w.

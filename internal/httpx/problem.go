@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 )
 
 // Problem is an RFC 9457 problem details body.
@@ -30,16 +31,17 @@ type codeInfo struct {
 
 // codes is the single code → HTTP status map.
 var codes = map[Code]codeInfo{
-	CodeInvalid:      {http.StatusUnprocessableEntity, "Invalid request", "طلب غير صالح"},
-	CodeMalformed:    {http.StatusBadRequest, "Malformed request", "طلب غير مفهوم"},
-	CodeNotFound:     {http.StatusNotFound, "Not found", "غير موجود"},
-	CodeConflict:     {http.StatusConflict, "Conflict", "تعارض"},
-	CodeUnauthorized: {http.StatusUnauthorized, "Unauthorized", "غير مصرح"},
-	CodeForbidden:    {http.StatusForbidden, "Forbidden", "ممنوع"},
-	CodeRateLimited:  {http.StatusTooManyRequests, "Too many requests", "طلبات كثيرة جدًا"},
-	CodeUnavailable:  {http.StatusServiceUnavailable, "Unavailable", "الخدمة غير متاحة"},
-	CodeTooLarge:     {http.StatusRequestEntityTooLarge, "Request body too large", "حجم الطلب كبير جدًا"},
-	CodeInternal:     {http.StatusInternalServerError, "Internal error", "خطأ داخلي"},
+	CodeInvalid:          {http.StatusUnprocessableEntity, "Invalid request", "طلب غير صالح"},
+	CodeMalformed:        {http.StatusBadRequest, "Malformed request", "طلب غير مفهوم"},
+	CodeNotFound:         {http.StatusNotFound, "Not found", "غير موجود"},
+	CodeConflict:         {http.StatusConflict, "Conflict", "تعارض"},
+	CodeUnauthorized:     {http.StatusUnauthorized, "Unauthorized", "غير مصرح"},
+	CodeForbidden:        {http.StatusForbidden, "Forbidden", "ممنوع"},
+	CodeRateLimited:      {http.StatusTooManyRequests, "Too many requests", "طلبات كثيرة جدًا"},
+	CodeUnavailable:      {http.StatusServiceUnavailable, "Unavailable", "الخدمة غير متاحة"},
+	CodeTooLarge:         {http.StatusRequestEntityTooLarge, "Request body too large", "حجم الطلب كبير جدًا"},
+	CodeMethodNotAllowed: {http.StatusMethodNotAllowed, "Method not allowed", "طريقة الطلب غير مسموحة لهذا المسار"},
+	CodeInternal:         {http.StatusInternalServerError, "Internal error", "خطأ داخلي"},
 }
 
 // StatusOf maps an error code to its HTTP status.
@@ -56,7 +58,7 @@ func fromFiber(fe *fiber.Error) *Error {
 	case http.StatusNotFound:
 		return E(CodeNotFound, "no route for this path")
 	case http.StatusMethodNotAllowed:
-		return &Error{Code: CodeNotFound, Message: "method not allowed"}
+		return E(CodeMethodNotAllowed, "this path does not take this method; see the Allow header")
 	case http.StatusRequestEntityTooLarge:
 		return E(CodeTooLarge, "the request body exceeds the limit")
 	case http.StatusBadRequest:
@@ -101,7 +103,7 @@ func ErrorHandler(logger *slog.Logger) fiber.ErrorHandler {
 			Status:    info.status,
 			Code:      e.Code,
 			Instance:  c.Path(),
-			RequestID: RequestID(c),
+			RequestID: ensureRequestID(c),
 			Errors:    e.Fields,
 		}
 		if info.status < 500 || e.Code == CodeUnavailable {
@@ -112,6 +114,31 @@ func ErrorHandler(logger *slog.Logger) fiber.ErrorHandler {
 		}
 		return WriteProblem(c, p)
 	}
+}
+
+// HeaderRequestID carries the request id in and out.
+const HeaderRequestID = "X-Request-ID"
+
+// ensureRequestID returns the request's id, making one when the request was
+// refused before the gateway's RequestID middleware ran (a body over the
+// server's limit is refused by the HTTP server itself), so every problem
+// carries an id that the logs can be searched for.
+func ensureRequestID(c *fiber.Ctx) string {
+	if id := RequestID(c); id != "" {
+		return id
+	}
+	id := NewRequestID()
+	SetRequestID(c, id)
+	c.Set(HeaderRequestID, id)
+	return id
+}
+
+// NewRequestID makes a request id (a UUIDv7: ordered by time).
+func NewRequestID() string {
+	if u, err := uuid.NewV7(); err == nil {
+		return u.String()
+	}
+	return uuid.NewString()
 }
 
 // WriteProblem writes p as application/problem+json.

@@ -20,9 +20,16 @@
 // Job args that touch tenant data implement TenantJob; their worker's context
 // then carries the tenant (tenants.FromContext), and inserting one without a
 // tenant, or for another tenant than the one in the context, fails.
+//
+// A job whose worker died mid-attempt stays "running" until River's rescuer
+// takes it back after Config.RescueAfter, one window for every kind. A
+// worker whose jobs cannot wait that long (a WhatsApp send) implements
+// RescueAfterer: its kind gets its own window, enforced by a small loop in
+// every working process (rescue.go), the way River's rescuer does it.
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -35,6 +42,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -102,7 +110,9 @@ type Config struct {
 	JobTimeout time.Duration
 	// RescueAfter is how long a job may stay running before another worker
 	// takes it back (its worker died: kill -9, lost node); zero means
-	// River's default (one hour). It must exceed JobTimeout.
+	// River's default (one hour). It must exceed JobTimeout. A worker whose
+	// jobs cannot wait that long implements RescueAfterer (its own, shorter
+	// window, with its own Timeout).
 	RescueAfter time.Duration
 	// PollInterval is how often workers look for jobs nobody announced
 	// (retries falling due, scheduled jobs, missed notifications); zero
@@ -136,6 +146,14 @@ type Jobs struct {
 	mu      sync.Mutex
 	started bool
 	kinds   map[string]bool
+
+	// Per-kind rescue (rescue.go): windows by kind, the client's default
+	// attempt timeout they are checked against, and the loop's controls.
+	rescues    map[string]time.Duration
+	jobTimeout time.Duration
+	rescued    *prometheus.CounterVec
+	rescueStop context.CancelFunc
+	rescueDone chan struct{}
 }
 
 // kindRE is River's rule for job kinds (rivercommon.UserSpecifiedIDOrKindRE).
@@ -162,11 +180,15 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Jobs, error) {
 		}
 	}
 	j := &Jobs{
-		queues:  queues,
-		log:     log,
-		db:      d,
-		workers: river.NewWorkers(),
-		kinds:   map[string]bool{},
+		queues:     queues,
+		log:        log,
+		db:         d,
+		workers:    river.NewWorkers(),
+		kinds:      map[string]bool{},
+		rescues:    map[string]time.Duration{},
+		jobTimeout: cmp.Or(cfg.JobTimeout, river.JobTimeoutDefault),
+		rescued: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_jobs_rescued_total",
+			Help: "Jobs taken back from a dead worker by a per-kind rescue, by kind and the state they went to."}, []string{"kind", "state"}),
 	}
 
 	otel := otelriver.NewMiddleware(&otelriver.MiddlewareConfig{
@@ -245,7 +267,9 @@ func (j *Jobs) Kinds() []string {
 // the composition root; registering a kind twice, a kind River would refuse,
 // or after Start is an error. When T implements TenantJob, the worker's
 // context carries the job's tenant (tenants.FromContext), and a job without
-// one is cancelled rather than retried: it can never succeed.
+// one is cancelled rather than retried: it can never succeed. When the
+// worker implements RescueAfterer, its stuck jobs are rescued after its own
+// window (which must exceed its timeout) rather than Config.RescueAfter.
 //
 // An insert-only Jobs accepts registrations too (so one wiring serves every
 // command) and ignores them.
@@ -260,7 +284,14 @@ func AddWorker[T river.JobArgs](j *Jobs, w river.Worker[T]) error {
 	if j.started {
 		return fmt.Errorf("jobs: worker for %q added after Start", kind)
 	}
+	if j.kinds[kind] {
+		return fmt.Errorf("jobs: worker for %q registered twice", kind)
+	}
+	if err := addRescue(j, kind, w); err != nil {
+		return err
+	}
 	if err := river.AddWorkerSafely[T](j.workers, &tenantWorker[T]{Worker: w}); err != nil {
+		delete(j.rescues, kind)
 		return fmt.Errorf("jobs: %w", err)
 	}
 	j.kinds[kind] = true
@@ -302,6 +333,7 @@ func (j *Jobs) Start(ctx context.Context) error {
 		return fmt.Errorf("jobs: start: %w", err)
 	}
 	j.started = true
+	j.startRescue()
 	return nil
 }
 
@@ -317,6 +349,7 @@ func (j *Jobs) Stop(ctx context.Context) error {
 	if j.worker == nil {
 		return nil
 	}
+	j.stopRescue()
 	err := j.worker.Stop(ctx)
 	if err == nil || !(errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
 		return err

@@ -12,12 +12,18 @@ var jobsDesc = prometheus.NewDesc("concierge_jobs", "Jobs in the queue table by 
 type collector struct{ j *Jobs }
 
 // Collector exposes job counts per queue and state to Prometheus; each scrape
-// runs one grouped count (bounded to two seconds).
+// runs one grouped count (bounded to two seconds). It also carries
+// concierge_jobs_rescued_total{kind,state}, the jobs a per-kind rescue took
+// back from a dead worker.
 func (j *Jobs) Collector() prometheus.Collector { return collector{j} }
 
-func (c collector) Describe(ch chan<- *prometheus.Desc) { ch <- jobsDesc }
+func (c collector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- jobsDesc
+	c.j.rescued.Describe(ch)
+}
 
 func (c collector) Collect(ch chan<- prometheus.Metric) {
+	c.j.rescued.Collect(ch)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	stats, err := c.j.Stats(ctx)

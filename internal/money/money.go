@@ -66,6 +66,12 @@ func Digits(code string) int {
 	return int(d)
 }
 
+// MaxMinor is the largest amount, in minor units, that a price, a payment or
+// a total may have: 10^12 (10 billion SAR, 1 billion KWD). Bounding amounts
+// this far below int64 keeps every sum and product of a bounded quantity
+// exact. Request fields of money carry `validate:"min=0,max=1000000000000"`.
+const MaxMinor int64 = 1_000_000_000_000
+
 // Sentinel errors of Parse; a *ParseError wraps exactly one of them.
 var (
 	ErrEmpty      = errors.New("amount is empty")
@@ -116,7 +122,7 @@ func parseErr(in string, sentinel error, format string, args ...any) error {
 //
 // Errors are *ParseError wrapping ErrEmpty, ErrSyntax, ErrPrecision,
 // ErrCurrency, ErrNoCurrency (no code in s and no default), ErrNegative
-// or ErrRange (more than an int64 of minor units).
+// or ErrRange (more than MaxMinor minor units).
 func Parse(s, defaultCurrency string) (Amount, error) {
 	t := clean(s)
 	if t == "" {
@@ -172,6 +178,9 @@ func Parse(s, defaultCurrency string) (Amount, error) {
 			}
 			minor = minor*10 + d
 		}
+	}
+	if minor > MaxMinor {
+		return Amount{}, parseErr(s, ErrRange, "is too large")
 	}
 	return Amount{Minor: minor, Currency: code}, nil
 }

@@ -2,7 +2,6 @@ package money
 
 import (
 	"errors"
-	"math"
 	"testing"
 )
 
@@ -67,7 +66,8 @@ func TestParse(t *testing.T) {
 		{"Dhs", "Dhs. 20", "", Amount{2000, "AED"}},
 		{"riyal word with SAR default", "150 ريال", "SAR", Amount{15000, "SAR"}},
 		{"riyal word with QAR default", "150 ريال", "QAR", Amount{15000, "QAR"}},
-		{"largest", "92233720368547758.07", "SAR", Amount{math.MaxInt64, "SAR"}},
+		{"largest", "10000000000.00", "SAR", Amount{MaxMinor, "SAR"}},
+		{"largest KWD", "1000000000.000", "KWD", Amount{MaxMinor, "KWD"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,6 +111,7 @@ func TestParseErrors(t *testing.T) {
 		{"negative", "-5", "SAR", ErrNegative, `"-5" must not be negative`},
 		{"negative with code", "-5.00 SAR", "", ErrNegative, `"-5.00 SAR" must not be negative`},
 		{"minus sign", "\u22125", "SAR", ErrNegative, "\"\u22125\" must not be negative"},
+		{"above MaxMinor", "10000000000.01", "SAR", ErrRange, `"10000000000.01" is too large`},
 		{"overflow", "92233720368547758.08", "SAR", ErrRange, `"92233720368547758.08" is too large`},
 		{"huge", "99999999999999999999999", "SAR", ErrRange, `"99999999999999999999999" is too large`},
 	}

@@ -1,6 +1,7 @@
 package observability
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -115,7 +116,11 @@ func NormalizeMethod(method string) string {
 // Handler serves the registry in the Prometheus exposition format, for
 // GET /metrics. Expose it only where the scraper can reach it.
 func (m *Metrics) Handler() fiber.Handler {
-	return adaptor.HTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{
-		Registry: m.Registry,
-	}))
+	return adaptor.HTTPHandler(m.HTTPHandler())
+}
+
+// HTTPHandler is Handler for net/http: the private metrics listener serves
+// it (METRICS_ADDR), apart from the public gateway.
+func (m *Metrics) HTTPHandler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
 }

@@ -216,6 +216,10 @@ type Config struct {
 	// ConsistencySample is how many cached products the check compares per
 	// tenant and run.
 	ConsistencySample int
+	// AllowHTTPLinks lets product links, pictures, category images and feed
+	// URLs be http:// as well as https:// (dev and test; production takes
+	// https only).
+	AllowHTTPLinks bool
 }
 
 // Jobs inserts River jobs inside the caller's transaction.

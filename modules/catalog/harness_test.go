@@ -57,7 +57,8 @@ func newFixture(t *testing.T, configure ...func(*catalog.Config)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := catalog.Config{Fetch: safefetch.Config{Timeout: 10 * time.Second}}
+	// Like ENV=test: http links are allowed (production takes https only).
+	cfg := catalog.Config{Fetch: safefetch.Config{Timeout: 10 * time.Second}, AllowHTTPLinks: true}
 	for _, c := range configure {
 		c(&cfg)
 	}

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding/json"
 	"io"
 	"strconv"
 	"strings"
@@ -344,10 +345,10 @@ type optionReq struct {
 type variantReq struct {
 	SKU         string      `json:"sku" validate:"required,max=64"`
 	Options     []optionReq `json:"options" validate:"max=3,dive"`
-	Price       *int64      `json:"price" validate:"required,min=0"`
-	CompareAt   *int64      `json:"compare_at_price" validate:"omitempty,min=0"`
-	Stock       *int        `json:"stock" validate:"omitempty,min=0"`
-	WeightGrams int         `json:"weight_grams" validate:"min=0"`
+	Price       *int64      `json:"price" validate:"required,min=0,max=1000000000000"`
+	CompareAt   *int64      `json:"compare_at_price" validate:"omitempty,min=0,max=1000000000000"`
+	Stock       *int        `json:"stock" validate:"omitempty,min=0,max=2147483647"`
+	WeightGrams int         `json:"weight_grams" validate:"min=0,max=2147483647"`
 }
 
 func (r variantReq) input() VariantInput {
@@ -365,7 +366,7 @@ func (r variantReq) input() VariantInput {
 }
 
 type mediaReq struct {
-	URL   string `json:"url" validate:"required,url,max=2048"`
+	URL   string `json:"url" validate:"required,max=2048,weburl"`
 	AltAR string `json:"alt_ar" validate:"max=300"`
 	AltEN string `json:"alt_en" validate:"max=300"`
 }
@@ -376,10 +377,10 @@ type productReq struct {
 	Brand         string            `json:"brand" validate:"max=200"`
 	TitleAR       string            `json:"title_ar" validate:"max=300"`
 	TitleEN       string            `json:"title_en" validate:"max=300"`
-	DescriptionAR string            `json:"description_ar" validate:"max=10000"`
-	DescriptionEN string            `json:"description_en" validate:"max=10000"`
-	Link          string            `json:"link" validate:"omitempty,url,max=2048"`
-	Attributes    map[string]string `json:"attributes" validate:"max=50"`
+	DescriptionAR string            `json:"description_ar" text:"multiline" validate:"max=10000"`
+	DescriptionEN string            `json:"description_en" text:"multiline" validate:"max=10000"`
+	Link          string            `json:"link" validate:"omitempty,max=2048,weburl"`
+	Attributes    map[string]string `json:"attributes" validate:"max=50,dive,keys,min=1,max=100,endkeys,max=1000"`
 	CategoryIDs   []uuid.UUID       `json:"category_ids" validate:"max=20"`
 	Media         []mediaReq        `json:"media" validate:"max=20,dive"`
 	Variants      []variantReq      `json:"variants" validate:"required,min=1,max=100,dive"`
@@ -407,16 +408,17 @@ func (h *HTTP) createProduct(c *fiber.Ctx) error {
 }
 
 type productPatchReq struct {
-	Slug          *string            `json:"slug" validate:"omitempty,max=160"`
-	Status        *string            `json:"status" validate:"omitempty,oneof=draft active archived"`
-	Brand         *string            `json:"brand" validate:"omitempty,max=200"`
-	TitleAR       *string            `json:"title_ar" validate:"omitempty,max=300"`
-	TitleEN       *string            `json:"title_en" validate:"omitempty,max=300"`
-	DescriptionAR *string            `json:"description_ar" validate:"omitempty,max=10000"`
-	DescriptionEN *string            `json:"description_en" validate:"omitempty,max=10000"`
-	Link          *string            `json:"link" validate:"omitempty,max=2048"`
-	Attributes    *map[string]string `json:"attributes"`
-	CategoryIDs   *[]uuid.UUID       `json:"category_ids"`
+	Slug          *string `json:"slug" validate:"omitempty,max=160"`
+	Status        *string `json:"status" validate:"omitempty,oneof=draft active archived"`
+	Brand         *string `json:"brand" validate:"omitempty,max=200"`
+	TitleAR       *string `json:"title_ar" validate:"omitempty,max=300"`
+	TitleEN       *string `json:"title_en" validate:"omitempty,max=300"`
+	DescriptionAR *string `json:"description_ar" text:"multiline" validate:"omitempty,max=10000"`
+	DescriptionEN *string `json:"description_en" text:"multiline" validate:"omitempty,max=10000"`
+	// An empty link clears it.
+	Link        *string            `json:"link" validate:"omitempty,max=2048,weburl"`
+	Attributes  *map[string]string `json:"attributes" validate:"omitempty,max=50,dive,keys,min=1,max=100,endkeys,max=1000"`
+	CategoryIDs *[]uuid.UUID       `json:"category_ids"`
 }
 
 func (h *HTTP) updateProduct(c *fiber.Ctx) error {
@@ -452,26 +454,27 @@ func (h *HTTP) addVariant(c *fiber.Ctx) error {
 }
 
 func (h *HTTP) updateVariant(c *fiber.Ctx) error {
-	var raw map[string]any
-	if err := c.BodyParser(&raw); err != nil {
-		return httpx.E(httpx.CodeInvalid, "the body must be a JSON object")
-	}
 	var req struct {
 		SKU         *string      `json:"sku" validate:"omitempty,min=1,max=64"`
 		Options     *[]optionReq `json:"options" validate:"omitempty,max=3,dive"`
-		Price       *int64       `json:"price" validate:"omitempty,min=0"`
-		CompareAt   *int64       `json:"compare_at_price" validate:"omitempty,min=0"`
-		Stock       *int         `json:"stock" validate:"omitempty,min=0"`
-		WeightGrams *int         `json:"weight_grams" validate:"omitempty,min=0"`
+		Price       *int64       `json:"price" validate:"omitempty,min=0,max=1000000000000"`
+		CompareAt   *int64       `json:"compare_at_price" validate:"omitempty,min=0,max=1000000000000"`
+		Stock       *int         `json:"stock" validate:"omitempty,min=0,max=2147483647"`
+		WeightGrams *int         `json:"weight_grams" validate:"omitempty,min=0,max=2147483647"`
 	}
 	if err := httpx.Bind(c, h.validate, &req); err != nil {
 		return err
 	}
+	// Which fields were sent as null (Bind has checked the body).
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(c.Body(), &raw); err != nil {
+		return httpx.E(httpx.CodeInvalid, "the body must be a JSON object")
+	}
 	patch := VariantPatch{SKU: req.SKU, Price: req.Price, CompareAt: req.CompareAt, Stock: req.Stock, WeightGrams: req.WeightGrams}
-	if s, present := raw["stock"]; present && s == nil {
+	if s, present := raw["stock"]; present && string(s) == "null" {
 		patch.Untrack = true
 	}
-	if s, present := raw["compare_at_price"]; present && s == nil {
+	if s, present := raw["compare_at_price"]; present && string(s) == "null" {
 		zero := int64(0)
 		patch.CompareAt = &zero
 	}
@@ -524,8 +527,8 @@ type categoryReq struct {
 	Slug     string     `json:"slug" validate:"omitempty,max=120"`
 	NameAR   string     `json:"name_ar" validate:"max=200"`
 	NameEN   string     `json:"name_en" validate:"max=200"`
-	Position int        `json:"position"`
-	ImageURL string     `json:"image_url" validate:"omitempty,url,max=2048"`
+	Position int        `json:"position" validate:"min=0,max=1000000"`
+	ImageURL string     `json:"image_url" validate:"omitempty,max=2048,weburl"`
 }
 
 func (h *HTTP) createCategory(c *fiber.Ctx) error {
@@ -588,7 +591,7 @@ func (h *HTTP) staffProduct(c *fiber.Ctx) error {
 type bulkStockReq struct {
 	Items []struct {
 		SKU   string `json:"sku" validate:"required,max=64"`
-		Stock *int   `json:"stock" validate:"omitempty,min=0"`
+		Stock *int   `json:"stock" validate:"omitempty,min=0,max=2147483647"`
 	} `json:"items" validate:"required,min=1,max=1000,dive"`
 }
 
@@ -611,8 +614,8 @@ func (h *HTTP) bulkStock(c *fiber.Ctx) error {
 type bulkPriceReq struct {
 	Items []struct {
 		SKU       string `json:"sku" validate:"required,max=64"`
-		Price     *int64 `json:"price" validate:"required,min=0"`
-		CompareAt int64  `json:"compare_at_price" validate:"min=0"`
+		Price     *int64 `json:"price" validate:"required,min=0,max=1000000000000"`
+		CompareAt int64  `json:"compare_at_price" validate:"min=0,max=1000000000000"`
 	} `json:"items" validate:"required,min=1,max=1000,dive"`
 }
 
@@ -637,7 +640,7 @@ func (h *HTTP) bulkPrices(c *fiber.Ctx) error {
 type sourceReq struct {
 	Name            string `json:"name" validate:"required,max=200"`
 	Kind            string `json:"kind" validate:"required,oneof=upload url"`
-	URL             string `json:"url" validate:"required_if=Kind url,omitempty,url,max=2048"`
+	URL             string `json:"url" validate:"required_if=Kind url,omitempty,max=2048,weburl"`
 	Format          string `json:"format" validate:"omitempty,oneof=auto csv tsv json google-tsv google-xml"`
 	Full            bool   `json:"full"`
 	IntervalMinutes int    `json:"interval_minutes" validate:"min=0,max=10080"`

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 
@@ -14,6 +15,8 @@ import (
 
 	"concierge/internal/db"
 	"concierge/internal/httpx"
+	"concierge/internal/input"
+	"concierge/internal/money"
 )
 
 // ---- reads (public, cached) ----
@@ -228,9 +231,47 @@ func field(name, code, en, ar string) httpx.FieldError {
 	return httpx.FieldError{Field: name, Code: code, Message: en, MessageAr: ar}
 }
 
+// MaxCount is the largest stock or weight in grams (32-bit columns).
+const MaxCount = math.MaxInt32
+
+// text is one text of an input and the rule it follows.
+type text struct {
+	field, value string
+	mode         input.Mode
+}
+
+// checkTexts applies the input rules to texts that may not have come
+// through the HTTP edge (the shell, forms, flows).
+func checkTexts(ts ...text) []httpx.FieldError {
+	var fe []httpx.FieldError
+	for _, t := range ts {
+		if err := input.Check(t.value, t.mode); err != nil {
+			fe = append(fe, httpx.TextError(t.field, err))
+		}
+	}
+	return fe
+}
+
 // validateVariant checks one variant against the domain rules.
 func validateVariant(prefix string, v VariantInput) []httpx.FieldError {
-	var fe []httpx.FieldError
+	fe := checkTexts(text{prefix + "sku", v.SKU, input.SingleLine})
+	for i, o := range v.Options {
+		p := fmt.Sprintf("%soptions[%d].", prefix, i)
+		fe = append(fe, checkTexts(text{p + "name", o.Name, input.SingleLine}, text{p + "value", o.Value, input.SingleLine},
+			text{p + "name_ar", o.NameAR, input.SingleLine}, text{p + "value_ar", o.ValueAR, input.SingleLine})...)
+	}
+	if v.Price > money.MaxMinor {
+		fe = append(fe, field(prefix+"price", "max", fmt.Sprintf("must be at most %d", money.MaxMinor), fmt.Sprintf("يجب ألا يزيد عن %d", money.MaxMinor)))
+	}
+	if v.CompareAt > money.MaxMinor {
+		fe = append(fe, field(prefix+"compare_at_price", "max", fmt.Sprintf("must be at most %d", money.MaxMinor), fmt.Sprintf("يجب ألا يزيد عن %d", money.MaxMinor)))
+	}
+	if v.Stock != nil && *v.Stock > MaxCount {
+		fe = append(fe, field(prefix+"stock", "max", fmt.Sprintf("must be at most %d", MaxCount), fmt.Sprintf("يجب ألا يزيد عن %d", MaxCount)))
+	}
+	if v.WeightGrams > MaxCount {
+		fe = append(fe, field(prefix+"weight_grams", "max", fmt.Sprintf("must be at most %d", MaxCount), fmt.Sprintf("يجب ألا يزيد عن %d", MaxCount)))
+	}
 	if s := strings.TrimSpace(v.SKU); s == "" || len(s) > 64 {
 		fe = append(fe, field(prefix+"sku", "required", "is required (1 to 64 characters)", "مطلوب (من 1 إلى 64 حرفًا)"))
 	}
@@ -257,9 +298,18 @@ func validateVariant(prefix string, v VariantInput) []httpx.FieldError {
 	return fe
 }
 
-func validateProduct(in ProductInput) []httpx.FieldError {
-	var fe []httpx.FieldError
-	if strings.TrimSpace(in.TitleAR) == "" && strings.TrimSpace(in.TitleEN) == "" {
+func (s *Service) validateProduct(in ProductInput) []httpx.FieldError {
+	fe := checkTexts(text{"slug", in.Slug, input.SingleLine}, text{"status", in.Status, input.SingleLine},
+		text{"brand", in.Brand, input.SingleLine}, text{"title_ar", in.TitleAR, input.SingleLine},
+		text{"title_en", in.TitleEN, input.SingleLine}, text{"description_ar", in.DescriptionAR, input.MultiLine},
+		text{"description_en", in.DescriptionEN, input.MultiLine})
+	for k, v := range in.Attributes {
+		fe = append(fe, checkTexts(text{"attributes", k, input.SingleLine}, text{"attributes[" + k + "]", v, input.SingleLine})...)
+	}
+	if in.Link != "" && input.WebURL(in.Link, s.cfg.AllowHTTPLinks) != nil {
+		fe = append(fe, s.urlField("link"))
+	}
+	if input.Blank(in.TitleAR) && input.Blank(in.TitleEN) {
 		fe = append(fe, field("title", "required", "is required in Arabic or English", "العنوان مطلوب بالعربية أو بالإنجليزية"))
 	}
 	if in.Slug != "" && !slugRe.MatchString(in.Slug) {
@@ -290,15 +340,29 @@ func validateProduct(in ProductInput) []httpx.FieldError {
 		seen[k] = i
 	}
 	for i, m := range in.Media {
-		if !validURL(m.URL) {
-			fe = append(fe, field(fmt.Sprintf("media[%d].url", i), "url", "must be an http(s) URL", "يجب أن يكون رابط http(s)"))
-		}
+		fe = append(fe, s.validateMedia(fmt.Sprintf("media[%d].", i), m)...)
 	}
 	return fe
 }
 
-func validURL(u string) bool {
-	return (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) && len(u) <= 2048 && !strings.ContainsAny(u, " \n\t")
+func (s *Service) validateMedia(prefix string, m MediaInput) []httpx.FieldError {
+	fe := checkTexts(text{prefix + "alt_ar", m.AltAR, input.SingleLine}, text{prefix + "alt_en", m.AltEN, input.SingleLine})
+	if !s.validURL(m.URL) {
+		fe = append(fe, s.urlField(prefix+"url"))
+	}
+	return fe
+}
+
+// validURL reports whether u is a link a browser may open (https; http too
+// outside production).
+func (s *Service) validURL(u string) bool { return input.WebURL(u, s.cfg.AllowHTTPLinks) == nil }
+
+// urlField is the field error of a link validURL refused.
+func (s *Service) urlField(name string) httpx.FieldError {
+	if s.cfg.AllowHTTPLinks {
+		return field(name, "weburl", "must be an absolute link starting with https:// or http://", "يجب أن يكون رابطًا كاملًا يبدأ بـ https:// أو http://")
+	}
+	return field(name, "weburl", "must be an absolute link starting with https://", "يجب أن يكون رابطًا كاملًا يبدأ بـ https://")
 }
 
 // CreateProduct creates a product with its variants, media and categories.
@@ -308,7 +372,7 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput) (*Product,
 	if err != nil {
 		return nil, err
 	}
-	if fe := validateProduct(in); len(fe) > 0 {
+	if fe := s.validateProduct(in); len(fe) > 0 {
 		return nil, httpx.Invalid(fe...)
 	}
 	currency, err := s.currency(ctx)
@@ -390,7 +454,7 @@ func (s *Service) UpdateProduct(ctx context.Context, ref string, in ProductPatch
 		if next.Slug == "" {
 			return nil, httpx.Invalid(field("slug", "required", "must not be empty", "يجب ألا يكون فارغًا"))
 		}
-		if fe := validateProduct(next); len(fe) > 0 {
+		if fe := s.validateProduct(next); len(fe) > 0 {
 			return nil, httpx.Invalid(fe...)
 		}
 		_, err = tx.NewUpdate().Table("products").Where("id = ?", id).
@@ -527,8 +591,8 @@ func getVariant(ctx context.Context, tx bun.IDB, productRef, variantRef string) 
 
 // AddMedia adds a picture to a product. Errors: not_found, invalid.
 func (s *Service) AddMedia(ctx context.Context, productRef string, in MediaInput) (*Media, error) {
-	if !validURL(in.URL) {
-		return nil, httpx.Invalid(field("url", "url", "must be an http(s) URL", "يجب أن يكون رابط http(s)"))
+	if fe := s.validateMedia("", in); len(fe) > 0 {
+		return nil, httpx.Invalid(fe...)
 	}
 	var out Media
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) ([]uuid.UUID, error) {
@@ -584,16 +648,17 @@ type CategoryInput struct {
 	ImageURL string
 }
 
-func validateCategory(in CategoryInput) []httpx.FieldError {
-	var fe []httpx.FieldError
+func (s *Service) validateCategory(in CategoryInput) []httpx.FieldError {
+	fe := checkTexts(text{"slug", in.Slug, input.SingleLine}, text{"name_ar", in.NameAR, input.SingleLine},
+		text{"name_en", in.NameEN, input.SingleLine})
 	if strings.TrimSpace(in.NameAR) == "" && strings.TrimSpace(in.NameEN) == "" {
 		fe = append(fe, field("name", "required", "is required in Arabic or English", "الاسم مطلوب بالعربية أو بالإنجليزية"))
 	}
 	if in.Slug != "" && !slugRe.MatchString(in.Slug) {
 		fe = append(fe, field("slug", "slug", "must be lower-case letters, digits and hyphens", "يجب أن يتكون من أحرف إنجليزية صغيرة وأرقام وشرطات"))
 	}
-	if in.ImageURL != "" && !validURL(in.ImageURL) {
-		fe = append(fe, field("image_url", "url", "must be an http(s) URL", "يجب أن يكون رابط http(s)"))
+	if in.ImageURL != "" && !s.validURL(in.ImageURL) {
+		fe = append(fe, s.urlField("image_url"))
 	}
 	return fe
 }
@@ -601,7 +666,7 @@ func validateCategory(in CategoryInput) []httpx.FieldError {
 // CreateCategory creates a category. Errors: invalid (unknown parent),
 // conflict (slug).
 func (s *Service) CreateCategory(ctx context.Context, in CategoryInput) (*Category, error) {
-	if fe := validateCategory(in); len(fe) > 0 {
+	if fe := s.validateCategory(in); len(fe) > 0 {
 		return nil, httpx.Invalid(fe...)
 	}
 	var out Category
@@ -630,7 +695,7 @@ func (s *Service) CreateCategory(ctx context.Context, in CategoryInput) (*Catego
 // UpdateCategory replaces a category's fields. Errors: not_found, invalid
 // (a parent that is itself or a descendant), conflict (slug).
 func (s *Service) UpdateCategory(ctx context.Context, ref string, in CategoryInput) (*Category, error) {
-	if fe := validateCategory(in); len(fe) > 0 {
+	if fe := s.validateCategory(in); len(fe) > 0 {
 		return nil, httpx.Invalid(fe...)
 	}
 	var out Category
@@ -720,8 +785,12 @@ type BulkResult struct {
 func (s *Service) BulkStock(ctx context.Context, items []StockUpdate) (BulkResult, error) {
 	var fe []httpx.FieldError
 	for i, it := range items {
+		fe = append(fe, checkTexts(text{fmt.Sprintf("items[%d].sku", i), it.SKU, input.SingleLine})...)
 		if it.Stock != nil && *it.Stock < 0 {
 			fe = append(fe, field(fmt.Sprintf("items[%d].stock", i), "min", "must not be negative", "يجب ألا يكون سالبًا"))
+		}
+		if it.Stock != nil && *it.Stock > MaxCount {
+			fe = append(fe, field(fmt.Sprintf("items[%d].stock", i), "max", fmt.Sprintf("must be at most %d", MaxCount), fmt.Sprintf("يجب ألا يزيد عن %d", MaxCount)))
 		}
 	}
 	if len(fe) > 0 {
@@ -740,8 +809,12 @@ func (s *Service) BulkStock(ctx context.Context, items []StockUpdate) (BulkResul
 func (s *Service) BulkPrice(ctx context.Context, items []PriceUpdate) (BulkResult, error) {
 	var fe []httpx.FieldError
 	for i, it := range items {
+		fe = append(fe, checkTexts(text{fmt.Sprintf("items[%d].sku", i), it.SKU, input.SingleLine})...)
 		if it.Price < 0 {
 			fe = append(fe, field(fmt.Sprintf("items[%d].price", i), "min", "must not be negative", "يجب ألا يكون سالبًا"))
+		}
+		if it.Price > money.MaxMinor || it.CompareAt > money.MaxMinor {
+			fe = append(fe, field(fmt.Sprintf("items[%d].price", i), "max", fmt.Sprintf("must be at most %d", money.MaxMinor), fmt.Sprintf("يجب ألا يزيد عن %d", money.MaxMinor)))
 		}
 		if it.CompareAt != 0 && it.CompareAt <= it.Price {
 			fe = append(fe, field(fmt.Sprintf("items[%d].compare_at_price", i), "gtfield", "must be greater than the price", "يجب أن يكون أكبر من السعر"))

@@ -263,3 +263,59 @@ func TestReindex(t *testing.T) {
 		t.Fatal("reindex changed the product's updated_at")
 	}
 }
+
+// TestServiceRefusesBadTextAndLinks holds the domain rules for input that
+// does not come through the HTTP edge (forms, the shell): links are http(s)
+// only — https only in production —, texts carry no control characters, and
+// numbers stay inside their columns. Nothing is written when a rule fails.
+func TestServiceRefusesBadTextAndLinks(t *testing.T) {
+	t.Parallel()
+	dev := newFixture(t)
+	prod := newFixture(t, func(c *catalog.Config) { c.AllowHTTPLinks = false })
+	variant := func() []catalog.VariantInput { return []catalog.VariantInput{{SKU: "OK-1", Price: 100}} }
+	cases := []struct {
+		name  string
+		f     *fixture
+		in    catalog.ProductInput
+		field string
+	}{
+		{"javascript link", dev, catalog.ProductInput{TitleEN: "A", Link: "javascript:alert(1)", Variants: variant()}, "link"},
+		{"data link", dev, catalog.ProductInput{TitleEN: "A", Link: "data:text/html,x", Variants: variant()}, "link"},
+		{"http link in production", prod, catalog.ProductInput{TitleEN: "A", Link: "http://shop.example.sa/a", Variants: variant()}, "link"},
+		{"http picture in production", prod, catalog.ProductInput{TitleEN: "A", Media: []catalog.MediaInput{{URL: "http://cdn.example.sa/a.jpg"}}, Variants: variant()}, "media[0].url"},
+		{"file picture", dev, catalog.ProductInput{TitleEN: "A", Media: []catalog.MediaInput{{URL: "file:///etc/passwd"}}, Variants: variant()}, "media[0].url"},
+		{"NUL in a title", dev, catalog.ProductInput{TitleEN: "A\x00", Variants: variant()}, "title_en"},
+		{"newline in a title", dev, catalog.ProductInput{TitleEN: "A\nB", Variants: variant()}, "title_en"},
+		{"NUL in an attribute", dev, catalog.ProductInput{TitleEN: "A", Attributes: map[string]string{"k": "\x00"}, Variants: variant()}, "attributes[k]"},
+		{"NUL in an option", dev, catalog.ProductInput{TitleEN: "A", Variants: []catalog.VariantInput{{SKU: "S", Price: 1, Options: []catalog.Option{{Name: "Size", Value: "M\x00"}}}}}, "variants[0].options[0].value"},
+		{"invalid UTF-8 SKU", dev, catalog.ProductInput{TitleEN: "A", Variants: []catalog.VariantInput{{SKU: "S\xff", Price: 1}}}, "variants[0].sku"},
+		{"stock beyond int4", dev, catalog.ProductInput{TitleEN: "A", Variants: []catalog.VariantInput{{SKU: "S", Price: 1, Stock: intp(catalog.MaxCount + 1)}}}, "variants[0].stock"},
+		{"price beyond the money bound", dev, catalog.ProductInput{TitleEN: "A", Variants: []catalog.VariantInput{{SKU: "S", Price: 1_000_000_000_001}}}, "variants[0].price"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tc.f.svc.CreateProduct(tc.f.ctx, tc.in)
+			if !errors.Is(err, httpx.ErrInvalid) || fields(err)[tc.field] == "" {
+				t.Fatalf("want an invalid %s, got %v (%v)", tc.field, err, fields(err))
+			}
+		})
+	}
+	if _, err := dev.svc.CreateProduct(dev.ctx, catalog.ProductInput{TitleEN: "A", Link: "http://shop.example.sa/a", Variants: variant()}); err != nil {
+		t.Fatalf("http link outside production: %v", err)
+	}
+	if _, err := prod.svc.CreateCategory(prod.ctx, catalog.CategoryInput{NameEN: "C", ImageURL: "http://cdn.example.sa/c.jpg"}); fields(err)["image_url"] == "" {
+		t.Fatalf("http category image in production: %v", err)
+	}
+	if _, err := prod.svc.CreateSource(prod.ctx, catalog.SourceInput{Name: "feed", Kind: "url", URL: "ftp://example.sa/feed.csv"}); fields(err)["url"] == "" {
+		t.Fatalf("ftp feed: %v", err)
+	}
+	for _, f := range []*fixture{dev, prod} {
+		page, err := f.svc.StaffList(f.ctx, catalog.Query{Status: catalog.StatusActive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == prod && len(page.Items) != 0 {
+			t.Fatalf("a refused product was written: %+v", page.Items)
+		}
+	}
+}

@@ -25,9 +25,10 @@ const (
 )
 
 type ingestItem struct {
-	rc   routedChange
-	res  IngestResult
-	done chan error
+	rc    routedChange
+	res   IngestResult
+	twice int // statuses reporting a second copy of a message
+	done  chan error
 }
 
 type batcher struct {
@@ -88,7 +89,7 @@ func (b *batcher) flush(tenant *tenants.Tenant, items []*ingestItem) {
 	ctx := tenants.WithTenant(context.Background(), tenant)
 	err := b.s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		for _, it := range items {
-			it.res = IngestResult{}
+			it.res, it.twice = IngestResult{}, 0
 		}
 		return b.s.storeBatch(ctx, tx, tenant.ID, items)
 	})
@@ -99,6 +100,11 @@ func (b *batcher) flush(tenant *tenants.Tenant, items []*ingestItem) {
 		return
 	}
 	for _, it := range items {
+		if err == nil && it.twice > 0 {
+			b.s.metrics.sentTwice.Add(float64(it.twice))
+			b.s.log.WarnContext(ctx, "whatsapp: a message went out twice (re-sent after an unanswered call whose first copy had reached Meta)",
+				"statuses", it.twice)
+		}
 		it.done <- err
 	}
 }
@@ -212,12 +218,15 @@ func (s *Service) storeBatch(ctx context.Context, tx bun.Tx, tid uuid.UUID, item
 			if at.IsZero() {
 				at = time.Now().UTC()
 			}
-			ok, err := applyStatus(ctx, tx, tid, st.ID, st.BizOpaqueCallbackData, st.Status, at, code, detail)
+			ok, twice, err := applyStatus(ctx, tx, tid, st.ID, st.BizOpaqueCallbackData, st.Status, at, code, detail)
 			if err != nil {
 				return err
 			}
 			if ok {
 				it.res.Statuses++
+			}
+			if twice {
+				it.twice++
 			}
 		}
 	}

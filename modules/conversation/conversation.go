@@ -125,6 +125,6 @@ var (
 	ErrOutsideWindow  = httpx.E(httpx.CodeConflict, "the customer last wrote more than 24 hours ago; only approved templates can be sent")
 	ErrBadSignature   = httpx.E(httpx.CodeUnauthorized, "the X-Hub-Signature-256 header is missing or does not match the payload")
 	ErrNotInHandoff   = httpx.E(httpx.CodeConflict, "the bot is answering this conversation")
-	ErrEmptyReply     = httpx.E(httpx.CodeInvalid, "the reply is empty")
+	ErrEmptyReply     = httpx.Invalid(httpx.FieldError{Field: "text", Code: "required", Message: "is required (the reply is empty)", MessageAr: "مطلوب (الرد فارغ)"})
 	ErrVerifyMismatch = httpx.E(httpx.CodeForbidden, "verification token mismatch")
 )

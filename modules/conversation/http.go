@@ -185,7 +185,7 @@ func (h *HTTP) messages(c *fiber.Ctx) error {
 }
 
 type replyRequest struct {
-	Text string `json:"text" validate:"required,max=4096"`
+	Text string `json:"text" text:"multiline" validate:"required,max=4096"`
 }
 
 func (h *HTTP) reply(c *fiber.Ctx) error {

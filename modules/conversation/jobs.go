@@ -70,6 +70,15 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	return w.Service.Send(ctx, job.Args.MessageID, job.Attempt, job.MaxAttempts)
 }
 
+// Timeout bounds one send attempt, its Cloud API call included
+// (WHATSAPP_SEND_TIMEOUT), instead of the global JOB_TIMEOUT.
+func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration { return w.Service.cfg.SendTimeout }
+
+// RescueAfter is how long a send job may stay running before it is taken
+// back from a dead worker (WHATSAPP_SEND_RESCUE_AFTER), instead of the
+// global JOB_RESCUE_AFTER: internal/jobs rescues the kind on its own.
+func (w *SendWorker) RescueAfter() time.Duration { return w.Service.cfg.SendRescueAfter }
+
 // overridesKey carries a tenant's text overrides, loaded once per turn batch.
 type overridesKey struct{}
 
@@ -383,12 +392,23 @@ func (s *Service) queue(ctx context.Context, tx bun.Tx, conv *Conversation, auth
 // the job; permanent errors (invalid recipient, window closed, template
 // rejected) fail the message without retrying; other errors retry with
 // backoff until the last attempt marks the message failed.
+//
+// A message found "sending" is ambiguous: an earlier attempt claimed it and
+// its call may or may not have reached Meta (its worker died, or the call
+// went unanswered within SendTimeout). It is settled from what is known
+// before anything is sent again: a status webhook naming it (our id in
+// biz_opaque_callback_data, or the WhatsApp id already recorded) has moved
+// it to sent, delivered, read or failed, and then nothing is sent. Until
+// SendRescueAfter has passed since the claim the attempt waits for such a
+// status; after that, unproven, the message is sent again (at least once:
+// see docs/whatsapp.md).
 func (s *Service) Send(ctx context.Context, messageID uuid.UUID, attempt, maxAttempts int) error {
 	var (
 		m       *Message
 		conv    *Conversation
 		cust    *Customer
 		earlier bool
+		age     time.Duration // since the message was claimed, when "sending"
 	)
 	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
@@ -397,6 +417,11 @@ func (s *Service) Send(ctx context.Context, messageID uuid.UUID, attempt, maxAtt
 		}
 		if m.Status != StatusQueued && m.Status != StatusSending {
 			return nil
+		}
+		if m.Status == StatusSending {
+			if age, err = claimAge(ctx, tx, m.ID); err != nil {
+				return err
+			}
 		}
 		if conv, err = getConversation(ctx, tx, m.ConversationID); err != nil {
 			return err
@@ -414,13 +439,16 @@ func (s *Service) Send(ctx context.Context, messageID uuid.UUID, attempt, maxAtt
 		return err
 	}
 	if m.Status != StatusQueued && m.Status != StatusSending {
-		return nil // already sent (a retry after a crash) or failed
+		return nil // settled: sent (a status webhook proved it), or failed
 	}
-	if m.Status == StatusSending && m.StatusAt != nil && s.now().Sub(*m.StatusAt) < inFlightGrace {
-		// An earlier attempt died mid-call. If Meta took the message, its
-		// status webhook (carrying our id) marks it sent within moments;
-		// wait for that before sending again, so nothing goes out twice.
-		return river.JobSnooze(inFlightGrace - s.now().Sub(*m.StatusAt))
+	if m.Status == StatusSending {
+		if wait := s.cfg.SendRescueAfter - age; wait > 0 {
+			// The earlier attempt's outcome is unknown. If Meta took the
+			// message, its status webhook (carrying our id) settles it
+			// within moments; wait for that before sending again.
+			s.metrics.sends.WithLabelValues("awaiting_status").Inc()
+			return river.JobSnooze(wait)
+		}
 	}
 	if earlier {
 		// Replies reach the customer in the order they were written: wait
@@ -454,33 +482,64 @@ func (s *Service) Send(ctx context.Context, messageID uuid.UUID, attempt, maxAtt
 		o = whatsapp.TemplateMessage(s.cfg.ReengageTemplate, lang, []string{whatsapp.Truncate(param, 1024)}, nil)
 	}
 	creds := whatsapp.Creds{PhoneNumberID: number.PhoneNumberID, AccessToken: number.AccessToken}
+	var pending bool // not claimed, yet still queued or sending: another attempt holds a fresh claim
 	err = s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		claimed, err := claimSend(ctx, tx, tid, m.ID)
-		if err == nil && !claimed {
-			err = errAlreadyDone
+		claimed, err := claimSend(ctx, tx, tid, m.ID, s.cfg.SendRescueAfter)
+		if err != nil || claimed {
+			return err
 		}
-		return err
+		cur, err := getMessage(ctx, tx, m.ID)
+		if err != nil {
+			return err
+		}
+		pending = cur.Status == StatusQueued || cur.Status == StatusSending
+		return errAlreadyDone
 	})
-	if errors.Is(err, errAlreadyDone) {
+	switch {
+	case errors.Is(err, errAlreadyDone) && pending:
+		// Claimed meanwhile by another attempt of this job (one rescued
+		// from a worker that was only slow): let its outcome settle first.
+		s.metrics.sends.WithLabelValues("awaiting_status").Inc()
+		return river.JobSnooze(s.cfg.SendRescueAfter)
+	case errors.Is(err, errAlreadyDone):
 		return nil
-	}
-	if err != nil {
+	case err != nil:
 		return err
+	}
+	if m.Status == StatusSending {
+		// No status proved the earlier copy went out: send again. If it had
+		// gone out after all, the customer gets this message twice (the
+		// at-least-once window, counted by concierge_whatsapp_sent_twice_total).
+		s.metrics.sends.WithLabelValues("resent_unproven").Inc()
+		s.log.WarnContext(ctx, "whatsapp: sending again a message whose earlier attempt has no known outcome and no status webhook",
+			"message_id", m.ID, "attempt", attempt, "claimed_ago", age.Round(time.Millisecond).String())
 	}
 	wamid, sendErr := s.sender.Send(ctx, creds, cust.WAID, o.WithCallbackData(m.ID.String()))
+	// The outcome is recorded even when the attempt's deadline has just
+	// passed: a message Meta answered for must never be left "sending".
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	var rl *whatsapp.RateLimitedError
 	switch {
 	case sendErr == nil:
 		s.metrics.sends.WithLabelValues("sent").Inc()
-		return s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			return markSent(ctx, tx, tid, m.ID, wamid)
+		var twice bool
+		err := s.scope.InTenantTx(rctx, func(ctx context.Context, tx bun.Tx) error {
+			var err error
+			twice, err = markSent(ctx, tx, tid, m.ID, wamid)
+			return err
 		})
+		if twice {
+			s.log.WarnContext(rctx, "whatsapp: a message went out twice (re-sent after an unanswered call whose first copy had reached Meta)",
+				"message_id", m.ID, "wamid", wamid)
+		}
+		return err
 	case errors.As(sendErr, &rl):
 		s.metrics.sends.WithLabelValues("rate_limited").Inc()
-		return s.unclaim(ctx, tid, m.ID, river.JobSnooze(max(rl.RetryAfter, 100*time.Millisecond)))
+		return s.unclaim(rctx, tid, m.ID, river.JobSnooze(max(rl.RetryAfter, 100*time.Millisecond)))
 	case errors.Is(sendErr, whatsapp.ErrBreakerOpen):
 		s.metrics.sends.WithLabelValues("breaker_open").Inc()
-		return s.unclaim(ctx, tid, m.ID, river.JobSnooze(5*time.Second))
+		return s.unclaim(rctx, tid, m.ID, river.JobSnooze(5*time.Second))
 	case whatsapp.IsPermanent(sendErr):
 		s.metrics.sends.WithLabelValues("permanent_error").Inc()
 		code := 0
@@ -488,29 +547,38 @@ func (s *Service) Send(ctx context.Context, messageID uuid.UUID, attempt, maxAtt
 		if errors.As(sendErr, &ae) {
 			code = ae.Code
 		}
-		return s.fail(ctx, tid, m.ID, code, sendErr.Error(), river.JobCancel(sendErr))
+		return s.fail(rctx, tid, m.ID, code, sendErr.Error(), river.JobCancel(sendErr))
 	default:
-		s.metrics.sends.WithLabelValues("retryable_error").Inc()
-		if attempt >= maxAttempts {
-			return s.fail(ctx, tid, m.ID, 0, "gave up after "+fmt.Sprint(attempt)+" attempts: "+sendErr.Error(), sendErr)
-		}
+		// Meta answered with a refusal (it did not take the message), or did
+		// not answer (timeout, reset, a 2xx cut short): then it may have
+		// gone out, so the message stays "sending" and the next attempt
+		// settles it before sending again.
 		var ae *whatsapp.APIError
-		if errors.As(sendErr, &ae) && ae.Status != 0 {
-			return s.unclaim(ctx, tid, m.ID, sendErr) // Meta answered: it did not take the message
+		refused := errors.As(sendErr, &ae) && ae.Status != 0 && ae.Status/100 != 2
+		if refused {
+			s.metrics.sends.WithLabelValues("retryable_error").Inc()
+		} else {
+			s.metrics.sends.WithLabelValues("no_answer").Inc()
 		}
-		return sendErr // no answer: it may have gone out; the next attempt waits for its status first
+		if attempt >= maxAttempts {
+			return s.fail(rctx, tid, m.ID, 0, "gave up after "+fmt.Sprint(attempt)+" attempts: "+sendErr.Error(), sendErr)
+		}
+		if refused {
+			return s.unclaim(rctx, tid, m.ID, sendErr)
+		}
+		return sendErr
 	}
 }
 
-// inFlightGrace is how long a message left "sending" by a dead attempt waits
-// for its status webhook before it is sent again.
-const inFlightGrace = 20 * time.Second
+// recordTimeout bounds recording a send's outcome after its Cloud API call,
+// which may run just past the attempt's deadline.
+const recordTimeout = 5 * time.Second
 
 var errAlreadyDone = errors.New("conversation: message no longer waiting to be sent")
 
 // unclaim returns a message Meta did not take to "queued" and returns ret.
 // (A timeout is not a refusal: the message may have gone out, so it stays
-// "sending" and the next attempt waits for its status webhook first.)
+// "sending" and the next attempt settles it first.)
 func (s *Service) unclaim(ctx context.Context, tenantID, id uuid.UUID, ret error) error {
 	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		return unclaimSend(ctx, tx, tenantID, id)

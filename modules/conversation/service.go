@@ -12,6 +12,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 
+	"concierge/internal/httpx"
+	"concierge/internal/input"
 	"concierge/tenants"
 )
 
@@ -45,6 +47,15 @@ type Config struct {
 	// SweepAfter is how long an inbound message may wait unprocessed before
 	// the sweeper reports and re-queues it.
 	SweepAfter time.Duration
+	// SendTimeout (WHATSAPP_SEND_TIMEOUT) bounds one send attempt, the Cloud
+	// API call included (default 15s).
+	SendTimeout time.Duration
+	// SendRescueAfter (WHATSAPP_SEND_RESCUE_AFTER) is how long after an
+	// attempt claimed a message its outcome may stay unknown: a send job
+	// still running that long after it began (its worker died) is rescued,
+	// and a message left "sending" that long with no status webhook proving
+	// it went out is sent again (default 45s; must exceed SendTimeout).
+	SendRescueAfter time.Duration
 }
 
 type metrics struct {
@@ -53,6 +64,7 @@ type metrics struct {
 	processed         *prometheus.CounterVec
 	sends             *prometheus.CounterVec
 	swept             prometheus.Counter
+	sentTwice         prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -62,14 +74,22 @@ func newMetrics() *metrics {
 		processed:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_whatsapp_inbound_processed_total", Help: "Inbound messages handled, by outcome (processed, held)."}, []string{"outcome"}),
 		sends:             prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_whatsapp_sends_total", Help: "Outbound send attempts by outcome."}, []string{"outcome"}),
 		swept:             prometheus.NewCounter(prometheus.CounterOpts{Name: "concierge_whatsapp_swept_total", Help: "Inbound messages found unprocessed past WHATSAPP_SWEEP_AFTER and re-queued."}),
+		sentTwice: prometheus.NewCounter(prometheus.CounterOpts{Name: "concierge_whatsapp_sent_twice_total",
+			Help: "Sent status webhooks for a second copy of an outbound message (a re-send after an unanswered call whose first copy had reached Meta after all: the at-least-once window)."}),
 	}
 }
 
 // Collectors are the module's Prometheus metrics.
 func (s *Service) Collectors() []prometheus.Collector {
 	m := s.metrics
-	return []prometheus.Collector{m.webhookMessages, m.webhookDuplicates, m.processed, m.sends, m.swept}
+	return []prometheus.Collector{m.webhookMessages, m.webhookDuplicates, m.processed, m.sends, m.swept, m.sentTwice}
 }
+
+// Defaults of Config.SendTimeout and Config.SendRescueAfter.
+const (
+	DefaultSendTimeout     = 15 * time.Second
+	DefaultSendRescueAfter = 45 * time.Second
+)
 
 // Service is the conversation capability.
 type Service struct {
@@ -107,6 +127,14 @@ type Deps struct {
 func New(cfg Config, d Deps) *Service {
 	if cfg.SweepAfter <= 0 {
 		cfg.SweepAfter = time.Minute
+	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = DefaultSendTimeout
+	}
+	if cfg.SendRescueAfter <= 0 {
+		// (One set but not above SendTimeout is refused when the send
+		// worker is registered: jobs.AddWorker.)
+		cfg.SendRescueAfter = max(DefaultSendRescueAfter, 3*cfg.SendTimeout)
 	}
 	s := &Service{cfg: cfg, scope: d.Scope, tenants: d.Numbers, jobs: d.Jobs, sender: d.Sender, engine: d.Engine,
 		audit: d.Audit, rdb: d.Redis, prefix: d.RedisPrefix, actor: d.Actor, log: d.Log, metrics: newMetrics(), now: time.Now}
@@ -220,8 +248,14 @@ func (s *Service) Messages(ctx context.Context, id uuid.UUID, limit int) ([]Mess
 // nobody has it. Outside the 24-hour window the sender carries the text in
 // the re-engagement template.
 func (s *Service) Reply(ctx context.Context, id uuid.UUID, text string) (*Message, error) {
-	if text == "" {
+	// The text a staff member typed goes to the customer as it is, but never
+	// blank (whitespace only would become no message at all) and never with
+	// control characters WhatsApp would refuse.
+	if input.Blank(text) {
 		return nil, ErrEmptyReply
+	}
+	if err := input.Check(text, input.MultiLine); err != nil {
+		return nil, httpx.Invalid(httpx.TextError("text", err))
 	}
 	userID, author := s.actor(ctx)
 	var out *Message
@@ -241,6 +275,9 @@ func (s *Service) Reply(ctx context.Context, id uuid.UUID, text string) (*Messag
 			return err
 		}
 		m, err := s.queueText(ctx, tx, conv, author, text)
+		if err == nil && m == nil {
+			return ErrEmptyReply
+		}
 		out = m
 		return err
 	})

@@ -201,27 +201,67 @@ func queuedBefore(ctx context.Context, tx bun.IDB, m *Message) (bool, error) {
 		Where("(created_at, id) < (?, ?)", m.CreatedAt, m.ID).Exists(ctx)
 }
 
-func markSent(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID, wamid string) error {
-	_, err := tx.NewUpdate().Model((*messageRow)(nil)).
+// markSent records the Cloud API's answer: the message went out as wamid. A
+// status webhook may have settled it first (same wamid: nothing to do). When
+// it names another WhatsApp id, the message went out twice (a re-send after
+// an unanswered call whose first copy had reached Meta after all): twice is
+// then true and the row keeps the copy whose statuses it already follows.
+func markSent(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID, wamid string) (twice bool, err error) {
+	res, err := tx.NewUpdate().Model((*messageRow)(nil)).
 		Set("status = ?, wa_message_id = ?, status_at = now(), error_code = NULL, error_detail = ''", StatusSent, wamid).
 		Where("tenant_id = ? AND id = ? AND status IN (?, ?)", tenantID, id, StatusQueued, StatusSending).Exec(ctx)
-	return err
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return false, nil
+	}
+	var recorded sql.NullString
+	err = tx.NewSelect().Model((*messageRow)(nil)).Column("wa_message_id").
+		Where("tenant_id = ? AND id = ?", tenantID, id).Scan(ctx, &recorded)
+	if err != nil {
+		return false, translate(err, "message")
+	}
+	return recorded.Valid && recorded.String != wamid, nil
 }
 
 // claimSend moves a message to "sending" just before the Cloud API call and
-// commits, so a worker that dies mid-call leaves a trace: the next attempt
-// waits for the status webhook that names this message (callback data)
-// before deciding to send again. It returns false when the message is no
-// longer waiting to be sent.
-func claimSend(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID) (bool, error) {
+// commits, so an attempt that dies mid-call (or whose call goes unanswered)
+// leaves a trace. A queued message is claimed at once; one already
+// "sending" (an earlier attempt's outcome is unknown) only once its claim is
+// older than settleAfter: by then that attempt is over, and a status webhook
+// proving the first copy went out would have moved the message on, so it is
+// not claimed. The check and the claim are one statement, so two attempts
+// can never both claim. It returns false when the message is no longer
+// waiting to be sent or another attempt's claim is still fresh.
+func claimSend(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID, settleAfter time.Duration) (bool, error) {
 	res, err := tx.NewUpdate().Model((*messageRow)(nil)).
 		Set("status = ?, status_at = now()", StatusSending).
-		Where("tenant_id = ? AND id = ? AND status IN (?, ?)", tenantID, id, StatusQueued, StatusSending).Exec(ctx)
+		Where("tenant_id = ? AND id = ?", tenantID, id).
+		WhereGroup(" AND ", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+			return q.Where("status = ?", StatusQueued).
+				WhereOr("status = ? AND (status_at IS NULL OR status_at <= now() - make_interval(secs => ?))", StatusSending, settleAfter.Seconds())
+		}).Exec(ctx)
 	if err != nil {
 		return false, err
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// claimAge is how long ago the message was claimed ("sending" since), by
+// the database's clock, as the claim was written: worker clocks may differ.
+func claimAge(ctx context.Context, tx bun.IDB, id uuid.UUID) (time.Duration, error) {
+	var secs sql.NullFloat64
+	err := tx.NewSelect().Model((*messageRow)(nil)).ColumnExpr("extract(epoch FROM now() - status_at)::float8").
+		Where("id = ?", id).Scan(ctx, &secs)
+	if err != nil {
+		return 0, translate(err, "message")
+	}
+	if !secs.Valid {
+		return time.Duration(1<<63 - 1), nil // never claimed with a time: as old as can be
+	}
+	return time.Duration(secs.Float64 * float64(time.Second)), nil
 }
 
 // unclaimSend puts a message Meta refused back to "queued" for a retry.
@@ -258,14 +298,20 @@ func statusRank(s string) int {
 // applyStatus records a delivery status for an outbound message, moving only
 // forward (failed wins); unknown ids are ignored (false). The message is
 // found by its WhatsApp id or, when the status arrives before the send's
-// answer was recorded (or the sender died), by our id echoed back in the
-// callback data, which also records the WhatsApp id.
-func applyStatus(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, wamid, callback, status string, at time.Time, code int, detail string) (bool, error) {
+// answer was recorded (or the sender died, or its call went unanswered), by
+// our id echoed back in the callback data, which also records the WhatsApp
+// id. This is what settles a message whose send has no known outcome: a
+// status naming it proves it went out, and a later attempt finds it sent
+// (or failed) and sends nothing. twice reports a status for a second copy
+// of a message already recorded under another WhatsApp id: the message went
+// out twice.
+func applyStatus(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, wamid, callback, status string, at time.Time, code int, detail string) (applied, twice bool, err error) {
 	q := tx.NewUpdate().Model((*messageRow)(nil)).
 		Set("status = ?, status_at = ?", status, at).
 		Where("tenant_id = ? AND direction = 'out'", tenantID).
 		Where(statusRankSQL+" < ?", statusRank(status))
-	if id, err := uuid.Parse(callback); err == nil {
+	id, idErr := uuid.Parse(callback)
+	if idErr == nil {
 		q = q.Set("wa_message_id = ?", wamid).
 			WhereGroup(" AND ", func(q *bun.UpdateQuery) *bun.UpdateQuery {
 				return q.Where("wa_message_id = ?", wamid).WhereOr("(id = ? AND wa_message_id IS NULL)", id)
@@ -278,10 +324,24 @@ func applyStatus(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, wamid, cal
 	}
 	res, err := q.Exec(ctx)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
+	if n, _ := res.RowsAffected(); n > 0 {
+		return true, false, nil
+	}
+	if idErr != nil || status != StatusSent {
+		return false, false, nil // each copy reports "sent" once: count it there
+	}
+	var recorded sql.NullString
+	err = tx.NewSelect().Model((*messageRow)(nil)).Column("wa_message_id").
+		Where("tenant_id = ? AND id = ? AND direction = 'out'", tenantID, id).Scan(ctx, &recorded)
+	if err == sql.ErrNoRows {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	return false, recorded.Valid && recorded.String != wamid, nil
 }
 
 type consentRow struct {

@@ -46,11 +46,11 @@ func (h *HTTP) Routes(r fiber.Router) {
 
 type loginRequest struct {
 	Email    string `json:"email" validate:"required,email,max=254"`
-	Password string `json:"password" validate:"required,max=1024"`
+	Password string `json:"password" text:"raw" validate:"required,max=1024"`
 }
 
 type refreshRequest struct {
-	RefreshToken string `json:"refresh_token" validate:"omitempty,max=128"`
+	RefreshToken string `json:"refresh_token" text:"raw" validate:"omitempty,max=128"`
 }
 
 type tokenResponse struct {
@@ -238,7 +238,9 @@ func unauthorized(c *fiber.Ctx, err error) error {
 // Authenticate requires a valid access token, from the Authorization: Bearer
 // header or else the cc_access cookie, and stores the principal in c.Locals
 // and the user context (PrincipalFrom, PrincipalFromContext, ActorFrom).
-// Missing or invalid tokens answer 401. A state-changing request (POST, PUT,
+// Missing or invalid tokens answer 401, and so does a token whose session
+// was revoked (logout, refresh-token reuse) or whose user was disabled; see
+// sessions.go for how soon that holds in every process. A state-changing request (POST, PUT,
 // PATCH, DELETE) authenticated by the cookie must carry X-CSRF-Token (or the
 // csrf_token form field) equal to the cc_csrf cookie, else 403; bearer
 // requests need no CSRF token.
@@ -256,9 +258,12 @@ func (h *HTTP) Authenticate(c *fiber.Ctx) error {
 	if token == "" {
 		return unauthorized(c, httpx.E(httpx.CodeUnauthorized, "sign in first / سجّل الدخول أولًا"))
 	}
-	p, err := h.svc.VerifyAccessToken(token)
+	p, err := h.svc.VerifyAccessToken(c.UserContext(), token)
 	if err != nil {
-		return unauthorized(c, err)
+		if httpx.CodeOf(err) == httpx.CodeUnauthorized {
+			return unauthorized(c, err)
+		}
+		return err // the session could not be checked (database down)
 	}
 	p.ViaCookie = viaCookie
 	if viaCookie && stateChanging(c.Method()) && !csrfOK(c) {

@@ -13,6 +13,7 @@
 //		FailureWindow: cfg.LoginFailureWindow,
 //		// HashParams nil: DefaultHashParams (argon2id, 64 MiB)
 //	}, scope, rdb, cfg.RedisPrefix, auditLog, logger)
+//	go svc.Run(ctx) // applies session revocations published by every process
 //	h := identity.NewHTTP(svc, validator)
 //	h.Routes(app)  // POST /api/auth/{login,refresh,logout}, GET /api/auth/me
 //
@@ -29,10 +30,17 @@
 // which is idempotent. Audit entries take their actor from ActorFrom(ctx):
 // the authenticated principal, or what WithActor set (e.g. "cli").
 //
-// Access tokens are stateless (HS256, algorithm pinned) and live AccessTTL;
-// logout and theft detection revoke refresh tokens, so a stolen access token
-// stays valid until it expires. Authorization does not trust the token's
-// platform-admin claim: Require re-reads grants (cached GrantsTTL).
+// Access tokens are HS256 (algorithm pinned), live AccessTTL and name their
+// session (the refresh token family, claim "sid"). Logout and refresh-token
+// reuse detection revoke the family; Authenticate then refuses the access
+// tokens of that family too (see sessions.go: checked against Postgres,
+// cached in-process SessionCacheTTL, revocations published over Redis).
+// Authorization does not trust the token's platform-admin claim: Require
+// re-reads grants (cached GrantsTTL).
+//
+// Failed logins are counted per email and per IP in Postgres (the truth, so
+// a lockout survives a Redis restart) and in Redis (a fast path that refuses
+// a locked subject without touching Postgres).
 package identity
 
 import (
@@ -48,6 +56,7 @@ import (
 	"math"
 	"net/mail"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -128,6 +137,11 @@ type Config struct {
 	MaxFailures   int           // failed logins per email and per IP within FailureWindow; default 5
 	FailureWindow time.Duration // default 15m
 	GrantsTTL     time.Duration // how long a user's role in a domain is cached; default 60s
+	// SessionCacheTTL is how long a process trusts what it read about a
+	// session (refresh family) being live; default 10s. A revocation reaches
+	// other processes over Redis pub/sub at once; this bounds the delay when
+	// that message is lost (Redis down or partitioned).
+	SessionCacheTTL time.Duration
 	// HashParams are the argon2id parameters for new hashes; nil means
 	// DefaultHashParams. Tests pass cheap ones. Hashes made with other
 	// parameters are upgraded at the next successful login.
@@ -145,6 +159,14 @@ type Service struct {
 	log    *slog.Logger
 	authz  *authorizer
 	sem    chan struct{}
+	// sessions caches whether a session is live (sessions.go).
+	sessions *sessionCache
+	// observeRevocations, when set, hears of Run's (re)subscriptions
+	// (uuid.Nil) and of each revocation it applied from another process.
+	observeRevocations func(uuid.UUID)
+	// fastPathOffUntil (unix nanoseconds) pauses the Redis login-throttle
+	// fast path after a Redis failure, so an outage costs logins nothing.
+	fastPathOffUntil atomic.Int64
 	// dummyHash is compared against when the email is unknown, so an unknown
 	// email costs the same time as a wrong password.
 	dummyHash string
@@ -172,6 +194,7 @@ func New(cfg Config, scope *tenants.Scope, rdb redis.UniversalClient, redisPrefi
 	def(&cfg.RefreshTTL, 720*time.Hour)
 	def(&cfg.FailureWindow, 15*time.Minute)
 	def(&cfg.GrantsTTL, time.Minute)
+	def(&cfg.SessionCacheTTL, 10*time.Second)
 	if cfg.MaxFailures <= 0 {
 		cfg.MaxFailures = 5
 	}
@@ -184,7 +207,7 @@ func New(cfg Config, scope *tenants.Scope, rdb redis.UniversalClient, redisPrefi
 		return nil, err
 	}
 	s := &Service{cfg: cfg, params: params, scope: scope, rdb: rdb, prefix: redisPrefix, audit: auditLog,
-		log: log, authz: az, sem: make(chan struct{}, maxConcurrentHashes)}
+		log: log, authz: az, sem: make(chan struct{}, maxConcurrentHashes), sessions: newSessionCache(cfg.SessionCacheTTL)}
 	if s.dummyHash, err = argon2id.CreateHash(randomToken(16), &s.params); err != nil {
 		return nil, fmt.Errorf("identity: argon2id parameters: %w", err)
 	}
@@ -438,21 +461,43 @@ type LoginInput struct {
 // FailureWindow it answers rate_limited without checking the password. An
 // unknown email, a wrong password and a disabled account all answer
 // ErrBadCredentials after the same amount of hashing work.
+//
+// The lockout decision reads Postgres (login_failures), so it survives a
+// Redis restart or flush; Redis answers a locked subject first, without a
+// database round trip. Without Redis, logins go on and are throttled by
+// Postgres alone. A failure that cannot be recorded in Postgres answers
+// unavailable rather than a verdict on the password.
 func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 	email := normaliseEmail(in.Email)
-	keys := s.failureKeys(email, in.IP)
-	if err := s.checkThrottle(ctx, keys); err != nil {
+	subjects := loginSubjects(email, in.IP)
+	if err := s.checkThrottleFast(ctx, subjects); err != nil {
 		return nil, err
 	}
-	var u *userRow
+	var (
+		u      *userRow
+		found  bool
+		counts []failureCount
+	)
 	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
+		if counts, err = readFailures(ctx, tx, subjects); err != nil || s.lockedFor(counts) > 0 {
+			return err
+		}
 		u, err = getUserByEmail(ctx, tx, email)
+		switch {
+		case err == nil:
+			found = true
+		case errors.Is(err, httpx.ErrNotFound):
+			err = nil
+		}
 		return err
 	})
-	found := err == nil
-	if err != nil && !errors.Is(err, httpx.ErrNotFound) {
+	if err != nil {
 		return nil, err
+	}
+	if wait := s.lockedFor(counts); wait > 0 {
+		s.restoreFastPath(ctx, counts)
+		return nil, throttled(wait)
 	}
 	hash := s.dummyHash
 	if found {
@@ -463,11 +508,13 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 		return nil, err
 	}
 	if !found || !ok || u.Status != StatusActive {
-		s.recordFailure(ctx, keys)
+		if err := s.recordFailure(ctx, subjects); err != nil {
+			s.log.ErrorContext(ctx, "identity: failed login not recorded; answering unavailable", "error", err)
+			return nil, &httpx.Error{Code: httpx.CodeUnavailable, Message: "sign-in is unavailable; try again shortly", RetryAfter: 5, Err: err}
+		}
 		s.log.InfoContext(ctx, "identity: login failed", "known_user", found, "ip", in.IP)
 		return nil, ErrBadCredentials
 	}
-	s.clearFailures(ctx, keys[0])
 	newHash := ""
 	if rehash {
 		if newHash, err = s.hash(ctx, in.Password); err != nil {
@@ -476,6 +523,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 	}
 	var tok *Tokens
 	err = s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if hadFailures(counts, subjects[0]) {
+			if err := clearFailures(ctx, tx, subjects[0]); err != nil {
+				return err
+			}
+		}
 		if newHash != "" {
 			if err := setPasswordHash(ctx, tx, u.ID, newHash); err != nil {
 				return err
@@ -491,6 +543,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.clearFastPath(ctx, subjects[0])
 	s.log.InfoContext(ctx, "identity: login", "user_id", u.ID)
 	return tok, nil
 }
@@ -526,6 +579,15 @@ func (s *Service) Refresh(ctx context.Context, refreshToken, ip, userAgent strin
 		case !time.Now().Before(r.ExpiresAt):
 			return ErrInvalidToken
 		}
+		// A token minted while its family was being revoked (a refresh racing
+		// a logout with an older token of the family) is as dead as its
+		// family, whose access tokens checkSession already refuses.
+		if revoked, err := familyRevoked(ctx, tx, r.FamilyID); err != nil || revoked {
+			if err == nil {
+				err = ErrInvalidToken
+			}
+			return err
+		}
 		u, err := getUserByID(ctx, tx, r.UserID)
 		if err != nil {
 			return err
@@ -546,6 +608,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken, ip, userAgent strin
 		return nil, err
 	}
 	if reused != nil {
+		s.sessionRevoked(ctx, reused.FamilyID)
 		s.log.WarnContext(ctx, "identity: refresh token reused; session family revoked",
 			"user_id", reused.UserID, "family_id", reused.FamilyID, "ip", ip)
 		return nil, ErrInvalidToken
@@ -553,30 +616,38 @@ func (s *Service) Refresh(ctx context.Context, refreshToken, ip, userAgent strin
 	return tok, nil
 }
 
-// Logout revokes the session (refresh token family) the token belongs to.
+// Logout revokes the session (refresh token family) the token belongs to:
+// its refresh tokens, and the access tokens issued with them (refused by
+// Authenticate from now on, in other processes as soon as they hear of it).
 // An unknown token is not an error: there is nothing left to end.
 func (s *Service) Logout(ctx context.Context, refreshToken string) error {
 	h, ok := hashRefresh(refreshToken)
 	if !ok {
 		return nil
 	}
+	var family uuid.UUID
 	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		r, err := lockRefresh(ctx, tx, h)
 		if err != nil {
 			return err
 		}
+		family = r.FamilyID
 		_, err = revokeFamily(ctx, tx, r.FamilyID)
 		return err
 	})
 	if errors.Is(err, httpx.ErrNotFound) {
 		return nil
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	s.sessionRevoked(ctx, family)
+	return nil
 }
 
 // issue signs an access token and stores a new refresh token in family.
 func (s *Service) issue(ctx context.Context, tx bun.IDB, u *userRow, family uuid.UUID, ip, userAgent string) (*Tokens, error) {
-	access, err := s.signAccess(u, time.Now())
+	access, err := s.signAccess(u, family, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -610,11 +681,14 @@ func hashRefresh(tok string) ([]byte, bool) {
 type AccessClaims struct {
 	Email         string `json:"email"`
 	PlatformAdmin bool   `json:"pa"`
+	// Session is the refresh token family the token was issued with: revoking
+	// the family stops the token.
+	Session string `json:"sid,omitempty"`
 	jwt.RegisteredClaims
 }
 
-func (s *Service) signAccess(u *userRow, now time.Time) (string, error) {
-	c := AccessClaims{Email: u.Email, PlatformAdmin: u.IsPlatformAdmin, RegisteredClaims: jwt.RegisteredClaims{
+func (s *Service) signAccess(u *userRow, family uuid.UUID, now time.Time) (string, error) {
+	c := AccessClaims{Email: u.Email, PlatformAdmin: u.IsPlatformAdmin, Session: family.String(), RegisteredClaims: jwt.RegisteredClaims{
 		Issuer: Issuer, Subject: u.ID.String(), ID: uuid.NewString(),
 		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTTL)),
 	}}
@@ -622,8 +696,23 @@ func (s *Service) signAccess(u *userRow, now time.Time) (string, error) {
 }
 
 // VerifyAccessToken checks an access token (HS256 only, issuer, expiry) and
-// returns its principal, or ErrInvalidToken.
-func (s *Service) VerifyAccessToken(token string) (*Principal, error) {
+// that its session is live (checkSession: not revoked by logout or reuse
+// detection, user active), and returns its principal. It answers
+// ErrInvalidToken for a bad or dead token, and unavailable or internal
+// errors when the session cannot be checked.
+func (s *Service) VerifyAccessToken(ctx context.Context, token string) (*Principal, error) {
+	p, err := s.parseAccess(token)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkSession(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// parseAccess checks an access token's signature and claims, nothing stored.
+func (s *Service) parseAccess(token string) (*Principal, error) {
 	var c AccessClaims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.cfg.JWTSecret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -635,38 +724,99 @@ func (s *Service) VerifyAccessToken(token string) (*Principal, error) {
 	if err != nil || c.Email == "" {
 		return nil, ErrInvalidToken
 	}
-	return &Principal{UserID: id, Email: c.Email, PlatformAdmin: c.PlatformAdmin, TokenID: c.ID, ExpiresAt: c.ExpiresAt.Time}, nil
+	p := &Principal{UserID: id, Email: c.Email, PlatformAdmin: c.PlatformAdmin, TokenID: c.ID, ExpiresAt: c.ExpiresAt.Time}
+	if c.Session != "" {
+		if p.SessionID, err = uuid.Parse(c.Session); err != nil || p.SessionID == uuid.Nil {
+			return nil, ErrInvalidToken
+		}
+	}
+	return p, nil
 }
 
 // ---------------------------------------------------------------------------
 // Login throttling
 
-// failureKeys are the Redis counters of failed logins: by email (hashed, so
-// addresses are not kept in Redis) first, then by IP.
-func (s *Service) failureKeys(email, ip string) []string {
-	sum := sha256.Sum256([]byte(email))
-	keys := []string{s.prefix + "identity:login_failures:email:" + hex.EncodeToString(sum[:16])}
-	if ip != "" {
-		keys = append(keys, s.prefix+"identity:login_failures:ip:"+ip)
-	}
-	return keys
+// loginSubject is what failed logins are counted against: an email (by a
+// SHA-256 prefix, so addresses are kept neither in Redis nor in the table)
+// or a client IP.
+type loginSubject struct {
+	kind    string // "email" or "ip"
+	subject string
 }
 
-// checkThrottle answers rate_limited when any counter reached MaxFailures,
-// with Retry-After until that counter's window ends. It fails closed: without
-// Redis there is no brute-force protection, so logins wait.
-func (s *Service) checkThrottle(ctx context.Context, keys []string) error {
-	pipe := s.rdb.Pipeline()
-	counts := make([]*redis.StringCmd, len(keys))
-	ttls := make([]*redis.DurationCmd, len(keys))
-	for i, k := range keys {
-		counts[i], ttls[i] = pipe.Get(ctx, k), pipe.PTTL(ctx, k)
+// loginSubjects are the email's subject first, then the IP's (the order the
+// upsert locks rows in).
+func loginSubjects(email, ip string) []loginSubject {
+	sum := sha256.Sum256([]byte(email))
+	out := []loginSubject{{kind: "email", subject: hex.EncodeToString(sum[:16])}}
+	if ip != "" {
+		out = append(out, loginSubject{kind: "ip", subject: truncate(ip, 64)})
 	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return &httpx.Error{Code: httpx.CodeUnavailable, Message: "sign-in is unavailable; try again shortly", RetryAfter: 5, Err: err}
+	return out
+}
+
+// failureKey is a subject's Redis counter.
+func (s *Service) failureKey(ls loginSubject) string {
+	return s.prefix + "identity:login_failures:" + ls.kind + ":" + ls.subject
+}
+
+// Redis fast path limits: each use gets fastPathBudget; after a failure the
+// fast path is off for fastPathPause and Postgres alone decides.
+const (
+	fastPathBudget = 100 * time.Millisecond
+	fastPathPause  = time.Second
+)
+
+// fastPath returns a context bounded by fastPathBudget, or false while the
+// fast path is paused.
+func (s *Service) fastPath(ctx context.Context) (context.Context, context.CancelFunc, bool) {
+	if time.Now().UnixNano() < s.fastPathOffUntil.Load() {
+		return nil, nil, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, fastPathBudget)
+	return ctx, cancel, true
+}
+
+// fastPathFailed pauses the fast path after a Redis error, unless the
+// request itself ended (ctx is the request's, not the budget's): a client
+// hanging up says nothing about Redis.
+func (s *Service) fastPathFailed(ctx context.Context, op string, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	s.fastPathOffUntil.Store(time.Now().Add(fastPathPause).UnixNano())
+	s.log.WarnContext(ctx, "identity: login throttle cache unreachable; Postgres alone decides for a while",
+		"op", op, "pause", fastPathPause, "error", err)
+}
+
+func throttled(wait time.Duration) error {
+	return &httpx.Error{Code: httpx.CodeRateLimited, RetryAfter: int(math.Ceil(wait.Seconds())),
+		Message: "too many failed sign-ins; try again later / محاولات دخول فاشلة كثيرة؛ حاول لاحقًا"}
+}
+
+// checkThrottleFast answers rate_limited when a Redis counter reached
+// MaxFailures, with Retry-After until that counter's window ends. Redis is
+// only the fast path: when it is unreachable (or was flushed), Postgres
+// decides (lockedFor).
+func (s *Service) checkThrottleFast(ctx context.Context, subjects []loginSubject) error {
+	fctx, cancel, ok := s.fastPath(ctx)
+	if !ok {
+		return nil
+	}
+	defer cancel()
+	pipe := s.rdb.Pipeline()
+	counts := make([]*redis.StringCmd, len(subjects))
+	ttls := make([]*redis.DurationCmd, len(subjects))
+	for i, ls := range subjects {
+		k := s.failureKey(ls)
+		counts[i], ttls[i] = pipe.Get(fctx, k), pipe.PTTL(fctx, k)
+	}
+	if _, err := pipe.Exec(fctx); err != nil && !errors.Is(err, redis.Nil) {
+		s.fastPathFailed(ctx, "check", err)
+		return nil
 	}
 	wait := time.Duration(0)
-	for i := range keys {
+	for i := range subjects {
 		n, err := counts[i].Int()
 		if err != nil || n < s.cfg.MaxFailures {
 			continue
@@ -680,26 +830,89 @@ func (s *Service) checkThrottle(ctx context.Context, keys []string) error {
 	if wait == 0 {
 		return nil
 	}
-	return &httpx.Error{Code: httpx.CodeRateLimited, RetryAfter: int(math.Ceil(wait.Seconds())),
-		Message: "too many failed sign-ins; try again later / محاولات دخول فاشلة كثيرة؛ حاول لاحقًا"}
+	return throttled(wait)
 }
 
-// recordFailure counts a failed login in each window; the window starts at
-// the first failure (fixed window).
-func (s *Service) recordFailure(ctx context.Context, keys []string) {
-	for _, k := range keys {
-		pipe := s.rdb.TxPipeline()
-		pipe.SetNX(ctx, k, 0, s.cfg.FailureWindow)
-		pipe.Incr(ctx, k)
-		if _, err := pipe.Exec(ctx); err != nil {
-			s.log.WarnContext(ctx, "identity: count failed login", "error", err)
+// lockedFor is how long the durable counters keep the login locked: until
+// the latest window end among the counters that reached MaxFailures.
+func (s *Service) lockedFor(counts []failureCount) time.Duration {
+	wait := time.Duration(0)
+	for _, c := range counts {
+		if c.Failures >= s.cfg.MaxFailures {
+			wait = max(wait, time.Duration(c.Remaining)*time.Millisecond)
+		}
+	}
+	return wait
+}
+
+func hadFailures(counts []failureCount, ls loginSubject) bool {
+	for _, c := range counts {
+		if c.Kind == ls.kind && c.Subject == ls.subject {
+			return true
+		}
+	}
+	return false
+}
+
+// restoreFastPath copies the locked counters Postgres holds back into Redis
+// (after a restart or flush), so the next attempts are refused there.
+func (s *Service) restoreFastPath(ctx context.Context, counts []failureCount) {
+	fctx, cancel, ok := s.fastPath(ctx)
+	if !ok {
+		return
+	}
+	defer cancel()
+	for _, c := range counts {
+		if c.Failures < s.cfg.MaxFailures || c.Remaining <= 0 {
+			continue
+		}
+		k := s.failureKey(loginSubject{kind: c.Kind, subject: c.Subject})
+		if err := s.rdb.Set(fctx, k, c.Failures, time.Duration(c.Remaining)*time.Millisecond).Err(); err != nil {
+			s.fastPathFailed(ctx, "restore", err)
+			return
 		}
 	}
 }
 
-func (s *Service) clearFailures(ctx context.Context, emailKey string) {
-	if err := s.rdb.Del(ctx, emailKey).Err(); err != nil {
-		s.log.WarnContext(ctx, "identity: clear failed logins", "error", err)
+// recordFailure counts a failed login for each subject: in Postgres (one
+// upsert; the error is returned, since an unrecorded failure would be a free
+// guess) and in Redis (best effort). The window starts at the first failure
+// (fixed window). It runs to the end even when the request's context is
+// cancelled, so a client cannot hang up to have a guess forgotten.
+func (s *Service) recordFailure(ctx context.Context, subjects []loginSubject) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return addFailures(ctx, tx, subjects, s.cfg.FailureWindow)
+	})
+	if fctx, cancel, ok := s.fastPath(ctx); ok {
+		defer cancel()
+		// One MULTI per key: the keys may live in different Redis Cluster
+		// slots. SETNX and INCR together, so no counter is left without expiry.
+		for _, ls := range subjects {
+			k := s.failureKey(ls)
+			pipe := s.rdb.TxPipeline()
+			pipe.SetNX(fctx, k, 0, s.cfg.FailureWindow)
+			pipe.Incr(fctx, k)
+			if _, err := pipe.Exec(fctx); err != nil {
+				s.fastPathFailed(ctx, "record", err)
+				break
+			}
+		}
+	}
+	return err
+}
+
+// clearFastPath drops a subject's Redis counter after a successful login
+// (Postgres's was dropped in the login transaction).
+func (s *Service) clearFastPath(ctx context.Context, ls loginSubject) {
+	fctx, cancel, ok := s.fastPath(ctx)
+	if !ok {
+		return
+	}
+	defer cancel()
+	if err := s.rdb.Del(fctx, s.failureKey(ls)).Err(); err != nil {
+		s.fastPathFailed(ctx, "clear", err)
 	}
 }
 
@@ -712,8 +925,11 @@ type Principal struct {
 	Email         string
 	PlatformAdmin bool // as claimed by the token; authorization re-reads it
 	TokenID       string
-	ExpiresAt     time.Time
-	ViaCookie     bool // authenticated by the cc_access cookie (CSRF-checked)
+	// SessionID is the refresh token family the access token belongs to;
+	// uuid.Nil for a token issued before tokens named their session.
+	SessionID uuid.UUID
+	ExpiresAt time.Time
+	ViaCookie bool // authenticated by the cc_access cookie (CSRF-checked)
 }
 
 // Actor names the principal in audit entries: "user:<email>".

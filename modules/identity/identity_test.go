@@ -52,8 +52,15 @@ type fixture struct {
 
 func newFixture(t *testing.T, tweak ...func(*identity.Config)) *fixture {
 	t.Helper()
-	d := testenv.DB(t)
 	rdb, prefix := testenv.Redis(t)
+	return newFixtureOn(t, rdb, prefix, tweak...)
+}
+
+// newFixtureOn is newFixture on a given Redis (a private server the test may
+// restart or stop).
+func newFixtureOn(t testing.TB, rdb *redis.Client, prefix string, tweak ...func(*identity.Config)) *fixture {
+	t.Helper()
+	d := testenv.DB(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	keys, err := secrets.New(secrets.GenerateKey())
 	if err != nil {
@@ -249,7 +256,7 @@ func TestLogin(t *testing.T) {
 				if r.header.Get("Cache-Control") != "no-store" {
 					t.Errorf("Cache-Control = %q, want no-store", r.header.Get("Cache-Control"))
 				}
-				p, err := f.svc.VerifyAccessToken(tk.AccessToken)
+				p, err := f.svc.VerifyAccessToken(context.Background(), tk.AccessToken)
 				if err != nil || p.Email != "owner@alpha.test" || p.PlatformAdmin {
 					t.Errorf("access token: %+v %v", p, err)
 				}

@@ -10,7 +10,8 @@ import (
 
 // PurgeTokensArgs is the periodic job that deletes refresh tokens that
 // expired, or were revoked or spent, more than a day ago (kept that long so
-// reuse of a spent token is still recognised as theft).
+// reuse of a spent token is still recognised as theft), and failed-login
+// counters whose window has ended.
 type PurgeTokensArgs struct{}
 
 // Kind names the job.
@@ -27,13 +28,31 @@ type PurgeTokensWorker struct {
 	Service *Service
 }
 
-// Work deletes the old tokens on the platform path.
+// Work deletes the old tokens and counters on the platform path.
 func (w *PurgeTokensWorker) Work(ctx context.Context, _ *river.Job[PurgeTokensArgs]) error {
 	n, err := w.Service.PurgeTokens(ctx, time.Now().Add(-24*time.Hour))
-	if err == nil && n > 0 {
+	if err != nil {
+		return err
+	}
+	if n > 0 {
 		w.Service.log.InfoContext(ctx, "purged refresh tokens", "count", n)
 	}
+	if n, err = w.Service.PurgeLoginFailures(ctx, time.Now()); err == nil && n > 0 {
+		w.Service.log.InfoContext(ctx, "purged failed-login counters", "count", n)
+	}
 	return err
+}
+
+// PurgeLoginFailures deletes failed-login counters whose window ended before
+// cutoff, and returns how many.
+func (s *Service) PurgeLoginFailures(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		n, err = purgeFailures(ctx, tx, cutoff)
+		return err
+	})
+	return n, err
 }
 
 // PurgeTokens deletes refresh tokens that expired, were revoked, or were

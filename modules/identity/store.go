@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -225,4 +226,117 @@ func revokeFamily(ctx context.Context, tx bun.IDB, familyID uuid.UUID) (int64, e
 		return 0, translate(err, "refresh token")
 	}
 	return res.RowsAffected()
+}
+
+// familyRevoked reports whether any token of the family was revoked.
+func familyRevoked(ctx context.Context, tx bun.IDB, familyID uuid.UUID) (bool, error) {
+	var revoked bool
+	err := tx.NewRaw(`SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL)`, familyID).Scan(ctx, &revoked)
+	return revoked, translate(err, "refresh token")
+}
+
+// ---------------------------------------------------------------------------
+// Failed logins (login_failures: one fixed-window counter per subject)
+
+// failureCount is a subject's counter whose window has not ended.
+type failureCount struct {
+	Kind      string `bun:"kind"`
+	Subject   string `bun:"subject"`
+	Failures  int    `bun:"failures"`
+	Remaining int64  `bun:"remaining_ms"` // until the window ends, by the database's clock
+}
+
+// readFailures returns the live counters of subjects (primary-key lookups).
+func readFailures(ctx context.Context, tx bun.IDB, subjects []loginSubject) ([]failureCount, error) {
+	if len(subjects) == 0 {
+		return nil, nil
+	}
+	var (
+		conds []string
+		args  []any
+	)
+	for _, ls := range subjects {
+		conds = append(conds, "(kind = ? AND subject = ?)")
+		args = append(args, ls.kind, ls.subject)
+	}
+	var out []failureCount
+	err := tx.NewRaw(`SELECT kind, subject, failures,
+		ceil(extract(epoch FROM window_ends - now()) * 1000)::bigint AS remaining_ms
+		FROM login_failures WHERE (`+strings.Join(conds, " OR ")+`) AND window_ends > now()`, args...).Scan(ctx, &out)
+	if err != nil {
+		return nil, translate(err, "login failures")
+	}
+	return out, nil
+}
+
+// addFailures counts one failure for each subject in one statement: a new
+// window starts when there is none or the last one ended.
+func addFailures(ctx context.Context, tx bun.IDB, subjects []loginSubject, window time.Duration) error {
+	if len(subjects) == 0 {
+		return nil
+	}
+	var (
+		rows []string
+		args []any
+	)
+	for _, ls := range subjects {
+		rows = append(rows, "(?, ?, 1, now() + ? * interval '1 millisecond')")
+		args = append(args, ls.kind, ls.subject, window.Milliseconds())
+	}
+	_, err := tx.NewRaw(`INSERT INTO login_failures AS f (kind, subject, failures, window_ends)
+		VALUES `+strings.Join(rows, ", ")+`
+		ON CONFLICT (kind, subject) DO UPDATE SET
+		  failures    = CASE WHEN f.window_ends <= now() THEN 1 ELSE f.failures + 1 END,
+		  window_ends = CASE WHEN f.window_ends <= now() THEN EXCLUDED.window_ends ELSE f.window_ends END`, args...).Exec(ctx)
+	return translate(err, "login failures")
+}
+
+// clearFailures drops a subject's counter.
+func clearFailures(ctx context.Context, tx bun.IDB, ls loginSubject) error {
+	_, err := tx.NewRaw(`DELETE FROM login_failures WHERE kind = ? AND subject = ?`, ls.kind, ls.subject).Exec(ctx)
+	return translate(err, "login failures")
+}
+
+// purgeFailures deletes counters whose window ended before cutoff.
+func purgeFailures(ctx context.Context, tx bun.IDB, cutoff time.Time) (int64, error) {
+	res, err := tx.NewRaw(`DELETE FROM login_failures WHERE window_ends < ?`, cutoff).Exec(ctx)
+	if err != nil {
+		return 0, translate(err, "login failures")
+	}
+	return res.RowsAffected()
+}
+
+// ---------------------------------------------------------------------------
+// Sessions
+
+// sessionState is what decides whether a session's access tokens still work.
+type sessionState struct {
+	Found   bool   `bun:"found"`   // the user exists
+	Status  string `bun:"status"`  // the user's status
+	Known   bool   `bun:"known"`   // the family has a token of that user
+	Revoked bool   `bun:"revoked"` // some token of the family was revoked
+}
+
+// live reports whether the session may go on: its user is active and its
+// family is known and not revoked (logout and reuse detection revoke every
+// token of a family; a family with any revoked token is over).
+func (st sessionState) live() bool {
+	return st.Found && st.Status == StatusActive && st.Known && !st.Revoked
+}
+
+// loadSession reads the state of a refresh family and its user in one query
+// (refresh_tokens_family_idx, users primary key).
+func loadSession(ctx context.Context, tx bun.IDB, familyID, userID uuid.UUID) (sessionState, error) {
+	var st []sessionState
+	err := tx.NewRaw(`SELECT true AS found, u.status,
+		EXISTS (SELECT 1 FROM refresh_tokens rt WHERE rt.family_id = ? AND rt.user_id = u.id) AS known,
+		EXISTS (SELECT 1 FROM refresh_tokens rt WHERE rt.family_id = ? AND rt.revoked_at IS NOT NULL) AS revoked
+		FROM users u WHERE u.id = ?`, familyID, familyID, userID).Scan(ctx, &st)
+	if err != nil {
+		return sessionState{}, translate(err, "session")
+	}
+	if len(st) == 0 {
+		return sessionState{}, nil
+	}
+	return st[0], nil
 }

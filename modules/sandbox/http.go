@@ -154,10 +154,22 @@ func (e *Emulator) graphSend(c *fiber.Ctx) error {
 	}
 
 	e.mu.Lock()
-	fault := e.takeFaultLocked(pnid)
+	delay := e.takeDelayLocked(pnid)
+	var fault *Fault
+	if delay == nil || delay.Accept {
+		fault = e.takeFaultLocked(pnid)
+	}
 	e.mu.Unlock()
+	if delay != nil && !delay.Accept {
+		// Meta never takes it; the caller learns that only if it waits.
+		e.hold(pnid, delay)
+		return writeMetaError(c, faultError(&Fault{Status: fiber.StatusServiceUnavailable, Code: 131016, RetryAfter: time.Second}))
+	}
 	if fault != nil && fault.Status >= 400 {
 		e.count(pnid, func(k *Counters) { k.Injected++ })
+		if delay != nil {
+			e.hold(pnid, delay)
+		}
 		return writeMetaError(c, faultError(fault))
 	}
 
@@ -184,6 +196,10 @@ func (e *Emulator) graphSend(c *fiber.Ctx) error {
 	}
 	e.queueStatuses(statusJob{num: num, key: x.key, id: x.id, category: category, bizOpaque: m.BizOpaqueCallbackData, fault: fault})
 
+	if delay != nil {
+		// Taken, with its status webhooks on their way: the answer is late.
+		e.hold(pnid, delay)
+	}
 	msg := map[string]string{"id": x.id}
 	if m.Type == "template" {
 		msg["message_status"] = "accepted"
@@ -446,7 +462,7 @@ type faultRequest struct {
 	PhoneNumberID     string `json:"phone_number_id" validate:"required,numeric,max=32"`
 	Count             int    `json:"count" validate:"min=1,max=10000"`
 	Status            int    `json:"status" validate:"min=0,max=599"`
-	Code              int    `json:"code" validate:"min=0"`
+	Code              int    `json:"code" validate:"min=0,max=2147483647"`
 	RetryAfterSeconds int    `json:"retry_after_seconds" validate:"min=0,max=3600"`
 	Details           string `json:"details" validate:"max=1024"`
 }
@@ -471,6 +487,7 @@ type apiCountersBody struct {
 	Rejected       int `json:"rejected"`
 	Unauthorized   int `json:"unauthorized"`
 	Injected       int `json:"injected"`
+	Delayed        int `json:"delayed"`
 	StatusesPosted int `json:"statuses_posted"`
 	StatusesFailed int `json:"statuses_failed"`
 	Inbound        int `json:"inbound"`

@@ -95,6 +95,9 @@ type Emulator struct {
 	convs    map[convKey]*conversation
 	byID     map[string]*entry // wamid → entry, for statuses and mark-as-read
 	faults   map[string][]*Fault
+	delays   map[string][]*Delay
+	holding  map[string]int // sends whose answer is being held, per number
+	release  chan struct{}  // closed by ReleaseDelays
 	counters map[string]*Counters
 	media    mediaStore
 	seq      int64         // last message sequence number
@@ -120,6 +123,7 @@ func New(cfg Config, numbers Numbers) *Emulator {
 		ctx: ctx, cancel: cancel,
 		convs: map[convKey]*conversation{}, byID: map[string]*entry{},
 		faults: map[string][]*Fault{}, counters: map[string]*Counters{},
+		delays: map[string][]*Delay{}, holding: map[string]int{}, release: make(chan struct{}),
 		media:   mediaStore{items: map[string]*mediaItem{}},
 		changed: make(chan struct{}),
 	}
@@ -317,6 +321,124 @@ func (e *Emulator) takeFaultLocked(phoneNumberID string) *Fault {
 	return &f
 }
 
+// Delay is a slow answer injected into the next sends of a number, as when
+// the Cloud API (or the network to it) stalls: the caller's HTTP call hangs
+// and may give up, or its process die, before the answer comes.
+type Delay struct {
+	// Count is how many sends are delayed.
+	Count int
+	// For is how long each answer is held; ReleaseDelays and Close end every
+	// hold at once.
+	For time.Duration
+	// Accept takes the message before holding the answer: it is recorded
+	// (faults apply as usual) and its status webhooks are posted while the
+	// caller still waits, as Meta does when it took a message whose answer
+	// is lost. Without Accept nothing is recorded and, after the hold, the
+	// answer is 503 (Meta never took the message; a caller that gave up
+	// first cannot know that).
+	Accept bool
+}
+
+// DelayNext holds the answers to the next sends of phoneNumberID as d says.
+// Mark-as-read requests are never delayed. Delays queue up in the order
+// given, ahead of faults (a send that is not accepted consumes no fault).
+func (e *Emulator) DelayNext(phoneNumberID string, d Delay) {
+	if d.Count <= 0 || d.For <= 0 {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.delays[phoneNumberID] = append(e.delays[phoneNumberID], &d)
+}
+
+// ReleaseDelays answers every held send now and drops the delays not used
+// yet.
+func (e *Emulator) ReleaseDelays() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	close(e.release)
+	e.release = make(chan struct{})
+	clear(e.delays)
+}
+
+// Holding is how many sends of phoneNumberID (every number when empty) are
+// waiting for their delayed answer now.
+func (e *Emulator) Holding(phoneNumberID string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.holdingLocked(phoneNumberID)
+}
+
+func (e *Emulator) holdingLocked(phoneNumberID string) int {
+	n := 0
+	for id, h := range e.holding {
+		if phoneNumberID == "" || id == phoneNumberID {
+			n += h
+		}
+	}
+	return n
+}
+
+// WaitHolding blocks until at least n sends of phoneNumberID are held; it
+// returns ctx's error when ctx ends first.
+func (e *Emulator) WaitHolding(ctx context.Context, phoneNumberID string, n int) error {
+	for {
+		e.mu.Lock()
+		got, ch := e.holdingLocked(phoneNumberID), e.changed
+		e.mu.Unlock()
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("sandbox: waiting for %d held sends of %s, %d held: %w", n, phoneNumberID, got, ctx.Err())
+		}
+	}
+}
+
+// takeDelayLocked consumes one send's worth of the first queued delay.
+func (e *Emulator) takeDelayLocked(phoneNumberID string) *Delay {
+	q := e.delays[phoneNumberID]
+	if len(q) == 0 {
+		return nil
+	}
+	d := *q[0]
+	q[0].Count--
+	if q[0].Count <= 0 {
+		q = q[1:]
+	}
+	if len(q) == 0 {
+		delete(e.delays, phoneNumberID)
+	} else {
+		e.delays[phoneNumberID] = q
+	}
+	return &d
+}
+
+// hold waits out a delayed answer: d.For, ReleaseDelays or Close.
+func (e *Emulator) hold(phoneNumberID string, d *Delay) {
+	e.mu.Lock()
+	e.holding[phoneNumberID]++
+	release := e.release
+	e.broadcastLocked()
+	e.mu.Unlock()
+	e.count(phoneNumberID, func(c *Counters) { c.Delayed++ })
+	t := time.NewTimer(d.For)
+	select {
+	case <-t.C:
+	case <-release:
+	case <-e.ctx.Done():
+	}
+	t.Stop()
+	e.mu.Lock()
+	if e.holding[phoneNumberID]--; e.holding[phoneNumberID] <= 0 {
+		delete(e.holding, phoneNumberID)
+	}
+	e.broadcastLocked()
+	e.mu.Unlock()
+}
+
 // Counters count what the emulator saw for one number (or all of them).
 type Counters struct {
 	// Accepted sends were answered 200 and recorded.
@@ -329,6 +451,8 @@ type Counters struct {
 	Unauthorized int
 	// Injected sends failed because of FailNext or Inject.
 	Injected int
+	// Delayed sends had their answer held by DelayNext.
+	Delayed int
 	// StatusesPosted status webhooks were answered 2xx; StatusesFailed were
 	// given up after retries.
 	StatusesPosted int
@@ -345,6 +469,7 @@ func (c *Counters) add(o *Counters) {
 	c.Rejected += o.Rejected
 	c.Unauthorized += o.Unauthorized
 	c.Injected += o.Injected
+	c.Delayed += o.Delayed
 	c.StatusesPosted += o.StatusesPosted
 	c.StatusesFailed += o.StatusesFailed
 	c.Inbound += o.Inbound

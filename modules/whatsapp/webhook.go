@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"concierge/internal/httpx"
+	"concierge/internal/input"
 )
 
 // SignatureHeader is the header Meta signs webhook bodies in.
@@ -305,7 +306,8 @@ func (e Error) Details() string {
 	return e.ErrorData.Details
 }
 
-// ParseWebhook decodes a webhook body. A body that is not JSON, or whose
+// ParseWebhook decodes a webhook body, scrubbing its texts (input.Scrub).
+// A body that is not JSON, or whose
 // object is not a WhatsApp Business Account, is an error with the httpx code
 // "malformed".
 func ParseWebhook(body []byte) (*Payload, error) {
@@ -316,6 +318,11 @@ func ParseWebhook(body []byte) (*Payload, error) {
 	if p.Object != ObjectWhatsApp {
 		return nil, httpx.E(httpx.CodeMalformed, "the webhook object is %q, not %q", p.Object, ObjectWhatsApp)
 	}
+	// What customers send is kept whatever it holds, but NUL and invalid
+	// UTF-8 (which encoding/json passes through as \u0000 and U+FFFD) cannot
+	// be stored: they become U+FFFD, so the message and its job are stored
+	// and Meta is answered 200.
+	input.ScrubAll(&p)
 	return &p, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/text/transform"
 
 	"concierge/internal/arabic"
+	"concierge/internal/input"
 	"concierge/internal/money"
 )
 
@@ -51,6 +53,10 @@ type Options struct {
 	// Now is the time a Google sale_price_effective_date is compared
 	// with. Zero: time.Now().
 	Now time.Time
+	// HTTPSOnly refuses rows whose link or pictures are http:// (production:
+	// the storefront is https and a browser will not load them). Links of any
+	// scheme but http(s) are always refused.
+	HTTPSOnly bool
 }
 
 // headSize is how much of a file Parse reads ahead to detect its format
@@ -163,6 +169,10 @@ type collector struct {
 // A SKU seen on an earlier row (item or reject) makes the row a duplicate
 // whatever else is wrong with it.
 func (c *collector) take(it Item, reason string) error {
+	if reason == "" {
+		flatten(&it)
+		reason = c.check(it)
+	}
 	if it.SKU != "" {
 		if first, ok := c.seen[it.SKU]; ok {
 			reason = fmt.Sprintf("duplicate SKU %q (first on line %d)", it.SKU, first)
@@ -178,6 +188,96 @@ func (c *collector) take(it Item, reason string) error {
 	}
 	c.res.Items = append(c.res.Items, it)
 	return nil
+}
+
+// flatten turns tabs and line breaks in the one-line texts of a row into
+// spaces: spreadsheets let a cell hold a line break (Alt+Enter), and a
+// title with one is still a good title. Identifiers (SKU, group id, slug)
+// and links are left as they are, so check refuses them.
+func flatten(it *Item) {
+	one := func(s *string) {
+		if strings.ContainsAny(*s, "\t\r\n") {
+			*s = strings.Join(strings.FieldsFunc(*s, func(r rune) bool { return r == '\t' || r == '\r' || r == '\n' }), " ")
+			*s = strings.TrimSpace(*s)
+		}
+	}
+	for _, p := range []*string{&it.TitleAR, &it.TitleEN, &it.Brand} {
+		one(p)
+	}
+	for i := range it.Categories {
+		for j := range it.Categories[i] {
+			one(&it.Categories[i][j].AR)
+			one(&it.Categories[i][j].EN)
+		}
+	}
+	for i := range it.Options {
+		o := &it.Options[i]
+		one(&o.Name)
+		one(&o.Value)
+		one(&o.NameAR)
+		one(&o.ValueAR)
+	}
+	for i := range it.Images {
+		one(&it.Images[i].AltAR)
+		one(&it.Images[i].AltEN)
+	}
+	for k, v := range it.Attributes {
+		if nk, nv := k, v; strings.ContainsAny(k+v, "\t\r\n") {
+			one(&nk)
+			one(&nv)
+			delete(it.Attributes, k)
+			it.Attributes[nk] = nv
+		}
+	}
+}
+
+// check applies the rules every text and link of the product has, whatever
+// the format (see the input package): valid UTF-8 without control
+// characters — descriptions may hold tabs and line breaks, nothing else may
+// — and links that a browser may open.
+func (c *collector) check(it Item) string {
+	type text struct {
+		col  string
+		v    string
+		mode input.Mode
+	}
+	texts := []text{{"sku", it.SKU, input.SingleLine}, {"group_id", it.GroupID, input.SingleLine},
+		{"title_ar", it.TitleAR, input.SingleLine}, {"title_en", it.TitleEN, input.SingleLine},
+		{"description_ar", it.DescriptionAR, input.MultiLine}, {"description_en", it.DescriptionEN, input.MultiLine},
+		{"slug", it.Slug, input.SingleLine}, {"brand", it.Brand, input.SingleLine}, {"status", it.Status, input.SingleLine},
+		{"link", it.Link, input.SingleLine}}
+	for _, path := range it.Categories {
+		for _, level := range path {
+			texts = append(texts, text{"categories", level.AR, input.SingleLine}, text{"categories", level.EN, input.SingleLine})
+		}
+	}
+	for _, o := range it.Options {
+		texts = append(texts, text{"options", o.Name, input.SingleLine}, text{"options", o.Value, input.SingleLine},
+			text{"options", o.NameAR, input.SingleLine}, text{"options", o.ValueAR, input.SingleLine})
+	}
+	for _, img := range it.Images {
+		texts = append(texts, text{"images", img.URL, input.SingleLine}, text{"images", img.AltAR, input.SingleLine},
+			text{"images", img.AltEN, input.SingleLine})
+	}
+	for k, v := range it.Attributes {
+		texts = append(texts, text{"attributes", k, input.SingleLine}, text{"attributes", v, input.SingleLine})
+	}
+	for _, t := range texts {
+		if err := input.Check(t.v, t.mode); err != nil {
+			return fmt.Sprintf("%s %s", t.col, err)
+		}
+	}
+	if c.opt.HTTPSOnly {
+		if it.Link != "" && input.WebURL(it.Link, false) != nil {
+			return fmt.Sprintf("link %q must start with https://", it.Link)
+		}
+		for _, img := range it.Images {
+			if input.WebURL(img.URL, false) != nil {
+				return fmt.Sprintf("picture %q must start with https://", img.URL)
+			}
+		}
+	}
+	return ""
 }
 
 // reject records a row that is not an item.
@@ -211,15 +311,20 @@ func checkID(col, v string) string {
 	return ""
 }
 
-// parseCount reads a whole number ≥ 0 (stock, grams). Empty: ok false.
+// MaxCount is the largest stock or weight a row may give (the columns are
+// 32-bit integers).
+const MaxCount = math.MaxInt32
+
+// parseCount reads a whole number from 0 to MaxCount (stock, grams). Empty:
+// ok false.
 func parseCount(col, v string) (n int, ok bool, reason string) {
 	if v == "" {
 		return 0, false, ""
 	}
 	n, err := strconv.Atoi(strings.TrimPrefix(arabic.DigitsToASCII(v), "+"))
 	switch {
-	case errors.Is(err, strconv.ErrRange):
-		return 0, false, fmt.Sprintf("%s %q is too large", col, v)
+	case errors.Is(err, strconv.ErrRange) || err == nil && n > MaxCount:
+		return 0, false, fmt.Sprintf("%s %q is too large (at most %d)", col, v, MaxCount)
 	case err != nil:
 		return 0, false, fmt.Sprintf("%s %q is not a whole number", col, v)
 	case n < 0:

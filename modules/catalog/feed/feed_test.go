@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // testNow is the time sale_price_effective_date is checked against.
@@ -605,6 +606,19 @@ func TestRowRules(t *testing.T) {
 		{name: "empty category level", row: "A,,,Oud,,,Perfume > > Oud,,,,,,,10,,,,,,", reason: `category_en "Perfume > > Oud" has an empty category level`},
 		{name: "relative image", row: "A,,,Oud,,,,,,,,,,10,,,,,oud.jpg,", reason: `image_urls "oud.jpg" is not an http(s) URL`},
 		{name: "bad link", row: "A,,,Oud,,,,,,,,,,10,,,,,,javascript:alert(1)", reason: `link "javascript:alert(1)" is not an http(s) URL`},
+		{name: "stock beyond 32 bits", row: "A,,,Oud,,,,,,,,,,10,,,2147483648,,,", reason: `stock "2147483648" is too large (at most 2147483647)`},
+		{name: "largest stock", row: "A,,,Oud,,,,,,,,,,10,,,2147483647,,,",
+			want: Item{SKU: "A", TitleEN: "Oud", Price: 1000, Currency: "SAR", Stock: intp(2147483647)}},
+		{name: "weight beyond 32 bits", row: "A,,,Oud,,,,,,,,,,10,,,,99999999999,,", reason: `weight_grams "99999999999" is too large (at most 2147483647)`},
+		{name: "price beyond the money bound", row: "A,,,Oud,,,,,,,,,,99999999999,,,,,,", reason: `price "99999999999" is too large`},
+		{name: "line break in a title is a space", row: "A,,\"عود\nملكي\",\"Royal\r\n\tOud\",,,,,,,,,,10,,,,,,",
+			want: Item{SKU: "A", TitleAR: "عود ملكي", TitleEN: "Royal Oud", Price: 1000, Currency: "SAR"}},
+		{name: "escape character in a title", row: "A,,,Oud\x1b[31m,,,,,,,,,,10,,,,,,", reason: "title_en contains a control character"},
+		{name: "DEL in an option", row: "A,,,Oud,,,,Size,M\x7f,,,,,10,,,,,,", reason: "options contains a control character"},
+		{name: "http link in production", row: "A,,,Oud,,,,,,,,,,10,,,,,,http://shop.example.sa/oud", opt: Options{DefaultCurrency: "SAR", HTTPSOnly: true},
+			reason: `link "http://shop.example.sa/oud" must start with https://`},
+		{name: "http picture in production", row: "A,,,Oud,,,,,,,,,,10,,,,,http://cdn.example.sa/o.jpg,", opt: Options{DefaultCurrency: "SAR", HTTPSOnly: true},
+			reason: `picture "http://cdn.example.sa/o.jpg" must start with https://`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -784,6 +798,35 @@ func TestInvalidUTF8Row(t *testing.T) {
 	}
 }
 
+// TestNULRows holds that NUL, however it is written, rejects its row only:
+// raw past the part of the file read ahead for detection, or as a JSON
+// escape.
+func TestNULRows(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("sku,title_en,description_en,price\n")
+	for i := range 8000 {
+		fmt.Fprintf(&b, "A-%d,ok,,1\n", i)
+	}
+	b.WriteString("B-1,Oud\x00,,10\nB-2,ok,\"two\nlines\",1\n")
+	got, err := Parse(strings.NewReader(b.String()), FormatCSV, sampleOpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Items) != 8001 || len(got.Rejects) != 1 || got.Rejects[0].SKU != "B-1" ||
+		got.Rejects[0].Reason != "title_en contains a control character" || got.Items[8000].DescriptionEN != "two\nlines" {
+		t.Errorf("CSV: %d items, rejects %s", len(got.Items), dump(got.Rejects))
+	}
+	js := `[{"sku":"A","title_en":"ok","price":1},{"sku":"B","title_en":"a\u0000b","price":1},{"sku":"C","title_en":"ok","attributes":{"k":"\u0000"},"price":1}]`
+	got, err = Parse(strings.NewReader(js), FormatJSON, sampleOpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Items) != 1 || len(got.Rejects) != 2 {
+		t.Errorf("JSON: items %s, rejects %s", dump(got.Items), dump(got.Rejects))
+	}
+}
+
 // TestMaxRejects holds that a file of bad rows fails as a whole, naming
 // the first problem.
 func TestMaxRejects(t *testing.T) {
@@ -858,4 +901,36 @@ func BenchmarkParseCSV100k(b *testing.B) {
 			b.Fatal(err, len(res.Items))
 		}
 	}
+}
+
+// FuzzParse feeds arbitrary files through every format: Parse never panics,
+// and every item it accepts holds only clean text and in-range numbers.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"sku,title_en,price,stock\nA,Oud,10,3\n",
+		"sku,title_ar,description_ar,price\nA,عود,\"سطر\nسطر\",10\n",
+		"sku,title_en,price,stock\nA,O\x00d,10,2147483648\n",
+		`[{"sku":"A","title_en":"a\u0000","price":1,"attributes":{"k":"v"}}]`,
+		"id\ttitle\tprice\tlink\nA\tOud\t10 SAR\tjavascript:alert(1)\n",
+		`<?xml version="1.0"?><rss xmlns:g="http://base.google.com/ns/1.0"><channel><item><g:id>A</g:id><title>Oud</title><g:price>10 SAR</g:price></item></channel></rss>`,
+	} {
+		f.Add([]byte(s), uint8(0))
+	}
+	formats := []Format{FormatAuto, FormatCSV, FormatTSV, FormatJSON, FormatGoogleTSV, FormatGoogleXML}
+	f.Fuzz(func(t *testing.T, b []byte, format uint8) {
+		res, err := Parse(bytes.NewReader(b), formats[int(format)%len(formats)], Options{DefaultCurrency: "SAR", MaxItems: 1000, HTTPSOnly: format%2 == 0})
+		if err != nil {
+			return
+		}
+		for _, it := range res.Items {
+			if it.Price < 0 || it.CompareAt < 0 || (it.Stock != nil && (*it.Stock < 0 || *it.Stock > MaxCount)) || it.WeightGrams < 0 || it.WeightGrams > MaxCount {
+				t.Fatalf("out-of-range numbers accepted: %+v", it)
+			}
+			for _, s := range []string{it.SKU, it.TitleAR, it.TitleEN, it.Brand, it.Link, it.DescriptionAR, it.DescriptionEN} {
+				if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+					t.Fatalf("unclean text accepted: %q in %+v", s, it)
+				}
+			}
+		}
+	})
 }

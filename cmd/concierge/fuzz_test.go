@@ -1,0 +1,264 @@
+package main
+
+// Fuzz targets over the real product (Postgres, Redis, every middleware):
+// whatever arrives in a query string, a path or a JSON body, the answer is
+// never a 5xx. `make test` runs their seeds and committed corpora
+// (testdata/fuzz) as ordinary tests, then fuzzes each for a bounded time
+// (deploy/test.sh, FUZZ_TIME).
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"concierge/modules/catalog"
+	"concierge/modules/whatsapp"
+	"concierge/tenants"
+)
+
+// fuzzApp boots the product for a fuzz target: limits high enough that the
+// fuzzer tests the handlers rather than the rate limiter.
+func fuzzApp(f *testing.F) *testApp {
+	f.Helper()
+	return startApp(f, modeServe, map[string]string{"RATE_LIMIT_IP": "1000000", "RATE_LIMIT_TENANT": "1000000",
+		"LOGIN_MAX_FAILURES": "1000000", "LOG_LEVEL": "error"})
+}
+
+// rawGET sends one request line as given (no client-side escaping or
+// validation) and returns the status; 0 when the server closed the
+// connection without answering.
+func rawGET(t *testing.T, base, host, target string) int {
+	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(base, "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", target, host); err != nil {
+		return 0
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// publicRoutes are the public GET routes the fuzzer aims at (tenant from
+// Host); the fuzzed text becomes the query string, and for the last few also
+// a path segment.
+var publicRoutes = []string{
+	"/api/v1/products", "/api/v1/products", "/api/v1/categories", "/api/v1/store", "/privacy",
+	"/api/v1/products/", "/api/v1/products/classic-black-abaya", "/webhook/whatsapp",
+}
+
+func FuzzPublicQuery(f *testing.F) {
+	for _, s := range []struct {
+		route uint8
+		query string
+	}{
+		{0, "q=%D8%B9%D8%A8%D8%A7%D9%8A%D8%A9&limit=5"}, {0, "brand=a%00b"}, {0, "min_price=5&max_price=1"},
+		{0, "min_price=99999999999999999999"}, {0, "limit=0"}, {0, "cursor=eyJ4IjoxfQ"}, {0, "cursor=%00%ff"},
+		{0, "in_stock=maybe"}, {1, "category=%ff%fe&q=%0a"}, {1, "q=" + strings.Repeat("%D8%B9", 300)},
+		{2, "x=%00"}, {3, "%00=1"}, {4, "store=demo&lang=ar"}, {4, "store=%00"}, {5, "%ff"}, {5, "..%2f..%2fetc"},
+		{6, "a=b"}, {7, "hub.mode=subscribe&hub.verify_token=x&hub.challenge=%00"},
+	} {
+		f.Add(s.route, s.query)
+	}
+	ta := fuzzApp(f)
+	ta.tenant("acme")
+	f.Fuzz(func(t *testing.T, route uint8, query string) {
+		r := publicRoutes[int(route)%len(publicRoutes)]
+		target := r + "?" + query
+		if strings.HasSuffix(r, "/") {
+			target = r + query // the fuzzed text as a path segment
+		}
+		if status := rawGET(t, ta.base, "acme.example.sa", target); status >= 500 {
+			t.Fatalf("GET %q answered %d", target, status)
+		}
+	})
+}
+
+// staffRoute is one JSON route the fuzzer posts bodies to.
+type staffRoute struct {
+	method, path string
+	admin        bool
+}
+
+func FuzzStaffJSON(f *testing.F) {
+	productBody := `{"title_ar":"عباية","title_en":"Abaya","description_en":"a\nb","brand":"B","link":"https://shop.example.sa/a",` +
+		`"attributes":{"material":"crepe"},"media":[{"url":"https://cdn.example.sa/a.jpg","alt_ar":"صورة"}],` +
+		`"variants":[{"sku":"F-1","price":10000,"stock":3,"options":[{"name":"Size","value":"M","name_ar":"المقاس","value_ar":"م"}]}]}`
+	seeds := []struct {
+		route uint8
+		body  string
+	}{
+		{0, productBody}, {0, `{"title_en":"A\u0000","variants":[{"sku":"N","price":1}]}`},
+		{0, `{"title_en":"A","variants":[{"sku":"S","price":1,"stock":2147483648}]}`},
+		{0, `{"title_en":"A","link":"javascript:alert(1)","variants":[{"sku":"J","price":1}]}`},
+		{0, `{"title_en":"\ud800","variants":[{"sku":"U","price":1}]}`}, {0, "{\"title_en\":\"\xff\"}"},
+		{0, `{"title_en":"A","title_en":"B"}`}, {0, `{"variants":[{"price":1e400}]}`}, {0, `[]`}, {0, `null`},
+		{1, `{"title_en":"New","link":"","attributes":{"a":"b"}}`}, {1, `{"status":"archived"}`}, {1, `{"description_ar":"\u0007"}`},
+		{2, `{"sku":"F-2","price":500,"stock":null}`}, {3, `{"stock":null,"compare_at_price":null}`}, {3, `{"price":-1}`},
+		{4, `{"url":"https://cdn.example.sa/b.jpg"}`}, {4, `{"url":"data:image/png;base64,AA"}`},
+		{5, `{"name_ar":"عطور","name_en":"Perfume","position":1}`}, {5, `{"name_en":"C","position":2147483648}`},
+		{6, `{"name_en":"Renamed","image_url":"https://cdn.example.sa/c.jpg"}`},
+		{7, `{"items":[{"sku":"F-1","stock":5}]}`}, {7, `{"items":[{"sku":"\u0000","stock":5}]}`},
+		{8, `{"items":[{"sku":"F-1","price":9000}]}`}, {8, `{"items":[{"sku":"F-1","price":1000000000001}]}`},
+		{9, `{"name":"Feed","kind":"url","url":"https://feeds.example.sa/f.csv","interval_minutes":60}`},
+		{9, `{"name":"Feed","kind":"url","url":"ftp://x"}`},
+		{10, `{"text":"Hello\nthere"}`}, {10, `{"text":"   "}`}, {10, `{"text":"\u00a0"}`}, {10, `{"text":"a\u0000"}`},
+		{11, `{"slug":"shop2","name_en":"Shop","name_ar":"متجر"}`}, {11, `{"slug":"x","name_en":"\u0000","name_ar":"y"}`},
+		{12, `{"privacy_url":"https://acme.example.sa/privacy","name_ar":"أكمي"}`}, {12, `{"privacy_url":"javascript:x"}`},
+		{13, `{"host":"shop.acme.sa"}`}, {13, `{"host":"a\u0000b"}`},
+		{14, `{"phone_number_id":"123","display_phone":"+966500000001","access_token":"t","app_secret":"s"}`},
+		{15, `{"email":"owner@acme.test","password":"wrong"}`}, {15, `{"email":"a\u0000@b.c","password":"x"}`},
+		{16, `{"name":"key"}`},
+	}
+	for _, s := range seeds {
+		f.Add(s.route, []byte(s.body))
+	}
+	ta := fuzzApp(f)
+	tn := ta.tenant("acme")
+	owner := ta.user("owner@acme.test", false, "acme", "owner")
+	admin := ta.user("admin@ops.test", true, "", "")
+	ctx := tenants.WithTenant(context.Background(), tn)
+	p, err := ta.app.catalog.CreateProduct(ctx, catalog.ProductInput{TitleEN: "Fuzz target", Slug: "fuzz-target",
+		Variants: []catalog.VariantInput{{SKU: "FZ-1", Price: 100}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	cat, err := ta.app.catalog.CreateCategory(ctx, catalog.CategoryInput{NameEN: "Fuzz", Slug: "fuzz"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	conv := fuzzConversation(f, ta, tn)
+	routes := []staffRoute{
+		{"POST", "/api/v1/products", false},
+		{"PATCH", "/api/v1/products/fuzz-target", false},
+		{"POST", "/api/v1/products/fuzz-target/variants", false},
+		{"PATCH", "/api/v1/products/fuzz-target/variants/FZ-1", false},
+		{"POST", "/api/v1/products/fuzz-target/media", false},
+		{"POST", "/api/v1/categories", false},
+		{"PUT", "/api/v1/categories/" + cat.ID.String(), false},
+		{"POST", "/api/v1/catalog/stock", false},
+		{"POST", "/api/v1/catalog/prices", false},
+		{"POST", "/api/v1/catalog/sources", false},
+		{"POST", "/api/v1/conversations/" + conv.String() + "/reply", false},
+		{"POST", "/api/platform/tenants", true},
+		{"PATCH", "/api/platform/tenants/acme", true},
+		{"POST", "/api/platform/tenants/acme/domains", true},
+		{"POST", "/api/platform/tenants/acme/numbers", true},
+		{"POST", "/api/auth/login", false},
+		{"POST", "/api/platform/tenants/acme/api-keys", true},
+	}
+	_ = p
+	client := &http.Client{Timeout: 30 * time.Second}
+	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
+		r := routes[int(route)%len(routes)]
+		req, err := http.NewRequest(r.method, ta.base+r.path, strings.NewReader(string(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = "acme.example.sa"
+		req.Header.Set("Content-Type", "application/json")
+		tok := owner
+		if r.admin {
+			tok = admin
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", r.method, r.path, err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode >= 500 {
+			t.Fatalf("%s %s with %q answered %d: %s", r.method, r.path, body, res.StatusCode, b)
+		}
+	})
+}
+
+// fuzzConversation stores a customer and a conversation of tenant tn with a
+// number of its own, for the reply route.
+func fuzzConversation(f *testing.F, ta *testApp, tn *tenants.Tenant) uuid.UUID {
+	f.Helper()
+	ctx := context.Background()
+	n, err := ta.app.deps.tenants.AddNumber(ctx, "test", tn.Slug, tenants.NumberInput{PhoneNumberID: "19990001", DisplayPhone: "+966500000077",
+		AccessToken: "tok", AppSecret: "sec"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	cust, conv := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	err = ta.app.deps.scope.InTenantTx(tenants.WithTenant(ctx, tn), func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO customers (tenant_id, id, wa_id) VALUES (?, ?, '966500000078')`, tn.ID, cust); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO conversations (tenant_id, id, customer_id, number_id, phone_number_id, last_inbound_at)
+			VALUES (?, ?, ?, ?, ?, now())`, tn.ID, conv, cust, n.ID, n.PhoneNumberID)
+		return err
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	return conv
+}
+
+// FuzzWebhook posts arbitrary bodies, correctly signed with the number's app
+// secret (so they pass the signature gate, as Meta's or a forger's with the
+// secret would), to the WhatsApp webhook: the answer is never a 5xx, which
+// Meta would retry for days.
+func FuzzWebhook(f *testing.F) {
+	const pnid, secret = "19990002", "fuzz-app-secret"
+	envelope := func(value string) string {
+		return `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",` +
+			`"metadata":{"display_phone_number":"966500000079","phone_number_id":"` + pnid + `"},` + value + `}}]}]}`
+	}
+	for _, s := range []string{
+		envelope(`"contacts":[{"profile":{"name":"سارة"},"wa_id":"966500000080"}],"messages":[{"from":"966500000080","id":"wamid.A1","timestamp":"1700000000","type":"text","text":{"body":"مرحبا"}}]`),
+		envelope(`"messages":[{"from":"966500000080","id":"wamid.A2","timestamp":"1700000000","type":"text","text":{"body":"a\u0000b\ud800"}}]`),
+		envelope(`"messages":[{"from":"9665\u0000","id":"wamid.A3","timestamp":"99999999999999999999","type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"add:X","title":"t"}}}]`),
+		envelope(`"messages":[{"from":"966500000080","id":"wamid.A4","timestamp":1700000000,"type":"order","order":{"catalog_id":"1","product_items":[{"product_retailer_id":"S","quantity":99999999999,"item_price":"1e400","currency":"SAR"}]}}]`),
+		envelope(`"messages":[{"from":"966500000080","id":"wamid.A5","timestamp":"1700000000","type":"location","location":{"latitude":1e309,"longitude":-1}}]`),
+		envelope(`"statuses":[{"id":"wamid.X","status":"delivered","timestamp":"1700000000","recipient_id":"966500000080","biz_opaque_callback_data":"\u0000"}]`),
+		`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"\u0000"}}}]}]}`,
+		`{"object":"page"}`, `[]`, `null`, "{\"object\":\"\xff\"}",
+	} {
+		f.Add([]byte(s))
+	}
+	ta := fuzzApp(f)
+	ta.tenant("acme")
+	if _, err := ta.app.deps.tenants.AddNumber(context.Background(), "test", "acme", tenants.NumberInput{PhoneNumberID: pnid,
+		DisplayPhone: "+966500000079", AccessToken: "tok", AppSecret: secret}); err != nil {
+		f.Fatal(err)
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := http.NewRequest("POST", ta.base+"/webhook/whatsapp", strings.NewReader(string(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Hub-Signature-256", whatsapp.Sign(body, secret))
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode >= 500 {
+			t.Fatalf("webhook %q answered %d: %s", body, res.StatusCode, b)
+		}
+	})
+}
