@@ -26,3 +26,20 @@ go vet ./...
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.data/*'))
 if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
 go test -count=1 -timeout 12m "${@:-./...}"
+
+# Fuzz every decoder (each Fuzz* target in the tree) for a bounded time;
+# their seeds and committed corpora (testdata/fuzz) already ran above as
+# ordinary tests. Skipped when specific packages were asked for; FUZZ_TIME=0
+# skips it too. A failing input is written to testdata/fuzz: commit it.
+fuzz_time=${FUZZ_TIME:-20s}
+if [ $# -eq 0 ] && [ "$fuzz_time" != 0 ]; then
+  log=$(mktemp)
+  targets=$(grep -r --include='*_test.go' -o '^func Fuzz[A-Za-z0-9_]*' . | grep -v '^\./\.data/' |
+    sed -E 's#^(.*)/[^/]+_test\.go:func (Fuzz.*)$#\1 \2#' | sort -u)
+  while read -r pkg target; do
+    echo "fuzz: $target ($pkg) for $fuzz_time" >&2
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzz_time" "$pkg" >"$log" 2>&1 ||
+      { tail -40 "$log" >&2; rm -f "$log"; exit 1; }
+  done <<<"$targets"
+  rm -f "$log"
+fi
