@@ -150,6 +150,13 @@ func (h *HTTP) logout(c *fiber.Ctx) error {
 		if err := h.svc.Logout(c.UserContext(), tok); err != nil {
 			return err
 		}
+	} else if auth := c.Get(fiber.HeaderAuthorization); auth != "" {
+		// Only an access token: end the session it belongs to.
+		if scheme, rest, ok := strings.Cut(auth, " "); ok && strings.EqualFold(scheme, "Bearer") {
+			if err := h.svc.EndSession(c.UserContext(), strings.TrimSpace(rest)); err != nil {
+				return err
+			}
+		}
 	}
 	h.clearCookies(c)
 	return c.SendStatus(fiber.StatusNoContent)

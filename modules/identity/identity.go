@@ -645,6 +645,30 @@ func (s *Service) Logout(ctx context.Context, refreshToken string) error {
 	return nil
 }
 
+// EndSession revokes the session an access token belongs to (its refresh
+// token family): logout for a client that holds only the access token. Its
+// access and refresh tokens stop at once here, elsewhere as in Logout. A
+// token that is not valid ends nothing (the answer is the same).
+func (s *Service) EndSession(ctx context.Context, accessToken string) error {
+	p, err := s.VerifyAccessToken(ctx, accessToken)
+	if err != nil {
+		if httpx.CodeOf(err) == httpx.CodeUnauthorized {
+			return nil
+		}
+		return err
+	}
+	err = s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewUpdate().Model((*refreshRow)(nil)).Set("revoked_at = now()").
+			Where("family_id = ? AND user_id = ? AND revoked_at IS NULL", p.SessionID, p.UserID).Exec(ctx)
+		return translate(err, "refresh token")
+	})
+	if err != nil {
+		return err
+	}
+	s.sessionRevoked(ctx, p.SessionID)
+	return nil
+}
+
 // issue signs an access token and stores a new refresh token in family.
 func (s *Service) issue(ctx context.Context, tx bun.IDB, u *userRow, family uuid.UUID, ip, userAgent string) (*Tokens, error) {
 	access, err := s.signAccess(u, family, time.Now())

@@ -256,6 +256,27 @@ func TestLogoutStopsAccessTokens(t *testing.T) {
 		t.Fatalf("other session after logout: %d, want 200", s)
 	}
 
+	t.Run("bearer only", func(t *testing.T) {
+		// A client that sends only its access token ends that session: the
+		// token and its refresh token stop; a forged token ends nothing.
+		tk := f.login(t, "owner@alpha.test")
+		if s := f.do(t, request{method: "POST", path: "/api/auth/logout", bearer: "not.a.token"}).status; s != 204 {
+			t.Fatalf("logout with a bad token: %d", s)
+		}
+		if s := f.do(t, request{method: "POST", path: "/api/auth/logout", bearer: tk.AccessToken}).status; s != 204 {
+			t.Fatalf("logout by bearer: %d", s)
+		}
+		if s := f.me(t, tk.AccessToken); s != 401 {
+			t.Fatalf("access token after bearer logout: %d, want 401", s)
+		}
+		if r := f.refresh(t, tk.RefreshToken); r.status != 401 {
+			t.Fatalf("refresh token after bearer logout: %d, want 401", r.status)
+		}
+		if s := f.me(t, other.AccessToken); s != 200 {
+			t.Fatalf("the other session after a bearer logout: %d", s)
+		}
+	})
+
 	t.Run("cookie mode", func(t *testing.T) {
 		r := f.do(t, request{method: "POST", path: "/api/auth/login?cookie=1", body: map[string]string{"email": "owner@alpha.test", "password": password}})
 		access, refresh, csrf := r.cookies["cc_access"], r.cookies["cc_refresh"], r.cookies["cc_csrf"]
