@@ -166,22 +166,34 @@ func (c *Cache) dropLocal(tenantID uuid.UUID) {
 }
 
 // Run applies invalidations published by other processes until ctx ends.
+// Every time the subscription is (re)established — at start, and after the
+// connection broke or Redis restarted (go-redis reconnects on its own) —
+// every local entry is forgotten, since invalidations may have been missed
+// meanwhile.
 func (c *Cache) Run(ctx context.Context) {
-	for ctx.Err() == nil {
-		sub := c.rdb.Subscribe(ctx, c.channel())
-		if _, err := sub.Receive(ctx); err == nil && c.observe != nil {
-			c.observe(uuid.Nil)
-		}
-		ch := sub.Channel()
-	loop:
-		for {
-			select {
-			case <-ctx.Done():
-				break loop
-			case m, ok := <-ch:
-				if !ok {
-					break loop
+	sub := c.rdb.Subscribe(ctx, c.channel())
+	defer func() { _ = sub.Close() }()
+	ch := sub.ChannelWithSubscriptions()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m, ok := <-ch:
+			if !ok {
+				return
+			}
+			switch m := m.(type) {
+			case *redis.Subscription:
+				if m.Kind == "subscribe" {
+					c.mu.Lock()
+					c.gen++
+					clear(c.local)
+					c.mu.Unlock()
+					if c.observe != nil {
+						c.observe(uuid.Nil)
+					}
 				}
+			case *redis.Message:
 				if id, err := uuid.Parse(m.Payload); err == nil {
 					c.dropLocal(id)
 					if c.observe != nil {
@@ -189,17 +201,6 @@ func (c *Cache) Run(ctx context.Context) {
 					}
 				}
 			}
-		}
-		_ = sub.Close()
-		// The subscription broke (Redis restarted): forget everything local,
-		// since invalidations may have been missed, then subscribe again.
-		c.mu.Lock()
-		c.gen++
-		clear(c.local)
-		c.mu.Unlock()
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
 	"concierge/internal/audit"
@@ -392,5 +393,65 @@ func TestNestedScopedTransactionJoins(t *testing.T) {
 	}
 	if innerPID != outerPID || otherPID == outerPID {
 		t.Fatalf("backends: outer %d, nested same tenant %d (want equal), nested other tenant %d (want different)", outerPID, innerPID, otherPID)
+	}
+}
+
+// TestCacheForgetsAfterRedisRestart: an invalidation published while the
+// subscription was down is lost, so when go-redis reconnects the cache must
+// forget its local entries (a rename made meanwhile is then seen at once,
+// not after the local TTL).
+func TestCacheForgetsAfterRedisRestart(t *testing.T) {
+	t.Parallel()
+	d := testenv.DB(t)
+	rds := testenv.StartRedis(t)
+	opt, err := redis.ParseURL(rds.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	keys, _ := secrets.New(secrets.GenerateKey())
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cache := tenants.NewCache(rdb, "t:", time.Minute, log)
+	svc := tenants.New(tenants.NewScope(d.Bun), keys, cache, audit.New(nil), "example.test", log)
+	events := make(chan uuid.UUID, 8)
+	cache.Observe(func(id uuid.UUID) { events <- id })
+	go cache.Run(ctx)
+	subscribed := func(what string) {
+		t.Helper()
+		for {
+			select {
+			case id := <-events:
+				if id == uuid.Nil {
+					return
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("no subscription %s within 20s", what)
+			}
+		}
+	}
+	subscribed("at start")
+	if _, err := svc.Create(ctx, "test", tenants.CreateInput{Slug: "shop", NameEN: "Shop", NameAR: "متجر"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := svc.ResolveHost(ctx, "shop.example.test"); err != nil || got.NameEN != "Shop" {
+		t.Fatalf("resolve: %v %v", got, err)
+	}
+	// Another process renames the tenant while this one's Redis is away:
+	// its invalidation never arrives here.
+	rds.Stop()
+	err = tenants.NewScope(d.Bun).PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE tenants SET name_en = 'Renamed', updated_at = now() WHERE slug = 'shop'`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rds.Start()
+	subscribed("after the restart")
+	if got, err := svc.ResolveHost(ctx, "shop.example.test"); err != nil || got.NameEN != "Renamed" {
+		t.Fatalf("after Redis came back the cache still serves %v %v", got, err)
 	}
 }
