@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"concierge/internal/errs"
 	"concierge/internal/httpx"
 )
 
@@ -56,7 +57,7 @@ func hashKey(key string) []byte {
 func (s *Service) CreateAPIKey(ctx context.Context, actor, idOrSlug, name string) (*APIKey, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
-		return nil, "", httpx.Invalid(httpx.FieldError{Field: "name", Code: "required", Message: "is required (1 to 100 characters)", MessageAr: "مطلوب (من 1 إلى 100 حرف)"})
+		return nil, "", errs.Invalid(errs.FieldError{Field: "name", Code: "required", Msg: errs.Legacy("is required (1 to 100 characters)", "مطلوب (من 1 إلى 100 حرف)")})
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
@@ -118,7 +119,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, actor, idOrSlug string, keyI
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return httpx.E(httpx.CodeNotFound, "no such API key")
+			return errs.E(errs.CodeNotFound, "no such API key")
 		}
 		return s.audit.Record(ctx, tx, AuditEntry{TenantID: t.ID, Actor: actor, Action: "api_key.revoke", Target: "api_key:" + keyID.String()})
 	})
@@ -130,7 +131,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, actor, idOrSlug string, keyI
 }
 
 // errBadKey is the one answer for an unknown, revoked or malformed key.
-var errBadKey = httpx.E(httpx.CodeUnauthorized, "the API key is not valid")
+var errBadKey = errs.E(errs.CodeUnauthorized, "the API key is not valid")
 
 // ResolveAPIKey finds the tenant of an API key (cached like hosts, dropped
 // on revocation). Errors: unauthorized, forbidden (suspended tenant).
@@ -157,7 +158,7 @@ func (s *Service) ResolveAPIKey(ctx context.Context, key string) (*Tenant, error
 		t, err = getTenant(ctx, tx, r.TenantID.String())
 		return err
 	})
-	if errors.Is(err, httpx.ErrNotFound) {
+	if errors.Is(err, errs.ErrNotFound) {
 		s.cache.put(ctx, ck, cached{Miss: true}, gen)
 		return nil, errBadKey
 	}
@@ -210,7 +211,7 @@ func (h *HTTP) listAPIKeys(c *fiber.Ctx) error {
 func (h *HTTP) revokeAPIKey(c *fiber.Ctx) error {
 	id, err := uuid.Parse(c.Params("key"))
 	if err != nil {
-		return httpx.E(httpx.CodeNotFound, "no such API key")
+		return errs.E(errs.CodeNotFound, "no such API key")
 	}
 	if err := h.svc.RevokeAPIKey(c.UserContext(), h.actor(c.UserContext()), c.Params("id"), id); err != nil {
 		return err

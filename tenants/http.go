@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"concierge/internal/errs"
 	"concierge/internal/httpx"
 )
 
@@ -245,7 +246,7 @@ func (h *HTTP) addDomain(c *fiber.Ctx) error {
 func (h *HTTP) removeDomain(c *fiber.Ctx) error {
 	id, err := uuid.Parse(c.Params("domain"))
 	if err != nil {
-		return httpx.E(httpx.CodeNotFound, "no such domain")
+		return errs.E(errs.CodeNotFound, "no such domain")
 	}
 	if err := h.svc.RemoveDomain(c.UserContext(), h.actor(c.UserContext()), c.Params("id"), id); err != nil {
 		return err
@@ -280,7 +281,7 @@ func (h *HTTP) addNumber(c *fiber.Ctx) error {
 func (h *HTTP) getNumber(c *fiber.Ctx) error {
 	id, err := uuid.Parse(c.Params("number"))
 	if err != nil {
-		return httpx.E(httpx.CodeNotFound, "no such WhatsApp number")
+		return errs.E(errs.CodeNotFound, "no such WhatsApp number")
 	}
 	ns, err := h.svc.Numbers(c.UserContext(), c.Params("id"))
 	if err != nil {
@@ -291,13 +292,13 @@ func (h *HTTP) getNumber(c *fiber.Ctx) error {
 			return c.JSON(ToAPINumber(n))
 		}
 	}
-	return httpx.E(httpx.CodeNotFound, "no such WhatsApp number")
+	return errs.E(errs.CodeNotFound, "no such WhatsApp number")
 }
 
 func (h *HTTP) updateNumber(c *fiber.Ctx) error {
 	id, err := uuid.Parse(c.Params("number"))
 	if err != nil {
-		return httpx.E(httpx.CodeNotFound, "no such WhatsApp number")
+		return errs.E(errs.CodeNotFound, "no such WhatsApp number")
 	}
 	var in NumberUpdate
 	if err := httpx.Bind(c, h.validate, &in); err != nil {

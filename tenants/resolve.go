@@ -6,9 +6,9 @@ import (
 	"net"
 	"strings"
 
-	"github.com/uptrace/bun"
+	"concierge/internal/errs"
 
-	"concierge/internal/httpx"
+	"github.com/uptrace/bun"
 )
 
 // ResolveHost finds the tenant a web request is for: a custom domain, or
@@ -23,7 +23,7 @@ func (s *Service) ResolveHost(ctx context.Context, hostport string) (*Tenant, er
 	if !hostShaped(host) {
 		// Not a DNS name (empty, too long, bytes no host has): no store,
 		// and nothing asked of the database or cached.
-		return nil, httpx.E(httpx.CodeNotFound, "no store is served at this host")
+		return nil, errs.E(errs.CodeNotFound, "no store is served at this host")
 	}
 	key := "host:" + host
 	if v, ok := s.cache.get(ctx, key); ok {
@@ -40,9 +40,9 @@ func (s *Service) ResolveHost(ctx context.Context, hostport string) (*Tenant, er
 		}
 		return err
 	})
-	if errors.Is(err, httpx.ErrNotFound) {
+	if errors.Is(err, errs.ErrNotFound) {
 		s.cache.put(ctx, key, cached{Miss: true}, gen)
-		return nil, httpx.E(httpx.CodeNotFound, "no store is served at this host")
+		return nil, errs.E(errs.CodeNotFound, "no store is served at this host")
 	}
 	if err != nil {
 		return nil, err
@@ -75,9 +75,9 @@ func (s *Service) ResolveNumber(ctx context.Context, phoneNumberID string) (*Ten
 			v = cached{Tenant: t, Number: n}
 			return err
 		})
-		if errors.Is(err, httpx.ErrNotFound) {
+		if errors.Is(err, errs.ErrNotFound) {
 			s.cache.put(ctx, key, cached{Miss: true}, gen)
-			return nil, nil, httpx.E(httpx.CodeNotFound, "no tenant owns this WhatsApp number")
+			return nil, nil, errs.E(errs.CodeNotFound, "no tenant owns this WhatsApp number")
 		}
 		if err != nil {
 			return nil, nil, err
@@ -89,10 +89,10 @@ func (s *Service) ResolveNumber(ctx context.Context, phoneNumberID string) (*Ten
 		return nil, nil, err
 	}
 	if v.Number == nil {
-		return nil, nil, httpx.E(httpx.CodeNotFound, "no tenant owns this WhatsApp number")
+		return nil, nil, errs.E(errs.CodeNotFound, "no tenant owns this WhatsApp number")
 	}
 	if v.Number.Status != "active" {
-		return t, nil, httpx.E(httpx.CodeForbidden, "this WhatsApp number is disabled")
+		return t, nil, errs.E(errs.CodeForbidden, "this WhatsApp number is disabled")
 	}
 	n, err := s.openNumber(v.Number)
 	if err != nil {
@@ -103,7 +103,7 @@ func (s *Service) ResolveNumber(ctx context.Context, phoneNumberID string) (*Ten
 
 func active(v cached) (*Tenant, error) {
 	if v.Miss || v.Tenant == nil {
-		return nil, httpx.E(httpx.CodeNotFound, "no store is served at this host")
+		return nil, errs.E(errs.CodeNotFound, "no store is served at this host")
 	}
 	if v.Tenant.Status != StatusActive {
 		return v.Tenant, ErrSuspended

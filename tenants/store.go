@@ -9,7 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/db"
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 )
 
 type tenantRow struct {
@@ -87,8 +87,8 @@ func translate(err error, what string) error {
 		case strings.Contains(c, "phone_number_id"):
 			field = "phone_number_id"
 		}
-		return &httpx.Error{Code: httpx.CodeConflict, Message: what + " already exists",
-			Fields: []httpx.FieldError{{Field: field, Code: "unique", Message: "is already taken", MessageAr: "مستخدم مسبقًا"}}, Err: err}
+		return &errs.Error{Code: errs.CodeConflict,
+			Fields: []errs.FieldError{{Field: field, Code: "unique", Msg: errs.Legacy("is already taken", "مستخدم مسبقًا")}}, Err: err, Msg: errs.Legacy(what+" already exists", "")}
 	}
 	return db.Translate(err, what)
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/internal/secrets"
 )
 
@@ -71,8 +71,8 @@ type Number struct {
 
 // Errors of this package; they wrap the shared error vocabulary.
 var (
-	ErrNotFound  = httpx.E(httpx.CodeNotFound, "no such tenant")
-	ErrSuspended = httpx.E(httpx.CodeForbidden, "this store is suspended / هذا المتجر موقوف مؤقتًا")
+	ErrNotFound  = errs.E(errs.CodeNotFound, "no such tenant")
+	ErrSuspended = errs.E(errs.CodeForbidden, "this store is suspended / هذا المتجر موقوف مؤقتًا")
 )
 
 // Auditor records platform actions; the audit package implements it.
@@ -171,8 +171,7 @@ func (s *Service) Create(ctx context.Context, actor string, in CreateInput) (*Te
 		Timezone: or(in.Timezone, "Asia/Riyadh"), Status: StatusActive, PrivacyVersion: "1",
 	}
 	if !ValidSlug(t.Slug) {
-		return nil, httpx.Invalid(httpx.FieldError{Field: "slug", Code: "slug",
-			Message: "must be lowercase letters, digits and dashes", MessageAr: "يجب أن يتكون من حروف إنجليزية صغيرة وأرقام وشرطات"})
+		return nil, errs.Invalid(errs.FieldError{Field: "slug", Code: "slug", Msg: errs.Legacy("must be lowercase letters, digits and dashes", "يجب أن يتكون من حروف إنجليزية صغيرة وأرقام وشرطات")})
 	}
 	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := insertTenant(ctx, tx, t); err != nil {

@@ -16,7 +16,7 @@ import (
 
 	"concierge/internal/audit"
 	"concierge/internal/db"
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/internal/secrets"
 	"concierge/internal/testenv"
 	"concierge/tenants"
@@ -192,7 +192,7 @@ func TestResolveHostAndCacheInvalidation(t *testing.T) {
 			t.Fatalf("ResolveHost(%q) = %v, %v; want acme", host, got, err)
 		}
 	}
-	if _, err := f.svc.ResolveHost(ctx, "shop.acme.sa"); !errors.Is(err, httpx.ErrNotFound) {
+	if _, err := f.svc.ResolveHost(ctx, "shop.acme.sa"); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("unknown host: want not_found, got %v", err)
 	}
 	// Adding the domain invalidates the remembered miss.
@@ -296,12 +296,12 @@ func TestWhatsAppNumberSecretsAreSealed(t *testing.T) {
 	if err != nil || gt.ID != a.ID || gn.AccessToken != "EAAG-secret-token" || gn.AppSecret != "app-secret-S" {
 		t.Fatalf("ResolveNumber = %v %+v %v", gt, gn, err)
 	}
-	if _, _, err := f.svc.ResolveNumber(ctx, "999"); !errors.Is(err, httpx.ErrNotFound) {
+	if _, _, err := f.svc.ResolveNumber(ctx, "999"); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("unknown number: %v", err)
 	}
 	_, err = f.svc.AddNumber(ctx, "test", "acme", tenants.NumberInput{
 		PhoneNumberID: "1234567890", DisplayPhone: "+966500000002", AccessToken: "x", AppSecret: "y"})
-	if !errors.Is(err, httpx.ErrConflict) {
+	if !errors.Is(err, errs.ErrConflict) {
 		t.Fatalf("duplicate phone_number_id: want conflict, got %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/user"
 	"sort"
 	"strings"
@@ -17,7 +18,9 @@ import (
 	"concierge/internal/audit"
 	"concierge/internal/config"
 	"concierge/internal/db"
+	"concierge/internal/errs"
 	"concierge/internal/httpx"
+	"concierge/internal/i18n"
 	"concierge/tenants"
 )
 
@@ -47,16 +50,36 @@ func parse(fs *flag.FlagSet, args []string) error {
 }
 
 // describeErr renders field errors readably for a person at a shell.
+// The shell speaks the operator's language: Arabic when LANG says so,
+// English otherwise (a C or POSIX terminal may not render Arabic).
 func describeErr(err error) error {
-	var e *httpx.Error
-	if errors.As(err, &e) && len(e.Fields) > 0 {
-		var parts []string
-		for _, f := range e.Fields {
-			parts = append(parts, fmt.Sprintf("--%s %s", strings.ReplaceAll(f.Field, "_", "-"), f.Message))
-		}
-		return fmt.Errorf("%s: %s", e.Message, strings.Join(parts, "; "))
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		return err
 	}
-	return err
+	cat, lang := i18n.MustLoad(), cliLang()
+	msg := cat.Message(lang, e.Msg)
+	if len(e.Fields) == 0 {
+		if msg == "" {
+			return err
+		}
+		return errors.New(msg)
+	}
+	var parts []string
+	for _, f := range e.Fields {
+		parts = append(parts, fmt.Sprintf("--%s %s", strings.ReplaceAll(f.Field, "_", "-"), cat.Message(lang, f.Msg)))
+	}
+	return fmt.Errorf("%s %s", msg, strings.Join(parts, "; "))
+}
+
+// cliLang is the shell's language: ar when LANG (or LC_ALL) is Arabic.
+func cliLang() string {
+	for _, v := range []string{os.Getenv("LC_ALL"), os.Getenv("LANG")} {
+		if strings.HasPrefix(strings.ToLower(v), "ar") {
+			return i18n.AR
+		}
+	}
+	return i18n.EN
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -8,7 +8,7 @@ import (
 	"net"
 
 	"concierge/internal/config"
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/tenants"
 )
 
@@ -39,7 +39,7 @@ func seedCmd(ctx context.Context, cfg config.Config, args []string, out io.Write
 func seedDemo(ctx context.Context, d *deps, out io.Writer) error {
 	actor := "seed"
 	t, err := d.tenants.Get(ctx, demoSlug)
-	if errors.Is(err, httpx.ErrNotFound) {
+	if errors.Is(err, errs.ErrNotFound) {
 		t, err = d.tenants.Create(ctx, actor, tenants.CreateInput{
 			Slug: demoSlug, NameEN: "Demo Store", NameAR: "المتجر التجريبي", DefaultLocale: "ar", Currency: "SAR", Timezone: "Asia/Riyadh",
 		})

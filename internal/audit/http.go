@@ -9,7 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/tenants"
 )
 
@@ -34,7 +34,7 @@ func TenantHandler(scope *tenants.Scope) fiber.Handler {
 		if s := c.Query("limit"); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 || n > 200 {
-				return httpx.Invalid(httpx.FieldError{Field: "limit", Code: "range", Message: "must be 1 to 200", MessageAr: "يجب أن يكون بين 1 و200"})
+				return errs.Invalid(errs.FieldError{Field: "limit", Code: "range", Msg: errs.Legacy("must be 1 to 200", "يجب أن يكون بين 1 و200")})
 			}
 			limit = n
 		}

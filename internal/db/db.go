@@ -11,13 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"concierge/internal/errs"
+
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
-
-	"concierge/internal/httpx"
 )
 
 // AppRole is the role all tenant work runs as.
@@ -111,13 +111,13 @@ func Translate(err error, what string) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, sql.ErrNoRows):
-		return httpx.E(httpx.CodeNotFound, "no such %s", what)
+		return errs.E(errs.CodeNotFound, "no such %s", what)
 	}
 	if _, ok := IsUniqueViolation(err); ok {
-		return httpx.Wrap(httpx.CodeConflict, err, what+" already exists")
+		return errs.WrapText(errs.CodeConflict, err, what+" already exists")
 	}
 	if IsCheckViolation(err) {
-		return httpx.Wrap(httpx.CodeInvalid, err, "the "+what+" has an invalid field")
+		return errs.WrapText(errs.CodeInvalid, err, "the "+what+" has an invalid field")
 	}
 	return err
 }

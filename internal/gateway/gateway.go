@@ -31,6 +31,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"concierge/internal/httpx"
+	"concierge/internal/i18n"
 	"concierge/internal/observability"
 )
 
@@ -53,6 +54,8 @@ type AppConfig struct {
 	// the first address of X-Forwarded-For is whatever the client sent.
 	// Empty means the socket address is the client IP (no proxy).
 	ProxyHeader string
+	// Catalog gives problem+json their texts; nil loads the embedded catalog.
+	Catalog *i18n.Catalog
 	// TrustedProxies lists the proxy addresses or CIDR ranges whose
 	// ProxyHeader and X-Forwarded-Proto/Host are believed. Requests from any
 	// other address are taken at face value of their socket.
@@ -78,6 +81,9 @@ func (c AppConfig) withDefaults() AppConfig {
 	if c.ReadBufferSize <= 0 {
 		c.ReadBufferSize = 16 << 10
 	}
+	if c.Catalog == nil {
+		c.Catalog = i18n.MustLoad()
+	}
 	return c
 }
 
@@ -89,7 +95,7 @@ func NewApp(cfg AppConfig, log *slog.Logger) *fiber.App {
 	cfg = cfg.withDefaults()
 	return fiber.New(fiber.Config{
 		AppName:                 cfg.Name,
-		ErrorHandler:            httpx.ErrorHandler(log),
+		ErrorHandler:            httpx.ErrorHandler(log, cfg.Catalog),
 		BodyLimit:               cfg.BodyLimit,
 		ReadTimeout:             cfg.ReadTimeout,
 		WriteTimeout:            cfg.WriteTimeout,

@@ -18,6 +18,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"concierge/internal/errs"
 	"concierge/internal/gateway"
 	"concierge/internal/httpx"
 	"concierge/internal/observability"
@@ -106,7 +107,7 @@ func newHarness(t *testing.T, cfg gateway.AppConfig, extra ...fiber.Handler) *ha
 	app.Get("/items/:id", func(c *fiber.Ctx) error {
 		httpx.LoggerFrom(c, log).InfoContext(c.UserContext(), "handler ran")
 		if c.Params("id") == "missing" {
-			return fmt.Errorf("load item: %w", httpx.ErrNotFound)
+			return fmt.Errorf("load item: %w", errs.ErrNotFound)
 		}
 		return c.JSON(fiber.Map{"id": c.Params("id")})
 	})

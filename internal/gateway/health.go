@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"concierge/internal/errs"
 	"concierge/internal/httpx"
 )
 
@@ -90,12 +91,12 @@ func readyz(checks map[string]func(ctx context.Context) error, timeout time.Dura
 		}
 		p := readyProblem{
 			Problem: httpx.Problem{
-				Type:      "https://concierge.dev/problems/" + string(httpx.CodeUnavailable),
+				Type:      "https://concierge.dev/problems/" + string(errs.CodeUnavailable),
 				Title:     "Not ready",
 				TitleAr:   "الخدمة غير جاهزة",
 				Status:    fiber.StatusServiceUnavailable,
 				Detail:    detail[:len(detail)-1],
-				Code:      httpx.CodeUnavailable,
+				Code:      errs.CodeUnavailable,
 				Instance:  c.Path(),
 				RequestID: httpx.RequestID(c),
 			},

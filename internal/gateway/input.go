@@ -5,7 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/internal/input"
 )
 
@@ -19,22 +19,22 @@ import (
 func CleanRequest() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if badText(c.Request().URI().PathOriginal()) || badText(c.Request().URI().Path()) {
-			return httpx.E(httpx.CodeMalformed, "the path is not valid UTF-8 text")
+			return errs.E(errs.CodeMalformed, "the path is not valid UTF-8 text")
 		}
-		var fields []httpx.FieldError
+		var fields []errs.FieldError
 		c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
 			if len(fields) >= 10 {
 				return
 			}
 			switch {
 			case badText(k):
-				fields = append(fields, httpx.TextError("query", input.Check(string(k), input.SingleLine)))
+				fields = append(fields, errs.TextError("query", input.Check(string(k), input.SingleLine)))
 			case badText(v):
-				fields = append(fields, httpx.TextError(string(k), input.Check(string(v), input.SingleLine)))
+				fields = append(fields, errs.TextError(string(k), input.Check(string(v), input.SingleLine)))
 			}
 		})
 		if len(fields) > 0 {
-			return httpx.Invalid(fields...)
+			return errs.Invalid(fields...)
 		}
 		return c.Next()
 	}
@@ -61,7 +61,7 @@ func StrictHost() fiber.Handler {
 		// fasthttp keeps only the last Host header; the raw header block
 		// holds every copy.
 		if countHostLines(h.RawHeaders()) > 1 {
-			return httpx.E(httpx.CodeMalformed, "the request has more than one Host header")
+			return errs.E(errs.CodeMalformed, "the request has more than one Host header")
 		}
 		// The request line as sent (Request.RequestURI would rewrite it
 		// from the parsed URI, dropping an absolute target's authority).
@@ -71,7 +71,7 @@ func StrictHost() fiber.Handler {
 				authority = authority[:i]
 			}
 			if !bytes.EqualFold(authority, h.Host()) {
-				return httpx.E(httpx.CodeMalformed, "the Host header does not match the request target")
+				return errs.E(errs.CodeMalformed, "the Host header does not match the request target")
 			}
 		}
 		return c.Next()

@@ -15,6 +15,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"concierge/internal/errs"
 	"concierge/internal/httpx"
 	"concierge/internal/observability"
 )
@@ -38,7 +39,7 @@ func Recover(log *slog.Logger) fiber.Handler {
 				"method", c.Method(),
 				"path", c.Path(),
 			)
-			err = httpx.Wrap(httpx.CodeInternal, fmt.Errorf("panic: %v", r), "")
+			err = errs.WrapText(errs.CodeInternal, fmt.Errorf("panic: %v", r), "")
 		}()
 		return c.Next()
 	}
@@ -123,7 +124,7 @@ func Trace(tracer trace.Tracer) fiber.Handler {
 		if status >= 500 {
 			msg := fmt.Sprintf("HTTP %d", status)
 			if err != nil {
-				msg = string(httpx.CodeOf(err))
+				msg = string(errs.CodeOf(err))
 			}
 			span.SetStatus(codes.Error, msg)
 		}
@@ -227,7 +228,7 @@ func Timeout(d time.Duration) fiber.Handler {
 		c.SetUserContext(ctx)
 		err := c.Next()
 		if err != nil && errors.Is(err, context.DeadlineExceeded) && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return &httpx.Error{Code: httpx.CodeUnavailable, Message: "the request took too long; try again", RetryAfter: 1, Err: err}
+			return &errs.Error{Code: errs.CodeUnavailable, RetryAfter: 1, Err: err, Msg: errs.Legacy("the request took too long; try again", "")}
 		}
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/gofiber/fiber/v2"
 
+	"concierge/internal/errs"
 	"concierge/internal/httpx"
 )
 
@@ -87,11 +88,9 @@ func RateLimit(limiter *redis_rate.Limiter, keyPrefix string, keyFn KeyFunc, lim
 	}
 	deny := func(retryAfter time.Duration) error {
 		retry := max(int(math.Ceil(retryAfter.Seconds())), 1)
-		return &httpx.Error{
-			Code:       httpx.CodeRateLimited,
-			Message:    "too many requests; retry after " + strconv.Itoa(retry) + " seconds",
-			RetryAfter: retry,
-		}
+		return &errs.Error{
+			Code:       errs.CodeRateLimited,
+			RetryAfter: retry, Msg: errs.Legacy("too many requests; retry after "+strconv.Itoa(retry)+" seconds", "")}
 	}
 	return func(c *fiber.Ctx) error {
 		key, ok := keyFn(c)

@@ -3,9 +3,9 @@ package gateway
 import (
 	"strings"
 
-	"github.com/gofiber/fiber/v2"
+	"concierge/internal/errs"
 
-	"concierge/internal/httpx"
+	"github.com/gofiber/fiber/v2"
 )
 
 // Security header values. APICSP suits JSON answers, which load nothing; a
@@ -70,7 +70,7 @@ func CORS(allowed func(c *fiber.Ctx, origin string) bool) fiber.Handler {
 		}
 		c.Vary(fiber.HeaderAccessControlRequestMethod, fiber.HeaderAccessControlRequestHeaders)
 		if !ok {
-			return httpx.E(httpx.CodeForbidden, "this origin may not call the API")
+			return errs.E(errs.CodeForbidden, "this origin may not call the API")
 		}
 		c.Set(fiber.HeaderAccessControlAllowOrigin, origin)
 		c.Set(fiber.HeaderAccessControlAllowCredentials, "true")

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"concierge/internal/httpx"
+	"concierge/internal/i18n"
 	"concierge/internal/input"
 )
 
@@ -34,7 +35,7 @@ type productLike struct {
 
 func bindApp(t testing.TB, v *httpx.Validator, got *productLike) *fiber.App {
 	t.Helper()
-	app := fiber.New(fiber.Config{ErrorHandler: httpx.ErrorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)))})
+	app := fiber.New(fiber.Config{ErrorHandler: httpx.ErrorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)), i18n.MustLoad())})
 	app.Post("/", func(c *fiber.Ctx) error {
 		var in productLike
 		if err := httpx.Bind(c, v, &in); err != nil {
@@ -49,10 +50,10 @@ func bindApp(t testing.TB, v *httpx.Validator, got *productLike) *fiber.App {
 }
 
 type problemBody struct {
-	Code      string             `json:"code"`
-	RequestID string             `json:"request_id"`
-	Errors    []httpx.FieldError `json:"errors"`
-	Extra     map[string]any     `json:"-"`
+	Code      string               `json:"code"`
+	RequestID string               `json:"request_id"`
+	Errors    []httpx.ProblemField `json:"errors"`
+	Extra     map[string]any       `json:"-"`
 }
 
 func post(t testing.TB, app *fiber.App, body string) (int, problemBody) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 
+	"concierge/internal/errs"
 	"concierge/internal/input"
 )
 
@@ -40,23 +41,22 @@ func checkJSON(body []byte) error {
 			if errors.As(err, &se) {
 				switch {
 				case errors.Is(se.Err, jsontext.ErrDuplicateName):
-					return Invalid(FieldError{Field: pointerField(se.JSONPointer), Code: "duplicate",
-						Message: "appears twice in the same object", MessageAr: "مكرر في الكائن نفسه"})
+					return errs.Invalid(errs.Field(pointerField(se.JSONPointer), "duplicate", "field.duplicate"))
 				case se.Err != nil && strings.Contains(se.Err.Error(), "non-control character"):
 					// A raw control byte inside a string.
-					return Invalid(TextError(pointerField(se.JSONPointer), input.ErrControl))
+					return errs.Invalid(errs.TextError(pointerField(se.JSONPointer), input.ErrControl))
 				case se.Err != nil && (strings.Contains(se.Err.Error(), "invalid UTF-8") ||
 					strings.Contains(se.Err.Error(), "invalid surrogate") || strings.Contains(se.Err.Error(), "invalid escape sequence")):
 					// Bytes that are not UTF-8, or \u escapes that are not
 					// characters. (jsontext exports no sentinels for these;
 					// TestBindRefusesHostileText pins the messages.)
-					return Invalid(TextError(pointerField(se.JSONPointer), input.ErrUTF8))
+					return errs.Invalid(errs.TextError(pointerField(se.JSONPointer), input.ErrUTF8))
 				}
 			}
-			return Wrap(CodeMalformed, err, "the request body is not valid JSON")
+			return errs.Wrap(errs.CodeMalformed, err, "error.body_not_json")
 		}
 		if tok.Kind() == '"' && strings.IndexByte(tok.String(), 0) >= 0 {
-			return Invalid(TextError(pointerField(dec.StackPointer()), input.ErrControl))
+			return errs.Invalid(errs.TextError(pointerField(dec.StackPointer()), input.ErrControl))
 		}
 	}
 }
@@ -92,26 +92,11 @@ func safeName(s string) string {
 	return s
 }
 
-// TextError is the field error of a text that input.Check or input.Clean
-// refused, in both languages; services use it for texts that do not come
-// through Bind (forms, feeds, the shell).
-func TextError(field string, err error) FieldError {
-	switch {
-	case errors.Is(err, input.ErrUTF8):
-		return FieldError{Field: field, Code: "utf8", Message: "is not valid UTF-8 text", MessageAr: "ليس نصًا صالحًا بترميز UTF-8"}
-	case errors.Is(err, input.ErrLineBreak):
-		return FieldError{Field: field, Code: "single_line", Message: "must be a single line (no tabs or line breaks)",
-			MessageAr: "يجب أن يكون سطرًا واحدًا (بلا مسافات جدولة أو أسطر جديدة)"}
-	}
-	return FieldError{Field: field, Code: "control", Message: "must not contain control characters (such as NUL)",
-		MessageAr: "يجب ألا يحتوي على محارف تحكم (مثل NUL)"}
-}
-
 // cleanStrings trims and checks every string reachable from v (a pointer to
 // the decoded request), following the text tags, and returns one field error
 // per bad string.
-func cleanStrings(v reflect.Value) []FieldError {
-	var out []FieldError
+func cleanStrings(v reflect.Value) []errs.FieldError {
+	var out []errs.FieldError
 	cleanValue(v, "", input.SingleLine, false, &out)
 	return out
 }
@@ -123,7 +108,7 @@ func joinField(prefix, name string) string {
 	return prefix + "." + name
 }
 
-func cleanValue(v reflect.Value, path string, mode input.Mode, raw bool, out *[]FieldError) {
+func cleanValue(v reflect.Value, path string, mode input.Mode, raw bool, out *[]errs.FieldError) {
 	switch v.Kind() {
 	case reflect.String:
 		s := v.String()
@@ -137,7 +122,7 @@ func cleanValue(v reflect.Value, path string, mode input.Mode, raw bool, out *[]
 			s, err = input.Clean(s, mode)
 		}
 		if err != nil {
-			*out = append(*out, TextError(fieldName(path), err))
+			*out = append(*out, errs.TextError(fieldName(path), err))
 			return
 		}
 		if v.CanSet() && s != v.String() {
@@ -193,7 +178,7 @@ func cleanValue(v reflect.Value, path string, mode input.Mode, raw bool, out *[]
 
 // cleanMap cleans keys (always one line) and values; map values are not
 // addressable, so cleaned entries are written back.
-func cleanMap(v reflect.Value, path string, mode input.Mode, raw bool, out *[]FieldError) {
+func cleanMap(v reflect.Value, path string, mode input.Mode, raw bool, out *[]errs.FieldError) {
 	type entry struct{ old, key, val reflect.Value }
 	var changed []entry
 	seen := make(map[string]bool, v.Len())
@@ -205,12 +190,11 @@ func cleanMap(v reflect.Value, path string, mode input.Mode, raw bool, out *[]Fi
 		if k.Kind() == reflect.String {
 			s, err := input.Clean(k.String(), input.SingleLine)
 			if err != nil {
-				*out = append(*out, TextError(fieldName(field), err))
+				*out = append(*out, errs.TextError(fieldName(field), err))
 				continue
 			}
 			if seen[s] {
-				*out = append(*out, FieldError{Field: fieldName(field), Code: "duplicate",
-					Message: "repeats another key once spaces are trimmed", MessageAr: "يكرر مفتاحًا آخر بعد حذف المسافات"})
+				*out = append(*out, errs.Field(fieldName(field), "duplicate", "field.duplicate_key"))
 				continue
 			}
 			seen[s] = true

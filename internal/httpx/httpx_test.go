@@ -11,7 +11,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"concierge/internal/errs"
 	"concierge/internal/httpx"
+	"concierge/internal/i18n"
 )
 
 type createReq struct {
@@ -23,7 +25,7 @@ type createReq struct {
 func TestBindAndProblems(t *testing.T) {
 	t.Parallel()
 	v := httpx.NewValidator()
-	app := fiber.New(fiber.Config{ErrorHandler: httpx.ErrorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)))})
+	app := fiber.New(fiber.Config{ErrorHandler: httpx.ErrorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)), i18n.MustLoad())})
 	app.Post("/", func(c *fiber.Ctx) error {
 		var in createReq
 		if err := httpx.Bind(c, v, &in); err != nil {
@@ -32,7 +34,7 @@ func TestBindAndProblems(t *testing.T) {
 		return c.SendStatus(204)
 	})
 	app.Get("/boom", func(c *fiber.Ctx) error {
-		return httpx.Wrap(httpx.CodeInternal, errors.New("pq: secret table name"), "")
+		return errs.WrapText(errs.CodeInternal, errors.New("pq: secret table name"), "")
 	})
 	cases := []struct {
 		name, body string
@@ -92,14 +94,14 @@ func TestBindAndProblems(t *testing.T) {
 
 func TestErrorsMatchByCode(t *testing.T) {
 	t.Parallel()
-	err := fmt.Errorf("store: %w", httpx.E(httpx.CodeNotFound, "no such product"))
-	if !errors.Is(err, httpx.ErrNotFound) || errors.Is(err, httpx.ErrConflict) {
+	err := fmt.Errorf("store: %w", errs.E(errs.CodeNotFound, "no such product"))
+	if !errors.Is(err, errs.ErrNotFound) || errors.Is(err, errs.ErrConflict) {
 		t.Fatal("errors.Is should match by code through wrapping")
 	}
-	if httpx.CodeOf(err) != httpx.CodeNotFound || httpx.CodeOf(errors.New("x")) != httpx.CodeInternal {
+	if errs.CodeOf(err) != errs.CodeNotFound || errs.CodeOf(errors.New("x")) != errs.CodeInternal {
 		t.Fatal("CodeOf")
 	}
-	if httpx.StatusOf(httpx.CodeRateLimited) != 429 || httpx.StatusOf(httpx.CodeTooLarge) != 413 {
+	if httpx.StatusOf(errs.CodeRateLimited) != 429 || httpx.StatusOf(errs.CodeTooLarge) != 413 {
 		t.Fatal("StatusOf")
 	}
 }

@@ -8,113 +8,133 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+
+	"concierge/internal/errs"
+	"concierge/internal/i18n"
 )
 
-// Problem is an RFC 9457 problem details body.
+// Problem is an RFC 9457 problem details body. Title, Detail and each
+// field's Message are in the reader's language (Accept-Language, Arabic by
+// default); the Arabic and English forms are kept beside them.
 type Problem struct {
-	Type      string       `json:"type"`
-	Title     string       `json:"title"`
-	TitleAr   string       `json:"title_ar"`
-	Status    int          `json:"status"`
-	Detail    string       `json:"detail,omitempty"`
-	Code      Code         `json:"code"`
-	Instance  string       `json:"instance,omitempty"`
-	RequestID string       `json:"request_id,omitempty"`
-	Errors    []FieldError `json:"errors,omitempty"`
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	TitleAr   string         `json:"title_ar"`
+	TitleEn   string         `json:"title_en"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail,omitempty"`
+	Code      errs.Code      `json:"code"`
+	Instance  string         `json:"instance,omitempty"`
+	RequestID string         `json:"request_id,omitempty"`
+	Errors    []ProblemField `json:"errors,omitempty"`
 }
 
-type codeInfo struct {
-	status  int
-	title   string
-	titleAr string
+// ProblemField is one field error of a 422 problem.
+type ProblemField struct {
+	Field     string `json:"field"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	MessageAr string `json:"message_ar"`
+	MessageEn string `json:"message_en"`
 }
 
-// codes is the single code → HTTP status map.
-var codes = map[Code]codeInfo{
-	CodeInvalid:          {http.StatusUnprocessableEntity, "Invalid request", "طلب غير صالح"},
-	CodeMalformed:        {http.StatusBadRequest, "Malformed request", "طلب غير مفهوم"},
-	CodeNotFound:         {http.StatusNotFound, "Not found", "غير موجود"},
-	CodeConflict:         {http.StatusConflict, "Conflict", "تعارض"},
-	CodeUnauthorized:     {http.StatusUnauthorized, "Unauthorized", "غير مصرح"},
-	CodeForbidden:        {http.StatusForbidden, "Forbidden", "ممنوع"},
-	CodeRateLimited:      {http.StatusTooManyRequests, "Too many requests", "طلبات كثيرة جدًا"},
-	CodeUnavailable:      {http.StatusServiceUnavailable, "Unavailable", "الخدمة غير متاحة"},
-	CodeTooLarge:         {http.StatusRequestEntityTooLarge, "Request body too large", "حجم الطلب كبير جدًا"},
-	CodeMethodNotAllowed: {http.StatusMethodNotAllowed, "Method not allowed", "طريقة الطلب غير مسموحة لهذا المسار"},
-	CodeInternal:         {http.StatusInternalServerError, "Internal error", "خطأ داخلي"},
+// statuses is the single code → HTTP status map.
+var statuses = map[errs.Code]int{
+	errs.CodeInvalid:          http.StatusUnprocessableEntity,
+	errs.CodeMalformed:        http.StatusBadRequest,
+	errs.CodeNotFound:         http.StatusNotFound,
+	errs.CodeMethodNotAllowed: http.StatusMethodNotAllowed,
+	errs.CodeConflict:         http.StatusConflict,
+	errs.CodeUnauthorized:     http.StatusUnauthorized,
+	errs.CodeForbidden:        http.StatusForbidden,
+	errs.CodeTooLarge:         http.StatusRequestEntityTooLarge,
+	errs.CodeRateLimited:      http.StatusTooManyRequests,
+	errs.CodeUnavailable:      http.StatusServiceUnavailable,
+	errs.CodeInternal:         http.StatusInternalServerError,
 }
 
 // StatusOf maps an error code to its HTTP status.
-func StatusOf(c Code) int {
-	if i, ok := codes[c]; ok {
-		return i.status
+func StatusOf(c errs.Code) int {
+	if s, ok := statuses[c]; ok {
+		return s
 	}
 	return http.StatusInternalServerError
 }
 
-// fiberCodes maps Fiber's own errors (routing, body limit) to our vocabulary.
-func fromFiber(fe *fiber.Error) *Error {
+// fromFiber maps Fiber's own errors (routing, body limit) to the vocabulary.
+func fromFiber(fe *fiber.Error) *errs.Error {
 	switch fe.Code {
 	case http.StatusNotFound:
-		return E(CodeNotFound, "no route for this path")
+		return errs.New(errs.CodeNotFound, "error.no_route")
 	case http.StatusMethodNotAllowed:
-		return E(CodeMethodNotAllowed, "this path does not take this method; see the Allow header")
+		return errs.New(errs.CodeMethodNotAllowed, "error.method_not_allowed")
 	case http.StatusRequestEntityTooLarge:
-		return E(CodeTooLarge, "the request body exceeds the limit")
+		return errs.New(errs.CodeTooLarge, "error.too_large")
 	case http.StatusBadRequest:
-		return E(CodeMalformed, "%s", fe.Message)
-	case http.StatusUnauthorized:
-		return E(CodeUnauthorized, "%s", fe.Message)
-	case http.StatusForbidden:
-		return E(CodeForbidden, "%s", fe.Message)
+		return errs.Wrap(errs.CodeMalformed, fe, "error.malformed")
 	case http.StatusTooManyRequests:
-		return E(CodeRateLimited, "%s", fe.Message)
+		return errs.New(errs.CodeRateLimited, "error.rate_limited")
 	case http.StatusRequestTimeout:
-		return E(CodeUnavailable, "request timed out")
+		return errs.New(errs.CodeUnavailable, "error.timeout")
 	}
-	return &Error{Code: CodeInternal, Err: fe}
+	return &errs.Error{Code: errs.CodeInternal, Err: fe}
 }
 
 // ErrorHandler returns the Fiber error handler: the one place an error becomes
-// an HTTP status and a safe problem+json body. Internal causes are logged with
-// the request's ids and never sent.
-func ErrorHandler(logger *slog.Logger) fiber.ErrorHandler {
+// an HTTP status and a safe problem+json body in the reader's language.
+// Internal causes are logged with the request's ids and never sent.
+func ErrorHandler(logger *slog.Logger, cat *i18n.Catalog) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
-		var e *Error
+		var e *errs.Error
 		var fe *fiber.Error
 		switch {
 		case errors.As(err, &e):
 		case errors.As(err, &fe):
 			e = fromFiber(fe)
 		default:
-			e = &Error{Code: CodeInternal, Err: err}
+			e = &errs.Error{Code: errs.CodeInternal, Err: err}
 		}
-		info, ok := codes[e.Code]
+		status, ok := statuses[e.Code]
 		if !ok {
-			info = codes[CodeInternal]
+			e = &errs.Error{Code: errs.CodeInternal, Err: err}
+			status = http.StatusInternalServerError
 		}
-		if info.status >= 500 {
+		if status >= 500 {
 			LoggerFrom(c, logger).ErrorContext(c.UserContext(), "request failed", "error", err.Error(), "code", string(e.Code))
 		}
+		lang := Lang(c)
+		titleID := "problem." + string(e.Code)
 		p := Problem{
 			Type:      "https://concierge.dev/problems/" + string(e.Code),
-			Title:     info.title,
-			TitleAr:   info.titleAr,
-			Status:    info.status,
+			Title:     cat.Text(lang, titleID, nil),
+			TitleAr:   cat.Text(i18n.AR, titleID, nil),
+			TitleEn:   cat.Text(i18n.EN, titleID, nil),
+			Status:    status,
 			Code:      e.Code,
 			Instance:  c.Path(),
 			RequestID: ensureRequestID(c),
-			Errors:    e.Fields,
 		}
-		if info.status < 500 || e.Code == CodeUnavailable {
-			p.Detail = e.Message
+		switch {
+		case status >= 500 && e.Code != errs.CodeUnavailable:
+			p.Detail = cat.Text(lang, "error.internal", nil)
+		case e.Msg.ID != "":
+			p.Detail = cat.Message(lang, e.Msg)
+		}
+		for _, f := range e.Fields {
+			p.Errors = append(p.Errors, ProblemField{Field: f.Field, Code: f.Code, Message: cat.Message(lang, f.Msg),
+				MessageAr: cat.Message(i18n.AR, f.Msg), MessageEn: cat.Message(i18n.EN, f.Msg)})
 		}
 		if e.RetryAfter > 0 {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(e.RetryAfter))
 		}
+		c.Vary(fiber.HeaderAcceptLanguage)
 		return WriteProblem(c, p)
 	}
 }
+
+// Lang is the reader's language for this request: Accept-Language, Arabic
+// unless English is preferred.
+func Lang(c *fiber.Ctx) string { return i18n.Lang(c.Get(fiber.HeaderAcceptLanguage)) }
 
 // HeaderRequestID carries the request id in and out.
 const HeaderRequestID = "X-Request-ID"

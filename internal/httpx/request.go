@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"reflect"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 	"github.com/go-playground/validator/v10"
 	"github.com/gofiber/fiber/v2"
 
+	"concierge/internal/errs"
 	"concierge/internal/input"
 )
 
@@ -111,63 +111,43 @@ func (v *Validator) Struct(s any) error {
 	}
 	var verrs validator.ValidationErrors
 	if !errors.As(err, &verrs) {
-		return Wrap(CodeInternal, err, "validation failed")
+		return errs.Wrap(errs.CodeInternal, err, "")
 	}
-	fields := make([]FieldError, 0, len(verrs))
+	fields := make([]errs.FieldError, 0, len(verrs))
 	for _, fe := range verrs {
-		en, ar := v.describe(fe)
 		ns := fe.Namespace()
 		if i := strings.IndexByte(ns, '.'); i >= 0 {
 			ns = ns[i+1:]
 		}
-		fields = append(fields, FieldError{Field: ns, Code: fe.Tag(), Message: en, MessageAr: ar})
+		fields = append(fields, errs.FieldError{Field: ns, Code: fe.Tag(), Msg: v.describe(fe)})
 	}
-	return Invalid(fields...)
+	return errs.Invalid(fields...)
 }
 
-// describe gives a person-readable message for a failed rule in English and Arabic.
-func (v *Validator) describe(fe validator.FieldError) (string, string) {
-	p := fe.Param()
-	switch fe.Tag() {
-	case "weburl":
+// ruleMessages are the catalog messages of the rules used in request tags;
+// rules named here take their parameter as {{.param}}.
+var ruleMessages = map[string]string{
+	"required": "field.required", "required_if": "field.required", "required_with": "field.required",
+	"email": "field.email", "min": "field.min", "gte": "field.min", "max": "field.max", "lte": "field.max",
+	"len": "field.len", "oneof": "field.oneof", "uuid": "field.uuid", "uuid4": "field.uuid", "uuid7": "field.uuid",
+	"fqdn": "field.hostname", "hostname": "field.hostname", "hostname_rfc1123": "field.hostname",
+	"e164": "field.e164", "numeric": "field.numeric", "iso4217": "field.iso4217", "timezone": "field.timezone",
+	"slug": "field.slug", "alphanum": "field.alphanum",
+}
+
+// describe gives the catalog message of a failed rule.
+func (v *Validator) describe(fe validator.FieldError) errs.Message {
+	tag := fe.Tag()
+	if tag == "weburl" {
 		if v.allowHTTP {
-			return "must be an absolute link starting with https:// or http://", "يجب أن يكون رابطًا كاملًا يبدأ بـ https:// أو http://"
+			return errs.M("field.weburl_http")
 		}
-		return "must be an absolute link starting with https://", "يجب أن يكون رابطًا كاملًا يبدأ بـ https://"
-	case "gte":
-		return "must be at least " + p, "يجب ألا يقل عن " + p
-	case "lte":
-		return "must be at most " + p, "يجب ألا يزيد عن " + p
-	case "required":
-		return "is required", "مطلوب"
-	case "email":
-		return "must be an email address", "يجب أن يكون بريدًا إلكترونيًا صالحًا"
-	case "min":
-		return "must be at least " + p, "يجب ألا يقل عن " + p
-	case "max":
-		return "must be at most " + p, "يجب ألا يزيد عن " + p
-	case "len":
-		return "must have length " + p, "يجب أن يكون طوله " + p
-	case "oneof":
-		return "must be one of: " + p, "يجب أن يكون أحد: " + p
-	case "uuid", "uuid4", "uuid7":
-		return "must be a UUID", "يجب أن يكون معرّفًا UUID"
-	case "fqdn", "hostname", "hostname_rfc1123":
-		return "must be a host name", "يجب أن يكون اسم نطاق"
-	case "e164":
-		return "must be a phone number in E.164 form (+9665...)", "يجب أن يكون رقم هاتف بصيغة E.164 (+9665...)"
-	case "numeric":
-		return "must contain digits only", "يجب أن يحتوي على أرقام فقط"
-	case "iso4217":
-		return "must be an ISO 4217 currency code", "يجب أن يكون رمز عملة ISO 4217"
-	case "timezone":
-		return "must be an IANA time zone", "يجب أن تكون منطقة زمنية صالحة"
-	case "slug":
-		return "must be lowercase letters, digits and dashes (a DNS label)", "يجب أن يتكون من حروف إنجليزية صغيرة وأرقام وشرطات"
-	case "alphanum":
-		return "must contain letters and digits only", "يجب أن يحتوي على حروف وأرقام فقط"
+		return errs.M("field.weburl")
 	}
-	return fmt.Sprintf("fails the %q rule", fe.Tag()), fmt.Sprintf("لا يحقق القاعدة %q", fe.Tag())
+	if id, ok := ruleMessages[tag]; ok {
+		return errs.M(id, "param", fe.Param())
+	}
+	return errs.M("field.rule", "rule", tag)
 }
 
 // Bind decodes the JSON body into dst (a pointer to a request struct) and
@@ -180,7 +160,7 @@ func (v *Validator) describe(fe validator.FieldError) (string, string) {
 func Bind(c *fiber.Ctx, v *Validator, dst any) error {
 	body := c.Body()
 	if len(body) == 0 {
-		return E(CodeMalformed, "the request body is empty; expected a JSON object")
+		return errs.New(errs.CodeMalformed, "error.body_empty")
 	}
 	if err := checkJSON(body); err != nil {
 		return err
@@ -190,17 +170,16 @@ func Bind(c *fiber.Ctx, v *Validator, dst any) error {
 	if err := dec.Decode(dst); err != nil {
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
-			return Invalid(FieldError{Field: fieldName(ute.Field), Code: "type",
-				Message: "must be of type " + describeType(ute.Type), MessageAr: "نوع القيمة غير صحيح أو خارج الحدود"})
+			return errs.Invalid(errs.Field(fieldName(ute.Field), "type", "field.type", "type", describeType(ute.Type)))
 		}
 		if strings.HasPrefix(err.Error(), "json: unknown field") {
 			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return Invalid(FieldError{Field: safeName(f), Code: "unknown", Message: "is not a known field", MessageAr: "حقل غير معروف"})
+			return errs.Invalid(errs.Field(safeName(f), "unknown", "field.unknown"))
 		}
-		return Wrap(CodeMalformed, err, "the request body is not valid JSON")
+		return errs.Wrap(errs.CodeMalformed, err, "error.body_not_json")
 	}
 	if dec.More() {
-		return E(CodeMalformed, "the request body has data after the JSON object")
+		return errs.New(errs.CodeMalformed, "error.body_trailing")
 	}
 	return v.Clean(dst)
 }
@@ -211,21 +190,21 @@ func Bind(c *fiber.Ctx, v *Validator, dst any) error {
 func (v *Validator) Clean(dst any) error {
 	fields := cleanStrings(reflect.ValueOf(dst))
 	if err := v.Struct(dst); err != nil {
-		var e *Error
-		if !errors.As(err, &e) || e.Code != CodeInvalid {
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Code != errs.CodeInvalid {
 			return err
 		}
 		fields = mergeFields(fields, e.Fields)
 	}
 	if len(fields) > 0 {
-		return Invalid(fields...)
+		return errs.Invalid(fields...)
 	}
 	return nil
 }
 
 // mergeFields appends the validator's errors to the text errors, leaving out
 // fields that already have one.
-func mergeFields(text, rules []FieldError) []FieldError {
+func mergeFields(text, rules []errs.FieldError) []errs.FieldError {
 	named := make(map[string]bool, len(text))
 	for _, f := range text {
 		named[f.Field] = true

@@ -14,7 +14,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/riverqueue/river"
 
+	"concierge/internal/errs"
 	"concierge/internal/httpx"
+	"concierge/internal/i18n"
 	"concierge/internal/jobs"
 )
 
@@ -37,7 +39,7 @@ func TestHTTPDeadLetter(t *testing.T) {
 	}
 	id := waitEvent(t, events, "discard", ofKind("test_note")).Job.ID
 
-	app := fiber.New(fiber.Config{ErrorHandler: httpx.ErrorHandler(testLogger())})
+	app := fiber.New(fiber.Config{ErrorHandler: httpx.ErrorHandler(testLogger(), i18n.MustLoad())})
 	jobs.NewHTTP(f.jobs).Routes(app)
 
 	type listBody struct {
@@ -54,7 +56,7 @@ func TestHTTPDeadLetter(t *testing.T) {
 		NextAfter int64 `json:"next_after"`
 	}
 	const jsonType, problemType = "application/json; charset=utf-8", "application/problem+json; charset=utf-8"
-	problem := func(code httpx.Code) func(t *testing.T, body []byte) {
+	problem := func(code errs.Code) func(t *testing.T, body []byte) {
 		return func(t *testing.T, body []byte) {
 			var p httpx.Problem
 			if err := json.Unmarshal(body, &p); err != nil || p.Code != code {
@@ -97,11 +99,11 @@ func TestHTTPDeadLetter(t *testing.T) {
 					t.Fatalf("page %s (%v), want one job and next_after %d", body, err, id)
 				}
 			}},
-		{name: "limit zero is invalid", method: "GET", url: "/jobs/discarded?limit=0", status: 422, contentType: problemType, check: problem(httpx.CodeInvalid)},
-		{name: "limit not a number", method: "GET", url: "/jobs/discarded?limit=ten", status: 422, contentType: problemType, check: problem(httpx.CodeInvalid)},
-		{name: "huge limit is invalid", method: "GET", url: "/jobs/discarded?limit=99999999999", status: 422, contentType: problemType, check: problem(httpx.CodeInvalid)},
-		{name: "retry unknown job", method: "POST", url: fmt.Sprintf("/jobs/%d/retry", id+1000), status: 404, contentType: problemType, check: problem(httpx.CodeNotFound)},
-		{name: "retry non-numeric id", method: "POST", url: "/jobs/abc/retry", status: 404, contentType: problemType, check: problem(httpx.CodeNotFound)},
+		{name: "limit zero is invalid", method: "GET", url: "/jobs/discarded?limit=0", status: 422, contentType: problemType, check: problem(errs.CodeInvalid)},
+		{name: "limit not a number", method: "GET", url: "/jobs/discarded?limit=ten", status: 422, contentType: problemType, check: problem(errs.CodeInvalid)},
+		{name: "huge limit is invalid", method: "GET", url: "/jobs/discarded?limit=99999999999", status: 422, contentType: problemType, check: problem(errs.CodeInvalid)},
+		{name: "retry unknown job", method: "POST", url: fmt.Sprintf("/jobs/%d/retry", id+1000), status: 404, contentType: problemType, check: problem(errs.CodeNotFound)},
+		{name: "retry non-numeric id", method: "POST", url: "/jobs/abc/retry", status: 404, contentType: problemType, check: problem(errs.CodeNotFound)},
 		{
 			name: "retry puts the job back", method: "POST", url: fmt.Sprintf("/jobs/%d/retry", id),
 			status: 202, contentType: jsonType,
@@ -121,7 +123,7 @@ func TestHTTPDeadLetter(t *testing.T) {
 				}
 			},
 		},
-		{name: "retry a completed job conflicts", method: "POST", url: fmt.Sprintf("/jobs/%d/retry", id), status: 409, contentType: problemType, check: problem(httpx.CodeConflict)},
+		{name: "retry a completed job conflicts", method: "POST", url: fmt.Sprintf("/jobs/%d/retry", id), status: 409, contentType: problemType, check: problem(errs.CodeConflict)},
 		{name: "list is empty after the retry", method: "GET", url: "/jobs/discarded", status: 200, contentType: jsonType,
 			check: func(t *testing.T, body []byte) {
 				if !strings.Contains(string(body), `"jobs":[]`) {

@@ -20,7 +20,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/db"
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/internal/jobs"
 	"concierge/internal/testenv"
 	"concierge/tenants"
@@ -438,7 +438,7 @@ func TestFailingJobIsRetriedDiscardedAndRetriedByHand(t *testing.T) {
 		t.Fatalf("discarded job %+v", d)
 	}
 
-	if err := f.jobs.Retry(ctx, id+1000); httpx.CodeOf(err) != httpx.CodeNotFound {
+	if err := f.jobs.Retry(ctx, id+1000); errs.CodeOf(err) != errs.CodeNotFound {
 		t.Fatalf("retry of an unknown job: %v, want not_found", err)
 	}
 	succeed.Store(true)
@@ -452,7 +452,7 @@ func TestFailingJobIsRetriedDiscardedAndRetriedByHand(t *testing.T) {
 	if list, err := f.jobs.ListDiscarded(ctx, 10, 0); err != nil || len(list) != 0 {
 		t.Fatalf("discarded after retry: %v %v, want none", list, err)
 	}
-	if err := f.jobs.Retry(ctx, id); httpx.CodeOf(err) != httpx.CodeConflict {
+	if err := f.jobs.Retry(ctx, id); errs.CodeOf(err) != errs.CodeConflict {
 		t.Fatalf("retry of a completed job: %v, want conflict (no re-run of finished work)", err)
 	}
 }
@@ -496,7 +496,7 @@ func TestListDiscardedPages(t *testing.T) {
 		t.Fatalf("pages %v, want %v newest first in pages of 2", got, ids)
 	}
 	for _, limit := range []int{0, -1, jobs.MaxListLimit + 1} {
-		if _, err := f.jobs.ListDiscarded(ctx, limit, 0); httpx.CodeOf(err) != httpx.CodeInvalid {
+		if _, err := f.jobs.ListDiscarded(ctx, limit, 0); errs.CodeOf(err) != errs.CodeInvalid {
 			t.Errorf("limit %d: %v, want invalid", limit, err)
 		}
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/internal/safefetch"
 	"concierge/tenants"
 )
@@ -58,8 +58,8 @@ const (
 
 // Errors. They carry httpx codes, so the gateway maps them to statuses.
 var (
-	ErrNotFound     = httpx.E(httpx.CodeNotFound, "no such product, variant, category or run")
-	ErrDuplicateSKU = httpx.E(httpx.CodeConflict, "a variant with this SKU already exists")
+	ErrNotFound     = errs.E(errs.CodeNotFound, "no such product, variant, category or run")
+	ErrDuplicateSKU = errs.E(errs.CodeConflict, "a variant with this SKU already exists")
 )
 
 // Category is a node of the category tree.

@@ -16,7 +16,7 @@ import (
 	"golang.org/x/text/language"
 
 	"concierge/internal/arabic"
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/internal/money"
 	"concierge/modules/conversation/dialog"
 )
@@ -497,7 +497,7 @@ func (t *turn) categoryProducts(id uuid.UUID, cursor string) error {
 // altered message) starts the list over.
 func (t *turn) query(q Query) (Page, error) {
 	page, err := t.f.svc.List(t.ctx, q)
-	if err != nil && q.Cursor != "" && httpx.CodeOf(err) == httpx.CodeInvalid {
+	if err != nil && q.Cursor != "" && errs.CodeOf(err) == errs.CodeInvalid {
 		q.Cursor = ""
 		return t.f.svc.List(t.ctx, q)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"concierge/internal/errs"
 	"concierge/internal/httpx"
 	"concierge/modules/catalog/feed"
 )
@@ -281,14 +282,14 @@ func (h *HTTP) list(c *fiber.Ctx) error {
 }
 
 func invalidParam(name, en, ar string) error {
-	return httpx.Invalid(field(name, "invalid", en, ar))
+	return errs.Invalid(field(name, "invalid", en, ar))
 }
 
 // parseListQuery reads q, category, brand, min_price, max_price (minor
 // units), in_stock, cursor and limit.
 func parseListQuery(c *fiber.Ctx) (Query, error) {
 	q := Query{Q: c.Query("q"), Category: c.Query("category"), Brand: c.Query("brand"), Cursor: c.Query("cursor")}
-	var fe []httpx.FieldError
+	var fe []errs.FieldError
 	if len(q.Q) > 200 {
 		fe = append(fe, field("q", "max", "at most 200 characters", "200 حرف على الأكثر"))
 	}
@@ -328,7 +329,7 @@ func parseListQuery(c *fiber.Ctx) (Query, error) {
 		}
 	}
 	if len(fe) > 0 {
-		return q, httpx.Invalid(fe...)
+		return q, errs.Invalid(fe...)
 	}
 	return q, nil
 }
@@ -468,7 +469,7 @@ func (h *HTTP) updateVariant(c *fiber.Ctx) error {
 	// Which fields were sent as null (Bind has checked the body).
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(c.Body(), &raw); err != nil {
-		return httpx.E(httpx.CodeInvalid, "the body must be a JSON object")
+		return errs.E(errs.CodeInvalid, "the body must be a JSON object")
 	}
 	patch := VariantPatch{SKU: req.SKU, Price: req.Price, CompareAt: req.CompareAt, Stock: req.Stock, WeightGrams: req.WeightGrams}
 	if s, present := raw["stock"]; present && string(s) == "null" {
@@ -514,7 +515,7 @@ func (h *HTTP) addMedia(c *fiber.Ctx) error {
 func (h *HTTP) deleteMedia(c *fiber.Ctx) error {
 	id, err := uuid.Parse(c.Params("media"))
 	if err != nil {
-		return httpx.E(httpx.CodeNotFound, "no such picture")
+		return errs.E(errs.CodeNotFound, "no such picture")
 	}
 	if err := h.svc.DeleteMedia(c.UserContext(), c.Params("ref"), id); err != nil {
 		return err
@@ -674,7 +675,7 @@ func (h *HTTP) listSources(c *fiber.Ctx) error {
 func parseID(c *fiber.Ctx, name, what string) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Params(name))
 	if err != nil {
-		return uuid.Nil, httpx.E(httpx.CodeNotFound, "no such %s", what)
+		return uuid.Nil, errs.E(errs.CodeNotFound, "no such %s", what)
 	}
 	return id, nil
 }

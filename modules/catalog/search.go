@@ -17,7 +17,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"concierge/internal/arabic"
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 )
 
 // Search works on text normalised by internal/arabic (hamza forms → ا,
@@ -235,8 +235,7 @@ func encodeCursor(c cursor) string {
 func decodeCursor(s string) (cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) != 25 || b[24] > byte(matchSimilar) {
-		return cursor{}, httpx.Invalid(httpx.FieldError{Field: "cursor", Code: "cursor",
-			Message: "is not a cursor this API returned", MessageAr: "ليست مؤشر صفحة صادرًا عن هذه الواجهة"})
+		return cursor{}, errs.Invalid(errs.FieldError{Field: "cursor", Code: "cursor", Msg: errs.Legacy("is not a cursor this API returned", "ليست مؤشر صفحة صادرًا عن هذه الواجهة")})
 	}
 	var c cursor
 	c.Score = math.Float64frombits(binary.BigEndian.Uint64(b[:8]))

@@ -14,7 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/db"
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/internal/input"
 	"concierge/internal/money"
 )
@@ -227,8 +227,8 @@ type VariantPatch struct {
 
 var slugRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,158}[a-z0-9])?$`)
 
-func field(name, code, en, ar string) httpx.FieldError {
-	return httpx.FieldError{Field: name, Code: code, Message: en, MessageAr: ar}
+func field(name, code, en, ar string) errs.FieldError {
+	return errs.FieldError{Field: name, Code: code, Msg: errs.Legacy(en, ar)}
 }
 
 // MaxCount is the largest stock or weight in grams (32-bit columns).
@@ -242,18 +242,18 @@ type text struct {
 
 // checkTexts applies the input rules to texts that may not have come
 // through the HTTP edge (the shell, forms, flows).
-func checkTexts(ts ...text) []httpx.FieldError {
-	var fe []httpx.FieldError
+func checkTexts(ts ...text) []errs.FieldError {
+	var fe []errs.FieldError
 	for _, t := range ts {
 		if err := input.Check(t.value, t.mode); err != nil {
-			fe = append(fe, httpx.TextError(t.field, err))
+			fe = append(fe, errs.TextError(t.field, err))
 		}
 	}
 	return fe
 }
 
 // validateVariant checks one variant against the domain rules.
-func validateVariant(prefix string, v VariantInput) []httpx.FieldError {
+func validateVariant(prefix string, v VariantInput) []errs.FieldError {
 	fe := checkTexts(text{prefix + "sku", v.SKU, input.SingleLine})
 	for i, o := range v.Options {
 		p := fmt.Sprintf("%soptions[%d].", prefix, i)
@@ -298,7 +298,7 @@ func validateVariant(prefix string, v VariantInput) []httpx.FieldError {
 	return fe
 }
 
-func (s *Service) validateProduct(in ProductInput) []httpx.FieldError {
+func (s *Service) validateProduct(in ProductInput) []errs.FieldError {
 	fe := checkTexts(text{"slug", in.Slug, input.SingleLine}, text{"status", in.Status, input.SingleLine},
 		text{"brand", in.Brand, input.SingleLine}, text{"title_ar", in.TitleAR, input.SingleLine},
 		text{"title_en", in.TitleEN, input.SingleLine}, text{"description_ar", in.DescriptionAR, input.MultiLine},
@@ -345,7 +345,7 @@ func (s *Service) validateProduct(in ProductInput) []httpx.FieldError {
 	return fe
 }
 
-func (s *Service) validateMedia(prefix string, m MediaInput) []httpx.FieldError {
+func (s *Service) validateMedia(prefix string, m MediaInput) []errs.FieldError {
 	fe := checkTexts(text{prefix + "alt_ar", m.AltAR, input.SingleLine}, text{prefix + "alt_en", m.AltEN, input.SingleLine})
 	if !s.validURL(m.URL) {
 		fe = append(fe, s.urlField(prefix+"url"))
@@ -358,7 +358,7 @@ func (s *Service) validateMedia(prefix string, m MediaInput) []httpx.FieldError 
 func (s *Service) validURL(u string) bool { return input.WebURL(u, s.cfg.AllowHTTPLinks) == nil }
 
 // urlField is the field error of a link validURL refused.
-func (s *Service) urlField(name string) httpx.FieldError {
+func (s *Service) urlField(name string) errs.FieldError {
 	if s.cfg.AllowHTTPLinks {
 		return field(name, "weburl", "must be an absolute link starting with https:// or http://", "يجب أن يكون رابطًا كاملًا يبدأ بـ https:// أو http://")
 	}
@@ -373,7 +373,7 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput) (*Product,
 		return nil, err
 	}
 	if fe := s.validateProduct(in); len(fe) > 0 {
-		return nil, httpx.Invalid(fe...)
+		return nil, errs.Invalid(fe...)
 	}
 	currency, err := s.currency(ctx)
 	if err != nil {
@@ -452,10 +452,10 @@ func (s *Service) UpdateProduct(ctx context.Context, ref string, in ProductPatch
 			next.Attributes = *in.Attributes
 		}
 		if next.Slug == "" {
-			return nil, httpx.Invalid(field("slug", "required", "must not be empty", "يجب ألا يكون فارغًا"))
+			return nil, errs.Invalid(field("slug", "required", "must not be empty", "يجب ألا يكون فارغًا"))
 		}
 		if fe := s.validateProduct(next); len(fe) > 0 {
-			return nil, httpx.Invalid(fe...)
+			return nil, errs.Invalid(fe...)
 		}
 		_, err = tx.NewUpdate().Table("products").Where("id = ?", id).
 			Set("slug = ?, status = ?, brand = ?, title_ar = ?, title_en = ?, description_ar = ?, description_en = ?, link = ?, attributes = ?, content_hash = '', updated_at = now()",
@@ -494,7 +494,7 @@ func (s *Service) ArchiveProduct(ctx context.Context, ref string) (*Product, err
 // AddVariant adds a variant to a product. Errors: not_found, invalid, conflict.
 func (s *Service) AddVariant(ctx context.Context, productRef string, in VariantInput) (*Variant, error) {
 	if fe := validateVariant("", in); len(fe) > 0 {
-		return nil, httpx.Invalid(fe...)
+		return nil, errs.Invalid(fe...)
 	}
 	currency, err := s.currency(ctx)
 	if err != nil {
@@ -508,7 +508,7 @@ func (s *Service) AddVariant(ctx context.Context, productRef string, in VariantI
 			return nil, err
 		}
 		if len(p.Variants) >= MaxVariants {
-			return nil, httpx.Invalid(field("variants", "max", "at most 100 variants", "100 نوع على الأكثر"))
+			return nil, errs.Invalid(field("variants", "max", "at most 100 variants", "100 نوع على الأكثر"))
 		}
 		out = variantOf(in, p.ID, len(p.Variants), currency)
 		row := fromVariant(t.ID, out)
@@ -549,7 +549,7 @@ func (s *Service) UpdateVariant(ctx context.Context, productRef string, variantR
 			next.WeightGrams = *in.WeightGrams
 		}
 		if fe := validateVariant("", next); len(fe) > 0 {
-			return nil, httpx.Invalid(fe...)
+			return nil, errs.Invalid(fe...)
 		}
 		out = variantOf(next, v.ProductID, v.Position, v.Currency)
 		out.ID, out.Archived = v.ID, v.Archived
@@ -586,13 +586,13 @@ func getVariant(ctx context.Context, tx bun.IDB, productRef, variantRef string) 
 			return &v, nil
 		}
 	}
-	return nil, httpx.E(httpx.CodeNotFound, "no such variant")
+	return nil, errs.E(errs.CodeNotFound, "no such variant")
 }
 
 // AddMedia adds a picture to a product. Errors: not_found, invalid.
 func (s *Service) AddMedia(ctx context.Context, productRef string, in MediaInput) (*Media, error) {
 	if fe := s.validateMedia("", in); len(fe) > 0 {
-		return nil, httpx.Invalid(fe...)
+		return nil, errs.Invalid(fe...)
 	}
 	var out Media
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) ([]uuid.UUID, error) {
@@ -602,7 +602,7 @@ func (s *Service) AddMedia(ctx context.Context, productRef string, in MediaInput
 			return nil, err
 		}
 		if len(p.Media) >= MaxMedia {
-			return nil, httpx.Invalid(field("media", "max", "at most 20 pictures", "20 صورة على الأكثر"))
+			return nil, errs.Invalid(field("media", "max", "at most 20 pictures", "20 صورة على الأكثر"))
 		}
 		if err := insertMedia(ctx, tx, t.ID, p.ID, len(p.Media), in); err != nil {
 			return nil, err
@@ -625,7 +625,7 @@ func (s *Service) DeleteMedia(ctx context.Context, productRef string, mediaID uu
 			return nil, err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return nil, httpx.E(httpx.CodeNotFound, "no such picture")
+			return nil, errs.E(errs.CodeNotFound, "no such picture")
 		}
 		return []uuid.UUID{p.ID}, nil
 	})
@@ -648,7 +648,7 @@ type CategoryInput struct {
 	ImageURL string
 }
 
-func (s *Service) validateCategory(in CategoryInput) []httpx.FieldError {
+func (s *Service) validateCategory(in CategoryInput) []errs.FieldError {
 	fe := checkTexts(text{"slug", in.Slug, input.SingleLine}, text{"name_ar", in.NameAR, input.SingleLine},
 		text{"name_en", in.NameEN, input.SingleLine})
 	if strings.TrimSpace(in.NameAR) == "" && strings.TrimSpace(in.NameEN) == "" {
@@ -667,7 +667,7 @@ func (s *Service) validateCategory(in CategoryInput) []httpx.FieldError {
 // conflict (slug).
 func (s *Service) CreateCategory(ctx context.Context, in CategoryInput) (*Category, error) {
 	if fe := s.validateCategory(in); len(fe) > 0 {
-		return nil, httpx.Invalid(fe...)
+		return nil, errs.Invalid(fe...)
 	}
 	var out Category
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) ([]uuid.UUID, error) {
@@ -696,7 +696,7 @@ func (s *Service) CreateCategory(ctx context.Context, in CategoryInput) (*Catego
 // (a parent that is itself or a descendant), conflict (slug).
 func (s *Service) UpdateCategory(ctx context.Context, ref string, in CategoryInput) (*Category, error) {
 	if fe := s.validateCategory(in); len(fe) > 0 {
-		return nil, httpx.Invalid(fe...)
+		return nil, errs.Invalid(fe...)
 	}
 	var out Category
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) ([]uuid.UUID, error) {
@@ -711,7 +711,7 @@ func (s *Service) UpdateCategory(ctx context.Context, ref string, in CategoryInp
 			}
 			for _, id := range sub {
 				if id == *in.ParentID {
-					return nil, httpx.Invalid(field("parent_id", "cycle", "must not be the category itself or one of its sub-categories", "يجب ألا يكون التصنيف نفسه أو أحد فروعه"))
+					return nil, errs.Invalid(field("parent_id", "cycle", "must not be the category itself or one of its sub-categories", "يجب ألا يكون التصنيف نفسه أو أحد فروعه"))
 				}
 			}
 			if err := checkCategories(ctx, tx, "parent_id", []uuid.UUID{*in.ParentID}); err != nil {
@@ -750,7 +750,7 @@ func (s *Service) DeleteCategory(ctx context.Context, ref string) error {
 			return nil, err
 		}
 		if n > 0 {
-			return nil, httpx.E(httpx.CodeConflict, "the category has sub-categories; move or delete them first")
+			return nil, errs.E(errs.CodeConflict, "the category has sub-categories; move or delete them first")
 		}
 		var ids []uuid.UUID
 		if err := tx.NewSelect().Table("product_categories").Column("product_id").Where("category_id = ?", c.ID).Scan(ctx, &ids); err != nil {
@@ -783,7 +783,7 @@ type BulkResult struct {
 
 // BulkStock sets stock by SKU in one transaction. Errors: invalid.
 func (s *Service) BulkStock(ctx context.Context, items []StockUpdate) (BulkResult, error) {
-	var fe []httpx.FieldError
+	var fe []errs.FieldError
 	for i, it := range items {
 		fe = append(fe, checkTexts(text{fmt.Sprintf("items[%d].sku", i), it.SKU, input.SingleLine})...)
 		if it.Stock != nil && *it.Stock < 0 {
@@ -794,7 +794,7 @@ func (s *Service) BulkStock(ctx context.Context, items []StockUpdate) (BulkResul
 		}
 	}
 	if len(fe) > 0 {
-		return BulkResult{}, httpx.Invalid(fe...)
+		return BulkResult{}, errs.Invalid(fe...)
 	}
 	skus := make([]string, len(items))
 	for i, it := range items {
@@ -807,7 +807,7 @@ func (s *Service) BulkStock(ctx context.Context, items []StockUpdate) (BulkResul
 
 // BulkPrice sets prices by SKU in one transaction. Errors: invalid.
 func (s *Service) BulkPrice(ctx context.Context, items []PriceUpdate) (BulkResult, error) {
-	var fe []httpx.FieldError
+	var fe []errs.FieldError
 	for i, it := range items {
 		fe = append(fe, checkTexts(text{fmt.Sprintf("items[%d].sku", i), it.SKU, input.SingleLine})...)
 		if it.Price < 0 {
@@ -821,7 +821,7 @@ func (s *Service) BulkPrice(ctx context.Context, items []PriceUpdate) (BulkResul
 		}
 	}
 	if len(fe) > 0 {
-		return BulkResult{}, httpx.Invalid(fe...)
+		return BulkResult{}, errs.Invalid(fe...)
 	}
 	skus := make([]string, len(items))
 	for i, it := range items {
@@ -843,7 +843,7 @@ func (s *Service) bulk(ctx context.Context, skus []string, set func(context.Cont
 	for i, sku := range skus {
 		k := strings.ToLower(strings.TrimSpace(sku))
 		if j, dup := seen[k]; dup {
-			return res, httpx.Invalid(field(fmt.Sprintf("items[%d].sku", i), "unique", fmt.Sprintf("repeats items[%d]", j), fmt.Sprintf("يكرر العنصر رقم %d", j)))
+			return res, errs.Invalid(field(fmt.Sprintf("items[%d].sku", i), "unique", fmt.Sprintf("repeats items[%d]", j), fmt.Sprintf("يكرر العنصر رقم %d", j)))
 		}
 		seen[k] = i
 	}
@@ -872,8 +872,8 @@ func (s *Service) bulk(ctx context.Context, skus []string, set func(context.Cont
 		}
 		if len(res.NotFound) > 0 {
 			res.Updated = 0
-			return nil, &httpx.Error{Code: httpx.CodeInvalid, Message: "unknown SKUs; nothing was changed",
-				Fields: []httpx.FieldError{field("items", "unknown_sku", "unknown SKUs: "+strings.Join(res.NotFound, ", "), "رموز SKU غير معروفة: "+strings.Join(res.NotFound, "، "))}}
+			return nil, &errs.Error{Code: errs.CodeInvalid,
+				Fields: []errs.FieldError{field("items", "unknown_sku", "unknown SKUs: "+strings.Join(res.NotFound, ", "), "رموز SKU غير معروفة: "+strings.Join(res.NotFound, "، "))}, Msg: errs.Legacy("unknown SKUs; nothing was changed", "")}
 		}
 		if err := rehashVariants(ctx, tx, touched); err != nil {
 			return nil, err
@@ -957,7 +957,7 @@ func checkCategories(ctx context.Context, tx bun.IDB, name string, ids []uuid.UU
 	for _, id := range found {
 		have[id] = true
 	}
-	var fe []httpx.FieldError
+	var fe []errs.FieldError
 	for i, id := range ids {
 		if !have[id] {
 			f := name
@@ -968,7 +968,7 @@ func checkCategories(ctx context.Context, tx bun.IDB, name string, ids []uuid.UU
 		}
 	}
 	if len(fe) > 0 {
-		return httpx.Invalid(fe...)
+		return errs.Invalid(fe...)
 	}
 	return nil
 }
@@ -1001,11 +1001,11 @@ func translateWrite(err error, fieldName string) error {
 			if !strings.HasSuffix(f, "sku") {
 				f = "sku"
 			}
-			return &httpx.Error{Code: httpx.CodeConflict, Message: "a variant with this SKU already exists", Err: err,
-				Fields: []httpx.FieldError{field(f, "unique", "is already used by another variant", "مستخدم لنوع آخر")}}
+			return &errs.Error{Code: errs.CodeConflict, Err: err,
+				Fields: []errs.FieldError{field(f, "unique", "is already used by another variant", "مستخدم لنوع آخر")}, Msg: errs.Legacy("a variant with this SKU already exists", "")}
 		}
-		return &httpx.Error{Code: httpx.CodeConflict, Message: "the slug is already used", Err: err,
-			Fields: []httpx.FieldError{field("slug", "unique", "is already used", "مستخدم من قبل")}}
+		return &errs.Error{Code: errs.CodeConflict, Err: err,
+			Fields: []errs.FieldError{field("slug", "unique", "is already used", "مستخدم من قبل")}, Msg: errs.Legacy("the slug is already used", "")}
 	}
 	return db.Translate(err, "catalog item")
 }

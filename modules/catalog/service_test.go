@@ -7,13 +7,13 @@ import (
 
 	"github.com/google/uuid"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/modules/catalog"
 	"concierge/modules/catalog/feed"
 )
 
 func fields(err error) map[string]string {
-	var e *httpx.Error
+	var e *errs.Error
 	out := map[string]string{}
 	if errors.As(err, &e) {
 		for _, f := range e.Fields {
@@ -79,7 +79,7 @@ func TestStaffEditing(t *testing.T) {
 	}
 	for _, tc := range bad {
 		_, err := f.svc.CreateProduct(f.ctx, tc.in)
-		if !errors.Is(err, httpx.ErrInvalid) {
+		if !errors.Is(err, errs.ErrInvalid) {
 			t.Fatalf("%s: want invalid, got %v", tc.name, err)
 		}
 		if _, ok := fields(err)[tc.want]; !ok {
@@ -88,10 +88,10 @@ func TestStaffEditing(t *testing.T) {
 	}
 	// Duplicate SKU across products: conflict, and nothing half-written.
 	_, err = f.svc.CreateProduct(f.ctx, catalog.ProductInput{TitleEN: "Copy", Variants: []catalog.VariantInput{{SKU: "NEW-1", Price: 1}, {SKU: "OUD-3ML", Price: 1}}})
-	if !errors.Is(err, httpx.ErrConflict) || fields(err)["variants[1].sku"] != "unique" {
+	if !errors.Is(err, errs.ErrConflict) || fields(err)["variants[1].sku"] != "unique" {
 		t.Fatalf("duplicate SKU: %v %v", err, fields(err))
 	}
-	if _, err := f.svc.ProductBySKU(f.ctx, "NEW-1"); !errors.Is(err, httpx.ErrNotFound) {
+	if _, err := f.svc.ProductBySKU(f.ctx, "NEW-1"); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("half-written product: %v", err)
 	}
 
@@ -112,7 +112,7 @@ func TestStaffEditing(t *testing.T) {
 		t.Fatalf("after update: %q %d %v", got.TitleEN, got.MinPrice, err)
 	}
 	// Bulk stock and prices by SKU; an unknown SKU changes nothing.
-	if _, err := f.svc.BulkStock(f.ctx, []catalog.StockUpdate{{SKU: "OUD-6ML", Stock: intp(7)}, {SKU: "NOPE", Stock: intp(1)}}); !errors.Is(err, httpx.ErrInvalid) || !strings.Contains(fields(err)["items"], "unknown_sku") {
+	if _, err := f.svc.BulkStock(f.ctx, []catalog.StockUpdate{{SKU: "OUD-6ML", Stock: intp(7)}, {SKU: "NOPE", Stock: intp(1)}}); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(fields(err)["items"], "unknown_sku") {
 		t.Fatalf("unknown SKU: %v %v", err, fields(err))
 	}
 	if got, _ := f.svc.StaffProduct(f.ctx, p.Slug); *got.Variants[1].Stock != 0 {
@@ -136,7 +136,7 @@ func TestStaffEditing(t *testing.T) {
 	if _, err := f.svc.ArchiveProduct(f.ctx, p.Slug); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Product(f.ctx, p.Slug); !errors.Is(err, httpx.ErrNotFound) {
+	if _, err := f.svc.Product(f.ctx, p.Slug); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("archived product still served: %v", err)
 	}
 	if page, _ := f.svc.List(f.ctx, catalog.Query{Q: "oud"}); len(page.Items) != 0 {
@@ -146,7 +146,7 @@ func TestStaffEditing(t *testing.T) {
 	if _, err := f.svc.UpdateCategory(f.ctx, cat.ID.String(), catalog.CategoryInput{ParentID: &sub.ID, NameEN: "Perfumes"}); fields(err)["parent_id"] != "cycle" {
 		t.Fatalf("cycle: %v", err)
 	}
-	if err := f.svc.DeleteCategory(f.ctx, cat.Slug); !errors.Is(err, httpx.ErrConflict) {
+	if err := f.svc.DeleteCategory(f.ctx, cat.Slug); !errors.Is(err, errs.ErrConflict) {
 		t.Fatalf("delete with children: %v", err)
 	}
 	if err := f.svc.DeleteCategory(f.ctx, "oud-oils"); err != nil {
@@ -172,14 +172,14 @@ func TestCatalogIsolation(t *testing.T) {
 	b := a.other(t)
 
 	for _, ref := range []string{pa.ID.String(), pa.Slug} {
-		if _, err := b.svc.Product(b.ctx, ref); !errors.Is(err, httpx.ErrNotFound) {
+		if _, err := b.svc.Product(b.ctx, ref); !errors.Is(err, errs.ErrNotFound) {
 			t.Fatalf("B reads A's product %s: %v", ref, err)
 		}
-		if _, err := b.svc.StaffProduct(b.ctx, ref); !errors.Is(err, httpx.ErrNotFound) {
+		if _, err := b.svc.StaffProduct(b.ctx, ref); !errors.Is(err, errs.ErrNotFound) {
 			t.Fatalf("B staff-reads A's product %s: %v", ref, err)
 		}
 	}
-	if _, err := b.svc.ProductBySKU(b.ctx, "ABY-1-S"); !errors.Is(err, httpx.ErrNotFound) {
+	if _, err := b.svc.ProductBySKU(b.ctx, "ABY-1-S"); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("B finds A's SKU: %v", err)
 	}
 	for _, q := range []catalog.Query{{}, {Q: "عباية"}, {Q: "abaya"}} {
@@ -191,7 +191,7 @@ func TestCatalogIsolation(t *testing.T) {
 	if cs, err := b.svc.Categories(b.ctx); err != nil || len(cs) != 0 {
 		t.Fatalf("B sees %d of A's categories", len(cs))
 	}
-	if _, err := b.svc.Run(b.ctx, run.ID); !errors.Is(err, httpx.ErrNotFound) {
+	if _, err := b.svc.Run(b.ctx, run.ID); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("B reads A's run: %v", err)
 	}
 	if runs, _ := b.svc.Runs(b.ctx, nil, 50); len(runs) != 0 {
@@ -200,26 +200,26 @@ func TestCatalogIsolation(t *testing.T) {
 	if srcs, _ := b.svc.Sources(b.ctx); len(srcs) != 0 {
 		t.Fatalf("B lists A's sources")
 	}
-	if _, err := b.svc.Source(b.ctx, src.ID); !errors.Is(err, httpx.ErrNotFound) {
+	if _, err := b.svc.Source(b.ctx, src.ID); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("B reads A's source: %v", err)
 	}
-	if err := b.svc.DeleteSource(b.ctx, src.ID); !errors.Is(err, httpx.ErrNotFound) {
+	if err := b.svc.DeleteSource(b.ctx, src.ID); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("B deletes A's source: %v", err)
 	}
-	if _, err := b.svc.StartRun(b.ctx, catalog.RunRequest{SourceID: &src.ID}); !errors.Is(err, httpx.ErrNotFound) {
+	if _, err := b.svc.StartRun(b.ctx, catalog.RunRequest{SourceID: &src.ID}); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("B runs A's source: %v", err)
 	}
-	if err := b.svc.ExecuteRun(b.ctx, run.ID); !errors.Is(err, httpx.ErrNotFound) {
+	if err := b.svc.ExecuteRun(b.ctx, run.ID); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("B executes A's run: %v", err)
 	}
 	price := int64(1)
-	if _, err := b.svc.UpdateVariant(b.ctx, pa.ID.String(), "ABY-1-S", catalog.VariantPatch{Price: &price}); !errors.Is(err, httpx.ErrNotFound) {
+	if _, err := b.svc.UpdateVariant(b.ctx, pa.ID.String(), "ABY-1-S", catalog.VariantPatch{Price: &price}); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("B updates A's variant: %v", err)
 	}
-	if _, err := b.svc.BulkPrice(b.ctx, []catalog.PriceUpdate{{SKU: "ABY-1-S", Price: 1}}); !errors.Is(err, httpx.ErrInvalid) {
+	if _, err := b.svc.BulkPrice(b.ctx, []catalog.PriceUpdate{{SKU: "ABY-1-S", Price: 1}}); !errors.Is(err, errs.ErrInvalid) {
 		t.Fatalf("B bulk-prices A's SKU: %v", err)
 	}
-	if _, err := b.svc.ArchiveProduct(b.ctx, pa.ID.String()); !errors.Is(err, httpx.ErrNotFound) {
+	if _, err := b.svc.ArchiveProduct(b.ctx, pa.ID.String()); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("B archives A's product: %v", err)
 	}
 	if _, err := b.svc.CreateProduct(b.ctx, catalog.ProductInput{TitleEN: "X", CategoryIDs: []uuid.UUID{pa.Categories[0].ID},
@@ -295,7 +295,7 @@ func TestServiceRefusesBadTextAndLinks(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tc.f.svc.CreateProduct(tc.f.ctx, tc.in)
-			if !errors.Is(err, httpx.ErrInvalid) || fields(err)[tc.field] == "" {
+			if !errors.Is(err, errs.ErrInvalid) || fields(err)[tc.field] == "" {
 				t.Fatalf("want an invalid %s, got %v (%v)", tc.field, err, fields(err))
 			}
 		})

@@ -15,7 +15,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/db"
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/internal/input"
 	"concierge/modules/catalog/feed"
 )
@@ -173,7 +173,7 @@ func (s *Service) CreateSource(ctx context.Context, in SourceInput) (*Source, er
 	if in.Format == "" {
 		in.Format = feed.FormatAuto
 	}
-	var fe []httpx.FieldError
+	var fe []errs.FieldError
 	if !validFormat(in.Format) {
 		fe = append(fe, field("format", "oneof", "must be auto, csv, tsv, json, google-tsv or google-xml", "صيغة غير معروفة"))
 	}
@@ -188,7 +188,7 @@ func (s *Service) CreateSource(ctx context.Context, in SourceInput) (*Source, er
 		fe = append(fe, field("kind", "oneof", "must be upload or url", "يجب أن يكون upload أو url"))
 	}
 	if len(fe) > 0 {
-		return nil, httpx.Invalid(fe...)
+		return nil, errs.Invalid(fe...)
 	}
 	r := sourceRow{TenantID: t.ID, ID: uuid.Must(uuid.NewV7()), Name: strings.TrimSpace(in.Name), Kind: in.Kind, URL: in.URL,
 		Format: string(in.Format), FullSync: in.Full, IntervalMinutes: in.IntervalMinutes}
@@ -241,7 +241,7 @@ func (s *Service) DeleteSource(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return httpx.E(httpx.CodeNotFound, "no such source")
+			return errs.E(errs.CodeNotFound, "no such source")
 		}
 		return nil
 	})
@@ -286,7 +286,7 @@ func (s *Service) StartRun(ctx context.Context, req RunRequest) (*Run, error) {
 			return invalidParam("body", "the file is empty", "الملف فارغ")
 		}
 		if r.URL != "" && !s.validURL(r.URL) {
-			return httpx.Invalid(s.urlField("url"))
+			return errs.Invalid(s.urlField("url"))
 		}
 		if _, err := tx.NewInsert().Model(&r).Returning("created_at").Exec(ctx); err != nil {
 			return err

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/modules/catalog"
 	"concierge/modules/catalog/feed"
 )
@@ -128,7 +128,7 @@ func TestSyncUpdatesAndFullArchive(t *testing.T) {
 	if err != nil || after.MinPrice != 29900 || after.Variants[0].Price != 29900 {
 		t.Fatalf("after: stale price %d (%v)", after.MinPrice, err)
 	}
-	if _, err := f.svc.Product(f.ctx, "oud-oil"); !errors.Is(err, httpx.ErrNotFound) {
+	if _, err := f.svc.Product(f.ctx, "oud-oil"); !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("archived product still public: %v", err)
 	}
 	staff, err := f.svc.StaffProduct(f.ctx, "oud-oil")

@@ -10,9 +10,9 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/google/uuid"
+	"concierge/internal/errs"
 
-	"concierge/internal/httpx"
+	"github.com/google/uuid"
 )
 
 // Consent states of a customer.
@@ -121,10 +121,10 @@ type ConsentRecord struct {
 
 // Errors of this package.
 var (
-	ErrNotFound       = httpx.E(httpx.CodeNotFound, "no such conversation")
-	ErrOutsideWindow  = httpx.E(httpx.CodeConflict, "the customer last wrote more than 24 hours ago; only approved templates can be sent")
-	ErrBadSignature   = httpx.E(httpx.CodeUnauthorized, "the X-Hub-Signature-256 header is missing or does not match the payload")
-	ErrNotInHandoff   = httpx.E(httpx.CodeConflict, "the bot is answering this conversation")
-	ErrEmptyReply     = httpx.Invalid(httpx.FieldError{Field: "text", Code: "required", Message: "is required (the reply is empty)", MessageAr: "مطلوب (الرد فارغ)"})
-	ErrVerifyMismatch = httpx.E(httpx.CodeForbidden, "verification token mismatch")
+	ErrNotFound       = errs.E(errs.CodeNotFound, "no such conversation")
+	ErrOutsideWindow  = errs.E(errs.CodeConflict, "the customer last wrote more than 24 hours ago; only approved templates can be sent")
+	ErrBadSignature   = errs.E(errs.CodeUnauthorized, "the X-Hub-Signature-256 header is missing or does not match the payload")
+	ErrNotInHandoff   = errs.E(errs.CodeConflict, "the bot is answering this conversation")
+	ErrEmptyReply     = errs.Invalid(errs.FieldError{Field: "text", Code: "required", Msg: errs.Legacy("is required (the reply is empty)", "مطلوب (الرد فارغ)")})
+	ErrVerifyMismatch = errs.E(errs.CodeForbidden, "verification token mismatch")
 )

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"concierge/internal/errs"
 	"concierge/internal/httpx"
 )
 
@@ -115,8 +116,7 @@ func limitParam(c *fiber.Ctx, def, maxLimit int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > maxLimit {
-		return 0, httpx.Invalid(httpx.FieldError{Field: "limit", Code: "range",
-			Message: "must be 1 to " + strconv.Itoa(maxLimit), MessageAr: "يجب أن يكون بين 1 و" + strconv.Itoa(maxLimit)})
+		return 0, errs.Invalid(errs.FieldError{Field: "limit", Code: "range", Msg: errs.Legacy("must be 1 to "+strconv.Itoa(maxLimit), "يجب أن يكون بين 1 و"+strconv.Itoa(maxLimit))})
 	}
 	return n, nil
 }
@@ -134,7 +134,7 @@ func (h *HTTP) list(c *fiber.Ctx) error {
 	switch handoff {
 	case "", HandoffBot, HandoffWaiting, HandoffHuman:
 	default:
-		return httpx.Invalid(httpx.FieldError{Field: "handoff", Code: "oneof", Message: "must be bot, waiting or human", MessageAr: "يجب أن تكون bot أو waiting أو human"})
+		return errs.Invalid(errs.FieldError{Field: "handoff", Code: "oneof", Msg: errs.Legacy("must be bot, waiting or human", "يجب أن تكون bot أو waiting أو human")})
 	}
 	limit, err := limitParam(c, 50, 200)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/modules/whatsapp"
 	"concierge/tenants"
 )
@@ -61,9 +61,9 @@ func (s *Service) Ingest(ctx context.Context, body []byte, signature string) (In
 			switch {
 			case err == nil:
 				rc.tenant, rc.number = t, n
-			case errors.Is(err, httpx.ErrNotFound):
+			case errors.Is(err, errs.ErrNotFound):
 				rc.reason = "unknown phone_number_id"
-			case errors.Is(err, httpx.ErrForbidden):
+			case errors.Is(err, errs.ErrForbidden):
 				rc.reason = "tenant suspended or number disabled"
 			default:
 				return res, err

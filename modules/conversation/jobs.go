@@ -12,7 +12,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/modules/conversation/dialog"
 	"concierge/modules/whatsapp"
 	"concierge/tenants"
@@ -155,7 +155,7 @@ func (s *Service) processBatch(ctx context.Context, conversationID uuid.UUID) (i
 		handled = len(msgs)
 		tenant, _, err := s.tenants.ResolveNumber(ctx, conv.PhoneNumberID)
 		if err != nil {
-			if errors.Is(err, httpx.ErrForbidden) || errors.Is(err, httpx.ErrNotFound) {
+			if errors.Is(err, errs.ErrForbidden) || errors.Is(err, errs.ErrNotFound) {
 				// Suspended tenant or disabled number: keep the messages, answer nothing.
 				for _, m := range msgs {
 					if err := markInbound(ctx, tx, conv.TenantID, m.ID, StatusHeld); err != nil {
@@ -433,7 +433,7 @@ func (s *Service) Send(ctx context.Context, messageID uuid.UUID, attempt, maxAtt
 		return err
 	})
 	if err != nil {
-		if errors.Is(err, httpx.ErrNotFound) {
+		if errors.Is(err, errs.ErrNotFound) {
 			return river.JobCancel(err)
 		}
 		return err
@@ -459,7 +459,7 @@ func (s *Service) Send(ctx context.Context, messageID uuid.UUID, attempt, maxAtt
 	tid := conv.TenantID
 	_, number, err := s.tenants.ResolveNumber(ctx, conv.PhoneNumberID)
 	if err != nil {
-		if errors.Is(err, httpx.ErrForbidden) || errors.Is(err, httpx.ErrNotFound) {
+		if errors.Is(err, errs.ErrForbidden) || errors.Is(err, errs.ErrNotFound) {
 			return s.fail(ctx, tid, m.ID, 0, "the business number is disabled or its tenant suspended", river.JobCancel(err))
 		}
 		return err

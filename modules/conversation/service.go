@@ -12,7 +12,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/internal/input"
 	"concierge/tenants"
 )
@@ -255,7 +255,7 @@ func (s *Service) Reply(ctx context.Context, id uuid.UUID, text string) (*Messag
 		return nil, ErrEmptyReply
 	}
 	if err := input.Check(text, input.MultiLine); err != nil {
-		return nil, httpx.Invalid(httpx.TextError("text", err))
+		return nil, errs.Invalid(errs.TextError("text", err))
 	}
 	userID, author := s.actor(ctx)
 	var out *Message

@@ -10,13 +10,13 @@ import (
 	"strings"
 	"time"
 
+	"concierge/internal/errs"
+
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
-
-	"concierge/internal/httpx"
 )
 
 // Authorization
@@ -151,7 +151,7 @@ func (s *Service) Can(ctx context.Context, userID uuid.UUID, domain, obj, act st
 		return false, err
 	}
 	if !g.Active {
-		return false, httpx.E(httpx.CodeUnauthorized, "this account is disabled or no longer exists")
+		return false, errs.E(errs.CodeUnauthorized, "this account is disabled or no longer exists")
 	}
 	return s.authz.allowed(g.roles(), domain, obj, act)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"concierge/internal/errs"
 	"concierge/internal/httpx"
 	"concierge/tenants"
 )
@@ -129,11 +130,11 @@ func (h *HTTP) refresh(c *fiber.Ctx) error {
 		return err
 	}
 	if tok == "" {
-		return unauthorized(c, httpx.E(httpx.CodeUnauthorized, "no refresh token was presented"))
+		return unauthorized(c, errs.E(errs.CodeUnauthorized, "no refresh token was presented"))
 	}
 	pair, err := h.svc.Refresh(c.UserContext(), tok, c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
-		if fromCookie && httpx.CodeOf(err) == httpx.CodeUnauthorized {
+		if fromCookie && errs.CodeOf(err) == errs.CodeUnauthorized {
 			h.clearCookies(c)
 		}
 		return err
@@ -211,7 +212,7 @@ func (h *HTTP) clearCookies(c *fiber.Ctx) {
 
 type localKey struct{}
 
-var errCSRF = httpx.E(httpx.CodeForbidden, "the CSRF token is missing or wrong / رمز الحماية CSRF مفقود أو غير صحيح")
+var errCSRF = errs.E(errs.CodeForbidden, "the CSRF token is missing or wrong / رمز الحماية CSRF مفقود أو غير صحيح")
 
 // stateChanging reports whether a method changes state (and so needs the
 // CSRF double-submit when authenticated by cookie).
@@ -256,18 +257,18 @@ func (h *HTTP) Authenticate(c *fiber.Ctx) error {
 	if auth := c.Get(fiber.HeaderAuthorization); auth != "" {
 		scheme, rest, ok := strings.Cut(auth, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(rest) == "" {
-			return unauthorized(c, httpx.E(httpx.CodeUnauthorized, "the Authorization header must be `Bearer <token>`"))
+			return unauthorized(c, errs.E(errs.CodeUnauthorized, "the Authorization header must be `Bearer <token>`"))
 		}
 		token = strings.TrimSpace(rest)
 	} else if token = c.Cookies(CookieAccess); token != "" {
 		viaCookie = true
 	}
 	if token == "" {
-		return unauthorized(c, httpx.E(httpx.CodeUnauthorized, "sign in first / سجّل الدخول أولًا"))
+		return unauthorized(c, errs.E(errs.CodeUnauthorized, "sign in first / سجّل الدخول أولًا"))
 	}
 	p, err := h.svc.VerifyAccessToken(c.UserContext(), token)
 	if err != nil {
-		if httpx.CodeOf(err) == httpx.CodeUnauthorized {
+		if errs.CodeOf(err) == errs.CodeUnauthorized {
 			return unauthorized(c, err)
 		}
 		return err // the session could not be checked (database down)
@@ -323,17 +324,17 @@ func (h *HTTP) mustKnow(obj, act string) {
 func (h *HTTP) authorize(c *fiber.Ctx, domain, obj, act string) error {
 	p := PrincipalFrom(c)
 	if p == nil {
-		return unauthorized(c, httpx.E(httpx.CodeUnauthorized, "sign in first / سجّل الدخول أولًا"))
+		return unauthorized(c, errs.E(errs.CodeUnauthorized, "sign in first / سجّل الدخول أولًا"))
 	}
 	ok, err := h.svc.Can(c.UserContext(), p.UserID, domain, obj, act)
 	if err != nil {
-		if httpx.CodeOf(err) == httpx.CodeUnauthorized {
+		if errs.CodeOf(err) == errs.CodeUnauthorized {
 			return unauthorized(c, err)
 		}
 		return err
 	}
 	if !ok {
-		return httpx.E(httpx.CodeForbidden, "your role may not %s %s here / لا يسمح دورك بهذا الإجراء", act, obj)
+		return errs.E(errs.CodeForbidden, "your role may not %s %s here / لا يسمح دورك بهذا الإجراء", act, obj)
 	}
 	return c.Next()
 }

@@ -66,7 +66,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/tenants"
 )
 
@@ -124,9 +124,9 @@ type Tokens struct {
 // Errors of this package.
 var (
 	// ErrBadCredentials answers both an unknown email and a wrong password.
-	ErrBadCredentials = httpx.E(httpx.CodeUnauthorized, "the email or password is wrong / البريد الإلكتروني أو كلمة المرور غير صحيحة")
+	ErrBadCredentials = errs.E(errs.CodeUnauthorized, "the email or password is wrong / البريد الإلكتروني أو كلمة المرور غير صحيحة")
 	// ErrInvalidToken answers a missing, garbled, expired, revoked or reused token.
-	ErrInvalidToken = httpx.E(httpx.CodeUnauthorized, "the token is invalid or expired / الرمز غير صالح أو منتهي الصلاحية")
+	ErrInvalidToken = errs.E(errs.CodeUnauthorized, "the token is invalid or expired / الرمز غير صالح أو منتهي الصلاحية")
 )
 
 // Config is identity's configuration. Zero values take the documented defaults.
@@ -240,19 +240,19 @@ type CreateUserInput struct {
 // user was created. Returns invalid (bad email, short password, unknown role),
 // not_found (unknown tenant).
 func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*User, bool, error) {
-	email, fields := normaliseEmail(in.Email), []httpx.FieldError(nil)
+	email, fields := normaliseEmail(in.Email), []errs.FieldError(nil)
 	if !validEmail(email) {
-		fields = append(fields, httpx.FieldError{Field: "email", Code: "email", Message: "must be an email address", MessageAr: "يجب أن يكون بريدًا إلكترونيًا صالحًا"})
+		fields = append(fields, errs.FieldError{Field: "email", Code: "email", Msg: errs.Legacy("must be an email address", "يجب أن يكون بريدًا إلكترونيًا صالحًا")})
 	}
 	slugOrID := strings.ToLower(strings.TrimSpace(in.TenantSlugOrID))
 	switch {
 	case slugOrID != "" && !ValidRole(in.Role):
-		fields = append(fields, httpx.FieldError{Field: "role", Code: "oneof", Message: "must be one of: owner manager agent viewer", MessageAr: "يجب أن يكون أحد: owner manager agent viewer"})
+		fields = append(fields, errs.FieldError{Field: "role", Code: "oneof", Msg: errs.Legacy("must be one of: owner manager agent viewer", "يجب أن يكون أحد: owner manager agent viewer")})
 	case slugOrID == "" && in.Role != "":
-		fields = append(fields, httpx.FieldError{Field: "tenant", Code: "required_with", Message: "is required with a role", MessageAr: "مطلوب مع الدور"})
+		fields = append(fields, errs.FieldError{Field: "tenant", Code: "required_with", Msg: errs.Legacy("is required with a role", "مطلوب مع الدور")})
 	}
 	if len(fields) > 0 {
-		return nil, false, httpx.Invalid(fields...)
+		return nil, false, errs.Invalid(fields...)
 	}
 	actor := ActorFrom(ctx)
 
@@ -263,7 +263,7 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*User, bo
 		return err
 	})
 	switch {
-	case errors.Is(err, httpx.ErrNotFound):
+	case errors.Is(err, errs.ErrNotFound):
 		if err := checkPassword(in.Password); err != nil {
 			return nil, false, err
 		}
@@ -314,7 +314,7 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*User, bo
 			}
 			old, err := getMembership(ctx, tx, t.ID, u.ID)
 			switch {
-			case errors.Is(err, httpx.ErrNotFound):
+			case errors.Is(err, errs.ErrNotFound):
 				old = nil
 			case err != nil:
 				return err
@@ -366,7 +366,7 @@ func (s *Service) Me(ctx context.Context, userID uuid.UUID) (*User, error) {
 		out.Memberships, err = listMemberships(ctx, tx, u.ID)
 		return err
 	})
-	if errors.Is(err, httpx.ErrNotFound) || (err == nil && out.Status != StatusActive) {
+	if errors.Is(err, errs.ErrNotFound) || (err == nil && out.Status != StatusActive) {
 		return nil, ErrInvalidToken
 	}
 	return out, err
@@ -399,11 +399,9 @@ func checkPassword(p string) error {
 	n := utf8.RuneCountInString(p)
 	switch {
 	case n < MinPasswordLength:
-		return httpx.Invalid(httpx.FieldError{Field: "password", Code: "min", Message: fmt.Sprintf("must be at least %d characters", MinPasswordLength),
-			MessageAr: fmt.Sprintf("يجب ألا تقل عن %d أحرف", MinPasswordLength)})
+		return errs.Invalid(errs.FieldError{Field: "password", Code: "min", Msg: errs.Legacy(fmt.Sprintf("must be at least %d characters", MinPasswordLength), fmt.Sprintf("يجب ألا تقل عن %d أحرف", MinPasswordLength))})
 	case n > maxPasswordLength:
-		return httpx.Invalid(httpx.FieldError{Field: "password", Code: "max", Message: fmt.Sprintf("must be at most %d characters", maxPasswordLength),
-			MessageAr: fmt.Sprintf("يجب ألا تزيد عن %d حرفًا", maxPasswordLength)})
+		return errs.Invalid(errs.FieldError{Field: "password", Code: "max", Msg: errs.Legacy(fmt.Sprintf("must be at most %d characters", maxPasswordLength), fmt.Sprintf("يجب ألا تزيد عن %d حرفًا", maxPasswordLength))})
 	}
 	return nil
 }
@@ -417,7 +415,7 @@ func (s *Service) acquire(ctx context.Context) (func(), error) {
 	case s.sem <- struct{}{}:
 		return func() { <-s.sem }, nil
 	case <-ctx.Done():
-		return nil, httpx.Wrap(httpx.CodeUnavailable, ctx.Err(), "the server is busy; try again")
+		return nil, errs.WrapText(errs.CodeUnavailable, ctx.Err(), "the server is busy; try again")
 	}
 }
 
@@ -487,7 +485,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 		switch {
 		case err == nil:
 			found = true
-		case errors.Is(err, httpx.ErrNotFound):
+		case errors.Is(err, errs.ErrNotFound):
 			err = nil
 		}
 		return err
@@ -510,7 +508,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 	if !found || !ok || u.Status != StatusActive {
 		if err := s.recordFailure(ctx, subjects); err != nil {
 			s.log.ErrorContext(ctx, "identity: failed login not recorded; answering unavailable", "error", err)
-			return nil, &httpx.Error{Code: httpx.CodeUnavailable, Message: "sign-in is unavailable; try again shortly", RetryAfter: 5, Err: err}
+			return nil, &errs.Error{Code: errs.CodeUnavailable, RetryAfter: 5, Err: err, Msg: errs.Legacy("sign-in is unavailable; try again shortly", "")}
 		}
 		s.log.InfoContext(ctx, "identity: login failed", "known_user", found, "ip", in.IP)
 		return nil, ErrBadCredentials
@@ -601,7 +599,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken, ip, userAgent strin
 		tok, err = s.issue(ctx, tx, u, r.FamilyID, ip, userAgent)
 		return err
 	})
-	if errors.Is(err, httpx.ErrNotFound) {
+	if errors.Is(err, errs.ErrNotFound) {
 		return nil, ErrInvalidToken
 	}
 	if err != nil {
@@ -635,7 +633,7 @@ func (s *Service) Logout(ctx context.Context, refreshToken string) error {
 		_, err = revokeFamily(ctx, tx, r.FamilyID)
 		return err
 	})
-	if errors.Is(err, httpx.ErrNotFound) {
+	if errors.Is(err, errs.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
@@ -652,7 +650,7 @@ func (s *Service) Logout(ctx context.Context, refreshToken string) error {
 func (s *Service) EndSession(ctx context.Context, accessToken string) error {
 	p, err := s.VerifyAccessToken(ctx, accessToken)
 	if err != nil {
-		if httpx.CodeOf(err) == httpx.CodeUnauthorized {
+		if errs.CodeOf(err) == errs.CodeUnauthorized {
 			return nil
 		}
 		return err
@@ -742,7 +740,7 @@ func (s *Service) parseAccess(token string) (*Principal, error) {
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(Issuer), jwt.WithExpirationRequired(), jwt.WithIssuedAt())
 	if err != nil {
-		return nil, &httpx.Error{Code: httpx.CodeUnauthorized, Message: ErrInvalidToken.Message, Err: err}
+		return nil, &errs.Error{Code: errs.CodeUnauthorized, Err: err, Msg: ErrInvalidToken.Msg}
 	}
 	id, err := uuid.Parse(c.Subject)
 	if err != nil || c.Email == "" {
@@ -814,8 +812,7 @@ func (s *Service) fastPathFailed(ctx context.Context, op string, err error) {
 }
 
 func throttled(wait time.Duration) error {
-	return &httpx.Error{Code: httpx.CodeRateLimited, RetryAfter: int(math.Ceil(wait.Seconds())),
-		Message: "too many failed sign-ins; try again later / محاولات دخول فاشلة كثيرة؛ حاول لاحقًا"}
+	return &errs.Error{Code: errs.CodeRateLimited, RetryAfter: int(math.Ceil(wait.Seconds())), Msg: errs.Legacy("too many failed sign-ins; try again later / محاولات دخول فاشلة كثيرة؛ حاول لاحقًا", "")}
 }
 
 // checkThrottleFast answers rate_limited when a Redis counter reached

@@ -25,7 +25,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/audit"
+	"concierge/internal/errs"
 	"concierge/internal/httpx"
+	"concierge/internal/i18n"
 	"concierge/internal/secrets"
 	"concierge/internal/testenv"
 	"concierge/modules/identity"
@@ -87,7 +89,7 @@ func newFixtureOn(t testing.TB, rdb *redis.Client, prefix string, tweak ...func(
 // newApp is a tiny gateway: the auth routes, a fake tenant-scoped group
 // (/t/<tenant id>/...) and a platform group.
 func (f *fixture) newApp() *fiber.App {
-	app := fiber.New(fiber.Config{ErrorHandler: httpx.ErrorHandler(f.log), ProxyHeader: fiber.HeaderXForwardedFor})
+	app := fiber.New(fiber.Config{ErrorHandler: httpx.ErrorHandler(f.log, i18n.MustLoad()), ProxyHeader: fiber.HeaderXForwardedFor})
 	f.h.Routes(app)
 	ok := func(c *fiber.Ctx) error {
 		tid := ""
@@ -99,7 +101,7 @@ func (f *fixture) newApp() *fiber.App {
 	withTenant := func(c *fiber.Ctx) error {
 		id, err := uuid.Parse(c.Params("tid"))
 		if err != nil {
-			return httpx.E(httpx.CodeNotFound, "no such tenant")
+			return errs.E(errs.CodeNotFound, "no such tenant")
 		}
 		c.SetUserContext(tenants.WithTenantID(c.UserContext(), id))
 		return c.Next()
@@ -890,18 +892,18 @@ func TestCreateUser(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		in   identity.CreateUserInput
-		code httpx.Code
+		code errs.Code
 	}{
-		{"bad email", identity.CreateUserInput{Email: "not-an-email", Password: password}, httpx.CodeInvalid},
-		{"display-name email", identity.CreateUserInput{Email: "Bob <bob@alpha.test>", Password: password}, httpx.CodeInvalid},
-		{"short password", identity.CreateUserInput{Email: "new@alpha.test", Password: "short"}, httpx.CodeInvalid},
-		{"unknown role", identity.CreateUserInput{Email: "new@alpha.test", Password: password, TenantSlugOrID: "alpha", Role: "admin"}, httpx.CodeInvalid},
-		{"role without tenant", identity.CreateUserInput{Email: "new@alpha.test", Password: password, Role: "owner"}, httpx.CodeInvalid},
-		{"unknown tenant", identity.CreateUserInput{Email: "new@alpha.test", Password: password, TenantSlugOrID: "nope", Role: "owner"}, httpx.CodeNotFound},
+		{"bad email", identity.CreateUserInput{Email: "not-an-email", Password: password}, errs.CodeInvalid},
+		{"display-name email", identity.CreateUserInput{Email: "Bob <bob@alpha.test>", Password: password}, errs.CodeInvalid},
+		{"short password", identity.CreateUserInput{Email: "new@alpha.test", Password: "short"}, errs.CodeInvalid},
+		{"unknown role", identity.CreateUserInput{Email: "new@alpha.test", Password: password, TenantSlugOrID: "alpha", Role: "admin"}, errs.CodeInvalid},
+		{"role without tenant", identity.CreateUserInput{Email: "new@alpha.test", Password: password, Role: "owner"}, errs.CodeInvalid},
+		{"unknown tenant", identity.CreateUserInput{Email: "new@alpha.test", Password: password, TenantSlugOrID: "nope", Role: "owner"}, errs.CodeNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := f.svc.CreateUser(ctx, tc.in)
-			if httpx.CodeOf(err) != tc.code {
+			if errs.CodeOf(err) != tc.code {
 				t.Fatalf("err %v, want code %s", err, tc.code)
 			}
 		})

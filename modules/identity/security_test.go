@@ -14,7 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/audit"
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/internal/rediskit"
 	"concierge/internal/testenv"
 	"concierge/modules/identity"
@@ -516,7 +516,7 @@ func TestAccessTokenSessionClaim(t *testing.T) {
 			}
 		})
 	}
-	if _, err := f.svc.VerifyAccessToken(context.Background(), sign(other.ID, p.SessionID.String())); httpx.CodeOf(err) != httpx.CodeUnauthorized {
+	if _, err := f.svc.VerifyAccessToken(context.Background(), sign(other.ID, p.SessionID.String())); errs.CodeOf(err) != errs.CodeUnauthorized {
 		t.Fatalf("a session presented for another subject: %v", err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/db"
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 )
 
 // Every query here runs on the platform path (scope.PlatformTx): users and
@@ -179,7 +179,7 @@ func listTenantMembers(ctx context.Context, tx bun.IDB) ([]Membership, error) {
 // platform). An unknown user yields an inactive grant.
 func loadGrant(ctx context.Context, tx bun.IDB, userID, tenantID uuid.UUID) (grant, error) {
 	u, err := getUserByID(ctx, tx, userID)
-	if errors.Is(err, httpx.ErrNotFound) {
+	if errors.Is(err, errs.ErrNotFound) {
 		return grant{}, nil
 	}
 	if err != nil {
@@ -191,7 +191,7 @@ func loadGrant(ctx context.Context, tx bun.IDB, userID, tenantID uuid.UUID) (gra
 	}
 	m, err := getMembership(ctx, tx, tenantID, userID)
 	switch {
-	case errors.Is(err, httpx.ErrNotFound):
+	case errors.Is(err, errs.ErrNotFound):
 	case err != nil:
 		return grant{}, err
 	default:

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/tenants"
 )
 
@@ -88,8 +88,8 @@ type CustomerResult struct {
 
 // Errors of the customer side.
 var (
-	ErrUnknownNumber = httpx.E(httpx.CodeNotFound, "no active WhatsApp number with this phone_number_id or tenant / لا يوجد رقم واتساب فعّال بهذا المعرّف أو المتجر")
-	ErrWebhookDown   = httpx.E(httpx.CodeUnavailable, "the product's webhook did not answer / لم يستجب عنوان الويب هوك")
+	ErrUnknownNumber = errs.E(errs.CodeNotFound, "no active WhatsApp number with this phone_number_id or tenant / لا يوجد رقم واتساب فعّال بهذا المعرّف أو المتجر")
+	ErrWebhookDown   = errs.E(errs.CodeUnavailable, "the product's webhook did not answer / لم يستجب عنوان الويب هوك")
 )
 
 // SendAsCustomer builds Meta's inbound webhook for m, records it in the
@@ -101,8 +101,7 @@ var (
 func (e *Emulator) SendAsCustomer(ctx context.Context, m CustomerMessage) (CustomerResult, error) {
 	wa := waID(m.From)
 	if !validWaID(wa) {
-		return CustomerResult{}, httpx.Invalid(httpx.FieldError{Field: "customer", Code: "phone",
-			Message: "must be a phone number in international form, such as +966501234567", MessageAr: "يجب أن يكون رقم هاتف دولي مثل ‎+966501234567"})
+		return CustomerResult{}, errs.Invalid(errs.FieldError{Field: "customer", Code: "phone", Msg: errs.Legacy("must be a phone number in international form, such as +966501234567", "يجب أن يكون رقم هاتف دولي مثل ‎+966501234567")})
 	}
 	if err := m.check(); err != nil {
 		return CustomerResult{}, err
@@ -178,8 +177,7 @@ func (e *Emulator) SendAsCustomer(ctx context.Context, m CustomerMessage) (Custo
 			target, ctxID = ctxID, ""
 		}
 		if target == "" {
-			return CustomerResult{}, httpx.Invalid(httpx.FieldError{Field: "reaction.message_id", Code: "required",
-				Message: "names no message: the bot has sent nothing to react to", MessageAr: "لا توجد رسالة للتفاعل معها"})
+			return CustomerResult{}, errs.Invalid(errs.FieldError{Field: "reaction.message_id", Code: "required", Msg: errs.Legacy("names no message: the bot has sent nothing to react to", "لا توجد رسالة للتفاعل معها")})
 		}
 		msg.Type, msg.Reaction = "reaction", &inboundReaction{MessageID: target, Emoji: m.Reaction.Emoji}
 	case m.Unknown:
@@ -221,7 +219,7 @@ func (e *Emulator) SendAsCustomer(ctx context.Context, m CustomerMessage) (Custo
 	if err != nil {
 		e.setStatus(msg.ID, StatusFailed, 0, "webhook unreachable")
 		e.log.Warn("inbound webhook not delivered", "phone_number_id", info.pnid, "err", err)
-		return res, &httpx.Error{Code: httpx.CodeUnavailable, Message: ErrWebhookDown.Message, Err: err}
+		return res, &errs.Error{Code: errs.CodeUnavailable, Err: err, Msg: ErrWebhookDown.Msg}
 	}
 	e.mu.Lock()
 	x.webhook = code
@@ -243,20 +241,18 @@ func (m CustomerMessage) check() error {
 		}
 	}
 	if kinds != 1 {
-		return httpx.Invalid(httpx.FieldError{Field: "message", Code: "one_of",
-			Message:   "give exactly one of text, button_reply, list_reply, template_button, location, image, reaction, unknown",
-			MessageAr: "أرسل نوعًا واحدًا فقط من الرسائل"})
+		return errs.Invalid(errs.FieldError{Field: "message", Code: "one_of", Msg: errs.Legacy("give exactly one of text, button_reply, list_reply, template_button, location, image, reaction, unknown", "أرسل نوعًا واحدًا فقط من الرسائل")})
 	}
 	for field, r := range map[string]*ReplyChoice{"button_reply": m.ButtonReply, "list_reply": m.ListReply} {
 		if r != nil && (r.ID == "" || r.Title == "") {
-			return httpx.Invalid(httpx.FieldError{Field: field, Code: "required", Message: "needs id and title", MessageAr: "يحتاج المعرّف والعنوان"})
+			return errs.Invalid(errs.FieldError{Field: field, Code: "required", Msg: errs.Legacy("needs id and title", "يحتاج المعرّف والعنوان")})
 		}
 	}
 	if b := m.TemplateButton; b != nil && b.Payload == "" && b.Text == "" {
-		return httpx.Invalid(httpx.FieldError{Field: "template_button", Code: "required", Message: "needs payload or text", MessageAr: "يحتاج الحمولة أو النص"})
+		return errs.Invalid(errs.FieldError{Field: "template_button", Code: "required", Msg: errs.Legacy("needs payload or text", "يحتاج الحمولة أو النص")})
 	}
 	if l := m.Location; l != nil && (l.Latitude < -90 || l.Latitude > 90 || l.Longitude < -180 || l.Longitude > 180) {
-		return httpx.Invalid(httpx.FieldError{Field: "location", Code: "range", Message: "latitude must be within ±90 and longitude within ±180", MessageAr: "الإحداثيات خارج النطاق"})
+		return errs.Invalid(errs.FieldError{Field: "location", Code: "range", Msg: errs.Legacy("latitude must be within ±90 and longitude within ±180", "الإحداثيات خارج النطاق")})
 	}
 	return nil
 }
@@ -266,7 +262,7 @@ func (m CustomerMessage) check() error {
 func (e *Emulator) resolveForCustomer(ctx context.Context, pnid, slug string) (*tenants.Tenant, *tenants.Number, error) {
 	if pnid == "" && slug != "" {
 		nums, err := e.numbers.Numbers(ctx, slug)
-		if errors.Is(err, httpx.ErrNotFound) {
+		if errors.Is(err, errs.ErrNotFound) {
 			return nil, nil, ErrUnknownNumber
 		}
 		if err != nil {
@@ -283,7 +279,7 @@ func (e *Emulator) resolveForCustomer(ctx context.Context, pnid, slug string) (*
 		return nil, nil, ErrUnknownNumber
 	}
 	t, n, err := e.numbers.ResolveNumber(ctx, pnid)
-	if errors.Is(err, httpx.ErrNotFound) || errors.Is(err, httpx.ErrForbidden) || (err == nil && n == nil) {
+	if errors.Is(err, errs.ErrNotFound) || errors.Is(err, errs.ErrForbidden) || (err == nil && n == nil) {
 		return nil, nil, ErrUnknownNumber
 	}
 	return t, n, err

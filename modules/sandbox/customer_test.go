@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"concierge/internal/errs"
 	"concierge/internal/httpx"
 	"concierge/modules/sandbox"
 	"concierge/tenants"
@@ -221,7 +222,7 @@ func TestCustomerSendWebhookDown(t *testing.T) {
 	_ = ln.Close()
 	f := newFixture(t, func(c *sandbox.Config) { c.WebhookURL = closed })
 	_, err = f.emu.SendAsCustomer(context.Background(), sandbox.CustomerMessage{PhoneNumberID: pnid, From: "966509990000", Text: "hi"})
-	if httpx.CodeOf(err) != httpx.CodeUnavailable {
+	if errs.CodeOf(err) != errs.CodeUnavailable {
 		t.Fatalf("webhook down: %v", err)
 	}
 	r := f.do(t, http.MethodPost, "/sandbox/api/send", "", map[string]any{"phone_number_id": pnid, "customer": "966509990000", "text": "hi"})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"concierge/internal/errs"
 	"concierge/internal/httpx"
 )
 
@@ -103,7 +104,7 @@ func (e *Emulator) authorize(c *fiber.Ctx, pnid, method string) (numberInfo, *me
 	}
 	_, n, err := e.numbers.ResolveNumber(c.UserContext(), pnid)
 	switch {
-	case errors.Is(err, httpx.ErrNotFound), errors.Is(err, httpx.ErrForbidden), err == nil && n == nil:
+	case errors.Is(err, errs.ErrNotFound), errors.Is(err, errs.ErrForbidden), err == nil && n == nil:
 		return numberInfo{}, noSuchObject(method, pnid)
 	case err != nil:
 		e.log.Error("resolve number", "phone_number_id", pnid, "err", err)
@@ -322,19 +323,19 @@ func toAPIEntry(x *entry) apiEntry {
 func (e *Emulator) apiMessages(c *fiber.Ctx) error {
 	pnid := strings.Clone(c.Query("phone_number_id"))
 	wa := waID(c.Query("customer"))
-	var fields []httpx.FieldError
+	var fields []errs.FieldError
 	if pnid == "" {
-		fields = append(fields, httpx.FieldError{Field: "phone_number_id", Code: "required", Message: "is required", MessageAr: "مطلوب"})
+		fields = append(fields, errs.FieldError{Field: "phone_number_id", Code: "required", Msg: errs.Legacy("is required", "مطلوب")})
 	}
 	if !validWaID(wa) {
-		fields = append(fields, httpx.FieldError{Field: "customer", Code: "phone", Message: "must be a phone number in international form", MessageAr: "يجب أن يكون رقم هاتف دولي"})
+		fields = append(fields, errs.FieldError{Field: "customer", Code: "phone", Msg: errs.Legacy("must be a phone number in international form", "يجب أن يكون رقم هاتف دولي")})
 	}
 	after, err := strconv.ParseInt(c.Query("after", "0"), 10, 64)
 	if err != nil || after < 0 {
-		fields = append(fields, httpx.FieldError{Field: "after", Code: "numeric", Message: "must be a cursor from a previous answer", MessageAr: "يجب أن يكون رقمًا"})
+		fields = append(fields, errs.FieldError{Field: "after", Code: "numeric", Msg: errs.Legacy("must be a cursor from a previous answer", "يجب أن يكون رقمًا")})
 	}
 	if len(fields) > 0 {
-		return httpx.Invalid(fields...)
+		return errs.Invalid(fields...)
 	}
 	key := convKey{pnid, wa}
 	var reads []statusJob
@@ -451,7 +452,7 @@ func (e *Emulator) apiMedia(c *fiber.Ctx) error {
 	it := e.media.items[c.Params("media_id")]
 	e.mu.Unlock()
 	if it == nil {
-		return httpx.E(httpx.CodeNotFound, "no such media")
+		return errs.E(errs.CodeNotFound, "no such media")
 	}
 	c.Set(fiber.HeaderContentType, it.mime)
 	c.Set(fiber.HeaderCacheControl, "private, max-age=3600")

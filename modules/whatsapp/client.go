@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 )
 
 // DefaultBaseURL is Meta's Graph API.
@@ -116,7 +116,7 @@ func (c *Client) messagesURL(phoneNumberID string) string {
 
 func (c *Client) post(ctx context.Context, creds Creds, body []byte) (*sendResponse, error) {
 	if creds.PhoneNumberID == "" || creds.AccessToken == "" {
-		return nil, httpx.E(httpx.CodeInvalid, "whatsapp: the number's phone_number_id and access token are required")
+		return nil, errs.E(errs.CodeInvalid, "whatsapp: the number's phone_number_id and access token are required")
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.messagesURL(creds.PhoneNumberID), bytes.NewReader(body))
 	if err != nil {
@@ -306,7 +306,7 @@ func IsPermanent(err error) bool {
 	if errors.As(err, &ae) {
 		return ae.Permanent
 	}
-	return err != nil && httpx.CodeOf(err) == httpx.CodeInvalid
+	return err != nil && errs.CodeOf(err) == errs.CodeInvalid
 }
 
 // RetryAfter is how long to wait before retrying after err: Meta's

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 )
 
 // Outgoing message types (the request's "type").
@@ -212,7 +212,7 @@ func (o Outgoing) Request(to string) ([]byte, error) {
 	r := request{MessagingProduct: "whatsapp", Outgoing: o}
 	if !o.IsReadReceipt() {
 		if !validRecipient(to) {
-			return nil, httpx.E(httpx.CodeInvalid, "whatsapp: recipient %q is not a phone number", to)
+			return nil, errs.E(errs.CodeInvalid, "whatsapp: recipient %q is not a phone number", to)
 		}
 		r.RecipientType, r.To = "individual", to
 	}
@@ -265,10 +265,10 @@ func (o Outgoing) Validate() error {
 	return v.err()
 }
 
-type validator struct{ problems []httpx.FieldError }
+type validator struct{ problems []errs.FieldError }
 
 func (v *validator) fail(field, msg string) {
-	v.problems = append(v.problems, httpx.FieldError{Field: field, Code: "invalid", Message: msg})
+	v.problems = append(v.problems, errs.FieldError{Field: field, Code: "invalid", Msg: errs.Legacy(msg, "")})
 }
 
 func (v *validator) require(ok bool, field, msg string) {
@@ -370,12 +370,12 @@ func (v *validator) err() error {
 	if len(v.problems) == 0 {
 		return nil
 	}
-	e := httpx.Invalid(v.problems...)
+	e := errs.Invalid(v.problems...)
 	parts := make([]string, len(v.problems))
 	for i, p := range v.problems {
-		parts[i] = p.Field + ": " + p.Message
+		parts[i] = p.Field + ": " + p.Msg.String()
 	}
-	e.Message = "whatsapp: invalid message: " + strings.Join(parts, "; ")
+	e.Msg = errs.Legacy("whatsapp: invalid message: "+strings.Join(parts, "; "), "")
 	return e
 }
 

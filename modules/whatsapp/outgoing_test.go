@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/modules/whatsapp"
 )
 
@@ -192,13 +192,13 @@ func TestRequestRejectsInvalid(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Request = %s, want an error", body)
 			}
-			if !errors.Is(err, httpx.ErrInvalid) || !whatsapp.IsPermanent(err) {
+			if !errors.Is(err, errs.ErrInvalid) || !whatsapp.IsPermanent(err) {
 				t.Errorf("error %v: want invalid and permanent", err)
 			}
 			if tt.field == "" {
 				return
 			}
-			var he *httpx.Error
+			var he *errs.Error
 			errors.As(err, &he)
 			found := false
 			for _, f := range he.Fields {

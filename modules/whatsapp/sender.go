@@ -9,11 +9,11 @@ import (
 	"sync"
 	"time"
 
+	"concierge/internal/errs"
+
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
-
-	"concierge/internal/httpx"
 )
 
 // SenderConfig tunes a Sender. Zero values take the defaults.
@@ -72,7 +72,7 @@ func (c SenderConfig) withDefaults() SenderConfig {
 var ErrBreakerOpen = errors.New("whatsapp: circuit breaker open")
 
 // RateLimitedError is returned when a number's send rate is used up.
-// errors.Is(err, httpx.ErrRateLimited) holds for it.
+// errors.Is(err, errs.ErrRateLimited) holds for it.
 type RateLimitedError struct {
 	PhoneNumberID string
 	RetryAfter    time.Duration
@@ -84,7 +84,7 @@ func (e *RateLimitedError) Error() string {
 }
 
 // Unwrap makes the error a rate_limited one in the shared vocabulary.
-func (e *RateLimitedError) Unwrap() error { return httpx.ErrRateLimited }
+func (e *RateLimitedError) Unwrap() error { return errs.ErrRateLimited }
 
 type breakerOpenError struct {
 	phoneNumberID string

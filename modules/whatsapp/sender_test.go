@@ -13,7 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/internal/testenv"
 	"concierge/modules/whatsapp"
 )
@@ -72,7 +72,7 @@ func TestSenderRateLimit(t *testing.T) {
 	if ra := whatsapp.RetryAfter(err); ra <= 0 || ra > time.Second || rl.PhoneNumberID != bizNumberID {
 		t.Errorf("RateLimitedError = %+v (RetryAfter %s)", rl, ra)
 	}
-	if !errors.Is(err, httpx.ErrRateLimited) || whatsapp.IsPermanent(err) {
+	if !errors.Is(err, errs.ErrRateLimited) || whatsapp.IsPermanent(err) {
 		t.Errorf("error %v: want rate_limited and retryable", err)
 	}
 	if api.hits() != 2 {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/internal/input"
 )
 
@@ -313,10 +313,10 @@ func (e Error) Details() string {
 func ParseWebhook(body []byte) (*Payload, error) {
 	var p Payload
 	if err := json.Unmarshal(body, &p); err != nil {
-		return nil, httpx.Wrap(httpx.CodeMalformed, fmt.Errorf("whatsapp: webhook: %w", err), "the webhook body is not valid JSON")
+		return nil, errs.WrapText(errs.CodeMalformed, fmt.Errorf("whatsapp: webhook: %w", err), "the webhook body is not valid JSON")
 	}
 	if p.Object != ObjectWhatsApp {
-		return nil, httpx.E(httpx.CodeMalformed, "the webhook object is %q, not %q", p.Object, ObjectWhatsApp)
+		return nil, errs.E(errs.CodeMalformed, "the webhook object is %q, not %q", p.Object, ObjectWhatsApp)
 	}
 	// What customers send is kept whatever it holds, but NUL and invalid
 	// UTF-8 (which encoding/json passes through as \u0000 and U+FFFD) cannot

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"concierge/internal/httpx"
+	"concierge/internal/errs"
 	"concierge/modules/whatsapp"
 )
 
@@ -282,7 +282,7 @@ func TestParseWebhookErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("ParseWebhook(%q) = %+v, want an error", tt.body, p)
 			}
-			if !errors.Is(err, &httpx.Error{Code: httpx.CodeMalformed}) {
+			if !errors.Is(err, &errs.Error{Code: errs.CodeMalformed}) {
 				t.Errorf("error %v is not malformed", err)
 			}
 		})
