@@ -14,11 +14,11 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
-	"concierge/internal/audit"
 	"concierge/internal/db"
 	"concierge/internal/errs"
 	"concierge/internal/secrets"
 	"concierge/internal/testenv"
+	"concierge/modules/audit"
 	"concierge/tenants"
 )
 

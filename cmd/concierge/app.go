@@ -24,19 +24,19 @@ import (
 	"github.com/uptrace/bun"
 	"go.opentelemetry.io/otel"
 
-	"concierge/internal/audit"
 	"concierge/internal/config"
 	"concierge/internal/db"
 	"concierge/internal/gateway"
 	"concierge/internal/httpx"
 	"concierge/internal/jobs"
 	"concierge/internal/observability"
+	"concierge/internal/sandbox"
+	"concierge/modules/audit"
 	"concierge/modules/catalog"
-	"concierge/modules/conversation"
-	"concierge/modules/conversation/dialog"
 	"concierge/modules/identity"
-	"concierge/modules/sandbox"
 	"concierge/modules/whatsapp"
+	"concierge/modules/whatsapp/cloudapi"
+	"concierge/modules/whatsapp/dialog"
 	"concierge/tenants"
 )
 
@@ -52,7 +52,7 @@ func (m mode) String() string { return [...]string{"serve", "worker", "dev"}[m] 
 
 // App is the running product: the gateway, the job runner, or both.
 type App struct {
-	conv     *conversation.Service
+	conv     *whatsapp.Service
 	catalog  *catalog.Service
 	sandbox  *sandbox.Emulator
 	deps     *deps
@@ -118,7 +118,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*
 		return nil, err
 	}
 	flows := catalog.NewFlows(a.catalog)
-	flows.Texts = conversation.TextOverrides{}
+	flows.Texts = whatsapp.TextOverrides{}
 	a.conv = newConversations(cfg, d, a.jobs, log, flows)
 	if cfg.SandboxEnabled && m != modeWorker {
 		a.sandbox = sandbox.New(sandbox.Config{WebhookURL: "http://" + cfg.HTTPAddr + "/webhook/whatsapp", Log: log}, d.tenants)
@@ -182,9 +182,9 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	v := httpx.NewValidator(httpx.AllowHTTPLinks(cfg.Env != "production"))
 	// WhatsApp webhooks: before the per-IP limit (Meta delivers from few
 	// addresses at high rates); the signature is the gate.
-	ch := conversation.NewHTTP(a.conv, v, cfg.WhatsAppVerifyToken)
+	ch := whatsapp.NewHTTP(a.conv, v, cfg.WhatsAppVerifyToken)
 	ch.WebhookRoutes(app)
-	app.Get("/privacy", conversation.PrivacyHandler(d.tenants))
+	app.Get("/privacy", whatsapp.PrivacyHandler(d.tenants))
 	app.Get("/media/demo/:file", demoMedia)
 	if a.sandbox != nil {
 		a.sandbox.Routes(app)
@@ -341,9 +341,9 @@ func (a *App) auditVerify(c *fiber.Ctx) error {
 func (a *App) registerJobs() error {
 	for _, err := range []error{
 		jobs.AddWorker(a.jobs, &identity.PurgeTokensWorker{Service: a.identity}),
-		jobs.AddWorker(a.jobs, &conversation.ProcessWorker{Service: a.conv}),
-		jobs.AddWorker(a.jobs, &conversation.SendWorker{Service: a.conv}),
-		jobs.AddWorker(a.jobs, &conversation.SweepWorker{Service: a.conv}),
+		jobs.AddWorker(a.jobs, &whatsapp.ProcessWorker{Service: a.conv}),
+		jobs.AddWorker(a.jobs, &whatsapp.SendWorker{Service: a.conv}),
+		jobs.AddWorker(a.jobs, &whatsapp.SweepWorker{Service: a.conv}),
 		jobs.AddWorker(a.jobs, &catalog.SyncWorker{Service: a.catalog}),
 		jobs.AddWorker(a.jobs, &catalog.ScheduleWorker{Service: a.catalog}),
 		jobs.AddWorker(a.jobs, &catalog.ConsistencyWorker{Service: a.catalog}),
@@ -351,7 +351,7 @@ func (a *App) registerJobs() error {
 		a.jobs.Periodic(5*time.Minute, func() (river.JobArgs, *river.InsertOpts) { return catalog.ConsistencyArgs{}, nil }),
 		a.jobs.Periodic(time.Hour, func() (river.JobArgs, *river.InsertOpts) { return identity.PurgeTokensArgs{}, nil }),
 		a.jobs.Periodic(min(a.deps.cfg.WhatsAppSweepAfter, time.Minute), func() (river.JobArgs, *river.InsertOpts) {
-			return conversation.SweepArgs{}, nil
+			return whatsapp.SweepArgs{}, nil
 		}),
 	} {
 		if err != nil {
@@ -364,7 +364,7 @@ func (a *App) registerJobs() error {
 // newConversations builds the WhatsApp channel: the Cloud API client (Meta,
 // or the built-in emulator when the sandbox is on), the per-number sender
 // and the dialog engine.
-func newConversations(cfg config.Config, d *deps, j *jobs.Jobs, log *slog.Logger, caps ...dialog.Capability) *conversation.Service {
+func newConversations(cfg config.Config, d *deps, j *jobs.Jobs, log *slog.Logger, caps ...dialog.Capability) *whatsapp.Service {
 	base := cfg.WhatsAppAPIBaseURL
 	if base == "" {
 		base = "https://graph.facebook.com"
@@ -372,17 +372,17 @@ func newConversations(cfg config.Config, d *deps, j *jobs.Jobs, log *slog.Logger
 			base = "http://" + cfg.HTTPAddr + "/sandbox/graph"
 		}
 	}
-	client := whatsapp.NewClient(base, cfg.WhatsAppAPIVersion, &http.Client{Timeout: cfg.WhatsAppSendTimeout})
-	sender := whatsapp.NewSender(client, d.rdb, cfg.RedisPrefix, whatsapp.SenderConfig{
+	client := cloudapi.NewClient(base, cfg.WhatsAppAPIVersion, &http.Client{Timeout: cfg.WhatsAppSendTimeout})
+	sender := cloudapi.NewSender(client, d.rdb, cfg.RedisPrefix, cloudapi.SenderConfig{
 		RatePerSecond: cfg.WhatsAppSendRate, FailClosed: true, Logger: log,
 	})
-	return conversation.New(conversation.Config{
+	return whatsapp.New(whatsapp.Config{
 		PlatformAppSecret: cfg.WhatsAppAppSecret, PublicBaseURL: cfg.PublicBaseURL, PlatformDomain: cfg.PlatformDomain,
 		ReengageTemplate: cfg.WhatsAppReengageTemplate, SweepAfter: cfg.WhatsAppSweepAfter,
 		SendTimeout: cfg.WhatsAppSendTimeout, SendRescueAfter: cfg.WhatsAppSendRescueAfter,
-	}, conversation.Deps{
+	}, whatsapp.Deps{
 		Scope: d.scope, Numbers: d.tenants, Jobs: j, Sender: sender,
-		Engine: conversation.DialogEngine{Engine: dialog.New(conversation.TextOverrides{}, caps...)},
+		Engine: whatsapp.DialogEngine{Engine: dialog.New(whatsapp.TextOverrides{}, caps...)},
 		Audit:  d.audit, Redis: d.rdb, RedisPrefix: cfg.RedisPrefix, Log: log,
 		Actor: func(ctx context.Context) (uuid.UUID, string) {
 			if p, ok := identity.PrincipalFromContext(ctx); ok {

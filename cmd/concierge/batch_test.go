@@ -7,7 +7,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"concierge/modules/whatsapp"
+	"concierge/modules/whatsapp/cloudapi"
 	"concierge/tenants"
 )
 
@@ -34,7 +34,7 @@ func TestWebhookGroupCommitIsolatesABadDelivery(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses[i] = n.post(body, whatsapp.Sign(body, n.secret)).status
+			statuses[i] = n.post(body, cloudapi.Sign(body, n.secret)).status
 		}()
 	}
 	wg.Wait()

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"concierge/internal/sandbox"
 	"concierge/modules/catalog"
 	"concierge/modules/catalog/demo"
 	"concierge/modules/catalog/feed"
-	"concierge/modules/sandbox"
 	"concierge/tenants"
 )
 

@@ -15,12 +15,12 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"concierge/internal/audit"
 	"concierge/internal/config"
 	"concierge/internal/db"
 	"concierge/internal/errs"
 	"concierge/internal/httpx"
 	"concierge/internal/i18n"
+	"concierge/modules/audit"
 	"concierge/tenants"
 )
 

@@ -8,11 +8,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"concierge/internal/audit"
 	"concierge/internal/config"
 	"concierge/internal/db"
 	"concierge/internal/rediskit"
 	"concierge/internal/secrets"
+	"concierge/modules/audit"
 	"concierge/tenants"
 )
 

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"concierge/modules/sandbox"
+	"concierge/internal/sandbox"
 )
 
 // rawHTTP sends a hand-written request over TCP (for what net/http refuses to

@@ -13,9 +13,9 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"concierge/internal/sandbox"
 	"concierge/internal/secrets"
 	"concierge/internal/testenv"
-	"concierge/modules/sandbox"
 	"concierge/tenants"
 )
 

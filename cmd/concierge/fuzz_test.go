@@ -21,7 +21,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/modules/catalog"
-	"concierge/modules/whatsapp"
+	"concierge/modules/whatsapp/cloudapi"
 	"concierge/tenants"
 )
 
@@ -250,7 +250,7 @@ func FuzzWebhook(f *testing.F) {
 			t.Fatal(err)
 		}
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Hub-Signature-256", whatsapp.Sign(body, secret))
+		req.Header.Set("X-Hub-Signature-256", cloudapi.Sign(body, secret))
 		res, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)

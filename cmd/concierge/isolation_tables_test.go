@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
+	"concierge/internal/sandbox"
 	"concierge/modules/catalog"
-	"concierge/modules/sandbox"
 	"concierge/tenants"
 )
 

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"concierge/modules/conversation/dialog"
-	"concierge/modules/conversation/dialog/transcript"
-	"concierge/modules/sandbox"
+	"concierge/internal/sandbox"
+	"concierge/modules/whatsapp/dialog"
+	"concierge/modules/whatsapp/dialog/transcript"
 	"concierge/tenants"
 )
 

@@ -30,9 +30,9 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"concierge/modules/conversation/dialog"
-	"concierge/modules/sandbox"
-	"concierge/modules/whatsapp"
+	"concierge/internal/sandbox"
+	"concierge/modules/whatsapp/cloudapi"
+	"concierge/modules/whatsapp/dialog"
 	"concierge/tenants"
 )
 
@@ -201,7 +201,7 @@ func (n *waNumber) post(body []byte, signature string) response {
 // deliver posts body signed with the number's app secret and expects 200.
 func (n *waNumber) deliver(body []byte) response {
 	n.ta.t.Helper()
-	r := n.post(body, whatsapp.Sign(body, n.secret))
+	r := n.post(body, cloudapi.Sign(body, n.secret))
 	if r.status != 200 {
 		n.ta.t.Fatalf("webhook: %d %s", r.status, r.body)
 	}
@@ -581,7 +581,7 @@ func testWebhookSignatures(t *testing.T, ta *testApp) {
 		code   string
 	}{
 		{"number's secret", a.textBody, a.sign, 200, ""},
-		{"wrong secret", a.textBody, func(body []byte) string { return whatsapp.Sign(body, "not-the-secret") }, 401, "unauthorized"},
+		{"wrong secret", a.textBody, func(body []byte) string { return cloudapi.Sign(body, "not-the-secret") }, 401, "unauthorized"},
 		{"another tenant's secret", a.textBody, b.sign, 401, "unauthorized"},
 		{"missing", a.textBody, func([]byte) string { return "" }, 401, "unauthorized"},
 		{"not hex", a.textBody, func([]byte) string { return "sha256=zzzz" }, 401, "unauthorized"},
@@ -657,7 +657,7 @@ func (n *waNumber) with(t *testing.T) *waNumber {
 	return &c
 }
 
-func (n *waNumber) sign(body []byte) string { return whatsapp.Sign(body, n.secret) }
+func (n *waNumber) sign(body []byte) string { return cloudapi.Sign(body, n.secret) }
 
 // textBody is a webhook body with one text from phone.
 func (n *waNumber) textBody(phone string) []byte { return n.messages(nil, waText(phone, "مرحبا")) }
@@ -1172,7 +1172,7 @@ func TestWhatsAppPlatformSecret(t *testing.T) {
 	phone := waPhone()
 	m := waText(phone, "hello")
 	body := n.messages(nil, m)
-	if r := n.post(body, whatsapp.Sign(body, platform)); r.status != 200 || waCount(r, "stored") != 1 {
+	if r := n.post(body, cloudapi.Sign(body, platform)); r.status != 200 || waCount(r, "stored") != 1 {
 		t.Fatalf("signed with the platform secret: %d %s", r.status, r.body)
 	}
 	n.waitBot(phone, 1, 15*time.Second)
@@ -1186,7 +1186,7 @@ func TestWhatsAppPlatformSecret(t *testing.T) {
 	if r := n.post(body, n.sign(body)); r.status != 401 {
 		t.Fatalf("unknown number signed with a tenant secret: %d %s", r.status, r.body)
 	}
-	r := n.post(body, whatsapp.Sign(body, platform))
+	r := n.post(body, cloudapi.Sign(body, platform))
 	if r.status != 200 || waCount(r, "unrouted") != 1 || waCount(r, "stored") != 0 {
 		t.Fatalf("unknown number: %d %s, want 200 with unrouted 1", r.status, r.body)
 	}

@@ -18,7 +18,7 @@ import (
 	"concierge/internal/arabic"
 	"concierge/internal/errs"
 	"concierge/internal/money"
-	"concierge/modules/conversation/dialog"
+	"concierge/modules/whatsapp/dialog"
 )
 
 // Flows is the catalog's part of the WhatsApp conversation (a

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"concierge/modules/conversation/dialog"
+	"concierge/modules/whatsapp/dialog"
 )
 
 func TestExtractSKU(t *testing.T) {

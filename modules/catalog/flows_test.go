@@ -18,8 +18,8 @@ import (
 	"github.com/google/uuid"
 
 	"concierge/modules/catalog"
-	"concierge/modules/conversation/dialog"
-	"concierge/modules/conversation/dialog/transcript"
+	"concierge/modules/whatsapp/dialog"
+	"concierge/modules/whatsapp/dialog/transcript"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/transcripts/*.txt with the flows' current replies (review the diff!)")

@@ -11,11 +11,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"concierge/internal/audit"
 	"concierge/internal/jobs"
 	"concierge/internal/safefetch"
 	"concierge/internal/secrets"
 	"concierge/internal/testenv"
+	"concierge/modules/audit"
 	"concierge/modules/catalog"
 	"concierge/modules/catalog/demo"
 	"concierge/modules/catalog/feed"

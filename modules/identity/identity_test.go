@@ -24,12 +24,12 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
-	"concierge/internal/audit"
 	"concierge/internal/errs"
 	"concierge/internal/httpx"
 	"concierge/internal/i18n"
 	"concierge/internal/secrets"
 	"concierge/internal/testenv"
+	"concierge/modules/audit"
 	"concierge/modules/identity"
 	"concierge/tenants"
 )

@@ -13,10 +13,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"concierge/internal/audit"
 	"concierge/internal/errs"
 	"concierge/internal/rediskit"
 	"concierge/internal/testenv"
+	"concierge/modules/audit"
 	"concierge/modules/identity"
 	"concierge/tenants"
 )
