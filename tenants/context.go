@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"concierge/internal/jobs"
+
 	"github.com/google/uuid"
 )
 
@@ -30,4 +32,19 @@ func FromContext(ctx context.Context) (*Tenant, error) {
 		return nil, ErrNoTenant
 	}
 	return t, nil
+}
+
+// JobTenancy is how background jobs carry a tenant (internal/jobs sits below
+// this package, so the composition root hands it these functions).
+func JobTenancy() jobs.Tenancy {
+	return jobs.Tenancy{
+		With: WithTenantID,
+		Of: func(ctx context.Context) (uuid.UUID, bool) {
+			t, err := FromContext(ctx)
+			if err != nil {
+				return uuid.Nil, false
+			}
+			return t.ID, true
+		},
+	}
 }

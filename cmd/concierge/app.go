@@ -30,7 +30,7 @@ import (
 	"concierge/internal/httpx"
 	"concierge/internal/jobs"
 	"concierge/internal/observability"
-	"concierge/internal/sandbox"
+	"concierge/cmd/concierge/sandbox"
 	"concierge/modules/audit"
 	"concierge/modules/catalog"
 	"concierge/modules/identity"
@@ -105,7 +105,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*
 		return nil, err
 	}
 	// Step 4: jobs. serve inserts only; worker and dev also work.
-	a.jobs, err = jobs.New(jobs.Config{Workers: cfg.JobWorkers, Work: m != modeServe,
+	a.jobs, err = jobs.New(jobs.Config{Workers: cfg.JobWorkers, Work: m != modeServe, Tenancy: tenants.JobTenancy(),
 		JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter}, d.db, log)
 	if err != nil {
 		a.Close(ctx)

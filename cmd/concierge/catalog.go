@@ -197,7 +197,7 @@ func openCatalog(ctx context.Context, cfg config.Config) (*deps, *catalog.Servic
 // catalogFor builds the catalog service on d with an insert-only job client
 // (commands run their sync runs themselves).
 func catalogFor(d *deps) (*catalog.Service, error) {
-	j, err := jobs.New(jobs.Config{}, d.db, d.log)
+	j, err := jobs.New(jobs.Config{Tenancy: tenants.JobTenancy()}, d.db, d.log)
 	if err != nil {
 		return nil, err
 	}

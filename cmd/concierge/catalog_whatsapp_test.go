@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"concierge/internal/sandbox"
+	"concierge/cmd/concierge/sandbox"
 	"concierge/modules/catalog"
 	"concierge/modules/catalog/demo"
 	"concierge/modules/catalog/feed"

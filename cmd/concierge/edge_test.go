@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"concierge/internal/sandbox"
+	"concierge/cmd/concierge/sandbox"
 )
 
 // rawHTTP sends a hand-written request over TCP (for what net/http refuses to

@@ -13,7 +13,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"concierge/internal/sandbox"
+	"concierge/cmd/concierge/sandbox"
 	"concierge/internal/secrets"
 	"concierge/internal/testenv"
 	"concierge/tenants"

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
-	"concierge/internal/sandbox"
+	"concierge/cmd/concierge/sandbox"
 	"concierge/modules/catalog"
 	"concierge/tenants"
 )

@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/uptrace/bun"
 
-	"concierge/internal/sandbox"
+	"concierge/cmd/concierge/sandbox"
 )
 
 // TestUnansweredSendIsSettled: a send whose Cloud API call goes unanswered

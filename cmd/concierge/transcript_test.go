@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"concierge/internal/sandbox"
+	"concierge/cmd/concierge/sandbox"
 	"concierge/modules/whatsapp/dialog"
 	"concierge/modules/whatsapp/dialog/transcript"
 	"concierge/tenants"

@@ -30,7 +30,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"concierge/internal/sandbox"
+	"concierge/cmd/concierge/sandbox"
 	"concierge/modules/whatsapp/cloudapi"
 	"concierge/modules/whatsapp/dialog"
 	"concierge/tenants"

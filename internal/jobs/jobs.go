@@ -18,8 +18,9 @@
 //     commands); `serve` only inserts.
 //
 // Job args that touch tenant data implement TenantJob; their worker's context
-// then carries the tenant (tenants.FromContext), and inserting one without a
-// tenant, or for another tenant than the one in the context, fails.
+// then carries the tenant (through Config.Tenancy, which the composition root
+// fills from the tenants package), and inserting one without a tenant, or for
+// another tenant than the one in the context, fails.
 //
 // A job whose worker died mid-attempt stays "running" until River's rescuer
 // takes it back after Config.RescueAfter, one window for every kind. A
@@ -126,6 +127,11 @@ type Config struct {
 	// exponential backoff (attempt⁴ seconds, with jitter). A worker may
 	// override it per kind (river.Worker.NextRetry).
 	RetryPolicy river.ClientRetryPolicy
+	// Tenancy carries a TenantJob's tenant into its worker's context and
+	// checks insertions against the context's tenant (tenants.JobTenancy).
+	// Without it, tenant jobs run with no tenant in their context, so their
+	// tenant-scoped work fails closed.
+	Tenancy Tenancy
 	// TracerProvider and MeterProvider feed River's OpenTelemetry middleware
 	// (a span per insert and per attempt, with the inserting request's trace
 	// propagated into the job); nil uses the global providers.
@@ -135,6 +141,7 @@ type Config struct {
 
 // Jobs inserts jobs and, when configured to work, runs them.
 type Jobs struct {
+	tenancy Tenancy
 	queues map[string]int
 	log    *slog.Logger
 	db     *db.DB
@@ -180,6 +187,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Jobs, error) {
 		}
 	}
 	j := &Jobs{
+		tenancy:    cfg.Tenancy,
 		queues:     queues,
 		log:        log,
 		db:         d,
@@ -196,7 +204,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Jobs, error) {
 		TracerProvider:         cfg.TracerProvider,
 		MeterProvider:          cfg.MeterProvider,
 	})
-	guard := &insertGuard{queues: queues}
+	guard := &insertGuard{queues: queues, tenancy: cfg.Tenancy}
 
 	var err error
 	j.insert, err = river.NewClient(riverdatabasesql.New(d.SQL), &river.Config{
@@ -266,7 +274,7 @@ func (j *Jobs) Kinds() []string {
 // AddWorker registers the worker of one job kind. Call it before Start, from
 // the composition root; registering a kind twice, a kind River would refuse,
 // or after Start is an error. When T implements TenantJob, the worker's
-// context carries the job's tenant (tenants.FromContext), and a job without
+// context carries the job's tenant (Config.Tenancy), and a job without
 // one is cancelled rather than retried: it can never succeed. When the
 // worker implements RescueAfterer, its stuck jobs are rescued after its own
 // window (which must exceed its timeout) rather than Config.RescueAfter.
@@ -290,7 +298,7 @@ func AddWorker[T river.JobArgs](j *Jobs, w river.Worker[T]) error {
 	if err := addRescue(j, kind, w); err != nil {
 		return err
 	}
-	if err := river.AddWorkerSafely[T](j.workers, &tenantWorker[T]{Worker: w}); err != nil {
+	if err := river.AddWorkerSafely[T](j.workers, &tenantWorker[T]{Worker: w, tenancy: j.tenancy}); err != nil {
 		delete(j.rescues, kind)
 		return fmt.Errorf("jobs: %w", err)
 	}

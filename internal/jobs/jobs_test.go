@@ -94,7 +94,7 @@ func testLogger() *slog.Logger {
 func newFixture(t *testing.T, register func(j *jobs.Jobs)) fixture {
 	t.Helper()
 	d := testenv.Open(t, testenv.NewDatabase(t).AppURL)
-	j, err := jobs.New(jobs.Config{Work: true, Workers: 2, PollInterval: 50 * time.Millisecond}, d, testLogger())
+	j, err := jobs.New(jobs.Config{Work: true, Workers: 2, PollInterval: 50 * time.Millisecond, Tenancy: tenants.JobTenancy()}, d, testLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +349,7 @@ func TestTenantJobCarriesTenantIntoWorker(t *testing.T) {
 		opts    *river.InsertOpts
 		wantErr error
 	}{
-		{name: "nil tenant", ctx: ctx, args: tenantArgs{}, wantErr: tenants.ErrNoTenant},
+		{name: "nil tenant", ctx: ctx, args: tenantArgs{}, wantErr: jobs.ErrNoTenant},
 		{name: "other tenant's job in a tenant context", ctx: tenants.WithTenantID(ctx, alpha), args: tenantArgs{TenantID: beta}},
 		{name: "unknown queue", ctx: ctx, args: noteArgs{}, opts: &river.InsertOpts{Queue: "nobody"}},
 	}
@@ -507,7 +507,7 @@ func TestListDiscardedPages(t *testing.T) {
 func TestUniqueJobIsInsertedOnce(t *testing.T) {
 	t.Parallel()
 	d := testenv.Open(t, testenv.NewDatabase(t).AppURL)
-	j, err := jobs.New(jobs.Config{}, d, testLogger())
+	j, err := jobs.New(jobs.Config{Tenancy: tenants.JobTenancy()}, d, testLogger())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,14 +2,41 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
-
-	"concierge/tenants"
 )
+
+// ErrNoTenant is the cause of refusing a TenantJob that carries no tenant.
+var ErrNoTenant = errors.New("jobs: the job carries no tenant")
+
+// Tenancy is how a TenantJob's tenant reaches its worker and how an
+// insertion is checked against the tenant of its context. This package sits
+// below tenancy, so the composition root injects it (tenants.JobTenancy),
+// the way gateway.ByTenant gets the tenant of a request.
+type Tenancy struct {
+	// With returns ctx carrying the tenant id (the worker's context).
+	With func(ctx context.Context, id uuid.UUID) context.Context
+	// Of returns the tenant id of ctx, if it carries one.
+	Of func(ctx context.Context) (uuid.UUID, bool)
+}
+
+func (t Tenancy) with(ctx context.Context, id uuid.UUID) context.Context {
+	if t.With == nil {
+		return ctx
+	}
+	return t.With(ctx, id)
+}
+
+func (t Tenancy) of(ctx context.Context) (uuid.UUID, bool) {
+	if t.Of == nil {
+		return uuid.Nil, false
+	}
+	return t.Of(ctx)
+}
 
 // TenantJob is implemented by the args of every job that touches tenant data:
 //
@@ -23,7 +50,7 @@ import (
 //
 // Implement Tenant on the value, not the pointer. River's tables are platform
 // tables; the tenant lives in the args, and the worker's context gets it so
-// the worker's tenants.Scope.InTenantTx runs scoped to it.
+// the worker's tenant-scoped transaction runs scoped to it.
 type TenantJob interface {
 	Tenant() uuid.UUID
 }
@@ -41,6 +68,7 @@ func tenantOf(args any) (uuid.UUID, bool) {
 // embedded worker keeps its own Middleware, NextRetry and Timeout.
 type tenantWorker[T river.JobArgs] struct {
 	river.Worker[T]
+	tenancy Tenancy
 }
 
 func (w *tenantWorker[T]) Work(ctx context.Context, job *river.Job[T]) error {
@@ -51,9 +79,9 @@ func (w *tenantWorker[T]) Work(ctx context.Context, job *river.Job[T]) error {
 	if ok {
 		if id == uuid.Nil {
 			// Fails closed, and for good: no retry can give it a tenant.
-			return river.JobCancel(fmt.Errorf("jobs: %s job %d carries no tenant: %w", job.Kind, job.ID, tenants.ErrNoTenant))
+			return river.JobCancel(fmt.Errorf("jobs: %s job %d: %w", job.Kind, job.ID, ErrNoTenant))
 		}
-		ctx = tenants.WithTenantID(ctx, id)
+		ctx = w.tenancy.with(ctx, id)
 	}
 	return w.Worker.Work(ctx, job)
 }
@@ -64,13 +92,14 @@ func (w *tenantWorker[T]) Work(ctx context.Context, job *river.Job[T]) error {
 // request cannot enqueue work for another tenant).
 type insertGuard struct {
 	river.MiddlewareDefaults
-	queues map[string]int
+	queues  map[string]int
+	tenancy Tenancy
 }
 
 var _ rivertype.JobInsertMiddleware = (*insertGuard)(nil)
 
 func (g *insertGuard) InsertMany(ctx context.Context, many []*rivertype.JobInsertParams, doInner func(context.Context) ([]*rivertype.JobInsertResult, error)) ([]*rivertype.JobInsertResult, error) {
-	ctxTenant, ctxErr := tenants.FromContext(ctx)
+	ctxTenant, ctxHas := g.tenancy.of(ctx)
 	for _, p := range many {
 		if _, ok := g.queues[p.Queue]; !ok {
 			return nil, fmt.Errorf("jobs: %s job for queue %q, which no worker serves", p.Kind, p.Queue)
@@ -80,10 +109,10 @@ func (g *insertGuard) InsertMany(ctx context.Context, many []*rivertype.JobInser
 			continue
 		}
 		if id == uuid.Nil {
-			return nil, fmt.Errorf("jobs: %s job without a tenant: %w", p.Kind, tenants.ErrNoTenant)
+			return nil, fmt.Errorf("jobs: %s job: %w", p.Kind, ErrNoTenant)
 		}
-		if ctxErr == nil && ctxTenant.ID != id {
-			return nil, fmt.Errorf("jobs: %s job for tenant %s inserted in tenant %s's context", p.Kind, id, ctxTenant.ID)
+		if ctxHas && ctxTenant != id {
+			return nil, fmt.Errorf("jobs: %s job for tenant %s inserted in tenant %s's context", p.Kind, id, ctxTenant)
 		}
 	}
 	return doInner(ctx)

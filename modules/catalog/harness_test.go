@@ -53,7 +53,7 @@ func newFixture(t *testing.T, configure ...func(*catalog.Config)) *fixture {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ts := tenants.New(tenants.NewScope(d.Bun), keys, tenants.NewCache(rdb, prefix, time.Minute, log), audit.New(nil), "example.test", log)
-	j, err := jobs.New(jobs.Config{}, d, log)
+	j, err := jobs.New(jobs.Config{Tenancy: tenants.JobTenancy()}, d, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"concierge/internal/sandbox"
+	"concierge/cmd/concierge/sandbox"
 )
 
 func listBody(to string, rows int, title, desc string) string {

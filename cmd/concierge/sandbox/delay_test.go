@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"concierge/internal/sandbox"
+	"concierge/cmd/concierge/sandbox"
 )
 
 // sendAsync posts a send in the background (it may be held) and delivers

@@ -15,7 +15,7 @@ import (
 
 	"concierge/internal/errs"
 	"concierge/internal/httpx"
-	"concierge/internal/sandbox"
+	"concierge/cmd/concierge/sandbox"
 	"concierge/tenants"
 )
 

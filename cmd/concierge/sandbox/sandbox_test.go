@@ -20,7 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"concierge/internal/gateway"
-	"concierge/internal/sandbox"
+	"concierge/cmd/concierge/sandbox"
 	"concierge/internal/secrets"
 	"concierge/internal/testenv"
 	"concierge/modules/audit"
