@@ -142,9 +142,9 @@ type Config struct {
 // Jobs inserts jobs and, when configured to work, runs them.
 type Jobs struct {
 	tenancy Tenancy
-	queues map[string]int
-	log    *slog.Logger
-	db     *db.DB
+	queues  map[string]int
+	log     *slog.Logger
+	db      *db.DB
 
 	insert  *river.Client[*sql.Tx]
 	workers *river.Workers

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"concierge/cmd/concierge/sandbox"
 	"concierge/internal/errs"
 	"concierge/internal/httpx"
-	"concierge/cmd/concierge/sandbox"
 	"concierge/tenants"
 )
 

@@ -19,8 +19,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"concierge/internal/gateway"
 	"concierge/cmd/concierge/sandbox"
+	"concierge/internal/gateway"
 	"concierge/internal/secrets"
 	"concierge/internal/testenv"
 	"concierge/modules/audit"
