@@ -195,7 +195,7 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	app.Use(gateway.Timeout(cfg.WriteTimeout))
 
 	idh := identity.NewHTTP(a.identity, v)
-	th := tenants.NewHTTP(d.tenants, v, identity.ActorFrom, nil)
+	th := tenants.NewHTTP(d.tenants, v, func(ctx context.Context) string { return identity.ActorFrom(ctx).String() }, nil)
 
 	// Staff authentication (not tenant-scoped: one login for every tenant).
 	idh.Routes(app)
@@ -235,12 +235,7 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	v1.Get("/store", th.Store)
 	v1.Get("/audit", idh.Authenticate, idh.Require("audit", "read"), audit.TenantHandler(d.scope))
 	ch.StaffRoutes(v1, idh.Authenticate, idh.Require("conversations", "read"), idh.Require("conversations", "write"))
-	cat := catalog.NewHTTP(a.catalog, v, func(c *fiber.Ctx) string {
-		if p, ok := identity.PrincipalFromContext(c.UserContext()); ok {
-			return "staff:" + p.Email
-		}
-		return "staff"
-	})
+	cat := catalog.NewHTTP(a.catalog, v, func(c *fiber.Ctx) string { return identity.ActorFrom(c.UserContext()).String() })
 	cat.PublicRoutes(v1)
 	cat.StaffRoutes(v1, idh.Authenticate, idh.Require("catalog", "read"), idh.Require("catalog", "write"))
 	return app
@@ -385,10 +380,8 @@ func newConversations(cfg config.Config, d *deps, j *jobs.Jobs, log *slog.Logger
 		Engine: whatsapp.DialogEngine{Engine: dialog.New(whatsapp.TextOverrides{}, caps...)},
 		Audit:  d.audit, Redis: d.rdb, RedisPrefix: cfg.RedisPrefix, Log: log,
 		Actor: func(ctx context.Context) (uuid.UUID, string) {
-			if p, ok := identity.PrincipalFromContext(ctx); ok {
-				return p.UserID, "staff:" + p.Email
-			}
-			return uuid.Nil, "staff"
+			id, _ := identity.UserIDFrom(ctx)
+			return id, identity.ActorFrom(ctx).String()
 		},
 	})
 }

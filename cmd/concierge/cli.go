@@ -21,16 +21,17 @@ import (
 	"concierge/internal/httpx"
 	"concierge/internal/i18n"
 	"concierge/modules/audit"
+	"concierge/modules/identity"
 	"concierge/tenants"
 )
 
 // cliActor names the operator in audit entries.
-func cliActor() string {
+func cliActor() identity.Actor {
 	name := "unknown"
 	if u, err := user.Current(); err == nil {
 		name = u.Username
 	}
-	return "cli:" + name
+	return identity.CLIActor(name)
 }
 
 func newFlags(name string) *flag.FlagSet {
@@ -162,7 +163,7 @@ func tenantCmd(ctx context.Context, cfg config.Config, args []string, out io.Wri
 	}
 	defer d.Close()
 	v := httpx.NewValidator()
-	actor := cliActor()
+	actor := cliActor().String()
 	var result any
 	switch sub {
 	case "create":

@@ -69,7 +69,7 @@ func seedUsers(ctx context.Context, d *deps, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx = identity.WithActor(ctx, "seed")
+	ctx = identity.WithActor(ctx, identity.SystemActor("seed"))
 	for _, in := range []identity.CreateUserInput{
 		{Email: demoOwnerEmail, Password: demoPassword, TenantSlugOrID: demoSlug, Role: "owner"},
 		{Email: demoAdminEmail, Password: demoPassword, PlatformAdmin: true},

@@ -1270,7 +1270,7 @@ func TestHandoff(t *testing.T) {
 	// Staff answer; the customer receives it.
 	staffText := "أهلًا ريم، أنا سارة من فريق المتجر. طلبك في الطريق."
 	if r := ta.do(request{method: "POST", path: "/api/v1/conversations/" + conv + "/reply", host: n.host, token: agent,
-		body: fmt.Sprintf(`{"text":%q}`, staffText)}); r.status != 202 || r.json["author"] != "staff:agent@hand.test" {
+		body: fmt.Sprintf(`{"text":%q}`, staffText)}); r.status != 202 || r.json["author"] != "user:agent@hand.test" {
 		t.Fatalf("staff reply: %d %s", r.status, r.body)
 	}
 	if got := n.waitBot(phone, 5, 15*time.Second); got[4].Text() != staffText {

@@ -105,3 +105,32 @@ func TestErrorsMatchByCode(t *testing.T) {
 		t.Fatal("StatusOf")
 	}
 }
+
+func TestPrependRunsOnlyOnRegisteredRoutes(t *testing.T) {
+	t.Parallel()
+	app := fiber.New(fiber.Config{ErrorHandler: httpx.ErrorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)), i18n.MustLoad())})
+	deny := func(c *fiber.Ctx) error { return errs.New(errs.CodeUnauthorized, "problem.unauthorized") }
+	staff := httpx.Prepend(app.Group("/api"), deny)
+	staff.Get("/secret", func(c *fiber.Ctx) error { return c.SendString("secret") })
+	sub := staff.Group("/sub")
+	sub.Post("/x", func(c *fiber.Ctx) error { return c.SendString("x") })
+	app.Get("/api/open", func(c *fiber.Ctx) error { return c.SendString("open") })
+	for _, tc := range []struct {
+		method, path string
+		status       int
+	}{{"GET", "/api/secret", 401}, {"POST", "/api/sub/x", 401}, {"GET", "/api/open", 200}, {"GET", "/api/nothing", 404}} {
+		res, err := app.Test(httptest.NewRequest(tc.method, tc.path, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != tc.status {
+			t.Errorf("%s %s: %d, want %d", tc.method, tc.path, res.StatusCode, tc.status)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Use on a Prepend router must panic")
+		}
+	}()
+	staff.Use(deny)
+}

@@ -292,7 +292,7 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*User, bo
 			return err
 		}
 		if created {
-			if err := s.audit.Record(ctx, tx, tenants.AuditEntry{Actor: actor, Action: "user.create",
+			if err := s.audit.Record(ctx, tx, tenants.AuditEntry{Actor: actor.String(), Action: "user.create",
 				Target: "user:" + u.ID.String(), After: auditUser(u)}); err != nil {
 				return err
 			}
@@ -302,7 +302,7 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*User, bo
 				return err
 			}
 			u.IsPlatformAdmin, grantsMove = true, true
-			if err := s.audit.Record(ctx, tx, tenants.AuditEntry{Actor: actor, Action: "user.platform_admin.grant",
+			if err := s.audit.Record(ctx, tx, tenants.AuditEntry{Actor: actor.String(), Action: "user.platform_admin.grant",
 				Target: "user:" + u.ID.String(), Before: before, After: auditUser(u)}); err != nil {
 				return err
 			}
@@ -325,7 +325,7 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*User, bo
 					return err
 				}
 				grantsMove = true
-				e := tenants.AuditEntry{TenantID: t.ID, Actor: actor, Action: "membership.add", Target: "user:" + u.ID.String(),
+				e := tenants.AuditEntry{TenantID: t.ID, Actor: actor.String(), Action: "membership.add", Target: "user:" + u.ID.String(),
 					After: map[string]string{"email": u.Email, "role": in.Role}}
 				if old != nil {
 					e.Action, e.Before = "membership.update", map[string]string{"email": u.Email, "role": old.Role}
@@ -953,11 +953,11 @@ type Principal struct {
 	ViaCookie bool // authenticated by the cc_access cookie (CSRF-checked)
 }
 
-// Actor names the principal in audit entries: "user:<email>".
-func (p *Principal) Actor() string { return "user:" + p.Email }
+// Actor names the principal in the audit log.
+func (p *Principal) Actor() Actor { return UserActor(p.Email) }
+
 
 type principalKey struct{}
-type actorKey struct{}
 
 // WithPrincipal returns a context carrying p.
 func WithPrincipal(ctx context.Context, p *Principal) context.Context {
@@ -968,24 +968,6 @@ func WithPrincipal(ctx context.Context, p *Principal) context.Context {
 func PrincipalFromContext(ctx context.Context) (*Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(*Principal)
 	return p, ok && p != nil
-}
-
-// WithActor names the actor of work without a principal (the shell: "cli",
-// jobs: "job:<kind>") for audit entries.
-func WithActor(ctx context.Context, actor string) context.Context {
-	return context.WithValue(ctx, actorKey{}, actor)
-}
-
-// ActorFrom names who acts in ctx for audit entries: the principal
-// ("user:<email>"), else what WithActor set, else "system".
-func ActorFrom(ctx context.Context) string {
-	if p, ok := PrincipalFromContext(ctx); ok {
-		return p.Actor()
-	}
-	if a, ok := ctx.Value(actorKey{}).(string); ok && a != "" {
-		return a
-	}
-	return "system"
 }
 
 // ---------------------------------------------------------------------------

@@ -129,7 +129,7 @@ func (f *fixture) tenant(t *testing.T, slug string) *tenants.Tenant {
 
 func (f *fixture) user(t *testing.T, email string, admin bool, tenant, role string) *identity.User {
 	t.Helper()
-	u, _, err := f.svc.CreateUser(identity.WithActor(context.Background(), "test"),
+	u, _, err := f.svc.CreateUser(identity.WithActor(context.Background(), identity.SystemActor("test")),
 		identity.CreateUserInput{Email: email, Password: password, PlatformAdmin: admin, TenantSlugOrID: tenant, Role: role})
 	if err != nil {
 		t.Fatalf("create user %s: %v", email, err)
@@ -836,7 +836,7 @@ func TestCreateUser(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	a := f.tenant(t, "alpha")
-	ctx := identity.WithActor(context.Background(), "cli")
+	ctx := identity.WithActor(context.Background(), identity.CLIActor("ops"))
 
 	u, created, err := f.svc.CreateUser(ctx, identity.CreateUserInput{Email: " Staff@Alpha.Test ", Password: password})
 	if err != nil || !created || u.Email != "staff@alpha.test" || len(u.Memberships) != 0 || u.Status != identity.StatusActive {
@@ -877,8 +877,8 @@ func TestCreateUser(t *testing.T) {
 	var actions []string
 	for _, e := range entries {
 		actions = append(actions, e.Action)
-		if e.Actor != "cli" {
-			t.Errorf("%s: actor %q, want cli", e.Action, e.Actor)
+		if e.Actor != "cli:ops" {
+			t.Errorf("%s: actor %q, want cli:ops", e.Action, e.Actor)
 		}
 		if strings.Contains(e.Data, password) || strings.Contains(e.Data, "argon2id") || strings.Contains(e.Data, "password") {
 			t.Errorf("%s: audit entry holds a password or hash: %s", e.Action, e.Data)

@@ -29,7 +29,7 @@ type Jobs interface {
 }
 
 // Actor names the staff member acting in ctx: their user id and a label for
-// message authorship ("staff:<email>").
+// message authorship (identity.Actor's "user:<email>").
 type Actor func(ctx context.Context) (uuid.UUID, string)
 
 // Config is the conversation module's configuration.
