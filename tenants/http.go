@@ -155,23 +155,46 @@ func (h *HTTP) Store(c *fiber.Ctx) error {
 	return c.Send(body)
 }
 
-// PlatformRoutes mounts the onboarding API on r (the caller adds platform
-// authentication and authorization in front).
-func (h *HTTP) PlatformRoutes(r fiber.Router) {
-	r.Get("/tenants", h.listTenants)
-	r.Post("/tenants", h.createTenant)
-	r.Get("/tenants/:id", h.getTenant)
-	r.Patch("/tenants/:id", h.updateTenant)
-	r.Get("/tenants/:id/domains", h.listDomains)
-	r.Post("/tenants/:id/domains", h.addDomain)
-	r.Delete("/tenants/:id/domains/:domain", h.removeDomain)
-	r.Get("/tenants/:id/numbers", h.listNumbers)
-	r.Post("/tenants/:id/numbers", h.addNumber)
-	r.Get("/tenants/:id/numbers/:number", h.getNumber)
-	r.Patch("/tenants/:id/numbers/:number", h.updateNumber)
-	r.Get("/tenants/:id/api-keys", h.listAPIKeys)
-	r.Post("/tenants/:id/api-keys", h.createAPIKey)
-	r.Delete("/tenants/:id/api-keys/:key", h.revokeAPIKey)
+// Mount serves the store profile (GET /api/v1/store) and the onboarding API
+// to platform admins (tenants, domains, numbers, API keys).
+func (h *HTTP) Mount(r httpx.Routers) {
+	r.Public.Get("/store", h.Store)
+	read, write := r.AllowPlatform("platform", "read"), r.AllowPlatform("platform", "write")
+	p := r.Platform
+	p.Get("/tenants", read, h.listTenants)
+	p.Post("/tenants", write, h.createTenant)
+	p.Get("/tenants/:id", read, h.getTenant)
+	p.Patch("/tenants/:id", write, h.updateTenant)
+	p.Get("/tenants/:id/domains", read, h.listDomains)
+	p.Post("/tenants/:id/domains", write, h.addDomain)
+	p.Delete("/tenants/:id/domains/:domain", write, h.removeDomain)
+	p.Get("/tenants/:id/numbers", read, h.listNumbers)
+	p.Post("/tenants/:id/numbers", write, h.addNumber)
+	p.Get("/tenants/:id/numbers/:number", read, h.getNumber)
+	p.Patch("/tenants/:id/numbers/:number", write, h.updateNumber)
+	p.Get("/tenants/:id/api-keys", read, h.listAPIKeys)
+	p.Post("/tenants/:id/api-keys", write, h.createAPIKey)
+	p.Delete("/tenants/:id/api-keys/:key", write, h.revokeAPIKey)
+}
+
+// ResolveFromPath is the middleware of webhook routes whose URL names the
+// tenant (/payments/{provider}/webhook/{tenant}): param holds its slug.
+// Unknown → 404; suspended → 403.
+func (h *HTTP) ResolveFromPath(param string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		t, err := h.svc.Get(c.UserContext(), c.Params(param))
+		if err != nil {
+			return err
+		}
+		if t.Status != StatusActive {
+			return errs.New(errs.CodeForbidden, "tenants.suspended")
+		}
+		c.SetUserContext(WithTenant(c.UserContext(), t))
+		if h.onTenant != nil {
+			h.onTenant(c, t)
+		}
+		return c.Next()
+	}
 }
 
 func (h *HTTP) listTenants(c *fiber.Ctx) error {

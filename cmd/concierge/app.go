@@ -29,9 +29,9 @@ import (
 	"concierge/internal/db"
 	"concierge/internal/gateway"
 	"concierge/internal/httpx"
+	"concierge/internal/i18n"
 	"concierge/internal/jobs"
 	"concierge/internal/observability"
-	"concierge/modules/audit"
 	"concierge/modules/catalog"
 	"concierge/modules/identity"
 	"concierge/modules/whatsapp"
@@ -61,6 +61,7 @@ type App struct {
 	jobs     *jobs.Jobs
 	identity *identity.Service
 	metrics  *observability.Metrics
+	texts    *i18n.Catalog
 	tracing  func(context.Context) error
 	stopBg   context.CancelFunc
 	// publicPort is PUBLIC_BASE_URL's port (explicit or the scheme's).
@@ -85,7 +86,7 @@ func requestIDFrom(ctx context.Context) string { return observability.RequestIDF
 
 // newApp builds every dependency top-down and wires routes and jobs.
 func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*App, error) {
-	a := &App{mode: m, publicPort: portOf(cfg.PublicBaseURL)}
+	a := &App{mode: m, publicPort: portOf(cfg.PublicBaseURL), texts: i18n.MustLoad()}
 	// Step 1: tracing first, so every later client picks up the provider.
 	shutdown, err := observability.SetupTracing(ctx, cfg.OTelServiceName, cfg.OTLPEndpoint)
 	if err != nil {
@@ -150,21 +151,16 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*
 	return a, nil
 }
 
-// routes builds the Fiber application. The order of middleware is the one
-// documented in internal/gateway.
+// routes builds the Fiber application: the gateway's middleware in the order
+// internal/gateway documents, the route groups (httpx.Routers) with their
+// middleware, then every capability mounted on them.
 func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	d := a.deps
 	app := gateway.NewApp(gateway.AppConfig{
 		BodyLimit: max(cfg.BodyLimit, cfg.CatalogUploadLimit), ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout,
+		Catalog: a.texts,
 	}, log)
 	app.Use(gateway.RequestID())
-	// Only catalog files may be larger than BODY_LIMIT. (After RequestID, so
-	// a 413 carries the request id like every other problem.)
-	app.Use(gateway.LimitBody(cfg.BodyLimit, func(c *fiber.Ctx) bool {
-		p := c.Path()
-		return c.Method() == fiber.MethodPost && (p == "/api/v1/catalog/imports" ||
-			(strings.HasPrefix(p, "/api/v1/catalog/sources/") && strings.HasSuffix(p, "/runs")))
-	}))
 	app.Use(gateway.Trace(otel.Tracer("concierge/http")))
 	app.Use(gateway.AccessLog(log))
 	app.Use(gateway.Metrics(a.metrics))
@@ -176,68 +172,59 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	// reads it.
 	app.Use(gateway.StrictHost())
 	app.Use(gateway.CleanRequest())
-
 	a.healthRoutes(app)
 
+	// Every route but the uploads keeps to BODY_LIMIT (the server accepts
+	// up to the largest upload limit).
+	limit := httpx.LimitBody(cfg.BodyLimit)
 	v := httpx.NewValidator(httpx.AllowHTTPLinks(cfg.Env != "production"))
-	// WhatsApp webhooks: before the per-IP limit (Meta delivers from few
-	// addresses at high rates); the signature is the gate.
-	ch := whatsapp.NewHTTP(a.conv, v, cfg.WhatsAppVerifyToken)
-	ch.WebhookRoutes(app)
-	app.Get("/privacy", whatsapp.PrivacyHandler(d.tenants))
-	app.Get("/media/demo/:file", demoMedia)
-	if a.sandbox != nil {
-		a.sandbox.Routes(app)
-	}
-
-	limiter := redis_rate.NewLimiter(d.rdb)
-	app.Use(gateway.RateLimit(limiter, cfg.RedisPrefix, gateway.ByIP, redis_rate.PerSecond(cfg.RateLimitIP)))
-	app.Use(gateway.Timeout(cfg.WriteTimeout))
-
 	idh := identity.NewHTTP(a.identity, v)
 	th := tenants.NewHTTP(d.tenants, v, func(ctx context.Context) string { return identity.ActorFrom(ctx).String() }, nil)
-
-	// Staff authentication (not tenant-scoped: one login for every tenant).
-	idh.Routes(app)
-
-	// Platform administration: platform admins only, read or write by method.
-	plat := app.Group("/api/platform", idh.Authenticate)
-	platformRead, platformWrite := idh.RequirePlatform("platform", "read"), idh.RequirePlatform("platform", "write")
-	jobsRead, jobsWrite := idh.RequirePlatform("jobs", "read"), idh.RequirePlatform("jobs", "write")
-	plat.Use(func(c *fiber.Ctx) error {
-		read := c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead
-		isJobs := strings.HasPrefix(c.Path(), "/api/platform/jobs")
-		switch {
-		case isJobs && read:
-			return jobsRead(c)
-		case isJobs:
-			return jobsWrite(c)
-		case read:
-			return platformRead(c)
-		}
-		return platformWrite(c)
-	})
-	th.PlatformRoutes(plat)
-	jobs.NewHTTP(a.jobs).Routes(plat)
-	plat.Get("/audit/verify", a.auditVerify)
-	plat.Get("/whatsapp/unrouted", a.unrouted)
-
-	// Tenant API: the Host header picks the tenant.
-	allowedExtra := cfg.CORSExtraOrigins
-	v1 := app.Group("/api/v1", th.Resolve(),
-		gateway.CORS(func(c *fiber.Ctx, origin string) bool { return a.originAllowed(c, origin, allowedExtra) }),
+	r := httpx.Routers{
+		Validator: v,
+		Catalog:   a.texts,
+		Allow:     idh.Require, AllowPlatform: idh.RequirePlatform, TenantFromPath: th.ResolveFromPath,
+	}
+	// Routes are grouped by door, each with its middleware, so the order
+	// modules mount in does not matter. Webhooks skip the per-IP limit (Meta
+	// delivers from few addresses at high rates; signatures are the gate);
+	// every other door is limited per IP first, then given its deadline.
+	limiter := redis_rate.NewLimiter(d.rdb)
+	perIP := gateway.RateLimit(limiter, cfg.RedisPrefix, gateway.ByIP, redis_rate.PerSecond(cfg.RateLimitIP))
+	deadline := gateway.Timeout(cfg.WriteTimeout)
+	r.Webhooks = httpx.Prepend(app.Group(""), limit)
+	r.Root = httpx.Prepend(app.Group(""), perIP, deadline, limit)
+	// Platform administration: signed-in platform admins; each route adds
+	// its own permission.
+	r.Platform = httpx.Prepend(app.Group("/api/platform", perIP, deadline, idh.Authenticate, idh.RequirePlatform("platform", "read")), limit)
+	// The tenant API: the Host header (or an API key) picks the tenant.
+	v1 := app.Group("/api/v1", perIP, deadline, th.Resolve(),
+		gateway.CORS(func(c *fiber.Ctx, origin string) bool { return a.originAllowed(c, origin, cfg.CORSExtraOrigins) }),
 		gateway.RateLimit(limiter, cfg.RedisPrefix, gateway.ByTenant(func(c *fiber.Ctx) string {
 			if t, err := tenants.FromContext(c.UserContext()); err == nil {
 				return t.ID.String()
 			}
 			return ""
 		}), redis_rate.PerSecond(cfg.RateLimitTenant)))
-	v1.Get("/store", th.Store)
-	v1.Get("/audit", idh.Authenticate, idh.Require("audit", "read"), audit.TenantHandler(d.scope))
-	ch.StaffRoutes(v1, idh.Authenticate, idh.Require("conversations", "read"), idh.Require("conversations", "write"))
-	cat := catalog.NewHTTP(a.catalog, v, func(c *fiber.Ctx) string { return identity.ActorFrom(c.UserContext()).String() })
-	cat.PublicRoutes(v1)
-	cat.StaffRoutes(v1, idh.Authenticate, idh.Require("catalog", "read"), idh.Require("catalog", "write"))
+	r.Public = httpx.Prepend(v1, limit)
+	r.Staff = httpx.Prepend(v1, limit, idh.Authenticate)
+	r.Uploads = httpx.Prepend(v1, idh.Authenticate)
+
+	// The capabilities.
+	idh.Mount(r)
+	th.Mount(r)
+	d.audit.Mount(r)
+	jobs.NewHTTP(a.jobs).Mount(r)
+	ch := whatsapp.NewHTTP(a.conv, r.Validator, cfg.WhatsAppVerifyToken)
+	ch.WebhookRoutes(r.Webhooks)
+	r.Root.Get("/privacy", whatsapp.PrivacyHandler(d.tenants))
+	r.Root.Get("/media/demo/:file", demoMedia)
+	if a.sandbox != nil {
+		a.sandbox.Routes(r.Webhooks)
+	}
+	r.Platform.Get("/whatsapp/unrouted", r.AllowPlatform("platform", "read"), a.unrouted)
+	ch.StaffRoutes(r)
+	catalog.NewHTTP(a.catalog, r.Validator, func(c *fiber.Ctx) string { return identity.ActorFrom(c.UserContext()).String() }).Mount(r)
 	return app
 }
 
@@ -307,29 +294,6 @@ func portOf(base string) string {
 		return p
 	}
 	return defaultPort(strings.ToLower(u.Scheme))
-}
-
-func (a *App) auditVerify(c *fiber.Ctx) error {
-	type problem struct {
-		TenantID string `json:"tenant_id,omitempty"`
-		Seq      int64  `json:"seq"`
-		ID       int64  `json:"id"`
-		Reason   string `json:"reason"`
-	}
-	var out []problem
-	var n int
-	err := a.deps.scope.PlatformTx(c.UserContext(), func(ctx context.Context, tx bun.Tx) error {
-		ps, count, err := audit.Verify(ctx, tx, nil)
-		n = count
-		for _, p := range ps {
-			out = append(out, problem{TenantID: p.TenantID.String(), Seq: p.Seq, ID: p.ID, Reason: p.Reason})
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"entries": n, "intact": len(out) == 0, "problems": out})
 }
 
 // registerJobs adds every module's workers and periodic jobs.

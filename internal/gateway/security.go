@@ -118,16 +118,3 @@ func UTF8() fiber.Handler {
 		return err
 	}
 }
-
-// LimitBody answers 413 for a request body larger than limit, except on the
-// routes large reports it exempts (file uploads). The application's own
-// BodyLimit must be the largest any route accepts; this keeps every other
-// route at limit.
-func LimitBody(limit int, large func(c *fiber.Ctx) bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if len(c.Request().Body()) > limit && (large == nil || !large(c)) {
-			return fiber.ErrRequestEntityTooLarge
-		}
-		return c.Next()
-	}
-}

@@ -3,6 +3,7 @@ package httpx
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"concierge/internal/errs"
 	"concierge/internal/i18n"
 )
 
@@ -33,10 +34,14 @@ type Routers struct {
 	// a webhook finds its tenant from its URL path (TenantFromPath) or its
 	// signed payload.
 	Webhooks fiber.Router
-	// Pages is the root, after the per-IP rate limit, without a tenant:
-	// server-rendered pages resolve their own (the privacy notice, the
-	// sandbox, later the storefront and the admin).
-	Pages fiber.Router
+	// Root is the root, after the per-IP rate limit, without a tenant:
+	// sign-in (/api/auth) and pages that resolve their own tenant (the
+	// privacy notice, the sandbox, later the storefront and the admin).
+	Root fiber.Router
+	// Uploads is Staff without the standard body limit, for the few routes
+	// that take files: each adds its own LimitBody from its module's config
+	// (and the composition root raises the server's limit to the largest).
+	Uploads fiber.Router
 
 	// Allow checks a staff route's permission (the casbin policy,
 	// modules/identity/policy.csv).
@@ -51,6 +56,16 @@ type Routers struct {
 	Validator *Validator
 	// Catalog gives pages their texts.
 	Catalog *i18n.Catalog
+}
+
+// LimitBody answers 413 for a request body larger than limit bytes.
+func LimitBody(limit int) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if len(c.Request().Body()) > limit {
+			return errs.New(errs.CodeTooLarge, "error.too_large")
+		}
+		return c.Next()
+	}
 }
 
 // Prepend returns a router whose every route runs hs before its own

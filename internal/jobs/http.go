@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"concierge/internal/errs"
+	"concierge/internal/httpx"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -24,13 +25,13 @@ type HTTP struct {
 // NewHTTP builds the handlers over j.
 func NewHTTP(j *Jobs) *HTTP { return &HTTP{jobs: j} }
 
-// Routes mounts
+// Mount serves platform admins
 //
 //	GET  /jobs/discarded?limit=50&after=<id>  discarded jobs, newest first
 //	POST /jobs/:id/retry                      make a failed job run again (202)
-func (h *HTTP) Routes(r fiber.Router) {
-	r.Get("/jobs/discarded", h.listDiscarded)
-	r.Post("/jobs/:id/retry", h.retry)
+func (h *HTTP) Mount(r httpx.Routers) {
+	r.Platform.Get("/jobs/discarded", r.AllowPlatform("jobs", "read"), h.listDiscarded)
+	r.Platform.Post("/jobs/:id/retry", r.AllowPlatform("jobs", "write"), h.retry)
 }
 
 type apiDiscarded struct {

@@ -59,10 +59,19 @@ type Entry struct {
 // Log writes and verifies the audit log.
 type Log struct {
 	requestID func(context.Context) string
+	scope     *tenants.Scope
 }
 
-// New builds the log; requestID extracts the request id from a context (may be nil).
-func New(requestID func(context.Context) string) *Log { return &Log{requestID: requestID} }
+// Deps are the log's collaborators.
+type Deps struct {
+	// RequestID extracts the request id recorded with each entry (may be nil).
+	RequestID func(context.Context) string
+	// Scope runs the log's own reads (the API); nil serves no routes.
+	Scope *tenants.Scope
+}
+
+// New builds the log.
+func New(d Deps) *Log { return &Log{requestID: d.RequestID, scope: d.Scope} }
 
 // Record appends e in tx (the caller's transaction, so the entry commits
 // exactly when the change does). Appends to one chain are serialised by a

@@ -216,6 +216,9 @@ type Config struct {
 	// ConsistencySample is how many cached products the check compares per
 	// tenant and run.
 	ConsistencySample int
+	// UploadLimit is the largest catalog file a request may carry
+	// (CATALOG_UPLOAD_LIMIT); zero means 64 MiB.
+	UploadLimit int
 	// AllowHTTPLinks lets product links, pictures, category images and feed
 	// URLs be http:// as well as https:// (dev and test; production takes
 	// https only).
@@ -258,6 +261,9 @@ func New(cfg Config, d Deps) *Service {
 	}
 	if cfg.ConsistencySample <= 0 {
 		cfg.ConsistencySample = 500
+	}
+	if cfg.UploadLimit <= 0 {
+		cfg.UploadLimit = 64 << 20
 	}
 	now := d.Now
 	if now == nil {

@@ -52,7 +52,7 @@ func newFixture(t *testing.T, configure ...func(*catalog.Config)) *fixture {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ts := tenants.New(tenants.NewScope(d.Bun), keys, tenants.NewCache(rdb, prefix, time.Minute, log), audit.New(nil), "example.test", log)
+	ts := tenants.New(tenants.NewScope(d.Bun), keys, tenants.NewCache(rdb, prefix, time.Minute, log), audit.New(audit.Deps{}), "example.test", log)
 	j, err := jobs.New(jobs.Config{Tenancy: tenants.JobTenancy()}, d, log)
 	if err != nil {
 		t.Fatal(err)

@@ -27,42 +27,43 @@ func NewHTTP(svc *Service, v *httpx.Validator, actor func(c *fiber.Ctx) string) 
 	return &HTTP{svc: svc, validate: v, actor: actor}
 }
 
-// PublicRoutes mounts the read API on a tenant-resolved group (Host or API
-// key): GET /products, /products/:ref, /categories.
-func (h *HTTP) PublicRoutes(r fiber.Router) {
-	r.Get("/products", h.list)
-	r.Get("/products/:ref", h.product)
-	r.Get("/categories", h.categories)
-}
+// Mount serves the public products API (tenant from Host or API key) and
+// the staff catalog API; the two file routes take bodies up to the
+// configured upload limit (CATALOG_UPLOAD_LIMIT).
+func (h *HTTP) Mount(r httpx.Routers) {
+	r.Public.Get("/products", h.list)
+	r.Public.Get("/products/:ref", h.product)
+	r.Public.Get("/categories", h.categories)
 
-// StaffRoutes mounts the catalog editing API; auth authenticates staff,
-// read and write check the catalog permission.
-func (h *HTTP) StaffRoutes(r fiber.Router, auth, read, write fiber.Handler) {
-	r.Post("/products", auth, write, h.createProduct)
-	r.Patch("/products/:ref", auth, write, h.updateProduct)
-	r.Delete("/products/:ref", auth, write, h.archiveProduct)
-	r.Post("/products/:ref/variants", auth, write, h.addVariant)
-	r.Patch("/products/:ref/variants/:variant", auth, write, h.updateVariant)
-	r.Delete("/products/:ref/variants/:variant", auth, write, h.archiveVariant)
-	r.Post("/products/:ref/media", auth, write, h.addMedia)
-	r.Delete("/products/:ref/media/:media", auth, write, h.deleteMedia)
-	r.Post("/categories", auth, write, h.createCategory)
-	r.Put("/categories/:ref", auth, write, h.updateCategory)
-	r.Delete("/categories/:ref", auth, write, h.deleteCategory)
+	read, write := r.Allow("catalog", "read"), r.Allow("catalog", "write")
+	st := r.Staff
+	st.Post("/products", write, h.createProduct)
+	st.Patch("/products/:ref", write, h.updateProduct)
+	st.Delete("/products/:ref", write, h.archiveProduct)
+	st.Post("/products/:ref/variants", write, h.addVariant)
+	st.Patch("/products/:ref/variants/:variant", write, h.updateVariant)
+	st.Delete("/products/:ref/variants/:variant", write, h.archiveVariant)
+	st.Post("/products/:ref/media", write, h.addMedia)
+	st.Delete("/products/:ref/media/:media", write, h.deleteMedia)
+	st.Post("/categories", write, h.createCategory)
+	st.Put("/categories/:ref", write, h.updateCategory)
+	st.Delete("/categories/:ref", write, h.deleteCategory)
 
-	r.Get("/catalog/products", auth, read, h.staffList)
-	r.Get("/catalog/products/:ref", auth, read, h.staffProduct)
-	r.Post("/catalog/stock", auth, write, h.bulkStock)
-	r.Post("/catalog/prices", auth, write, h.bulkPrices)
-	r.Get("/catalog/sources", auth, read, h.listSources)
-	r.Post("/catalog/sources", auth, write, h.createSource)
-	r.Get("/catalog/sources/:id", auth, read, h.getSource)
-	r.Delete("/catalog/sources/:id", auth, write, h.deleteSource)
-	r.Post("/catalog/sources/:id/runs", auth, write, h.runSource)
-	r.Post("/catalog/imports", auth, write, h.importFile)
-	r.Get("/catalog/runs", auth, read, h.listRuns)
-	r.Get("/catalog/runs/:id", auth, read, h.getRun)
-	r.Get("/catalog/consistency", auth, read, h.consistency)
+	st.Get("/catalog/products", read, h.staffList)
+	st.Get("/catalog/products/:ref", read, h.staffProduct)
+	st.Post("/catalog/stock", write, h.bulkStock)
+	st.Post("/catalog/prices", write, h.bulkPrices)
+	st.Get("/catalog/sources", read, h.listSources)
+	st.Post("/catalog/sources", write, h.createSource)
+	st.Get("/catalog/sources/:id", read, h.getSource)
+	st.Delete("/catalog/sources/:id", write, h.deleteSource)
+	st.Get("/catalog/runs", read, h.listRuns)
+	st.Get("/catalog/runs/:id", read, h.getRun)
+	st.Get("/catalog/consistency", read, h.consistency)
+
+	upload := httpx.LimitBody(h.svc.cfg.UploadLimit)
+	r.Uploads.Post("/catalog/sources/:id/runs", upload, write, h.runSource)
+	r.Uploads.Post("/catalog/imports", upload, write, h.importFile)
 }
 
 // ---- API shapes ----

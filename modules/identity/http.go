@@ -35,10 +35,10 @@ type HTTP struct {
 // NewHTTP builds the handlers.
 func NewHTTP(svc *Service, v *httpx.Validator) *HTTP { return &HTTP{svc: svc, v: v} }
 
-// Routes mounts POST /api/auth/login, /api/auth/refresh, /api/auth/logout and
-// GET /api/auth/me on r (the app root, or a router mounted at "/").
-func (h *HTTP) Routes(r fiber.Router) {
-	g := r.Group("/api/auth")
+// Mount serves POST /api/auth/login, /api/auth/refresh, /api/auth/logout and
+// GET /api/auth/me on the root (one sign-in for every tenant).
+func (h *HTTP) Mount(r httpx.Routers) {
+	g := r.Root.Group("/api/auth")
 	g.Post("/login", h.login)
 	g.Post("/refresh", h.refresh)
 	g.Post("/logout", h.logout)

@@ -69,7 +69,7 @@ func newFixtureOn(t testing.TB, rdb *redis.Client, prefix string, tweak ...func(
 		t.Fatal(err)
 	}
 	scope := tenants.NewScope(d.Bun)
-	auditLog := audit.New(nil)
+	auditLog := audit.New(audit.Deps{})
 	ts := tenants.New(scope, keys, tenants.NewCache(rdb, prefix, time.Minute, log), auditLog, "example.test", log)
 	cfg := identity.Config{JWTSecret: []byte("test-secret-test-secret-test-secret!"), MaxFailures: 5,
 		FailureWindow: 15 * time.Minute, HashParams: cheap}
@@ -90,7 +90,7 @@ func newFixtureOn(t testing.TB, rdb *redis.Client, prefix string, tweak ...func(
 // (/t/<tenant id>/...) and a platform group.
 func (f *fixture) newApp() *fiber.App {
 	app := fiber.New(fiber.Config{ErrorHandler: httpx.ErrorHandler(f.log, i18n.MustLoad()), ProxyHeader: fiber.HeaderXForwardedFor})
-	f.h.Routes(app)
+	f.h.Mount(httpx.Routers{Root: app})
 	ok := func(c *fiber.Ctx) error {
 		tid := ""
 		if t, err := tenants.FromContext(c.UserContext()); err == nil {
@@ -991,7 +991,7 @@ func TestLoginUpgradesHashParameters(t *testing.T) {
 	f.user(t, "owner@alpha.test", false, "", "")
 	stronger := *cheap
 	stronger.Iterations = 2
-	svc, err := identity.New(identity.Config{JWTSecret: f.secret, HashParams: &stronger}, f.scope, f.rdb, f.prefix, audit.New(nil), f.log)
+	svc, err := identity.New(identity.Config{JWTSecret: f.secret, HashParams: &stronger}, f.scope, f.rdb, f.prefix, audit.New(audit.Deps{}), f.log)
 	if err != nil {
 		t.Fatal(err)
 	}

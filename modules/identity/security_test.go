@@ -364,7 +364,7 @@ func TestRevocationReachesOtherProcesses(t *testing.T) {
 	newProc := func(ttl time.Duration) *identity.Service {
 		cfg := f.cfg
 		cfg.SessionCacheTTL = ttl
-		svc, err := identity.New(cfg, f.scope, f.rdb, f.prefix, audit.New(nil), f.log)
+		svc, err := identity.New(cfg, f.scope, f.rdb, f.prefix, audit.New(audit.Deps{}), f.log)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -539,7 +539,7 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	uncached, err := identity.New(identity.Config{JWTSecret: f.secret, HashParams: cheap, SessionCacheTTL: time.Nanosecond}, f.scope, f.rdb, f.prefix, audit.New(nil), f.log)
+	uncached, err := identity.New(identity.Config{JWTSecret: f.secret, HashParams: cheap, SessionCacheTTL: time.Nanosecond}, f.scope, f.rdb, f.prefix, audit.New(audit.Deps{}), f.log)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	scope := tenants.NewScope(d.Bun)
-	auditLog := audit.New(nil)
+	auditLog := audit.New(audit.Deps{})
 	o.jobs.Tenancy = tenants.JobTenancy()
 	j, err := jobs.New(o.jobs, d, log)
 	if err != nil {

@@ -53,16 +53,16 @@ func (h *HTTP) ingest(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"stored": res.Stored, "duplicates": res.Duplicates, "statuses": res.Statuses, "unrouted": res.Unrouted})
 }
 
-// StaffRoutes mounts the conversation API on a tenant-resolved group; auth
-// authenticates staff, read and write are the conversations permission
-// checks (per route, so unknown paths stay 404).
-func (h *HTTP) StaffRoutes(r fiber.Router, auth, read, write fiber.Handler) {
-	r.Get("/conversations", auth, read, h.list)
-	r.Get("/conversations/:id", auth, read, h.get)
-	r.Get("/conversations/:id/messages", auth, read, h.messages)
-	r.Post("/conversations/:id/reply", auth, write, h.reply)
-	r.Post("/conversations/:id/handoff", auth, write, h.takeOver)
-	r.Post("/conversations/:id/resume", auth, write, h.resume)
+// StaffRoutes mounts the conversation API for staff of the request's
+// tenant (conversations permission).
+func (h *HTTP) StaffRoutes(r httpx.Routers) {
+	read, write := r.Allow("conversations", "read"), r.Allow("conversations", "write")
+	r.Staff.Get("/conversations", read, h.list)
+	r.Staff.Get("/conversations/:id", read, h.get)
+	r.Staff.Get("/conversations/:id/messages", read, h.messages)
+	r.Staff.Post("/conversations/:id/reply", write, h.reply)
+	r.Staff.Post("/conversations/:id/handoff", write, h.takeOver)
+	r.Staff.Post("/conversations/:id/resume", write, h.resume)
 }
 
 type apiConversation struct {
