@@ -57,7 +57,7 @@ func hashKey(key string) []byte {
 func (s *Service) CreateAPIKey(ctx context.Context, actor, idOrSlug, name string) (*APIKey, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
-		return nil, "", errs.Invalid(errs.FieldError{Field: "name", Code: "required", Msg: errs.Legacy("is required (1 to 100 characters)", "مطلوب (من 1 إلى 100 حرف)")})
+		return nil, "", errs.Invalid(errs.Field("name", "required", "tenants.api_key_name"))
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
@@ -119,7 +119,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, actor, idOrSlug string, keyI
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.CodeNotFound, "no such API key")
+			return errs.New(errs.CodeNotFound, "tenants.no_such_api_key")
 		}
 		return s.audit.Record(ctx, tx, AuditEntry{TenantID: t.ID, Actor: actor, Action: "api_key.revoke", Target: "api_key:" + keyID.String()})
 	})
@@ -131,7 +131,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, actor, idOrSlug string, keyI
 }
 
 // errBadKey is the one answer for an unknown, revoked or malformed key.
-var errBadKey = errs.E(errs.CodeUnauthorized, "the API key is not valid")
+var errBadKey = errs.New(errs.CodeUnauthorized, "tenants.bad_api_key")
 
 // ResolveAPIKey finds the tenant of an API key (cached like hosts, dropped
 // on revocation). Errors: unauthorized, forbidden (suspended tenant).
@@ -211,7 +211,7 @@ func (h *HTTP) listAPIKeys(c *fiber.Ctx) error {
 func (h *HTTP) revokeAPIKey(c *fiber.Ctx) error {
 	id, err := uuid.Parse(c.Params("key"))
 	if err != nil {
-		return errs.E(errs.CodeNotFound, "no such API key")
+		return errs.New(errs.CodeNotFound, "tenants.no_such_api_key")
 	}
 	if err := h.svc.RevokeAPIKey(c.UserContext(), h.actor(c.UserContext()), c.Params("id"), id); err != nil {
 		return err

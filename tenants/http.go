@@ -269,7 +269,7 @@ func (h *HTTP) addDomain(c *fiber.Ctx) error {
 func (h *HTTP) removeDomain(c *fiber.Ctx) error {
 	id, err := uuid.Parse(c.Params("domain"))
 	if err != nil {
-		return errs.E(errs.CodeNotFound, "no such domain")
+		return errs.New(errs.CodeNotFound, "tenants.no_such_domain")
 	}
 	if err := h.svc.RemoveDomain(c.UserContext(), h.actor(c.UserContext()), c.Params("id"), id); err != nil {
 		return err
@@ -304,7 +304,7 @@ func (h *HTTP) addNumber(c *fiber.Ctx) error {
 func (h *HTTP) getNumber(c *fiber.Ctx) error {
 	id, err := uuid.Parse(c.Params("number"))
 	if err != nil {
-		return errs.E(errs.CodeNotFound, "no such WhatsApp number")
+		return errs.New(errs.CodeNotFound, "tenants.no_such_number")
 	}
 	ns, err := h.svc.Numbers(c.UserContext(), c.Params("id"))
 	if err != nil {
@@ -315,13 +315,13 @@ func (h *HTTP) getNumber(c *fiber.Ctx) error {
 			return c.JSON(ToAPINumber(n))
 		}
 	}
-	return errs.E(errs.CodeNotFound, "no such WhatsApp number")
+	return errs.New(errs.CodeNotFound, "tenants.no_such_number")
 }
 
 func (h *HTTP) updateNumber(c *fiber.Ctx) error {
 	id, err := uuid.Parse(c.Params("number"))
 	if err != nil {
-		return errs.E(errs.CodeNotFound, "no such WhatsApp number")
+		return errs.New(errs.CodeNotFound, "tenants.no_such_number")
 	}
 	var in NumberUpdate
 	if err := httpx.Bind(c, h.validate, &in); err != nil {

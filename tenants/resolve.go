@@ -23,7 +23,7 @@ func (s *Service) ResolveHost(ctx context.Context, hostport string) (*Tenant, er
 	if !hostShaped(host) {
 		// Not a DNS name (empty, too long, bytes no host has): no store,
 		// and nothing asked of the database or cached.
-		return nil, errs.E(errs.CodeNotFound, "no store is served at this host")
+		return nil, errs.New(errs.CodeNotFound, "tenants.no_store_at_host")
 	}
 	key := "host:" + host
 	if v, ok := s.cache.get(ctx, key); ok {
@@ -42,7 +42,7 @@ func (s *Service) ResolveHost(ctx context.Context, hostport string) (*Tenant, er
 	})
 	if errors.Is(err, errs.ErrNotFound) {
 		s.cache.put(ctx, key, cached{Miss: true}, gen)
-		return nil, errs.E(errs.CodeNotFound, "no store is served at this host")
+		return nil, errs.New(errs.CodeNotFound, "tenants.no_store_at_host")
 	}
 	if err != nil {
 		return nil, err
@@ -77,7 +77,7 @@ func (s *Service) ResolveNumber(ctx context.Context, phoneNumberID string) (*Ten
 		})
 		if errors.Is(err, errs.ErrNotFound) {
 			s.cache.put(ctx, key, cached{Miss: true}, gen)
-			return nil, nil, errs.E(errs.CodeNotFound, "no tenant owns this WhatsApp number")
+			return nil, nil, errs.New(errs.CodeNotFound, "tenants.number_not_found")
 		}
 		if err != nil {
 			return nil, nil, err
@@ -89,10 +89,10 @@ func (s *Service) ResolveNumber(ctx context.Context, phoneNumberID string) (*Ten
 		return nil, nil, err
 	}
 	if v.Number == nil {
-		return nil, nil, errs.E(errs.CodeNotFound, "no tenant owns this WhatsApp number")
+		return nil, nil, errs.New(errs.CodeNotFound, "tenants.number_not_found")
 	}
 	if v.Number.Status != "active" {
-		return t, nil, errs.E(errs.CodeForbidden, "this WhatsApp number is disabled")
+		return t, nil, errs.New(errs.CodeForbidden, "tenants.number_disabled")
 	}
 	n, err := s.openNumber(v.Number)
 	if err != nil {
@@ -103,7 +103,7 @@ func (s *Service) ResolveNumber(ctx context.Context, phoneNumberID string) (*Ten
 
 func active(v cached) (*Tenant, error) {
 	if v.Miss || v.Tenant == nil {
-		return nil, errs.E(errs.CodeNotFound, "no store is served at this host")
+		return nil, errs.New(errs.CodeNotFound, "tenants.no_store_at_host")
 	}
 	if v.Tenant.Status != StatusActive {
 		return v.Tenant, ErrSuspended

@@ -2,6 +2,7 @@ package tenants
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -88,7 +89,7 @@ func translate(err error, what string) error {
 			field = "phone_number_id"
 		}
 		return &errs.Error{Code: errs.CodeConflict,
-			Fields: []errs.FieldError{{Field: field, Code: "unique", Msg: errs.Legacy("is already taken", "مستخدم مسبقًا")}}, Err: err, Msg: errs.Legacy(what+" already exists", "")}
+			Fields: []errs.FieldError{errs.Field(field, "unique", "tenants.taken")}, Err: fmt.Errorf("%s already exists: %w", what, err), Msg: errs.M("error.exists")}
 	}
 	return db.Translate(err, what)
 }

@@ -71,8 +71,8 @@ type Number struct {
 
 // Errors of this package; they wrap the shared error vocabulary.
 var (
-	ErrNotFound  = errs.E(errs.CodeNotFound, "no such tenant")
-	ErrSuspended = errs.E(errs.CodeForbidden, "this store is suspended / هذا المتجر موقوف مؤقتًا")
+	ErrNotFound  = errs.New(errs.CodeNotFound, "tenants.not_found")
+	ErrSuspended = errs.New(errs.CodeForbidden, "tenants.suspended")
 )
 
 // Auditor records platform actions; the audit package implements it.
@@ -171,7 +171,7 @@ func (s *Service) Create(ctx context.Context, actor string, in CreateInput) (*Te
 		Timezone: or(in.Timezone, "Asia/Riyadh"), Status: StatusActive, PrivacyVersion: "1",
 	}
 	if !ValidSlug(t.Slug) {
-		return nil, errs.Invalid(errs.FieldError{Field: "slug", Code: "slug", Msg: errs.Legacy("must be lowercase letters, digits and dashes", "يجب أن يتكون من حروف إنجليزية صغيرة وأرقام وشرطات")})
+		return nil, errs.Invalid(errs.Field("slug", "slug", "field.slug"))
 	}
 	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := insertTenant(ctx, tx, t); err != nil {

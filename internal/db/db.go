@@ -111,13 +111,13 @@ func Translate(err error, what string) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, sql.ErrNoRows):
-		return errs.E(errs.CodeNotFound, "no such %s", what)
+		return errs.Wrap(errs.CodeNotFound, fmt.Errorf("no such %s: %w", what, err), "error.not_found")
 	}
 	if _, ok := IsUniqueViolation(err); ok {
-		return errs.WrapText(errs.CodeConflict, err, what+" already exists")
+		return errs.Wrap(errs.CodeConflict, fmt.Errorf("%s already exists: %w", what, err), "error.exists")
 	}
 	if IsCheckViolation(err) {
-		return errs.WrapText(errs.CodeInvalid, err, "the "+what+" has an invalid field")
+		return errs.Wrap(errs.CodeInvalid, fmt.Errorf("the %s breaks a check: %w", what, err), "error.breaks_rule")
 	}
 	return err
 }

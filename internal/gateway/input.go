@@ -19,7 +19,7 @@ import (
 func CleanRequest() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if badText(c.Request().URI().PathOriginal()) || badText(c.Request().URI().Path()) {
-			return errs.E(errs.CodeMalformed, "the path is not valid UTF-8 text")
+			return errs.New(errs.CodeMalformed, "error.path_not_text")
 		}
 		var fields []errs.FieldError
 		c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
@@ -61,7 +61,7 @@ func StrictHost() fiber.Handler {
 		// fasthttp keeps only the last Host header; the raw header block
 		// holds every copy.
 		if countHostLines(h.RawHeaders()) > 1 {
-			return errs.E(errs.CodeMalformed, "the request has more than one Host header")
+			return errs.New(errs.CodeMalformed, "error.host_twice")
 		}
 		// The request line as sent (Request.RequestURI would rewrite it
 		// from the parsed URI, dropping an absolute target's authority).
@@ -71,7 +71,7 @@ func StrictHost() fiber.Handler {
 				authority = authority[:i]
 			}
 			if !bytes.EqualFold(authority, h.Host()) {
-				return errs.E(errs.CodeMalformed, "the Host header does not match the request target")
+				return errs.New(errs.CodeMalformed, "error.host_mismatch")
 			}
 		}
 		return c.Next()

@@ -39,7 +39,7 @@ func Recover(log *slog.Logger) fiber.Handler {
 				"method", c.Method(),
 				"path", c.Path(),
 			)
-			err = errs.WrapText(errs.CodeInternal, fmt.Errorf("panic: %v", r), "")
+			err = errs.Wrap(errs.CodeInternal, fmt.Errorf("panic: %v", r), "")
 		}()
 		return c.Next()
 	}
@@ -228,7 +228,7 @@ func Timeout(d time.Duration) fiber.Handler {
 		c.SetUserContext(ctx)
 		err := c.Next()
 		if err != nil && errors.Is(err, context.DeadlineExceeded) && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return &errs.Error{Code: errs.CodeUnavailable, RetryAfter: 1, Err: err, Msg: errs.Legacy("the request took too long; try again", "")}
+			return &errs.Error{Code: errs.CodeUnavailable, RetryAfter: 1, Err: err, Msg: errs.M("error.timeout")}
 		}
 		return err
 	}

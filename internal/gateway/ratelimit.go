@@ -90,7 +90,7 @@ func RateLimit(limiter *redis_rate.Limiter, keyPrefix string, keyFn KeyFunc, lim
 		retry := max(int(math.Ceil(retryAfter.Seconds())), 1)
 		return &errs.Error{
 			Code:       errs.CodeRateLimited,
-			RetryAfter: retry, Msg: errs.Legacy("too many requests; retry after "+strconv.Itoa(retry)+" seconds", "")}
+			RetryAfter: retry, Msg: errs.M("error.rate_limited")}
 	}
 	return func(c *fiber.Ctx) error {
 		key, ok := keyFn(c)

@@ -70,7 +70,7 @@ func CORS(allowed func(c *fiber.Ctx, origin string) bool) fiber.Handler {
 		}
 		c.Vary(fiber.HeaderAccessControlRequestMethod, fiber.HeaderAccessControlRequestHeaders)
 		if !ok {
-			return errs.E(errs.CodeForbidden, "this origin may not call the API")
+			return errs.New(errs.CodeForbidden, "error.origin_forbidden")
 		}
 		c.Set(fiber.HeaderAccessControlAllowOrigin, origin)
 		c.Set(fiber.HeaderAccessControlAllowCredentials, "true")

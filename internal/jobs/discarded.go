@@ -60,10 +60,10 @@ const MaxListLimit = 500
 // holds jobs with smaller IDs. A limit outside 1..MaxListLimit is invalid.
 func (j *Jobs) ListDiscarded(ctx context.Context, limit int, after int64) ([]Discarded, error) {
 	if limit < 1 || limit > MaxListLimit {
-		return nil, errs.Invalid(errs.FieldError{Field: "limit", Code: "range", Msg: errs.Legacy(fmt.Sprintf("limit must be between 1 and %d", MaxListLimit), fmt.Sprintf("يجب أن يكون الحد بين 1 و%d", MaxListLimit))})
+		return nil, errs.Invalid(errs.Field("limit", "range", "field.range", "min", 1, "max", MaxListLimit))
 	}
 	if after < 0 {
-		return nil, errs.Invalid(errs.FieldError{Field: "after", Code: "range", Msg: errs.Legacy("after must not be negative", "يجب ألا تكون قيمة after سالبة")})
+		return nil, errs.Invalid(errs.Field("after", "range", "field.min", "param", 0))
 	}
 	p := river.NewJobListParams().
 		States(rivertype.JobStateDiscarded).
@@ -99,17 +99,17 @@ var retryable = map[rivertype.JobState]bool{
 func (j *Jobs) Retry(ctx context.Context, id int64) error {
 	row, err := j.insert.JobGet(ctx, id)
 	if errors.Is(err, rivertype.ErrNotFound) {
-		return errs.E(errs.CodeNotFound, "job %d does not exist", id)
+		return errs.New(errs.CodeNotFound, "jobs.not_found")
 	}
 	if err != nil {
 		return fmt.Errorf("jobs: get job %d: %w", id, err)
 	}
 	if !retryable[row.State] {
-		return errs.E(errs.CodeConflict, "job %d is %s; only discarded, cancelled or retryable jobs can be retried", id, row.State)
+		return errs.New(errs.CodeConflict, "jobs.not_retryable", "state", row.State)
 	}
 	if _, err := j.insert.JobRetry(ctx, id); err != nil {
 		if errors.Is(err, rivertype.ErrNotFound) { // deleted meanwhile
-			return errs.E(errs.CodeNotFound, "job %d does not exist", id)
+			return errs.New(errs.CodeNotFound, "jobs.not_found")
 		}
 		return fmt.Errorf("jobs: retry job %d: %w", id, err)
 	}

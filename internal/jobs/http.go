@@ -87,7 +87,7 @@ func queryInt(c *fiber.Ctx, name string, def int64) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, errs.Invalid(errs.FieldError{Field: name, Code: "integer", Msg: errs.Legacy(name+" must be an integer", "يجب أن تكون قيمة "+name+" عددًا صحيحًا")})
+		return 0, errs.Invalid(errs.Field(name, "integer", "field.integer"))
 	}
 	return n, nil
 }
@@ -121,7 +121,7 @@ func (h *HTTP) listDiscarded(c *fiber.Ctx) error {
 func (h *HTTP) retry(c *fiber.Ctx) error {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil || id < 1 {
-		return errs.E(errs.CodeNotFound, "no job %q", c.Params("id"))
+		return errs.New(errs.CodeNotFound, "jobs.not_found")
 	}
 	if err := h.jobs.Retry(c.UserContext(), id); err != nil {
 		return err

@@ -151,7 +151,7 @@ func (s *Service) Can(ctx context.Context, userID uuid.UUID, domain, obj, act st
 		return false, err
 	}
 	if !g.Active {
-		return false, errs.E(errs.CodeUnauthorized, "this account is disabled or no longer exists")
+		return false, errs.New(errs.CodeUnauthorized, "identity.account_disabled")
 	}
 	return s.authz.allowed(g.roles(), domain, obj, act)
 }

@@ -130,7 +130,7 @@ func (h *HTTP) refresh(c *fiber.Ctx) error {
 		return err
 	}
 	if tok == "" {
-		return unauthorized(c, errs.E(errs.CodeUnauthorized, "no refresh token was presented"))
+		return unauthorized(c, errs.New(errs.CodeUnauthorized, "identity.no_refresh_token"))
 	}
 	pair, err := h.svc.Refresh(c.UserContext(), tok, c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
@@ -212,7 +212,7 @@ func (h *HTTP) clearCookies(c *fiber.Ctx) {
 
 type localKey struct{}
 
-var errCSRF = errs.E(errs.CodeForbidden, "the CSRF token is missing or wrong / رمز الحماية CSRF مفقود أو غير صحيح")
+var errCSRF = errs.New(errs.CodeForbidden, "identity.csrf")
 
 // stateChanging reports whether a method changes state (and so needs the
 // CSRF double-submit when authenticated by cookie).
@@ -257,14 +257,14 @@ func (h *HTTP) Authenticate(c *fiber.Ctx) error {
 	if auth := c.Get(fiber.HeaderAuthorization); auth != "" {
 		scheme, rest, ok := strings.Cut(auth, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(rest) == "" {
-			return unauthorized(c, errs.E(errs.CodeUnauthorized, "the Authorization header must be `Bearer <token>`"))
+			return unauthorized(c, errs.New(errs.CodeUnauthorized, "identity.bad_authorization"))
 		}
 		token = strings.TrimSpace(rest)
 	} else if token = c.Cookies(CookieAccess); token != "" {
 		viaCookie = true
 	}
 	if token == "" {
-		return unauthorized(c, errs.E(errs.CodeUnauthorized, "sign in first / سجّل الدخول أولًا"))
+		return unauthorized(c, errs.New(errs.CodeUnauthorized, "identity.sign_in_first"))
 	}
 	p, err := h.svc.VerifyAccessToken(c.UserContext(), token)
 	if err != nil {
@@ -324,7 +324,7 @@ func (h *HTTP) mustKnow(obj, act string) {
 func (h *HTTP) authorize(c *fiber.Ctx, domain, obj, act string) error {
 	p := PrincipalFrom(c)
 	if p == nil {
-		return unauthorized(c, errs.E(errs.CodeUnauthorized, "sign in first / سجّل الدخول أولًا"))
+		return unauthorized(c, errs.New(errs.CodeUnauthorized, "identity.sign_in_first"))
 	}
 	ok, err := h.svc.Can(c.UserContext(), p.UserID, domain, obj, act)
 	if err != nil {
@@ -334,7 +334,7 @@ func (h *HTTP) authorize(c *fiber.Ctx, domain, obj, act string) error {
 		return err
 	}
 	if !ok {
-		return errs.E(errs.CodeForbidden, "your role may not %s %s here / لا يسمح دورك بهذا الإجراء", act, obj)
+		return errs.New(errs.CodeForbidden, "identity.forbidden", "action", act, "object", obj)
 	}
 	return c.Next()
 }

@@ -124,9 +124,9 @@ type Tokens struct {
 // Errors of this package.
 var (
 	// ErrBadCredentials answers both an unknown email and a wrong password.
-	ErrBadCredentials = errs.E(errs.CodeUnauthorized, "the email or password is wrong / البريد الإلكتروني أو كلمة المرور غير صحيحة")
+	ErrBadCredentials = errs.New(errs.CodeUnauthorized, "identity.bad_credentials")
 	// ErrInvalidToken answers a missing, garbled, expired, revoked or reused token.
-	ErrInvalidToken = errs.E(errs.CodeUnauthorized, "the token is invalid or expired / الرمز غير صالح أو منتهي الصلاحية")
+	ErrInvalidToken = errs.New(errs.CodeUnauthorized, "identity.invalid_token")
 )
 
 // Config is identity's configuration. Zero values take the documented defaults.
@@ -242,14 +242,14 @@ type CreateUserInput struct {
 func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*User, bool, error) {
 	email, fields := normaliseEmail(in.Email), []errs.FieldError(nil)
 	if !validEmail(email) {
-		fields = append(fields, errs.FieldError{Field: "email", Code: "email", Msg: errs.Legacy("must be an email address", "يجب أن يكون بريدًا إلكترونيًا صالحًا")})
+		fields = append(fields, errs.Field("email", "email", "field.email"))
 	}
 	slugOrID := strings.ToLower(strings.TrimSpace(in.TenantSlugOrID))
 	switch {
 	case slugOrID != "" && !ValidRole(in.Role):
-		fields = append(fields, errs.FieldError{Field: "role", Code: "oneof", Msg: errs.Legacy("must be one of: owner manager agent viewer", "يجب أن يكون أحد: owner manager agent viewer")})
+		fields = append(fields, errs.Field("role", "oneof", "identity.role_oneof"))
 	case slugOrID == "" && in.Role != "":
-		fields = append(fields, errs.FieldError{Field: "tenant", Code: "required_with", Msg: errs.Legacy("is required with a role", "مطلوب مع الدور")})
+		fields = append(fields, errs.Field("tenant", "required_with", "identity.tenant_with_role"))
 	}
 	if len(fields) > 0 {
 		return nil, false, errs.Invalid(fields...)
@@ -399,9 +399,9 @@ func checkPassword(p string) error {
 	n := utf8.RuneCountInString(p)
 	switch {
 	case n < MinPasswordLength:
-		return errs.Invalid(errs.FieldError{Field: "password", Code: "min", Msg: errs.Legacy(fmt.Sprintf("must be at least %d characters", MinPasswordLength), fmt.Sprintf("يجب ألا تقل عن %d أحرف", MinPasswordLength))})
+		return errs.Invalid(errs.Field("password", "min", "identity.password_short", "min", MinPasswordLength))
 	case n > maxPasswordLength:
-		return errs.Invalid(errs.FieldError{Field: "password", Code: "max", Msg: errs.Legacy(fmt.Sprintf("must be at most %d characters", maxPasswordLength), fmt.Sprintf("يجب ألا تزيد عن %d حرفًا", maxPasswordLength))})
+		return errs.Invalid(errs.Field("password", "max", "identity.password_long", "max", maxPasswordLength))
 	}
 	return nil
 }
@@ -415,7 +415,7 @@ func (s *Service) acquire(ctx context.Context) (func(), error) {
 	case s.sem <- struct{}{}:
 		return func() { <-s.sem }, nil
 	case <-ctx.Done():
-		return nil, errs.WrapText(errs.CodeUnavailable, ctx.Err(), "the server is busy; try again")
+		return nil, errs.Wrap(errs.CodeUnavailable, ctx.Err(), "identity.busy")
 	}
 }
 
@@ -508,7 +508,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 	if !found || !ok || u.Status != StatusActive {
 		if err := s.recordFailure(ctx, subjects); err != nil {
 			s.log.ErrorContext(ctx, "identity: failed login not recorded; answering unavailable", "error", err)
-			return nil, &errs.Error{Code: errs.CodeUnavailable, RetryAfter: 5, Err: err, Msg: errs.Legacy("sign-in is unavailable; try again shortly", "")}
+			return nil, &errs.Error{Code: errs.CodeUnavailable, RetryAfter: 5, Err: err, Msg: errs.M("identity.sign_in_unavailable")}
 		}
 		s.log.InfoContext(ctx, "identity: login failed", "known_user", found, "ip", in.IP)
 		return nil, ErrBadCredentials
@@ -812,7 +812,7 @@ func (s *Service) fastPathFailed(ctx context.Context, op string, err error) {
 }
 
 func throttled(wait time.Duration) error {
-	return &errs.Error{Code: errs.CodeRateLimited, RetryAfter: int(math.Ceil(wait.Seconds())), Msg: errs.Legacy("too many failed sign-ins; try again later / محاولات دخول فاشلة كثيرة؛ حاول لاحقًا", "")}
+	return &errs.Error{Code: errs.CodeRateLimited, RetryAfter: int(math.Ceil(wait.Seconds())), Msg: errs.M("identity.too_many_failures")}
 }
 
 // checkThrottleFast answers rate_limited when a Redis counter reached
@@ -955,7 +955,6 @@ type Principal struct {
 
 // Actor names the principal in the audit log.
 func (p *Principal) Actor() Actor { return UserActor(p.Email) }
-
 
 type principalKey struct{}
 

@@ -1,0 +1,214 @@
+package i18n_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"concierge/internal/errs"
+	"concierge/internal/i18n"
+)
+
+func TestCatalogIsComplete(t *testing.T) {
+	t.Parallel()
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := c.Missing(); len(m) > 0 {
+		t.Fatalf("messages missing in a language: %v", m)
+	}
+	if len(c.IDs()) < 50 {
+		t.Fatalf("only %d messages: the embedded files were not read", len(c.IDs()))
+	}
+	for _, id := range c.IDs() {
+		for _, l := range i18n.Languages {
+			if got := c.Text(l, id, nil); strings.TrimSpace(got) == "" {
+				t.Errorf("%s (%s) renders empty", id, l)
+			}
+		}
+	}
+}
+
+func TestLoadRefusesAHalfTranslatedCatalog(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{
+		"m/a.ar.toml": {Data: []byte("[\"x.one\"]\nother = \"واحد\"\n[\"x.two\"]\nother = \"اثنان\"\n")},
+		"m/a.en.toml": {Data: []byte("[\"x.one\"]\nother = \"one\"\n")},
+	}
+	if _, err := i18n.LoadFS(fsys, "m"); err == nil || !strings.Contains(err.Error(), "x.two (en)") {
+		t.Fatalf("a message only in Arabic must fail the load: %v", err)
+	}
+	fsys["m/a.en.toml"] = &fstest.MapFile{Data: []byte("[\"x.one\"]\nother = \"one\"\n[\"x.two\"]\nother = \"two\"\n")}
+	if _, err := i18n.LoadFS(fsys, "m"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRendering(t *testing.T) {
+	t.Parallel()
+	c := i18n.MustLoad()
+	if got := c.Text(i18n.EN, "field.max", map[string]any{"param": 300}); got != "must be at most 300" {
+		t.Errorf("en: %q", got)
+	}
+	if got := c.Text(i18n.AR, "field.max", map[string]any{"param": 300}); got != "يجب ألا يزيد عن 300" {
+		t.Errorf("ar: %q", got)
+	}
+	if got := c.Message(i18n.AR, errs.M("field.required")); got != "مطلوب" {
+		t.Errorf("message: %q", got)
+	}
+	if got := c.Text("fr", "field.required", nil); got != "مطلوب" {
+		t.Errorf("an unknown language falls back to Arabic: %q", got)
+	}
+	if got := c.Text(i18n.EN, "no.such.id", nil); got != "no.such.id" {
+		t.Errorf("an unknown id renders as itself: %q", got)
+	}
+	for _, tc := range []struct{ header, want string }{
+		{"", i18n.AR}, {"en", i18n.EN}, {"en-GB,en;q=0.9", i18n.EN}, {"ar-SA,en;q=0.5", i18n.AR},
+		{"fr-FR,en;q=0.8,ar;q=0.5", i18n.EN}, {"fr", i18n.AR}, {"*", i18n.AR}, {"garbage;;;", i18n.AR},
+	} {
+		if got := i18n.Lang(tc.header); got != tc.want {
+			t.Errorf("Lang(%q) = %s, want %s", tc.header, got, tc.want)
+		}
+	}
+	if i18n.Number(i18n.AR, 125) != "١٢٥" || i18n.Number(i18n.EN, 125) != "125" {
+		t.Error("Number")
+	}
+}
+
+// TestEveryMessageIDExists reads the module's Go files and fails on a call
+// that names a message the catalog does not have: errs.New, errs.Wrap,
+// errs.Field and errs.M with a literal id, a catalog's Text or Count with a
+// literal id, and a dialog.Words Text or Count with a literal bot key
+// (message "bot.<key>"). It also fails on person-facing text written inline
+// (message_ar fields and the like) outside the HTTP edge.
+func TestEveryMessageIDExists(t *testing.T) {
+	t.Parallel()
+	c := i18n.MustLoad()
+	root := moduleRoot(t)
+	fset := token.NewFileSet()
+	checked := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", ".data", "node_modules", "testdata", "bin", "bench-results":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if strings.Contains(string(src), "MessageAr") && !strings.HasPrefix(rel, "internal/httpx") {
+			t.Errorf("%s writes an Arabic message inline (MessageAr): use the catalog", rel)
+		}
+		f, err := parser.ParseFile(fset, path, src, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		// Names of imported packages: strings.Count is not a catalog call.
+		pkgs := map[string]bool{}
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			name := p[strings.LastIndex(p, "/")+1:]
+			if imp.Name != nil {
+				name = imp.Name.Name
+			}
+			pkgs[name] = true
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			recv := ""
+			if id, ok := sel.X.(*ast.Ident); ok {
+				recv = id.Name
+			}
+			check := func(i int, prefix string) {
+				if i >= len(call.Args) {
+					return
+				}
+				lit, ok := call.Args[i].(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					return
+				}
+				id, err := strconv.Unquote(lit.Value)
+				if err != nil || id == "" {
+					return
+				}
+				checked++
+				if !c.Has(prefix + id) {
+					t.Errorf("%s: message %q is not in the catalog (internal/i18n/messages)", fset.Position(lit.Pos()), prefix+id)
+				}
+			}
+			switch {
+			case recv == "errs" && (sel.Sel.Name == "New"):
+				check(1, "")
+			case recv == "errs" && sel.Sel.Name == "Wrap":
+				check(2, "")
+			case recv == "errs" && sel.Sel.Name == "Field":
+				check(2, "")
+			case recv == "errs" && sel.Sel.Name == "M":
+				check(0, "")
+			case pkgs[recv]:
+				// another package's function (strings.Count, ...)
+			case sel.Sel.Name == "Text" || sel.Sel.Name == "Count":
+				// Catalog.Text(lang, id, ...) and Words.Text(ctx, locale, key, ...):
+				// the literal's position tells them apart.
+				if len(call.Args) >= 2 {
+					if _, ok := call.Args[1].(*ast.BasicLit); ok {
+						check(1, "")
+						return true
+					}
+				}
+				check(2, "bot.")
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 50 {
+		t.Fatalf("only %d message ids found in the code: the walk is broken", checked)
+	}
+}
+
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test")
+		}
+		dir = parent
+	}
+}
