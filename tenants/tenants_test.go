@@ -19,6 +19,7 @@ import (
 	"concierge/internal/secrets"
 	"concierge/internal/testenv"
 	"concierge/modules/audit"
+	"concierge/modules/moduletest"
 	"concierge/tenants"
 )
 
@@ -31,17 +32,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
-	d := testenv.DB(t)
-	rdb, prefix := testenv.Redis(t)
-	keys, err := secrets.New(secrets.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	scope := tenants.NewScope(d.Bun)
-	cache := tenants.NewCache(rdb, prefix, time.Minute, log)
-	svc := tenants.New(scope, keys, cache, audit.New(audit.Deps{}), "example.test", log)
-	return fixture{db: d, svc: svc, scope: scope, cache: cache}
+	env := moduletest.New(t)
+	return fixture{db: env.DB, svc: env.Tenants, scope: env.Scope, cache: env.Cache}
 }
 
 func (f fixture) tenant(t *testing.T, slug string) *tenants.Tenant {

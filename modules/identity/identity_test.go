@@ -27,10 +27,10 @@ import (
 	"concierge/internal/errs"
 	"concierge/internal/httpx"
 	"concierge/internal/i18n"
-	"concierge/internal/secrets"
 	"concierge/internal/testenv"
 	"concierge/modules/audit"
 	"concierge/modules/identity"
+	"concierge/modules/moduletest"
 	"concierge/tenants"
 )
 
@@ -62,26 +62,18 @@ func newFixture(t *testing.T, tweak ...func(*identity.Config)) *fixture {
 // restart or stop).
 func newFixtureOn(t testing.TB, rdb *redis.Client, prefix string, tweak ...func(*identity.Config)) *fixture {
 	t.Helper()
-	d := testenv.DB(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	keys, err := secrets.New(secrets.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	scope := tenants.NewScope(d.Bun)
-	auditLog := audit.New(audit.Deps{})
-	ts := tenants.New(scope, keys, tenants.NewCache(rdb, prefix, time.Minute, log), auditLog, "example.test", log)
+	env := moduletest.New(t, moduletest.WithRedis(rdb, prefix))
 	cfg := identity.Config{JWTSecret: []byte("test-secret-test-secret-test-secret!"), MaxFailures: 5,
 		FailureWindow: 15 * time.Minute, HashParams: cheap}
 	for _, fn := range tweak {
 		fn(&cfg)
 	}
-	svc, err := identity.New(cfg, scope, rdb, prefix, auditLog, log)
+	svc, err := identity.New(cfg, env.Scope, rdb, prefix, env.Audit, env.Log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{svc: svc, h: identity.NewHTTP(svc, httpx.NewValidator()), scope: scope, tenants: ts,
-		rdb: rdb, prefix: prefix, secret: cfg.JWTSecret, log: log, cfg: cfg}
+	f := &fixture{svc: svc, h: identity.NewHTTP(svc, httpx.NewValidator()), scope: env.Scope, tenants: env.Tenants,
+		rdb: rdb, prefix: prefix, secret: cfg.JWTSecret, log: env.Log, cfg: cfg}
 	f.app = f.newApp()
 	return f
 }

@@ -41,6 +41,7 @@ type Env struct {
 	Keys    *secrets.Keyring
 	Scope   *tenants.Scope
 	Tenants *tenants.Service
+	Cache   *tenants.Cache // the tenants service's resolution cache
 	Audit   *audit.Log
 	Jobs    *jobs.Jobs // insert-only: jobs are stored, not worked
 	Catalog *i18n.Catalog
@@ -90,9 +91,10 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cache := tenants.NewCache(o.rdb, o.prefix, time.Minute, log)
 	return &Env{
 		URLs: urls, DB: d, Redis: o.rdb, Prefix: o.prefix, Keys: keys, Scope: scope, Audit: auditLog, Jobs: j,
-		Tenants: tenants.New(scope, keys, tenants.NewCache(o.rdb, o.prefix, time.Minute, log), auditLog, "example.test", log),
+		Tenants: tenants.New(scope, keys, cache, auditLog, "example.test", log), Cache: cache,
 		Catalog: i18n.MustLoad(), Log: log,
 	}
 }
