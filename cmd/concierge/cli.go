@@ -42,10 +42,10 @@ func newFlags(name string) *flag.FlagSet {
 
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		return usageError{fmt.Sprintf("%s: %v", fs.Name(), err)}
+		return usage(errs.M("cli.bad_flags", "cmd", fs.Name(), "err", err.Error()))
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+		return usage(errs.M("cli.unexpected_argument", "cmd", fs.Name(), "arg", fs.Arg(0)))
 	}
 	return nil
 }
@@ -73,6 +73,12 @@ func describeErr(err error) error {
 	return fmt.Errorf("%s %s", msg, strings.Join(parts, "; "))
 }
 
+// say renders a message of the shell in the operator's language.
+func say(m errs.Message) string { return i18n.MustLoad().Message(cliLang(), m) }
+
+// usage is a usage error (exit 2) with a message of the shell.
+func usage(m errs.Message) error { return usageError{say(m)} }
+
 // cliLang is the shell's language: ar when LANG (or LC_ALL) is Arabic.
 func cliLang() string {
 	for _, v := range []string{os.Getenv("LC_ALL"), os.Getenv("LANG")} {
@@ -91,7 +97,7 @@ func writeJSON(w io.Writer, v any) error {
 
 func migrateCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
 	if len(args) != 1 {
-		return usageError{"migrate: want up, down or status"}
+		return usage(errs.M("cli.usage_migrate"))
 	}
 	d, err := db.Open(ctx, cfg.DatabaseURL, 2)
 	if err != nil {
@@ -103,19 +109,19 @@ func migrateCmd(ctx context.Context, cfg config.Config, args []string, out io.Wr
 		if err := db.MigrateUp(ctx, d.SQL, out); err != nil {
 			return err
 		}
-		fmt.Fprintln(out, "database is current")
+		fmt.Fprintln(out, say(errs.M("cli.database_current")))
 		return nil
 	case "down":
 		return db.MigrateDown(ctx, d.SQL, out)
 	case "status":
 		return db.Status(ctx, d.SQL, out)
 	}
-	return usageError{"migrate: want up, down or status"}
+	return usage(errs.M("cli.usage_migrate"))
 }
 
 func tenantCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"tenant: want create, list, show, add-domain, add-whatsapp-number, suspend or activate"}
+		return usage(errs.M("cli.usage_tenant"))
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlags("tenant " + sub)
@@ -149,13 +155,13 @@ func tenantCmd(ctx context.Context, cfg config.Config, args []string, out io.Wri
 		fs.StringVar(&secret, "app-secret", "", "")
 		fs.StringVar(&waba, "waba-id", "", "")
 	default:
-		return usageError{fmt.Sprintf("tenant: unknown subcommand %q", sub)}
+		return usage(errs.M("cli.unknown_subcommand", "cmd", "tenant", "sub", sub))
 	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if tenant == "" && sub != "create" && sub != "list" {
-		return usageError{"tenant " + sub + ": --tenant is required"}
+		return usage(errs.M("cli.tenant_required", "sub", sub))
 	}
 	d, err := openDeps(ctx, cfg, nil)
 	if err != nil {
@@ -183,7 +189,7 @@ func tenantCmd(ctx context.Context, cfg config.Config, args []string, out io.Wri
 		}
 		if !*asJSON {
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SLUG\tSTATUS\tNAME (EN)\tNAME (AR)\tLOCALE\tCURRENCY\tID")
+			fmt.Fprintln(tw, say(errs.M("cli.tenant_list_header")))
 			for _, t := range ts {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Slug, t.Status, t.NameEN, t.NameAR, t.DefaultLocale, t.Currency, t.ID)
 			}
@@ -281,7 +287,7 @@ func printRecord(out io.Writer, v any) error {
 
 func auditCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
 	if len(args) != 1 || args[0] != "verify" {
-		return usageError{"audit: want verify"}
+		return usage(errs.M("cli.usage_audit"))
 	}
 	d, err := openDeps(ctx, cfg, nil)
 	if err != nil {
@@ -299,8 +305,8 @@ func auditCmd(ctx context.Context, cfg config.Config, args []string, out io.Writ
 		return err
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("audit log: %d of %d entries fail verification", len(problems), n)
+		return errors.New(say(errs.M("cli.audit_broken", "bad", len(problems), "total", n)))
 	}
-	fmt.Fprintf(out, "audit log intact: %d entries verified\n", n)
+	fmt.Fprintln(out, say(errs.M("cli.audit_intact", "total", n)))
 	return nil
 }

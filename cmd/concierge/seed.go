@@ -9,6 +9,7 @@ import (
 
 	"concierge/internal/config"
 	"concierge/internal/errs"
+	"concierge/modules/identity"
 	"concierge/tenants"
 )
 
@@ -25,7 +26,7 @@ const (
 
 func seedCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
 	if len(args) != 1 || args[0] != "demo" {
-		return usageError{"seed: want demo"}
+		return usage(errs.M("cli.usage_seed"))
 	}
 	d, err := openDeps(ctx, cfg, nil)
 	if err != nil {
@@ -37,14 +38,14 @@ func seedCmd(ctx context.Context, cfg config.Config, args []string, out io.Write
 
 // seedDemo is idempotent: what exists is left as it is.
 func seedDemo(ctx context.Context, d *deps, out io.Writer) error {
-	actor := "seed"
+	actor := identity.SystemActor("seed").String()
 	t, err := d.tenants.Get(ctx, demoSlug)
 	if errors.Is(err, errs.ErrNotFound) {
 		t, err = d.tenants.Create(ctx, actor, tenants.CreateInput{
 			Slug: demoSlug, NameEN: "Demo Store", NameAR: "المتجر التجريبي", DefaultLocale: "ar", Currency: "SAR", Timezone: "Asia/Riyadh",
 		})
 		if err == nil {
-			fmt.Fprintf(out, "seed: created tenant %q (%s)\n", t.Slug, t.ID)
+			fmt.Fprintln(out, say(errs.M("cli.seed_tenant", "slug", t.Slug, "id", t.ID.String())))
 		}
 	}
 	if err != nil {
@@ -61,7 +62,7 @@ func seedDemo(ctx context.Context, d *deps, out io.Writer) error {
 		}); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "seed: added sandbox WhatsApp number %s (phone_number_id %s)\n", demoDisplayPhone, demoPhoneNumberID)
+		fmt.Fprintln(out, say(errs.M("cli.seed_number", "phone", demoDisplayPhone, "id", demoPhoneNumberID)))
 	}
 	if err := seedUsers(ctx, d, out); err != nil {
 		return err
@@ -73,7 +74,7 @@ func seedDemo(ctx context.Context, d *deps, out io.Writer) error {
 	if _, p, err := net.SplitHostPort(d.cfg.HTTPAddr); err == nil && p != "80" {
 		port = ":" + p
 	}
-	fmt.Fprintf(out, "seed: demo tenant ready at http://%s.%s%s (staff: %s / %s, platform admin: %s / %s)\n",
-		demoSlug, d.cfg.PlatformDomain, port, demoOwnerEmail, demoPassword, demoAdminEmail, demoPassword)
+	fmt.Fprintln(out, say(errs.M("cli.seed_ready", "url", "http://"+demoSlug+"."+d.cfg.PlatformDomain+port,
+		"owner", demoOwnerEmail, "admin", demoAdminEmail, "password", demoPassword)))
 	return nil
 }

@@ -9,12 +9,13 @@ import (
 	"strings"
 
 	"concierge/internal/config"
+	"concierge/internal/errs"
 	"concierge/modules/identity"
 )
 
 func userCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Reader, out io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
-		return usageError{"user: want create"}
+		return usage(errs.M("cli.usage_user"))
 	}
 	fs := newFlags("user create")
 	email := fs.String("email", "", "")
@@ -27,10 +28,10 @@ func userCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Rea
 		return err
 	}
 	if *email == "" || !*pwStdin {
-		return usageError{"user create: --email and --password-stdin are required (the password is read from standard input)"}
+		return usage(errs.M("cli.user_needs_email"))
 	}
 	if (*tenant == "") != (*role == "") {
-		return usageError{"user create: --tenant and --role go together"}
+		return usage(errs.M("cli.user_tenant_role"))
 	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -55,11 +56,11 @@ func userCmd(ctx context.Context, cfg config.Config, args []string, stdin io.Rea
 	if *asJSON {
 		return writeJSON(out, map[string]any{"id": u.ID, "email": u.Email, "platform_admin": u.PlatformAdmin, "created": created})
 	}
-	verb := "updated"
+	msg := errs.M("cli.user_updated", "email", u.Email, "id", u.ID.String())
 	if created {
-		verb = "created"
+		msg = errs.M("cli.user_created", "email", u.Email, "id", u.ID.String())
 	}
-	fmt.Fprintf(out, "%s user %s (%s)\n", verb, u.Email, u.ID)
+	fmt.Fprintln(out, say(msg))
 	return nil
 }
 
@@ -79,7 +80,7 @@ func seedUsers(ctx context.Context, d *deps, out io.Writer) error {
 			return err
 		}
 		if created {
-			fmt.Fprintf(out, "seed: created user %s\n", u.Email)
+			fmt.Fprintln(out, say(errs.M("cli.seed_user", "email", u.Email)))
 		}
 	}
 	return nil
