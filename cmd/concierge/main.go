@@ -16,6 +16,7 @@ import (
 
 	"concierge/internal/config"
 	"concierge/internal/errs"
+	"concierge/internal/i18n"
 )
 
 // command runs one top-level command with the rest of the arguments.
@@ -75,13 +76,13 @@ func (e usageError) Error() string { return e.msg }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stdout, say(errs.M("cli.usage"))+config.Help())
+		fmt.Fprint(stdout, say(errs.M("cli.usage"))+config.Help(i18n.MustLoad(), cliLang()))
 		return usage(errs.M("cli.no_command"))
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, say(errs.M("cli.usage"))+config.Help())
+		fmt.Fprint(stdout, say(errs.M("cli.usage"))+config.Help(i18n.MustLoad(), cliLang()))
 		return nil
 	}
 	cfg, err := config.Load(nil)

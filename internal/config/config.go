@@ -10,63 +10,65 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"concierge/internal/i18n"
 )
 
-// Var documents one environment variable.
+// Var is one environment variable and its default. What it means, in
+// Arabic and English, is the catalog's message config.<Name>.
 type Var struct {
 	Name    string
 	Default string
-	Help    string
 }
 
 // Vars is every environment variable the product reads, with its default.
 var Vars = []Var{
-	{"HTTP_ADDR", "127.0.0.1:8080", "listen address of the HTTP gateway"},
-	{"DATABASE_URL", "postgres://postgres@127.0.0.1:54329/concierge?sslmode=disable", "PostgreSQL connection URL (make run starts a private server and sets it)"},
-	{"REDIS_URL", "redis://127.0.0.1:63799/0", "Redis connection URL (make run starts a private server and sets it)"},
-	{"MASTER_KEY", "", "base64 of 32 bytes sealing tenant secrets (AES-256-GCM); required outside dev. make run generates one into .data/master.key"},
-	{"MASTER_KEYS_OLD", "", "comma-separated base64 keys still accepted for opening secrets sealed before a rotation"},
-	{"PLATFORM_DOMAIN", "localhost", "tenants are served at <slug>.<PLATFORM_DOMAIN>"},
-	{"PUBLIC_BASE_URL", "http://localhost:8080", "public URL of the gateway, used in links"},
-	{"LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"ENV", "dev", "dev, test or production; production refuses dev defaults"},
-	{"JWT_SECRET", "", "HMAC key for access tokens (base64 or text, at least 32 bytes); derived from MASTER_KEY when empty"},
-	{"ACCESS_TOKEN_TTL", "15m", "lifetime of JWT access tokens"},
-	{"REFRESH_TOKEN_TTL", "720h", "lifetime of refresh tokens"},
-	{"RATE_LIMIT_IP", "100", "requests per second allowed per client IP (burst the same)"},
-	{"RATE_LIMIT_TENANT", "1000", "requests per second allowed per tenant (burst the same)"},
-	{"LOGIN_MAX_FAILURES", "5", "failed logins per email and IP within LOGIN_FAILURE_WINDOW before 429"},
-	{"LOGIN_FAILURE_WINDOW", "15m", "window for counting failed logins"},
-	{"BODY_LIMIT", "1048576", "largest request body in bytes (413 above it)"},
-	{"READ_TIMEOUT", "15s", "HTTP read timeout"},
-	{"WRITE_TIMEOUT", "30s", "HTTP write timeout"},
-	{"SHUTDOWN_TIMEOUT", "20s", "grace period for draining requests and jobs on shutdown"},
-	{"CACHE_TTL", "5m", "lifetime of cached tenant resolution and store profiles"},
-	{"CORS_EXTRA_ORIGINS", "", "comma-separated origins allowed besides each tenant's own domains"},
-	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP endpoint for traces (e.g. http://127.0.0.1:4318); tracing stays in-process when empty"},
-	{"OTEL_SERVICE_NAME", "concierge", "service name on traces"},
-	{"JOB_WORKERS", "10", "concurrent jobs per queue in the worker"},
-	{"JOB_TIMEOUT", "1m", "longest a single job attempt may run"},
-	{"JOB_RESCUE_AFTER", "5m", "a job running longer than this (its worker died) is taken back by another worker; must exceed JOB_TIMEOUT"},
-	{"DB_MAX_CONNS", "20", "largest PostgreSQL pool size"},
-	{"REDIS_PREFIX", "cc:", "prefix of every Redis key (tests give each test its own)"},
-	{"WHATSAPP_API_BASE_URL", "", "Cloud API base URL; empty means Meta's https://graph.facebook.com, or the built-in emulator (http://HTTP_ADDR/sandbox/graph) when the sandbox is on"},
-	{"WHATSAPP_API_VERSION", "v23.0", "Graph API version in Cloud API request paths"},
-	{"WHATSAPP_VERIFY_TOKEN", "concierge-dev-verify", "token Meta echoes when verifying the webhook (GET /webhook/whatsapp); required outside dev"},
-	{"WHATSAPP_APP_SECRET", "", "platform Meta app secret, used to check X-Hub-Signature-256 when a number has none of its own"},
-	{"WHATSAPP_SEND_RATE", "20", "messages per second sent per business number (GCRA in Redis)"},
-	{"WHATSAPP_REENGAGE_TEMPLATE", "concierge_reengage", "approved template (one body parameter) used for replies outside the 24-hour window"},
-	{"WHATSAPP_SWEEP_AFTER", "1m", "inbound messages still unprocessed after this long are reported and re-queued by the sweeper"},
-	{"WHATSAPP_SEND_TIMEOUT", "15s", "longest one send attempt may run, its Cloud API call included (instead of JOB_TIMEOUT); an unanswered send stays \"sending\" until settled"},
-	{"WHATSAPP_SEND_RESCUE_AFTER", "45s", "a send job still running this long after it began (its worker died) is rescued, and a message left \"sending\" this long without a status webhook proving it went out is sent again; must exceed WHATSAPP_SEND_TIMEOUT"},
-	{"SANDBOX_ENABLED", "", "serve the WhatsApp sandbox (/sandbox and the Cloud API emulator); default on in dev and test, refused in production"},
-	{"CATALOG_UPLOAD_LIMIT", "67108864", "largest catalog file accepted by POST /api/v1/catalog/imports and upload sources, in bytes (other requests keep BODY_LIMIT)"},
-	{"CATALOG_FETCH_MAX_BYTES", "67108864", "largest feed a URL source may return, in bytes"},
-	{"CATALOG_FETCH_TIMEOUT", "60s", "longest a feed URL pull may take"},
-	{"CATALOG_FETCH_ALLOW", "", "comma-separated CIDRs or IPs that feed URL pulls may reach despite the SSRF rules (loopback, private, link-local, metadata); for tests and on-premise feeds only"},
-	{"CATALOG_CACHE_TTL", "10m", "lifetime of a cached catalog read under one catalog version (writes bump the version, so this is only a safety net)"},
-	{"PPROF_ADDR", "", "when set (e.g. 127.0.0.1:6060), serve Go's pprof profiles there; keep it off public interfaces"},
-	{"METRICS_ADDR", "127.0.0.1:9090", "private listener serving Prometheus /metrics (never served on HTTP_ADDR); each process on a machine needs its own (e.g. 127.0.0.1:9091 for the worker), :0 picks a free port, off disables"},
+	{"HTTP_ADDR", "127.0.0.1:8080"},
+	{"DATABASE_URL", "postgres://postgres@127.0.0.1:54329/concierge?sslmode=disable"},
+	{"REDIS_URL", "redis://127.0.0.1:63799/0"},
+	{"MASTER_KEY", ""},
+	{"MASTER_KEYS_OLD", ""},
+	{"PLATFORM_DOMAIN", "localhost"},
+	{"PUBLIC_BASE_URL", "http://localhost:8080"},
+	{"LOG_LEVEL", "info"},
+	{"ENV", "dev"},
+	{"JWT_SECRET", ""},
+	{"ACCESS_TOKEN_TTL", "15m"},
+	{"REFRESH_TOKEN_TTL", "720h"},
+	{"RATE_LIMIT_IP", "100"},
+	{"RATE_LIMIT_TENANT", "1000"},
+	{"LOGIN_MAX_FAILURES", "5"},
+	{"LOGIN_FAILURE_WINDOW", "15m"},
+	{"BODY_LIMIT", "1048576"},
+	{"READ_TIMEOUT", "15s"},
+	{"WRITE_TIMEOUT", "30s"},
+	{"SHUTDOWN_TIMEOUT", "20s"},
+	{"CACHE_TTL", "5m"},
+	{"CORS_EXTRA_ORIGINS", ""},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", ""},
+	{"OTEL_SERVICE_NAME", "concierge"},
+	{"JOB_WORKERS", "10"},
+	{"JOB_TIMEOUT", "1m"},
+	{"JOB_RESCUE_AFTER", "5m"},
+	{"DB_MAX_CONNS", "20"},
+	{"REDIS_PREFIX", "cc:"},
+	{"WHATSAPP_API_BASE_URL", ""},
+	{"WHATSAPP_API_VERSION", "v23.0"},
+	{"WHATSAPP_VERIFY_TOKEN", "concierge-dev-verify"},
+	{"WHATSAPP_APP_SECRET", ""},
+	{"WHATSAPP_SEND_RATE", "20"},
+	{"WHATSAPP_REENGAGE_TEMPLATE", "concierge_reengage"},
+	{"WHATSAPP_SWEEP_AFTER", "1m"},
+	{"WHATSAPP_SEND_TIMEOUT", "15s"},
+	{"WHATSAPP_SEND_RESCUE_AFTER", "45s"},
+	{"SANDBOX_ENABLED", ""},
+	{"CATALOG_UPLOAD_LIMIT", "67108864"},
+	{"CATALOG_FETCH_MAX_BYTES", "67108864"},
+	{"CATALOG_FETCH_TIMEOUT", "60s"},
+	{"CATALOG_FETCH_ALLOW", ""},
+	{"CATALOG_CACHE_TTL", "10m"},
+	{"PPROF_ADDR", ""},
+	{"METRICS_ADDR", "127.0.0.1:9090"},
 }
 
 // Config is the product's configuration.
@@ -257,14 +259,14 @@ func Load(getenv func(string) string) (Config, error) {
 }
 
 // Help renders the variables as an aligned table for `concierge help`.
-func Help() string {
+func Help(cat *i18n.Catalog, lang string) string {
 	var b strings.Builder
 	for _, v := range Vars {
 		d := v.Default
 		if d == "" {
 			d = "(empty)"
 		}
-		fmt.Fprintf(&b, "  %-28s %s\n  %-28s default: %s\n", v.Name, v.Help, "", d)
+		fmt.Fprintf(&b, "  %-28s %s\n  %-28s default: %s\n", v.Name, cat.Text(lang, "config."+v.Name, nil), "", d)
 	}
 	return b.String()
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"concierge/internal/i18n"
 )
 
 func TestDefaultsAndOverrides(t *testing.T) {
@@ -36,7 +38,7 @@ func TestBadValuesAreNamed(t *testing.T) {
 
 func TestHelpListsEveryVariable(t *testing.T) {
 	t.Parallel()
-	h := Help()
+	h := Help(i18n.MustLoad(), i18n.EN)
 	for _, v := range Vars {
 		if !strings.Contains(h, v.Name) {
 			t.Errorf("help lacks %s", v.Name)
@@ -81,5 +83,18 @@ func TestSendTimeoutAndRescue(t *testing.T) {
 				t.Fatalf("want WHATSAPP_SEND_RESCUE_AFTER refused, got %v", err)
 			}
 		})
+	}
+}
+
+func TestEveryVariableIsExplainedInBothLanguages(t *testing.T) {
+	t.Parallel()
+	cat := i18n.MustLoad()
+	for _, v := range Vars {
+		if !cat.Has("config." + v.Name) {
+			t.Errorf("%s has no message config.%s", v.Name, v.Name)
+		}
+	}
+	if h := Help(cat, i18n.AR); !strings.Contains(h, "عنوان استماع بوابة HTTP") {
+		t.Errorf("Arabic help:\n%s", h)
 	}
 }
