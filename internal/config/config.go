@@ -264,9 +264,10 @@ func Help(cat *i18n.Catalog, lang string) string {
 	for _, v := range Vars {
 		d := v.Default
 		if d == "" {
-			d = "(empty)"
+			d = cat.Text(lang, "cli.empty", nil)
 		}
-		fmt.Fprintf(&b, "  %-28s %s\n  %-28s default: %s\n", v.Name, cat.Text(lang, "config."+v.Name, nil), "", d)
+		fmt.Fprintf(&b, "  %-28s %s\n  %-28s %s\n", v.Name, cat.Text(lang, "config."+v.Name, nil), "",
+			cat.Text(lang, "cli.default", map[string]any{"value": d}))
 	}
 	return b.String()
 }
