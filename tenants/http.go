@@ -3,6 +3,9 @@ package tenants
 import (
 	"context"
 	"encoding/json"
+	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -332,4 +335,74 @@ func (h *HTTP) updateNumber(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(ToAPINumber(*n))
+}
+
+// OriginPolicy decides which browser origins may call a tenant's API with
+// credentials.
+type OriginPolicy struct {
+	// Extra origins allowed for every tenant (CORS_EXTRA_ORIGINS).
+	Extra []string
+	// AllowHTTP admits http:// origins (outside production).
+	AllowHTTP bool
+	// PublicPort is the port the product serves on besides the scheme's
+	// default (PUBLIC_BASE_URL's).
+	PublicPort string
+}
+
+// OriginAllowed admits a browser origin (scheme, host and port, compared
+// whole) when it is one of p.Extra, or when its host is one of the request
+// tenant's hosts (custom domain or subdomain) and its scheme and port are
+// ones the product serves: https (http too when p.AllowHTTP) on the scheme's
+// default port or p.PublicPort. http://shop.example:1 is another site,
+// whatever its host.
+func (h *HTTP) OriginAllowed(p OriginPolicy) func(c *fiber.Ctx, origin string) bool {
+	return func(c *fiber.Ctx, origin string) bool {
+		if slices.Contains(p.Extra, origin) {
+			return true
+		}
+		t, err := FromContext(c.UserContext())
+		if err != nil {
+			return false
+		}
+		u, err := url.Parse(origin)
+		if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return false
+		}
+		scheme := strings.ToLower(u.Scheme)
+		switch {
+		case scheme == "https":
+		case scheme == "http" && p.AllowHTTP:
+		default:
+			return false
+		}
+		port := u.Port()
+		if port == "" {
+			port = DefaultPort(scheme)
+		}
+		if port != DefaultPort(scheme) && port != p.PublicPort {
+			return false
+		}
+		ot, err := h.svc.ResolveHost(c.UserContext(), u.Hostname())
+		return err == nil && ot.ID == t.ID
+	}
+}
+
+// DefaultPort is the port of a URL scheme (http 80, https 443).
+func DefaultPort(scheme string) string {
+	if scheme == "https" {
+		return "443"
+	}
+	return "80"
+}
+
+// PortOf is the port of a base URL, explicit or its scheme's default.
+func PortOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	if p := u.Port(); p != "" {
+		return p
+	}
+	return DefaultPort(strings.ToLower(u.Scheme))
 }
