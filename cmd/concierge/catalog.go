@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,11 +17,14 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"concierge/internal/config"
+	"concierge/internal/errs"
+	"concierge/internal/i18n"
 	"concierge/internal/jobs"
 	"concierge/internal/safefetch"
 	"concierge/modules/catalog"
 	"concierge/modules/catalog/demo"
 	"concierge/modules/catalog/feed"
+	"concierge/modules/identity"
 	"concierge/tenants"
 )
 
@@ -57,19 +61,12 @@ func demoMedia(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-const catalogUsage = `usage:
-  concierge catalog import --tenant SLUG [--format auto|csv|tsv|json|google-tsv|google-xml] [--full] [--json] FILE-or-URL
-      import a feed (a file, - for stdin, or an http(s) URL) and print the run's report;
-      exits non-zero only when the run itself fails, not for rejected rows
-  concierge catalog generate [--variants N] [--seed S] FILE
-      write a Concierge CSV catalog of N variants (default 100000) for benchmarks
-  concierge catalog reindex --tenant SLUG | --all
-      rebuild the search rows and price/stock aggregates of every product
-`
+// catalogUsage is the usage of `concierge catalog`.
+var catalogUsage = errs.M("catalog.cli.usage")
 
 func catalogCmd(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return usageError{catalogUsage}
+		return usage(catalogUsage)
 	}
 	switch args[0] {
 	case "import":
@@ -79,7 +76,7 @@ func catalogCmd(ctx context.Context, cfg config.Config, args []string, out io.Wr
 	case "reindex":
 		return catalogReindex(ctx, cfg, args[1:], out)
 	}
-	return usageError{catalogUsage}
+	return usage(catalogUsage)
 }
 
 func catalogGenerate(args []string, out io.Writer) error {
@@ -88,7 +85,7 @@ func catalogGenerate(args []string, out io.Writer) error {
 	n := fs.Int("variants", 100000, "variants to write")
 	seed := fs.Int64("seed", 1, "random seed")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 || *n < 1 {
-		return usageError{catalogUsage}
+		return usage(catalogUsage)
 	}
 	f, err := os.Create(fs.Arg(0))
 	if err != nil {
@@ -106,7 +103,7 @@ func catalogGenerate(args []string, out io.Writer) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "wrote %d variants to %s\n", *n, fs.Arg(0))
+	fmt.Fprintln(out, say(errs.M("catalog.cli.generated", "variants", *n, "file", fs.Arg(0))))
 	return nil
 }
 
@@ -121,7 +118,7 @@ func catalogImport(ctx context.Context, cfg config.Config, args []string, out io
 	var positional []string
 	for rest := args; ; {
 		if err := fs.Parse(rest); err != nil {
-			return usageError{catalogUsage}
+			return usage(catalogUsage)
 		}
 		if fs.NArg() == 0 {
 			break
@@ -129,8 +126,8 @@ func catalogImport(ctx context.Context, cfg config.Config, args []string, out io
 		positional = append(positional, fs.Arg(0))
 		rest = fs.Args()[1:]
 	}
-	if *slug == "" || len(positional) != 1 || !validFormat(*format) {
-		return usageError{catalogUsage}
+	if *slug == "" || len(positional) != 1 || !catalog.ValidFormat(feed.Format(*format)) {
+		return usage(catalogUsage)
 	}
 	src := positional[0]
 	d, svc, err := openCatalog(ctx, cfg)
@@ -140,10 +137,10 @@ func catalogImport(ctx context.Context, cfg config.Config, args []string, out io
 	defer d.Close()
 	t, err := d.tenants.Get(ctx, *slug)
 	if err != nil {
-		return fmt.Errorf("tenant %q: %w", *slug, err)
+		return describeErr(err)
 	}
-	tctx := tenants.WithTenant(ctx, t)
-	req := catalog.RunRequest{Format: feed.Format(*format), Full: *full, RequestedBy: "cli", InputName: src}
+	tctx := identity.WithActor(tenants.WithTenant(ctx, t), cliActor())
+	req := catalog.RunRequest{Format: feed.Format(*format), Full: *full, InputName: src}
 	switch {
 	case strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://"):
 		req.URL = src
@@ -159,23 +156,24 @@ func catalogImport(ctx context.Context, cfg config.Config, args []string, out io
 	start := time.Now()
 	run, err := svc.StartRun(tctx, req)
 	if err != nil {
-		return err
+		return describeErr(err)
 	}
 	run, err = svc.WaitRun(tctx, run.ID)
 	if err != nil {
 		return err
 	}
+	cat, lang := i18n.MustLoad(), cliLang()
 	if *asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(runJSON(run)); err != nil {
+		if err := enc.Encode(runJSON(cat, lang, run)); err != nil {
 			return err
 		}
 	} else {
-		printRun(out, run, time.Since(start))
+		printRun(out, cat, lang, run, time.Since(start))
 	}
 	if run.Status != catalog.RunSucceeded {
-		return fmt.Errorf("catalog import failed: %s", run.Error)
+		return errors.New(say(errs.M("catalog.cli.import_failed", "error", run.ErrorText(cat, lang))))
 	}
 	return nil
 }
@@ -205,47 +203,73 @@ func catalogFor(d *deps) (*catalog.Service, error) {
 	return newCatalog(d.cfg, d, j, d.log)
 }
 
-func validFormat(f string) bool {
-	switch feed.Format(f) {
-	case feed.FormatAuto, feed.FormatCSV, feed.FormatTSV, feed.FormatJSON, feed.FormatGoogleTSV, feed.FormatGoogleXML:
-		return true
-	}
-	return false
-}
-
+// runReport is a run as `catalog import --json` prints it: the API's field
+// names, texts in the shell's language.
 type runReport struct {
-	RunID    string          `json:"run_id"`
-	Status   string          `json:"status"`
-	Error    string          `json:"error,omitempty"`
-	Format   string          `json:"format"`
-	Full     bool            `json:"full"`
-	Report   *catalog.Report `json:"report,omitempty"`
-	Duration int64           `json:"duration_ms"`
+	RunID    string     `json:"run_id"`
+	Status   string     `json:"status"`
+	Error    string     `json:"error,omitempty"`
+	Format   string     `json:"format"`
+	Full     bool       `json:"full"`
+	Report   *cliReport `json:"report,omitempty"`
+	Duration int64      `json:"duration_ms"`
 }
 
-func runJSON(r *catalog.Run) runReport {
-	out := runReport{RunID: r.ID.String(), Status: r.Status, Error: r.Error, Format: string(r.Format), Full: r.Full, Report: r.Report}
+type cliReport struct {
+	Format    string `json:"format"`
+	Rows      int    `json:"rows"`
+	Created   int    `json:"created"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+	Archived  int    `json:"archived"`
+	Rejected  []struct {
+		Line   int    `json:"line"`
+		SKU    string `json:"sku,omitempty"`
+		Reason string `json:"reason"`
+	} `json:"rejected"`
+	Products struct {
+		Created  int `json:"created"`
+		Updated  int `json:"updated"`
+		Archived int `json:"archived"`
+	} `json:"products"`
+	Rejects int            `json:"rejected_count"`
+	Timings map[string]int `json:"timings_ms,omitempty"`
+}
+
+func runJSON(cat *i18n.Catalog, lang string, r *catalog.Run) runReport {
+	out := runReport{RunID: r.ID.String(), Status: r.Status, Error: r.ErrorText(cat, lang), Format: string(r.Format), Full: r.Full}
 	if r.StartedAt != nil && r.FinishedAt != nil {
 		out.Duration = r.FinishedAt.Sub(*r.StartedAt).Milliseconds()
+	}
+	if rep := r.Report; rep != nil {
+		c := &cliReport{Format: rep.Format, Rows: rep.Rows, Created: rep.Created, Updated: rep.Updated, Unchanged: rep.Unchanged,
+			Archived: rep.Archived, Rejects: rep.Rejects, Timings: rep.Timings}
+		c.Products.Created, c.Products.Updated, c.Products.Archived = rep.Products.Created, rep.Products.Updated, rep.Products.Archived
+		c.Rejected = make([]struct {
+			Line   int    `json:"line"`
+			SKU    string `json:"sku,omitempty"`
+			Reason string `json:"reason"`
+		}, len(rep.Rejected))
+		for i, x := range rep.Rejected {
+			c.Rejected[i].Line, c.Rejected[i].SKU, c.Rejected[i].Reason = x.Line, x.SKU, cat.Message(lang, x.Reason)
+		}
+		out.Report = c
 	}
 	return out
 }
 
-func printRun(w io.Writer, r *catalog.Run, took time.Duration) {
-	fmt.Fprintf(w, "run %s: %s (%s, %s)\n", r.ID, r.Status, r.Format, took.Round(time.Millisecond))
-	if r.Error != "" {
-		fmt.Fprintf(w, "error: %s\n", r.Error)
+func printRun(w io.Writer, cat *i18n.Catalog, lang string, r *catalog.Run, took time.Duration) {
+	line := func(id string, kv ...any) { fmt.Fprintln(w, cat.Message(lang, errs.M(id, kv...))) }
+	line("catalog.cli.run", "id", r.ID.String(), "status", r.Status, "format", string(r.Format), "took", took.Round(time.Millisecond).String())
+	if len(r.Error) > 0 {
+		line("catalog.cli.run_error", "error", r.ErrorText(cat, lang))
 	}
 	if rep := r.Report; rep != nil {
-		fmt.Fprintf(w, "rows %d: created %d, updated %d, unchanged %d, archived %d, rejected %d\n",
-			rep.Rows, rep.Created, rep.Updated, rep.Unchanged, rep.Archived, rep.Rejects)
-		fmt.Fprintf(w, "products: created %d, updated %d, archived %d\n", rep.Products.Created, rep.Products.Updated, rep.Products.Archived)
+		line("catalog.cli.rows", "rows", rep.Rows, "created", rep.Created, "updated", rep.Updated, "unchanged", rep.Unchanged,
+			"archived", rep.Archived, "rejected", rep.Rejects)
+		line("catalog.cli.products", "created", rep.Products.Created, "updated", rep.Products.Updated, "archived", rep.Products.Archived)
 		for _, x := range rep.Rejected {
-			fmt.Fprintf(w, "  line %d", x.Line)
-			if x.SKU != "" {
-				fmt.Fprintf(w, " (%s)", x.SKU)
-			}
-			fmt.Fprintf(w, ": %s\n", x.Reason)
+			line("catalog.cli.rejected", "line", x.Line, "sku", x.SKU, "reason", cat.Message(lang, x.Reason))
 		}
 	}
 }
@@ -261,9 +285,9 @@ func seedDemoCatalog(ctx context.Context, d *deps, t *tenants.Tenant, out io.Wri
 	if err := demo.WriteCSV(&buf, demo.Catalog(d.cfg.PublicBaseURL)); err != nil {
 		return err
 	}
-	tctx := tenants.WithTenant(ctx, t)
+	tctx := identity.WithActor(tenants.WithTenant(ctx, t), identity.SystemActor("seed"))
 	run, err := svc.StartRun(tctx, catalog.RunRequest{Input: []byte(buf.String()), InputName: "demo-catalog.csv",
-		Format: feed.FormatCSV, Full: true, RequestedBy: "seed"})
+		Format: feed.FormatCSV, Full: true})
 	if err != nil {
 		return err
 	}
@@ -271,11 +295,11 @@ func seedDemoCatalog(ctx context.Context, d *deps, t *tenants.Tenant, out io.Wri
 		return err
 	}
 	if run.Status != catalog.RunSucceeded {
-		return fmt.Errorf("seed: demo catalog: %s", run.Error)
+		return errors.New(say(errs.M("catalog.cli.seed_failed", "error", run.ErrorText(i18n.MustLoad(), cliLang()))))
 	}
 	rep := run.Report
-	fmt.Fprintf(out, "seed: demo catalog: created %d, updated %d, unchanged %d variants (%d products created)\n",
-		rep.Created, rep.Updated, rep.Unchanged, rep.Products.Created)
+	fmt.Fprintln(out, say(errs.M("catalog.cli.seeded", "created", rep.Created, "updated", rep.Updated, "unchanged", rep.Unchanged,
+		"products", rep.Products.Created)))
 	return nil
 }
 
@@ -285,7 +309,7 @@ func catalogReindex(ctx context.Context, cfg config.Config, args []string, out i
 	slug := fs.String("tenant", "", "tenant slug")
 	all := fs.Bool("all", false, "every tenant")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || (*slug == "") == !*all {
-		return usageError{catalogUsage}
+		return usage(catalogUsage)
 	}
 	d, svc, err := openCatalog(ctx, cfg)
 	if err != nil {
@@ -300,7 +324,7 @@ func catalogReindex(ctx context.Context, cfg config.Config, args []string, out i
 	} else {
 		t, err := d.tenants.Get(ctx, *slug)
 		if err != nil {
-			return fmt.Errorf("tenant %q: %w", *slug, err)
+			return describeErr(err)
 		}
 		ts = []tenants.Tenant{*t}
 	}
@@ -309,7 +333,7 @@ func catalogReindex(ctx context.Context, cfg config.Config, args []string, out i
 		if err != nil {
 			return fmt.Errorf("reindex %s: %w", ts[i].Slug, err)
 		}
-		fmt.Fprintf(out, "reindexed %d products of %s\n", n, ts[i].Slug)
+		fmt.Fprintln(out, say(errs.M("catalog.cli.reindexed", "products", n, "tenant", ts[i].Slug)))
 	}
 	return nil
 }

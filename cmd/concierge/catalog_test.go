@@ -69,6 +69,18 @@ func TestCatalogAPI(t *testing.T) {
 	if r.json["status"] != "succeeded" || rep["created"] != float64(4) || rep["rejected_count"] != float64(3) {
 		t.Fatalf("run: %s", r.body)
 	}
+	// Rejection reasons in the reader's language (Arabic by default), both
+	// kept; the run records who started it.
+	first := rep["rejected"].([]any)[0].(map[string]any)
+	if first["reason"] == "" || first["reason"] != first["reason_ar"] || first["reason_en"] != `price "abc" is not a number` ||
+		first["reason_ar"] != `price "abc" ليس رقمًا` || r.json["requested_by"] != "user:owner@souq.test" {
+		t.Fatalf("run report: %s", r.body)
+	}
+	r = ta.do(request{method: "GET", path: "/api/v1/catalog/runs/" + runID, host: host, token: owner, headers: map[string]string{"Accept-Language": "en"}})
+	if first := r.json["report"].(map[string]any)["rejected"].([]any)[0].(map[string]any); first["reason"] != first["reason_en"] ||
+		!strings.Contains(r.header.Get("Vary"), "Accept-Language") {
+		t.Fatalf("run report in English: %s", r.body)
+	}
 	if big := ta.do(request{method: "POST", path: "/api/v1/products", host: host, token: owner, body: `{"title_en":"` + strings.Repeat("x", 5000) + `"}`}); big.status != 413 {
 		t.Fatalf("large non-import body: %d", big.status)
 	}

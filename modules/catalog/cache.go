@@ -14,7 +14,9 @@ import (
 )
 
 // The read cache. Every entry of a tenant lives under the tenant's catalog
-// version: {prefix}{tenant}:catalog:<version>:<kind>:<key>. A write bumps the
+// version: {prefix}{tenant}:catalog:<version>:<codec>:<kind>:<key>, holding
+// the cache's own encoding of domain values (cache_codec.go; never the
+// public API's JSON, which the HTTP layer makes). A write bumps the
 // version (INCR) after its transaction commits and before it answers, so the
 // first read after a write misses and reads the committed rows; entries of
 // older versions are never read again and expire (TTL). A read that races a
@@ -22,7 +24,8 @@ import (
 // write's bump has already left behind.
 //
 // Each process keeps a copy of the entries it served under the version it
-// last saw (bounded), and reads the version itself at most once per round of
+// last saw (bounded; the HTTP layer keeps the API bytes it made the same
+// way), and reads the version itself at most once per round of
 // concurrent requests (currentVersion): a cached read costs one Redis round
 // trip shared by every request that arrived meanwhile, never an answer read
 // before the request arrived. The {tenant} hash tag keeps a tenant's keys in
@@ -38,7 +41,7 @@ type cache struct {
 	log    *slog.Logger
 	m      *metrics
 	gates  sync.Map // tenant id → *gate
-	locals sync.Map // tenant id → *localEntries
+	locals copies
 }
 
 func newCache(rdb redis.UniversalClient, prefix string, ttl time.Duration, log *slog.Logger, m *metrics) *cache {
@@ -54,41 +57,72 @@ func (c *cache) entryPrefix(tenantID uuid.UUID) string {
 	return c.prefix + "{" + tenantID.String() + "}:catalog:"
 }
 
-// get returns the cached bytes for key, or calls fill and stores its result
-// under the version read before fill ran.
-func (c *cache) get(ctx context.Context, tenantID uuid.UUID, key string, fill func() ([]byte, error)) ([]byte, error) {
+// version is the tenant's catalog version to read under: "" when there is
+// no cache or Redis cannot be reached (reads then go to Postgres). Its only
+// error is the context's.
+func (c *cache) version(ctx context.Context, tenantID uuid.UUID) (string, error) {
 	if c.rdb == nil {
-		return fill()
+		return "", nil
 	}
-	version, err := c.currentVersion(ctx, tenantID)
+	v, err := c.currentVersion(ctx, tenantID)
 	if err != nil {
 		c.m.cacheErr.Inc()
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return "", ctx.Err()
 		}
-		return fill() // Redis unavailable: serve from Postgres
+		return "", nil // Redis unavailable: serve from Postgres
 	}
-	local := c.local(tenantID)
+	return v, nil
+}
+
+// entryKey is the Redis key of an entry: its version and the encoding's.
+func (c *cache) entryKey(tenantID uuid.UUID, version, key string) string {
+	return c.entryPrefix(tenantID) + version + ":" + codecVersion + ":" + key
+}
+
+// codec turns a cached value into the cache's private encoding and back.
+type codec[T any] struct {
+	encode func(T) ([]byte, error)
+	decode func([]byte) (T, error)
+}
+
+// cached returns the value of key under version: this process's copy, else
+// Redis's, else fill's result, stored under the version read before fill
+// ran. An empty version (no cache, Redis down) calls fill. An entry that
+// does not decode is filled again.
+func cached[T any](ctx context.Context, c *cache, tenantID uuid.UUID, version, key string, cd codec[T], fill func() (T, error)) (T, error) {
+	if version == "" {
+		return fill()
+	}
+	local := c.locals.of(tenantID)
 	if b, ok := local.get(version, key); ok {
-		c.m.hit.Inc()
-		return b, nil
+		if v, err := cd.decode(b); err == nil {
+			c.m.hit.Inc()
+			return v, nil
+		}
 	}
-	full := c.entryPrefix(tenantID) + version + ":" + key
+	full := c.entryKey(tenantID, version, key)
 	if b, err := c.rdb.Get(ctx, full).Bytes(); err == nil {
-		c.m.hit.Inc()
-		local.put(version, key, b)
-		return b, nil
+		if v, err := cd.decode(b); err == nil {
+			c.m.hit.Inc()
+			local.put(version, key, b)
+			return v, nil
+		}
 	}
 	c.m.miss.Inc()
-	b, err := fill()
+	v, err := fill()
 	if err != nil {
-		return nil, err
+		return v, err
+	}
+	b, err := cd.encode(v)
+	if err != nil {
+		return v, err
 	}
 	if err := c.rdb.Set(ctx, full, b, c.ttl).Err(); err != nil {
 		c.log.WarnContext(ctx, "catalog cache fill failed", "error", err)
 	}
 	local.put(version, key, b)
-	return b, nil
+	return v, nil
 }
 
 // currentVersion returns the tenant's catalog version as Redis has it at
@@ -179,10 +213,13 @@ const (
 	maxLocalBytes   = 64 << 20
 )
 
-func (c *cache) local(tenantID uuid.UUID) *localEntries {
-	l, ok := c.locals.Load(tenantID)
+// copies are a process's copies of every tenant's entries.
+type copies struct{ m sync.Map } // tenant id → *localEntries
+
+func (cs *copies) of(tenantID uuid.UUID) *localEntries {
+	l, ok := cs.m.Load(tenantID)
 	if !ok {
-		l, _ = c.locals.LoadOrStore(tenantID, &localEntries{})
+		l, _ = cs.m.LoadOrStore(tenantID, &localEntries{})
 	}
 	return l.(*localEntries)
 }
@@ -245,8 +282,9 @@ func (c *cache) bump(ctx context.Context, tenantID uuid.UUID) {
 		"tenant_id", tenantID, "error", err)
 }
 
-// version returns the tenant's current version ("" when none yet).
-func (c *cache) version(ctx context.Context, tenantID uuid.UUID) (string, error) {
+// storedVersion returns the tenant's current version as Redis has it now
+// ("" when none yet).
+func (c *cache) storedVersion(ctx context.Context, tenantID uuid.UUID) (string, error) {
 	v, err := c.rdb.Get(ctx, c.versionKey(tenantID)).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
@@ -254,19 +292,20 @@ func (c *cache) version(ctx context.Context, tenantID uuid.UUID) (string, error)
 	return v, err
 }
 
-// entries lists up to n keys (without prefix) of kind under version.
+// entries lists up to n keys (kind:key) of kind under version.
 func (c *cache) entries(ctx context.Context, tenantID uuid.UUID, version, kind string, n int) ([]string, error) {
-	prefix := c.entryPrefix(tenantID) + version + ":" + kind + ":"
+	base := c.entryKey(tenantID, version, "")
 	var out []string
-	iter := c.rdb.Scan(ctx, 0, prefix+"*", 200).Iterator()
+	iter := c.rdb.Scan(ctx, 0, base+kind+":*", 200).Iterator()
 	for iter.Next(ctx) && len(out) < n {
-		out = append(out, iter.Val()[len(c.entryPrefix(tenantID)+version+":"):])
+		out = append(out, iter.Val()[len(base):])
 	}
 	return out, iter.Err()
 }
 
+// raw reads an entry as stored.
 func (c *cache) raw(ctx context.Context, tenantID uuid.UUID, version, key string) ([]byte, error) {
-	return c.rdb.Get(ctx, c.entryPrefix(tenantID)+version+":"+key).Bytes()
+	return c.rdb.Get(ctx, c.entryKey(tenantID, version, key)).Bytes()
 }
 
 type metrics struct {

@@ -5,8 +5,24 @@
 // search, the public products API served from a versioned Redis cache, and
 // the WhatsApp browse steps.
 //
+// It is the reference module: the composition root sees three doors, New
+// (Config, Deps), Service.Mount (the HTTP routes) and Service.Workers (the
+// jobs), plus NewFlows for the dialog engine. Inside, the files read the same
+// in every capability:
+//
+//	catalog.go            domain types, Config, Deps, Service, New
+//	service*.go, sync*.go the service: public methods own the transaction
+//	validate.go           the domain rules of staff input
+//	store*.go             every SQL query, on private row types
+//	search.go             query parsing and cursors (no SQL)
+//	cache*.go             the versioned read cache and its private encoding
+//	http*.go              handlers and the API's JSON shapes
+//	flows*.go             the WhatsApp dialog steps
+//	jobs.go               job args, workers, the consistency check
+//
 // Every table is tenant-isolated: all work goes through tenants.Scope's
-// scoped transaction, and every cache key carries the tenant id.
+// scoped transaction, and every cache key carries the tenant id. Every text a
+// person reads is a message of the catalog (internal/i18n/messages/catalog*).
 package catalog
 
 import (
@@ -20,7 +36,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/errs"
+	"concierge/internal/i18n"
 	"concierge/internal/safefetch"
+	"concierge/modules/identity"
 	"concierge/tenants"
 )
 
@@ -56,11 +74,9 @@ const (
 	DefaultPerPage = 20
 )
 
-// Errors. They carry httpx codes, so the gateway maps them to statuses.
-var (
-	ErrNotFound     = errs.E(errs.CodeNotFound, "no such product, variant, category or run")
-	ErrDuplicateSKU = errs.E(errs.CodeConflict, "a variant with this SKU already exists")
-)
+// ErrNotFound matches (errors.Is) every not_found error of the catalog: no
+// such product, variant, picture, category, source or run.
+var ErrNotFound = errs.New(errs.CodeNotFound, "catalog.not_found")
 
 // Category is a node of the category tree.
 type Category struct {
@@ -123,8 +139,8 @@ type Media struct {
 type Option struct {
 	Name    string
 	Value   string
-	NameAR  string `json:",omitempty"`
-	ValueAR string `json:",omitempty"`
+	NameAR  string
+	ValueAR string
 }
 
 // NameIn is the option's name in locale, with fallback.
@@ -239,19 +255,27 @@ type Deps struct {
 	RedisPrefix string
 	Log         *slog.Logger
 	Now         func() time.Time
+	// Actor names who acts in a context (the runs' requested_by); nil:
+	// identity.ActorFrom.
+	Actor func(context.Context) identity.Actor
+	// Messages renders the texts people read (run errors, reasons); nil:
+	// the embedded catalog.
+	Messages *i18n.Catalog
 }
 
 // Service is the catalog.
 type Service struct {
-	cfg     Config
-	scope   *tenants.Scope
-	tenants *tenants.Service
-	jobs    Jobs
-	cache   *cache
-	fetch   *safefetch.Fetcher
-	log     *slog.Logger
-	now     func() time.Time
-	metrics *metrics
+	cfg      Config
+	scope    *tenants.Scope
+	tenants  *tenants.Service
+	jobs     Jobs
+	cache    *cache
+	fetch    *safefetch.Fetcher
+	log      *slog.Logger
+	now      func() time.Time
+	actor    func(context.Context) identity.Actor
+	messages *i18n.Catalog
+	metrics  *metrics
 }
 
 // New builds the service.
@@ -273,11 +297,19 @@ func New(cfg Config, d Deps) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
+	actor := d.Actor
+	if actor == nil {
+		actor = identity.ActorFrom
+	}
+	msgs := d.Messages
+	if msgs == nil {
+		msgs = i18n.MustLoad()
+	}
 	m := newMetrics()
 	return &Service{
 		cfg: cfg, scope: d.Scope, tenants: d.Tenants, jobs: d.Jobs,
 		cache: newCache(d.Redis, d.RedisPrefix, cfg.CacheTTL, log, m),
-		fetch: safefetch.New(cfg.Fetch), log: log, now: now, metrics: m,
+		fetch: safefetch.New(cfg.Fetch), log: log, now: now, actor: actor, messages: msgs, metrics: m,
 	}
 }
 

@@ -2,12 +2,16 @@ package catalog
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 
+	"concierge/internal/i18n"
 	"concierge/modules/whatsapp/dialog"
 )
 
@@ -62,6 +66,8 @@ func TestChatToOrderText(t *testing.T) {
 	}
 }
 
+// TestClipWords holds the catalog's clipping of titles (dialog.Clip, the
+// one reply builder every capability uses) to what the flows need.
 func TestClipWords(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -82,20 +88,21 @@ func TestClipWords(t *testing.T) {
 		{"", 24, ""},
 	}
 	for _, tc := range tests {
-		got := clipWords(tc.s, tc.n)
+		got := dialog.Clip(tc.s, tc.n)
 		if got != tc.want {
-			t.Errorf("clipWords(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+			t.Errorf("Clip(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
 		}
 		if utf8.RuneCountInString(got) > tc.n {
-			t.Errorf("clipWords(%q, %d) = %q: longer than %d", tc.s, tc.n, got, tc.n)
+			t.Errorf("Clip(%q, %d) = %q: longer than %d", tc.s, tc.n, got, tc.n)
 		}
 	}
 }
 
 func TestCount(t *testing.T) {
 	t.Parallel()
-	ar := &turn{f: &Flows{}, ctx: context.Background(), locale: "ar"}
-	en := &turn{f: &Flows{}, ctx: context.Background(), locale: "en"}
+	f := NewFlows(nil, dialog.Words{})
+	ar := &turn{f: f, ctx: context.Background(), locale: "ar"}
+	en := &turn{f: f, ctx: context.Background(), locale: "en"}
 	tests := []struct {
 		n      int
 		ar, en string
@@ -150,7 +157,7 @@ func TestPriceAndStockTexts(t *testing.T) {
 			inStock: "متوفر", outOfStock: "نفد من المخزون", options: "أسود / M", optNm: "المقاس",
 		},
 	} {
-		tr := &turn{f: &Flows{}, ctx: context.Background(), locale: c.locale}
+		tr := &turn{f: NewFlows(nil, dialog.Words{}), ctx: context.Background(), locale: c.locale}
 		check := func(what, got, want string) {
 			t.Helper()
 			if got != want {
@@ -209,10 +216,13 @@ func TestIsCourtesy(t *testing.T) {
 	}
 }
 
-// TestFlowTexts: every text has both languages, and the ones shown as
-// buttons, list buttons, row titles and descriptions fit WhatsApp's limits.
+// TestFlowTexts: every text of the flows is a bot message of the catalog
+// (bot.catalog.*) in both languages, every key the flows name exists, and
+// the texts shown as buttons, list buttons, row titles and descriptions fit
+// WhatsApp's limits.
 func TestFlowTexts(t *testing.T) {
 	t.Parallel()
+	cat := i18n.MustLoad()
 	limits := map[string]int{
 		"catalog.menu.title": dialog.MaxListTitle, "catalog.menu.desc": dialog.MaxListDescription,
 		"catalog.categories.button": dialog.MaxListButton, "catalog.products.button": dialog.MaxListButton,
@@ -223,20 +233,29 @@ func TestFlowTexts(t *testing.T) {
 		"catalog.detail.like": dialog.MaxButtonTitle, "catalog.detail.back": dialog.MaxButtonTitle,
 		"catalog.variant.another": dialog.MaxButtonTitle, "catalog.all.title": dialog.MaxListTitle,
 	}
-	texts := DefaultFlowTexts()
-	for key, byLocale := range texts {
+	var keys []string
+	for _, id := range cat.IDs() {
+		if k, ok := strings.CutPrefix(id, "bot.catalog."); ok {
+			keys = append(keys, "catalog."+k)
+		}
+	}
+	if len(keys) < 50 {
+		t.Fatalf("only %d bot.catalog messages", len(keys))
+	}
+	for _, key := range keys {
 		for _, l := range []string{"ar", "en"} {
-			s := byLocale[l]
-			if strings.TrimSpace(s) == "" {
+			s := cat.Text(l, "bot."+key, nil)
+			if key == "catalog.count" {
+				s = cat.Count(l, "bot."+key, 11, nil)
+			}
+			if strings.TrimSpace(s) == "" || s == "bot."+key {
 				t.Errorf("%s has no %s text", key, l)
 			}
 			if n, ok := limits[key]; ok && utf8.RuneCountInString(strings.ReplaceAll(s, "{category}", "")) > n {
 				t.Errorf("%s/%s: %q is longer than %d runes", key, l, s, n)
 			}
-		}
-		if strings.HasPrefix(key, "catalog.option.") {
-			for _, l := range []string{"ar", "en"} {
-				choose := strings.ReplaceAll(texts["catalog.detail.choose"][l], "{option}", byLocale[l])
+			if strings.HasPrefix(key, "catalog.option.") {
+				choose := strings.ReplaceAll(cat.Text(l, "bot.catalog.detail.choose", nil), "{option}", s)
 				if utf8.RuneCountInString(choose) > dialog.MaxButtonTitle {
 					t.Errorf("button %q is longer than %d runes", choose, dialog.MaxButtonTitle)
 				}
@@ -244,8 +263,30 @@ func TestFlowTexts(t *testing.T) {
 		}
 	}
 	for key := range limits {
-		if texts[key] == nil {
+		if !cat.Has("bot." + key) {
 			t.Errorf("limit for unknown key %s", key)
 		}
+	}
+	// Every key the flows name (t.text("..."), notFound("..."), ...).
+	files, _ := filepath.Glob("flows*.go")
+	named := regexp.MustCompile(`(?:text|notFound)\("(catalog\.[a-z_.]+)"`)
+	n := 0
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range named.FindAllStringSubmatch(string(src), -1) {
+			n++
+			if !cat.Has("bot." + m[1]) {
+				t.Errorf("%s names %s: no message bot.%s", file, m[1], m[1])
+			}
+		}
+	}
+	if n < 40 {
+		t.Fatalf("found only %d text keys in flows*.go: the scan is broken", n)
 	}
 }

@@ -73,7 +73,7 @@ func TestFlowTranscripts(t *testing.T) {
 			t.Parallel()
 			file := filepath.Join("testdata", "transcripts", tc.file)
 			newSession := func() *flowSession {
-				s := newFlowSession(t, f.ctx, dialog.New(nil, catalog.NewFlows(f.svc)), ids, tc.locale)
+				s := newFlowSession(t, f.ctx, dialog.New(nil, catalog.NewFlows(f.svc, dialog.Words{})), ids, tc.locale)
 				s.tenant.MetaCatalogID = tc.metaCatalogID
 				return s
 			}
@@ -321,7 +321,7 @@ func TestFlowsCrossTenant(t *testing.T) {
 		foreign = append(foreign, c.ID.String())
 	}
 
-	eng := dialog.New(nil, catalog.NewFlows(f.svc))
+	eng := dialog.New(nil, catalog.NewFlows(f.svc, dialog.Words{}))
 	turn := func(ctx context.Context, in dialog.Inbound) []dialog.Reply {
 		t.Helper()
 		res, err := eng.Handle(ctx, dialog.Request{Tenant: flowTenant, Customer: dialog.Customer{Locale: "ar", Consent: dialog.ConsentGranted}, In: in})
@@ -411,7 +411,7 @@ func (m fakeTexts) Lookup(_ context.Context, key, locale string) (string, bool) 
 func TestFlowsSmallCatalog(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	flows := catalog.NewFlows(f.svc)
+	flows := catalog.NewFlows(f.svc, dialog.Words{})
 	eng := dialog.New(nil, flows)
 	var state dialog.State
 	turn := func(in dialog.Inbound) []dialog.Reply {
@@ -506,12 +506,14 @@ func TestFlowsSmallCatalog(t *testing.T) {
 	}
 	flows.Cart = nil
 
-	// Tenant texts.
-	flows.Texts = fakeTexts{"catalog.categories.body|en": "Pick one of our departments:"}
-	if got = turn(tap("menu:catalog")); got[0].Body != "Pick one of our departments:" {
-		t.Errorf("override: %q", got[0].Body)
+	// Tenant texts: a text and one plural form.
+	withTexts := catalog.NewFlows(f.svc, dialog.Words{Overrides: fakeTexts{
+		"catalog.categories.body|en": "Pick one of our departments:", "catalog.count.one|en": "just {n} item"}})
+	res, err := dialog.New(nil, withTexts).Handle(f.ctx, dialog.Request{Tenant: flowTenant,
+		Customer: dialog.Customer{Locale: "en", Consent: dialog.ConsentGranted}, In: tap("menu:catalog")})
+	if err != nil || len(res.Replies) != 1 || res.Replies[0].Body != "Pick one of our departments:" || res.Replies[0].Options[0].Description != "just 1 item" {
+		t.Errorf("override: %+v %v", res.Replies, err)
 	}
-	flows.Texts = nil
 
 	// Stale and malformed ids: known shapes answer, unknown ones go back to
 	// the engine ("didn't understand").

@@ -2,8 +2,6 @@ package catalog
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -12,8 +10,28 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 
+	"concierge/internal/jobs"
+	"concierge/modules/identity"
 	"concierge/tenants"
 )
+
+// Workers registers the catalog's jobs with j: sync runs, the scheduler of
+// URL sources (every minute) and the cache consistency check (every five
+// minutes).
+func (s *Service) Workers(j *jobs.Jobs) error {
+	for _, err := range []error{
+		jobs.AddWorker(j, &SyncWorker{Service: s}),
+		jobs.AddWorker(j, &ScheduleWorker{Service: s}),
+		jobs.AddWorker(j, &ConsistencyWorker{Service: s}),
+		j.Periodic(time.Minute, func() (river.JobArgs, *river.InsertOpts) { return ScheduleArgs{}, nil }),
+		j.Periodic(5*time.Minute, func() (river.JobArgs, *river.InsertOpts) { return ConsistencyArgs{}, nil }),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // SyncArgs runs one catalog sync run.
 type SyncArgs struct {
@@ -72,47 +90,41 @@ func (w *ScheduleWorker) Work(ctx context.Context, _ *river.Job[ScheduleArgs]) e
 
 // StartDueRuns starts a run for every URL source whose interval has passed
 // and that has no run queued or running. The platform path sees only due
-// sources' ids; each run is recorded in its tenant's own transaction.
+// sources' ids; each run is recorded in its tenant's own transaction, by
+// system:catalog.schedule.
 func (s *Service) StartDueRuns(ctx context.Context) (int, error) {
-	var due []struct {
-		TenantID uuid.UUID `bun:"tenant_id"`
-		ID       uuid.UUID `bun:"id"`
-	}
 	now := s.now().UTC()
+	var due []dueSource
 	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Table("catalog_sources").Column("tenant_id", "id").
-			Where("kind = 'url' AND interval_minutes > 0 AND (next_run_at IS NULL OR next_run_at <= ?)", now).
-			OrderExpr("next_run_at NULLS FIRST").Limit(500).Scan(ctx, &due)
+		var err error
+		due, err = dueSources(ctx, tx, now)
+		return err
 	})
 	if err != nil {
 		return 0, err
 	}
+	by := identity.SystemActor(ScheduleArgs{}.Kind()).String()
 	started := 0
 	for _, d := range due {
 		tctx := tenants.WithTenantID(ctx, d.TenantID)
 		err := s.scope.InTenantTx(tctx, func(ctx context.Context, tx bun.Tx) error {
-			var src sourceRow
-			err := tx.NewSelect().Model(&src).Where("id = ?", d.ID).For("UPDATE SKIP LOCKED").Scan(ctx)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil // taken by another scheduler, or deleted
-			}
-			if err != nil {
+			src, err := lockSource(ctx, tx, d.ID)
+			if err != nil || src == nil { // taken by another scheduler, or deleted
 				return err
 			}
 			if src.NextRunAt != nil && src.NextRunAt.After(now) {
 				return nil
 			}
-			next := now.Add(time.Duration(src.IntervalMinutes) * time.Minute)
-			if _, err := tx.NewUpdate().Table("catalog_sources").Set("next_run_at = ?", next).Where("id = ?", src.ID).Exec(ctx); err != nil {
+			if err := setSourceNextRun(ctx, tx, src.ID, now.Add(time.Duration(src.IntervalMinutes)*time.Minute)); err != nil {
 				return err
 			}
-			busy, err := tx.NewSelect().Table("catalog_runs").Where("source_id = ? AND status IN (?)", src.ID, bun.In([]string{RunQueued, RunRunning})).Exists(ctx)
+			busy, err := sourceBusy(ctx, tx, src.ID)
 			if err != nil || busy {
 				return err
 			}
 			r := runRow{TenantID: d.TenantID, ID: uuid.Must(uuid.NewV7()), SourceID: &src.ID, Status: RunQueued, Format: src.Format,
-				FullSync: src.FullSync, URL: src.URL, InputName: src.Name, RequestedBy: "schedule"}
-			if _, err := tx.NewInsert().Model(&r).Exec(ctx); err != nil {
+				FullSync: src.FullSync, URL: src.URL, InputName: src.Name, RequestedBy: by}
+			if err := insertRun(ctx, tx, &r); err != nil {
 				return err
 			}
 			started++
@@ -166,19 +178,20 @@ func (w *ConsistencyWorker) Work(ctx context.Context, _ *river.Job[ConsistencyAr
 
 // ConsistencyReport is what a cache check found.
 type ConsistencyReport struct {
-	Version string  `json:"version"`
-	Checked int     `json:"checked"`
-	Drifted int     `json:"drifted"`
-	Drift   []Drift `json:"drift"`
+	Version string
+	Checked int
+	Drifted int
+	Drift   []Drift
 }
 
-// Drift is one cached value that differs from Postgres.
+// Drift is one cached value that differs from Postgres: the entry's key
+// (p:<ref>), the SKU, the field, and both values.
 type Drift struct {
-	Key    string `json:"key"`
-	SKU    string `json:"sku,omitempty"`
-	Field  string `json:"field"`
-	Cached string `json:"cached"`
-	Stored string `json:"stored"`
+	Key    string
+	SKU    string
+	Field  string
+	Cached string
+	Stored string
 }
 
 // CheckConsistency compares the tenant's cached products (price, compare-at
@@ -192,7 +205,7 @@ func (s *Service) CheckConsistency(ctx context.Context) (ConsistencyReport, erro
 	if err != nil || s.cache.rdb == nil {
 		return rep, err
 	}
-	version, err := s.cache.version(ctx, t.ID)
+	version, err := s.cache.storedVersion(ctx, t.ID)
 	if err != nil || version == "" {
 		return rep, err
 	}
@@ -206,8 +219,8 @@ func (s *Service) CheckConsistency(ctx context.Context) (ConsistencyReport, erro
 		if err != nil {
 			continue // expired meanwhile
 		}
-		var cached apiProduct
-		if err := json.Unmarshal(b, &cached); err != nil {
+		cached, err := productCodec.decode(b)
+		if err != nil {
 			rep.Drift = append(rep.Drift, Drift{Key: key, Field: "entry", Cached: "unreadable", Stored: "-"})
 			continue
 		}
@@ -220,12 +233,12 @@ func (s *Service) CheckConsistency(ctx context.Context) (ConsistencyReport, erro
 		case err != nil:
 			return rep, err
 		default:
-			drift = compareProduct(key, cached, toAPIProduct(*stored, false))
+			drift = compareProduct(key, *cached, *stored)
 		}
 		if len(drift) == 0 {
 			continue
 		}
-		if now, err := s.cache.version(ctx, t.ID); err != nil || now != version {
+		if now, err := s.cache.storedVersion(ctx, t.ID); err != nil || now != version {
 			continue // a write committed meanwhile: not drift
 		}
 		rep.Drift = append(rep.Drift, drift...)
@@ -240,14 +253,20 @@ func (s *Service) CheckConsistency(ctx context.Context) (ConsistencyReport, erro
 	return rep, nil
 }
 
-func compareProduct(key string, cached, stored apiProduct) []Drift {
+// compareProduct compares what a customer sees of a cached product with
+// the stored one (a staff read: any status, archived variants included).
+func compareProduct(key string, cached, stored Product) []Drift {
 	var out []Drift
 	if stored.Status != StatusActive {
 		return append(out, Drift{Key: key, Field: "status", Cached: cached.Status, Stored: stored.Status})
 	}
-	byID := map[uuid.UUID]apiVariant{}
+	byID := map[uuid.UUID]Variant{}
+	onSale := 0
 	for _, v := range stored.Variants {
-		byID[v.ID] = v
+		if !v.Archived {
+			byID[v.ID] = v
+			onSale++
+		}
 	}
 	for _, c := range cached.Variants {
 		v, ok := byID[c.ID]
@@ -258,22 +277,15 @@ func compareProduct(key string, cached, stored apiProduct) []Drift {
 		if c.Price != v.Price {
 			out = append(out, Drift{Key: key, SKU: c.SKU, Field: "price", Cached: fmt.Sprint(c.Price), Stored: fmt.Sprint(v.Price)})
 		}
-		if fmt.Sprint(deref(c.CompareAt)) != fmt.Sprint(deref(v.CompareAt)) {
-			out = append(out, Drift{Key: key, SKU: c.SKU, Field: "compare_at_price", Cached: fmt.Sprint(deref(c.CompareAt)), Stored: fmt.Sprint(deref(v.CompareAt))})
+		if c.CompareAt != v.CompareAt {
+			out = append(out, Drift{Key: key, SKU: c.SKU, Field: "compare_at_price", Cached: fmt.Sprint(c.CompareAt), Stored: fmt.Sprint(v.CompareAt)})
 		}
-		if c.StockState != v.StockState {
-			out = append(out, Drift{Key: key, SKU: c.SKU, Field: "stock_state", Cached: c.StockState, Stored: v.StockState})
+		if c.StockState() != v.StockState() {
+			out = append(out, Drift{Key: key, SKU: c.SKU, Field: "stock_state", Cached: c.StockState(), Stored: v.StockState()})
 		}
 	}
-	if len(stored.Variants) != len(cached.Variants) {
-		out = append(out, Drift{Key: key, Field: "variants", Cached: fmt.Sprint(len(cached.Variants)), Stored: fmt.Sprint(len(stored.Variants))})
+	if onSale != len(cached.Variants) {
+		out = append(out, Drift{Key: key, Field: "variants", Cached: fmt.Sprint(len(cached.Variants)), Stored: fmt.Sprint(onSale)})
 	}
 	return out
-}
-
-func deref(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
 }

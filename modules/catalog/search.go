@@ -14,7 +14,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"concierge/internal/arabic"
 	"concierge/internal/errs"
@@ -235,7 +234,7 @@ func encodeCursor(c cursor) string {
 func decodeCursor(s string) (cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) != 25 || b[24] > byte(matchSimilar) {
-		return cursor{}, errs.Invalid(errs.FieldError{Field: "cursor", Code: "cursor", Msg: errs.Legacy("is not a cursor this API returned", "ليست مؤشر صفحة صادرًا عن هذه الواجهة")})
+		return cursor{}, errs.Invalid(errs.Field("cursor", "cursor", "catalog.field.cursor"))
 	}
 	var c cursor
 	c.Score = math.Float64frombits(binary.BigEndian.Uint64(b[:8]))
@@ -259,166 +258,86 @@ func ptrVal(p *int64) any {
 	return *p
 }
 
-// listProducts runs a list or a search.
+// listProducts runs a list or a search in the caller's transaction.
+// Errors: invalid (cursor), not_found (category).
 func listProducts(ctx context.Context, tx bun.IDB, q Query) (Page, error) {
-	var after *cursor
+	h := hitQuery{status: q.Status, brand: q.Brand, minPrice: q.MinPrice, maxPrice: q.MaxPrice, inStock: q.InStock, limit: q.Limit}
+	if h.status == "" {
+		h.status = StatusActive
+	}
+	if h.limit <= 0 {
+		h.limit = DefaultPerPage
+	}
 	if q.Cursor != "" {
 		c, err := decodeCursor(q.Cursor)
 		if err != nil {
 			return Page{}, err
 		}
-		after = &c
+		h.after = &c
 	}
-	sq := parseQuery(q.Q)
-	mode := matchList
-	switch {
-	case strings.TrimSpace(q.Q) == "" || sq.tsquery == "":
-	case after != nil:
-		mode = after.Mode
-	default:
-		mode = matchWords
-	}
-	var hits []struct {
-		ID    uuid.UUID `bun:"id"`
-		Score float64   `bun:"score"`
-	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultPerPage
-	}
-	for {
-		sel, err := listQuery(ctx, tx, q, sq, mode, after, limit)
+	if q.Category != "" {
+		c, err := resolveCategory(ctx, tx, q.Category)
 		if err != nil {
 			return Page{}, err
 		}
-		if err := sel.Scan(ctx, &hits); err != nil {
-			return Page{}, fmt.Errorf("catalog: list products: %w", err)
+		if h.categories, err = categoryTree(ctx, tx, c.ID); err != nil {
+			return Page{}, err
 		}
-		// A first page where no word matched: try the typo matcher.
-		if len(hits) > 0 || mode != matchWords || after != nil {
-			break
+	}
+	sq := parseQuery(q.Q)
+	switch {
+	case strings.TrimSpace(q.Q) == "" || sq.tsquery == "":
+		h.mode = matchList
+	case h.after != nil:
+		h.mode = h.after.Mode
+	default:
+		h.mode = matchWords
+	}
+	h.words = sq
+	if h.mode == matchSimilar {
+		if err := correct(ctx, tx, &h); err != nil {
+			return Page{}, err
 		}
-		mode = matchSimilar
+	}
+	hits, err := searchHits(ctx, tx, h)
+	if err != nil {
+		return Page{}, err
+	}
+	// A first page where no word matched: try the typo matcher.
+	if len(hits) == 0 && h.mode == matchWords && h.after == nil {
+		h.mode = matchSimilar
+		if err := correct(ctx, tx, &h); err != nil {
+			return Page{}, err
+		}
+		if hits, err = searchHits(ctx, tx, h); err != nil {
+			return Page{}, err
+		}
 	}
 	var page Page
-	if len(hits) > limit {
-		last := hits[limit-1]
-		page.NextCursor = encodeCursor(cursor{Score: last.Score, ID: last.ID, Mode: mode})
-		hits = hits[:limit]
+	if len(hits) > h.limit {
+		last := hits[h.limit-1]
+		page.NextCursor = encodeCursor(cursor{Score: last.Score, ID: last.ID, Mode: h.mode})
+		hits = hits[:h.limit]
 	}
 	if len(hits) == 0 {
 		page.Items = []Product{}
 		return page, nil
 	}
 	ids := make([]uuid.UUID, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
+	for i, x := range hits {
+		ids[i] = x.ID
 	}
-	var rows []productRow
-	if err := tx.NewSelect().Model(&rows).Column(productColumns...).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
-		return Page{}, err
-	}
-	byID := make(map[uuid.UUID]productRow, len(rows))
-	for _, r := range rows {
-		byID[r.ID] = r
-	}
-	page.Items = make([]Product, 0, len(ids))
-	for _, id := range ids {
-		if r, ok := byID[id]; ok {
-			page.Items = append(page.Items, toProduct(r))
-		}
-	}
-	return page, loadDetails(ctx, tx, page.Items, q.Status != "")
+	page.Items, err = productsByID(ctx, tx, ids, q.Status != "")
+	return page, err
 }
 
-// priceFrom and priceTo are the query's price range, open ends as the
-// widest values.
-func priceFrom(q Query) int64 {
-	if q.MinPrice != nil {
-		return *q.MinPrice
+// correct replaces the query's words by the closest words of the tenant's
+// vocabulary (typos).
+func correct(ctx context.Context, tx bun.IDB, h *hitQuery) error {
+	corrected, err := correctWords(ctx, tx, h.words.words)
+	if err != nil {
+		return err
 	}
-	return 0
-}
-
-func priceTo(q Query) int64 {
-	if q.MaxPrice != nil {
-		return *q.MaxPrice
-	}
-	return math.MaxInt64
-}
-
-// listQuery builds the query of matching ids and scores, one more than the
-// page size.
-func listQuery(ctx context.Context, tx bun.IDB, q Query, sq searchQuery, mode matcher, after *cursor, limit int) (*bun.SelectQuery, error) {
-	status := q.Status
-	if status == "" {
-		status = StatusActive
-	}
-	var categories []uuid.UUID // nil: any
-	if q.Category != "" {
-		c, err := resolveCategory(ctx, tx, q.Category)
-		if err != nil {
-			return nil, err
-		}
-		if categories, err = categoryTree(ctx, tx, c.ID); err != nil {
-			return nil, err
-		}
-	}
-	var inner *bun.SelectQuery
-	switch mode {
-	case matchList:
-		inner = tx.NewSelect().TableExpr("products AS p").ColumnExpr("p.id").
-			ColumnExpr("CASE WHEN p.in_stock THEN 1.0 ELSE 0.0 END::float8 AS score").Where("p.status = ?", status)
-		if categories != nil {
-			inner = inner.Where("EXISTS (SELECT 1 FROM product_categories pc WHERE pc.tenant_id = p.tenant_id AND pc.product_id = p.id AND pc.category_id IN (?))", bun.In(categories))
-		}
-		if q.Brand != "" {
-			inner = inner.Where("lower(p.brand) = lower(?)", q.Brand)
-		}
-		if q.MinPrice != nil {
-			inner = inner.Where("p.max_price >= ?", *q.MinPrice)
-		}
-		if q.MaxPrice != nil {
-			inner = inner.Where("p.min_price <= ?", *q.MaxPrice)
-		}
-		if q.InStock {
-			inner = inner.Where("p.in_stock")
-		}
-	case matchWords:
-		// Words match: rank by full text (title weighted) and stock. Matching,
-		// filters and ranking run in a SECURITY DEFINER function so that they
-		// can use their indexes under row-level security (migration 00007);
-		// only the page's products are then read, under the tenant policy.
-		inner = tx.NewSelect().ColumnExpr("s.id, s.score").
-			TableExpr("catalog_search_words(to_tsquery('simple', ?), to_tsquery('simple', ?), ?, ?, ?, ?, ?, ?, ?::uuid[]) AS s",
-				sq.tsquery, sq.title, status, inStockBonus, priceFrom(q), priceTo(q), q.InStock, strings.ToLower(q.Brand), uuidArray(categories))
-	default:
-		// No word matched: correct each word against the tenant's
-		// vocabulary (typos) and search those by full text.
-		var corrected []string
-		if err := tx.NewRaw("SELECT catalog_correct(?::text[])", pgdialect.Array(sq.words)).Scan(ctx, pgdialect.Array(&corrected)); err != nil {
-			return nil, err
-		}
-		cq := queryOf(corrected)
-		inner = tx.NewSelect().ColumnExpr("s.id, s.score").
-			TableExpr("catalog_search_words(to_tsquery('simple', ?), to_tsquery('simple', ?), ?, ?, ?, ?, ?, ?, ?::uuid[]) AS s",
-				cq.tsquery, cq.title, status, inStockBonus, priceFrom(q), priceTo(q), q.InStock, strings.ToLower(q.Brand), uuidArray(categories))
-	}
-	outer := tx.NewSelect().TableExpr("(?) AS m", inner).Column("m.id", "m.score")
-	if after != nil {
-		outer = outer.Where("(m.score < ? OR (m.score = ? AND m.id > ?))", after.Score, after.Score, after.ID)
-	}
-	return outer.OrderExpr("m.score DESC, m.id").Limit(int64(limit + 1)), nil
-}
-
-// uuidArray is a uuid[] parameter; nil stays NULL.
-func uuidArray(ids []uuid.UUID) any {
-	if ids == nil {
-		return nil
-	}
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = id.String()
-	}
-	return pgdialect.Array(out)
+	h.words = queryOf(corrected)
+	return nil
 }

@@ -13,9 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"concierge/internal/errs"
 	"concierge/modules/catalog"
 	"concierge/modules/catalog/feed"
+	"concierge/modules/identity"
 )
 
 func readFeed(t *testing.T, name string) []byte {
@@ -50,23 +53,28 @@ func TestSyncFormats(t *testing.T) {
 			_, ctx := f.newTenant(t)
 			run := importBytes(t, f.svc, ctx, readFeed(t, tc.file), tc.format, false)
 			if run.Status != catalog.RunSucceeded {
-				t.Fatalf("run %s: %s", run.Status, run.Error)
+				t.Fatalf("run %s: %s", run.Status, runError(t, run))
 			}
 			rep := run.Report
 			if rep.Created != 4 || rep.Updated != 0 || rep.Products.Created != 3 || rep.Rejects != 3 {
 				t.Fatalf("report: created %d updated %d products %d rejected %d: %+v", rep.Created, rep.Updated, rep.Products.Created, rep.Rejects, rep.Rejected)
 			}
-			reasons := ""
+			reasons, ids := "", map[string]bool{}
 			for _, r := range rep.Rejected {
 				if r.Line <= 1 {
 					t.Errorf("rejection without a line: %+v", r)
 				}
-				reasons += strings.ToLower(r.Reason) + "\n"
+				_, en := texts(t, r.Reason) // renders in Arabic too
+				reasons += strings.ToLower(en) + "\n"
+				ids[r.Reason.ID] = true
 			}
 			for _, want := range []string{"price", "sku", "duplicate"} {
 				if !strings.Contains(reasons, want) {
 					t.Errorf("no rejection mentions %q:\n%s", want, reasons)
 				}
+			}
+			if !ids["catalog.feed.duplicate_sku"] || !ids["catalog.feed.required"] {
+				t.Errorf("rejections %v: want catalog.feed.duplicate_sku and catalog.feed.required", ids)
 			}
 			if tc.file == "v1.csv" {
 				var lines []int
@@ -110,7 +118,7 @@ func TestSyncUpdatesAndFullArchive(t *testing.T) {
 	f := newFixture(t)
 	run := importBytes(t, f.svc, f.ctx, readFeed(t, "v1.csv"), feed.FormatAuto, false)
 	if run.Status != catalog.RunSucceeded {
-		t.Fatal(run.Error)
+		t.Fatal(runError(t, run))
 	}
 	before, err := f.svc.Product(f.ctx, "black-crepe-abaya") // now cached
 	if err != nil || before.MinPrice != 34900 {
@@ -187,8 +195,11 @@ func TestSyncURLRefusedUnlessAllowed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if done.Status != catalog.RunFailed || !strings.Contains(done.Error, "127.0.0.1") || hits != 0 {
-		t.Fatalf("loopback pull: status %s, error %q, server hits %d", done.Status, done.Error, hits)
+	if len(done.Error) != 1 || done.Error[0].ID != "catalog.run.fetch_blocked" {
+		t.Fatalf("loopback pull: error %v", done.Error)
+	}
+	if ar, en := texts(t, done.Error...); done.Status != catalog.RunFailed || !strings.Contains(en, "127.0.0.1") || !strings.Contains(ar, "127.0.0.1") || hits != 0 {
+		t.Fatalf("loopback pull: status %s, error %q / %q, server hits %d", done.Status, en, ar, hits)
 	}
 
 	allowed := newFixture(t, func(c *catalog.Config) {
@@ -203,7 +214,7 @@ func TestSyncURLRefusedUnlessAllowed(t *testing.T) {
 		t.Fatal(err)
 	}
 	if done.Status != catalog.RunSucceeded || done.Report.Created != 4 || hits != 1 {
-		t.Fatalf("allowed pull: %s %q %+v hits %d", done.Status, done.Error, done.Report, hits)
+		t.Fatalf("allowed pull: %s %q %+v hits %d", done.Status, runError(t, done), done.Report, hits)
 	}
 }
 
@@ -213,8 +224,14 @@ func TestSyncBrokenFileFailsRun(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	run := importBytes(t, f.svc, f.ctx, []byte(`{"items": [ {"sku": "X", "title_en": "Y", "price": "1.00"`), feed.FormatJSON, false)
-	if run.Status != catalog.RunFailed || run.Error == "" {
-		t.Fatalf("broken JSON: %s %q", run.Status, run.Error)
+	if run.Status != catalog.RunFailed || len(run.Error) != 2 || run.Error[0].ID != "catalog.run.parse_failed" ||
+		run.Error[1].ID != "catalog.feed.file.json_ends_early" {
+		t.Fatalf("broken JSON: %s %v", run.Status, run.Error)
+	}
+	ar, en := texts(t, run.Error...)
+	if en != "could not read the file as json: the file is malformed: the JSON ends early, on line 1" ||
+		ar != "تعذّرت قراءة الملف بصيغة json: الملف تالف: ينتهي JSON قبل أوانه، في السطر 1" {
+		t.Fatalf("broken JSON: %q / %q", en, ar)
 	}
 	page, err := f.svc.List(f.ctx, catalog.Query{})
 	if err != nil || len(page.Items) != 0 {
@@ -228,24 +245,29 @@ func TestCacheConsistencyCheck(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	importBytes(t, f.svc, f.ctx, readFeed(t, "v1.csv"), feed.FormatCSV, false)
-	if _, err := f.svc.ProductJSON(f.ctx, "white-cotton-thobe"); err != nil {
+	if _, err := f.svc.Product(f.ctx, "white-cotton-thobe"); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := f.svc.CheckConsistency(f.ctx)
 	if err != nil || rep.Checked != 1 || rep.Drifted != 0 {
 		t.Fatalf("clean cache: %+v %v", rep, err)
 	}
-	key := f.prefix + "{" + f.tenant.ID.String() + "}:catalog:" + rep.Version + ":p:white-cotton-thobe"
-	raw, err := f.rdb.Get(context.Background(), key).Bytes()
+	key, err := f.svc.PlantCachedPrice(f.ctx, "white-cotton-thobe", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p map[string]any
-	_ = json.Unmarshal(raw, &p)
-	p["variants"].([]any)[0].(map[string]any)["price"] = 1
-	stale, _ := json.Marshal(p)
-	if err := f.rdb.Set(context.Background(), key, stale, 0).Err(); err != nil {
+	// The documented key: {prefix}{tenant}:catalog:<version>:<codec>:p:<ref>,
+	// holding the cache's own encoding, not the API's JSON.
+	if want := f.env.Prefix + "{" + f.tenant.ID.String() + "}:catalog:" + rep.Version + ":d1:p:white-cotton-thobe"; key != want {
+		t.Fatalf("cache key %q, want %q", key, want)
+	}
+	raw, err := f.env.Redis.Get(context.Background(), key).Bytes()
+	if err != nil {
 		t.Fatal(err)
+	}
+	var entry map[string]any
+	if err := json.Unmarshal(raw, &entry); err != nil || entry["title_ar"] == nil || entry["title"] != nil {
+		t.Fatalf("the cache holds the API's JSON, not its own encoding: %s", raw)
 	}
 	rep, err = f.svc.CheckConsistency(f.ctx)
 	if err != nil || rep.Drifted != 1 || len(rep.Drift) != 1 || rep.Drift[0].Field != "price" || rep.Drift[0].Cached != "1" || rep.Drift[0].Stored != "15000" {
@@ -275,7 +297,7 @@ func TestScheduledPulls(t *testing.T) {
 		t.Fatalf("first scan: started %d, %v", started, err)
 	}
 	runs, err := f.svc.Runs(f.ctx, &src.ID, 10)
-	if err != nil || len(runs) != 1 || runs[0].Status != catalog.RunQueued || runs[0].URL != src.URL || runs[0].RequestedBy != "schedule" {
+	if err != nil || len(runs) != 1 || runs[0].Status != catalog.RunQueued || runs[0].URL != src.URL || runs[0].RequestedBy != "system:catalog.schedule" {
 		t.Fatalf("scheduled run: %+v %v", runs, err)
 	}
 	if again, err := f.svc.StartDueRuns(context.Background()); err != nil || again != 0 {
@@ -287,5 +309,67 @@ func TestScheduledPulls(t *testing.T) {
 	got, err := f.svc.Source(f.ctx, src.ID)
 	if err != nil || got.NextRunAt == nil || time.Until(*got.NextRunAt) < 59*time.Minute {
 		t.Fatalf("next run at %v (%v)", got.NextRunAt, err)
+	}
+}
+
+// TestRunRequestedBy: a run records who asked for it, in the one form of
+// identity.Actor.
+func TestRunRequestedBy(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := identity.WithActor(f.ctx, identity.CLIActor("ops"))
+	run, err := f.svc.StartRun(ctx, catalog.RunRequest{Input: readFeed(t, "v1.csv"), Format: feed.FormatCSV})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.RequestedBy != "cli:ops" {
+		t.Fatalf("requested by %q", run.RequestedBy)
+	}
+	got, err := f.svc.Run(f.ctx, run.ID)
+	if err != nil || got.RequestedBy != "cli:ops" {
+		t.Fatalf("stored requested_by %q (%v)", got.RequestedBy, err)
+	}
+	if run, err = f.svc.StartRun(f.ctx, catalog.RunRequest{Input: readFeed(t, "v1.csv")}); err != nil || run.RequestedBy != "system:unknown" {
+		t.Fatalf("no actor: %q %v", run.RequestedBy, err)
+	}
+}
+
+// TestRunsStoredBeforeMessages: runs written before reasons and errors were
+// messages (an English sentence in catalog_runs.report and .error) still
+// read back, as the sentence; new ones keep their values exactly (a limit
+// of 2147483647 is not 2.147483647e+09 after the jsonb round trip).
+func TestRunsStoredBeforeMessages(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	csv := "sku,title_en,price,stock\nA-1,Oud,10,2147483648\nA-2,Musk,12,1\n"
+	run := importBytes(t, f.svc, f.ctx, []byte(csv), feed.FormatCSV, false)
+	if run.Report.Rejects != 1 {
+		t.Fatalf("report: %+v", run.Report)
+	}
+	ar, en := texts(t, run.Report.Rejected[0].Reason)
+	if en != `stock "2147483648" is too large (at most 2147483647)` || ar != `stock "2147483648" كبير جدًا (الحد الأقصى 2147483647)` {
+		t.Fatalf("reason after the round trip: %q / %q", en, ar)
+	}
+	old := `{"format":"csv","rows":2,"created":1,"updated":0,"unchanged":0,"archived":0,"rejected":[{"line":2,"sku":"A-1","reason":"stock \"2147483648\" is too large (at most 2147483647)"}],"products":{"created":1,"updated":0,"archived":0},"rejected_count":1}`
+	err := f.env.Scope.InTenantTx(f.ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewRaw("UPDATE catalog_runs SET report = ?::jsonb, error = ? WHERE id = ?", old, "could not fetch the feed: timed out", run.ID).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.Run(f.ctx, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := got.Report.Rejected
+	if len(r) != 1 || r[0].Line != 2 || r[0].SKU != "A-1" || r[0].Reason.ID != "catalog.legacy_text" || got.Report.Created != 1 {
+		t.Fatalf("old report: %+v", got.Report)
+	}
+	if ar, en := texts(t, r[0].Reason); en != `stock "2147483648" is too large (at most 2147483647)` || ar != en {
+		t.Fatalf("old reason: %q / %q", en, ar)
+	}
+	if ar, en := texts(t, got.Error...); en != "could not fetch the feed: timed out" || ar != en {
+		t.Fatalf("old error: %q / %q", en, ar)
 	}
 }

@@ -3,10 +3,11 @@ package feed
 import (
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"concierge/internal/errs"
 )
 
 // table reads a delimited file (CSV or TSV) that starts with a header row,
@@ -28,15 +29,18 @@ func newTable(r io.Reader, comma rune) (*table, error) {
 	var pe *csv.ParseError
 	switch {
 	case errors.Is(err, io.EOF):
-		return nil, ErrEmpty
+		return nil, fileErr(ErrEmpty, "empty")
 	case errors.As(err, &pe):
-		return nil, fmt.Errorf("%w: %s", ErrHeader, quoteProblem(pe))
+		e := fileErr(ErrHeader, "header")
+		detail := quoteProblem(pe)
+		e.Detail = &detail
+		return nil, e
 	case err != nil:
-		return nil, fmt.Errorf("feed: reading the header: %w", err)
+		return nil, readErr(err)
 	}
 	for _, h := range header {
 		if !utf8.ValidString(h) {
-			return nil, fmt.Errorf("%w: it is not UTF-8 text", ErrHeader)
+			return nil, fileErr(ErrHeader, "header_utf8")
 		}
 	}
 	cr.ReuseRecord = true
@@ -46,16 +50,16 @@ func newTable(r io.Reader, comma rune) (*table, error) {
 // next returns the next record that is not blank and its first line. When
 // the record is malformed, reason says why and rec is what could be read.
 // At the end of the file err is io.EOF; any other error is fatal.
-func (t *table) next() (rec []string, line int, reason string, err error) {
+func (t *table) next() (rec []string, line int, reason errs.Message, err error) {
 	for {
 		rec, err = t.cr.Read()
 		var pe *csv.ParseError
 		switch {
 		case errors.Is(err, io.EOF):
 			if q := t.lastQuote; q != nil && q.Line > q.StartLine {
-				return nil, 0, "", fmt.Errorf("%w: the quoted field that starts on line %d is never closed", ErrSyntax, q.StartLine)
+				return nil, 0, none, fileErr(ErrSyntax, "quote_never_closed", "line", q.StartLine)
 			}
-			return nil, 0, "", io.EOF
+			return nil, 0, none, io.EOF
 		case errors.As(err, &pe):
 			t.lastQuote = nil
 			if errors.Is(pe.Err, csv.ErrQuote) {
@@ -63,7 +67,7 @@ func (t *table) next() (rec []string, line int, reason string, err error) {
 			}
 			return nil, pe.StartLine, quoteProblem(pe), nil
 		case err != nil:
-			return nil, 0, "", fmt.Errorf("feed: reading: %w", err)
+			return nil, 0, none, readErr(err)
 		}
 		t.lastQuote = nil
 		if blank(rec) {
@@ -71,21 +75,21 @@ func (t *table) next() (rec []string, line int, reason string, err error) {
 		}
 		line, _ = t.cr.FieldPos(0)
 		if len(rec) != len(t.header) {
-			return rec, line, fmt.Sprintf("has %d fields but the header has %d", len(rec), len(t.header)), nil
+			return rec, line, because("fields_count", "count", len(rec), "header", len(t.header)), nil
 		}
-		return rec, line, "", nil
+		return rec, line, none, nil
 	}
 }
 
 // quoteProblem explains a CSV quoting error to a merchant.
-func quoteProblem(pe *csv.ParseError) string {
+func quoteProblem(pe *csv.ParseError) errs.Message {
 	switch {
 	case errors.Is(pe.Err, csv.ErrBareQuote):
-		return `a " appears inside a field that is not quoted; put the field in quotes and write the " twice`
+		return because("bare_quote")
 	case pe.Line > pe.StartLine:
-		return fmt.Sprintf(`a quoted field that starts on this line is not closed properly (error on line %d); lines %d to %d were skipped`, pe.Line, pe.StartLine, pe.Line)
+		return because("quote_skipped", "line", pe.Line, "start", pe.StartLine)
 	default:
-		return `a quoted field is not closed properly; write any " inside a quoted field twice`
+		return because("quote_unclosed")
 	}
 }
 
@@ -128,7 +132,7 @@ func parseConcierge(r io.Reader, comma rune, c *collector) error {
 			}
 			f = strings.TrimSpace(f)
 			if !utf8.ValidString(f) {
-				d.fail("%s is not valid UTF-8 text", t.header[i])
+				d.fail(because("text_utf8", "column", t.header[i]))
 				continue
 			}
 			if cols[i] == colNone {
@@ -157,7 +161,7 @@ func conciergeHeader(header []string) ([]column, error) {
 			continue
 		}
 		if seen[name] {
-			return nil, fmt.Errorf("%w: column %q appears twice", ErrHeader, strings.TrimSpace(h))
+			return nil, fileErr(ErrHeader, "header_twice", "column", q(strings.TrimSpace(h)))
 		}
 		seen[name] = true
 		cols[i] = columnOf(name)
@@ -166,18 +170,13 @@ func conciergeHeader(header []string) ([]column, error) {
 	var missing []string
 	for _, c := range []column{colSKU, colPrice} {
 		if !has[c] {
-			missing = append(missing, fmt.Sprintf("%q", c))
+			missing = append(missing, q(c.String()))
 		}
 	}
-	if !has[colTitleAR] && !has[colTitleEN] {
-		missing = append(missing, `"title_ar" or "title_en"`)
-	}
-	if len(missing) > 0 {
-		hint := ""
-		if isGoogleHeader(header) {
-			hint = " (this looks like a Google or Meta product feed: use the google-tsv format)"
-		}
-		return nil, fmt.Errorf("%w: missing required column %s%s", ErrHeader, strings.Join(missing, ", "), hint)
+	noTitle := !has[colTitleAR] && !has[colTitleEN]
+	if len(missing) > 0 || noTitle {
+		return nil, fileErr(ErrHeader, "header_missing", "columns", strings.Join(missing, ", "), "title", noTitle,
+			"google", isGoogleHeader(header))
 	}
 	return cols, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"net/url"
@@ -18,22 +17,25 @@ import (
 	"golang.org/x/text/transform"
 
 	"concierge/internal/arabic"
+	"concierge/internal/errs"
 	"concierge/internal/input"
 	"concierge/internal/money"
 )
 
-// Errors of Parse for a file that cannot be read as a whole. Each is
-// wrapped with the detail, e.g. `the header row is unusable: missing
-// required column "price"`; the catalog module reports them as invalid.
+// Kinds of the errors of Parse for a file that cannot be read as a whole.
+// Parse returns an *Error of one of these kinds (errors.Is), whose messages
+// say what is wrong in the reader's language, e.g. `the header row is
+// unusable: missing required column "price"`.
 var (
-	ErrEmpty          = errors.New("the file is empty")
-	ErrFormat         = errors.New("the file is not in a supported feed format")
-	ErrEncoding       = errors.New("the file is not UTF-8 text")
-	ErrHeader         = errors.New("the header row is unusable")
-	ErrSyntax         = errors.New("the file is malformed")
-	ErrTooManyItems   = errors.New("the feed has too many items")
-	ErrTooManyRejects = errors.New("the feed has too many rejected rows")
-	ErrOptions        = errors.New("invalid feed options")
+	ErrEmpty          = errors.New("feed: empty file")
+	ErrFormat         = errors.New("feed: unsupported format")
+	ErrEncoding       = errors.New("feed: not UTF-8")
+	ErrHeader         = errors.New("feed: unusable header")
+	ErrSyntax         = errors.New("feed: malformed file")
+	ErrTooManyItems   = errors.New("feed: too many items")
+	ErrTooManyRejects = errors.New("feed: too many rejected rows")
+	ErrOptions        = errors.New("feed: invalid options")
+	ErrRead           = errors.New("feed: read error")
 )
 
 // MaxRejects is the number of rejected rows after which Parse gives up on a
@@ -68,7 +70,7 @@ const headSize = 64 << 10
 //
 // A row that cannot become an item is a Reject with its line and a reason
 // naming the column; the other rows still become items. Parse returns an
-// error only when the file as a whole cannot be read: unknown format,
+// error (an *Error) only when the file as a whole cannot be read: unknown format,
 // empty, not UTF-8 (UTF-16 with a byte order mark, as Excel's "Unicode
 // text" writes, is converted), an unusable header, broken JSON or XML, a
 // quote that is never closed, more than MaxRejects rejects, more items
@@ -78,10 +80,10 @@ const headSize = 64 << 10
 // Parse streams: it holds the items, the rejects and one row at a time.
 func Parse(r io.Reader, f Format, opt Options) (Result, error) {
 	if opt.DefaultCurrency != "" && !money.Valid(opt.DefaultCurrency) {
-		return Result{}, fmt.Errorf("%w: default currency %q is not an ISO 4217 code", ErrOptions, opt.DefaultCurrency)
+		return Result{}, fileErr(ErrOptions, "options_currency", "currency", q(opt.DefaultCurrency))
 	}
 	if opt.MaxItems < 0 {
-		return Result{}, fmt.Errorf("%w: MaxItems %d is negative", ErrOptions, opt.MaxItems)
+		return Result{}, fileErr(ErrOptions, "options_max_items", "max", opt.MaxItems)
 	}
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
@@ -89,22 +91,22 @@ func Parse(r io.Reader, f Format, opt Options) (Result, error) {
 	br := decode(r)
 	head, err := br.Peek(headSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return Result{}, fmt.Errorf("feed: reading: %w", err)
+		return Result{}, readErr(err)
 	}
 	if len(bytes.TrimSpace(head)) == 0 {
-		return Result{}, ErrEmpty
+		return Result{}, fileErr(ErrEmpty, "empty")
 	}
 	if !validPrefix(head, len(head) < headSize) || bytes.IndexByte(head, 0) >= 0 {
-		return Result{}, fmt.Errorf(`%w (in Excel, save as "CSV UTF-8")`, ErrEncoding)
+		return Result{}, fileErr(ErrEncoding, "encoding")
 	}
 	switch f {
 	case FormatAuto:
 		if f = detectContent(head); f == FormatAuto {
-			return Result{}, fmt.Errorf("%w: it is neither CSV, TSV, JSON nor XML", ErrFormat)
+			return Result{}, fileErr(ErrFormat, "format_content")
 		}
 	case FormatCSV, FormatTSV, FormatJSON, FormatGoogleTSV, FormatGoogleXML:
 	default:
-		return Result{}, fmt.Errorf("%w: unknown format %q", ErrFormat, f)
+		return Result{}, fileErr(ErrFormat, "format_name", "format", q(string(f)))
 	}
 
 	c := &collector{opt: opt, res: Result{Format: f}, seen: make(map[string]int)}
@@ -168,23 +170,23 @@ type collector struct {
 // take records one row: it as an item when reason is empty, else a reject.
 // A SKU seen on an earlier row (item or reject) makes the row a duplicate
 // whatever else is wrong with it.
-func (c *collector) take(it Item, reason string) error {
-	if reason == "" {
+func (c *collector) take(it Item, reason errs.Message) error {
+	if reason.ID == "" {
 		flatten(&it)
 		reason = c.check(it)
 	}
 	if it.SKU != "" {
 		if first, ok := c.seen[it.SKU]; ok {
-			reason = fmt.Sprintf("duplicate SKU %q (first on line %d)", it.SKU, first)
+			reason = because("duplicate_sku", "sku", q(it.SKU), "line", first)
 		} else {
 			c.seen[strings.Clone(it.SKU)] = it.Line
 		}
 	}
-	if reason != "" {
+	if reason.ID != "" {
 		return c.reject(it.Line, it.SKU, reason)
 	}
 	if c.opt.MaxItems > 0 && len(c.res.Items) >= c.opt.MaxItems {
-		return fmt.Errorf("%w: more than %d (line %d)", ErrTooManyItems, c.opt.MaxItems, it.Line)
+		return fileErr(ErrTooManyItems, "too_many_items", "max", c.opt.MaxItems, "line", it.Line)
 	}
 	c.res.Items = append(c.res.Items, it)
 	return nil
@@ -235,7 +237,7 @@ func flatten(it *Item) {
 // the format (see the input package): valid UTF-8 without control
 // characters — descriptions may hold tabs and line breaks, nothing else may
 // — and links that a browser may open.
-func (c *collector) check(it Item) string {
+func (c *collector) check(it Item) errs.Message {
 	type text struct {
 		col  string
 		v    string
@@ -264,27 +266,29 @@ func (c *collector) check(it Item) string {
 	}
 	for _, t := range texts {
 		if err := input.Check(t.v, t.mode); err != nil {
-			return fmt.Sprintf("%s %s", t.col, err)
+			return textReason(t.col, err)
 		}
 	}
 	if c.opt.HTTPSOnly {
 		if it.Link != "" && input.WebURL(it.Link, false) != nil {
-			return fmt.Sprintf("link %q must start with https://", it.Link)
+			return because("link_https", "value", q(it.Link))
 		}
 		for _, img := range it.Images {
 			if input.WebURL(img.URL, false) != nil {
-				return fmt.Sprintf("picture %q must start with https://", img.URL)
+				return because("picture_https", "value", q(img.URL))
 			}
 		}
 	}
-	return ""
+	return none
 }
 
 // reject records a row that is not an item.
-func (c *collector) reject(line int, sku, reason string) error {
+func (c *collector) reject(line int, sku string, reason errs.Message) error {
 	if len(c.res.Rejects) >= MaxRejects {
 		first := c.res.Rejects[0]
-		return fmt.Errorf("%w: more than %d; the first, on line %d: %s", ErrTooManyRejects, MaxRejects, first.Line, first.Reason)
+		e := fileErr(ErrTooManyRejects, "too_many_rejects", "max", MaxRejects, "line", first.Line)
+		e.Detail = &first.Reason
+		return e
 	}
 	if !utf8.ValidString(sku) || utf8.RuneCountInString(sku) > maxIDLen || strings.ContainsFunc(sku, unicode.IsControl) {
 		sku = "" // not a SKU worth echoing
@@ -294,21 +298,21 @@ func (c *collector) reject(line int, sku, reason string) error {
 }
 
 // Row checks shared by the formats. Each returns a reason naming the
-// column, or "".
+// column, or none.
 
 // maxIDLen is the longest SKU or group id, in characters.
 const maxIDLen = 64
 
 // checkID checks a SKU or group id: at most 64 characters, no control
 // characters. Required-ness is the caller's.
-func checkID(col, v string) string {
+func checkID(col, v string) errs.Message {
 	switch {
 	case utf8.RuneCountInString(v) > maxIDLen:
-		return fmt.Sprintf("%s is longer than %d characters", col, maxIDLen)
+		return because("id_too_long", "column", col, "max", maxIDLen)
 	case strings.ContainsFunc(v, unicode.IsControl):
-		return fmt.Sprintf("%s %q contains a control character", col, v)
+		return because("id_control", "column", col, "value", q(v))
 	}
-	return ""
+	return none
 }
 
 // MaxCount is the largest stock or weight a row may give (the columns are
@@ -317,34 +321,29 @@ const MaxCount = math.MaxInt32
 
 // parseCount reads a whole number from 0 to MaxCount (stock, grams). Empty:
 // ok false.
-func parseCount(col, v string) (n int, ok bool, reason string) {
+func parseCount(col, v string) (n int, ok bool, reason errs.Message) {
 	if v == "" {
-		return 0, false, ""
+		return 0, false, none
 	}
 	n, err := strconv.Atoi(strings.TrimPrefix(arabic.DigitsToASCII(v), "+"))
 	switch {
 	case errors.Is(err, strconv.ErrRange) || err == nil && n > MaxCount:
-		return 0, false, fmt.Sprintf("%s %q is too large (at most %d)", col, v, MaxCount)
+		return 0, false, because("count_too_large", "column", col, "value", q(v), "max", MaxCount)
 	case err != nil:
-		return 0, false, fmt.Sprintf("%s %q is not a whole number", col, v)
+		return 0, false, because("not_whole", "column", col, "value", q(v))
 	case n < 0:
-		return 0, false, fmt.Sprintf("%s %q must not be negative", col, v)
+		return 0, false, because("negative", "column", col, "value", q(v))
 	}
-	return n, true, ""
+	return n, true, none
 }
 
 // checkURL checks an absolute http(s) URL.
-func checkURL(col, v string) string {
+func checkURL(col, v string) errs.Message {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Sprintf("%s %q is not an http(s) URL", col, v)
+		return because("not_url", "column", col, "value", q(v))
 	}
-	return ""
-}
-
-// priceReason turns a money error into a reason naming the column.
-func priceReason(col string, err error) string {
-	return col + " " + err.Error()
+	return none
 }
 
 // prices are a row's price fields, with the names of their columns for
@@ -360,76 +359,77 @@ type prices struct {
 // def (Options.DefaultCurrency). A code in a price must agree with the
 // column. A compare-at price of 0 (or none) means none; otherwise it must
 // exceed the price.
-func (p prices) resolve(def string) (price, compareAt int64, cur, reason string) {
+func (p prices) resolve(def string) (price, compareAt int64, cur string, reason errs.Message) {
 	if p.currency != "" {
 		cur = strings.ToUpper(p.currency)
 		if !money.Valid(cur) {
-			return 0, 0, "", fmt.Sprintf("%s %q is not an ISO 4217 currency code", p.currencyCol, p.currency)
+			return 0, 0, "", because("currency_unknown", "column", p.currencyCol, "value", q(p.currency))
 		}
 		def = cur
 	}
 	a, reason := p.amount(p.priceCol, p.price, p.priceMinor, def, true)
-	if reason != "" {
+	if reason.ID != "" {
 		return 0, 0, "", reason
 	}
 	if cur != "" && a.Currency != cur {
-		return 0, 0, "", fmt.Sprintf("%s is in %s but %s is %s", p.priceCol, a.Currency, p.currencyCol, cur)
+		return 0, 0, "", because("currency_column", "column", p.priceCol, "currency", a.Currency, "currency_column", p.currencyCol, "expected", cur)
 	}
 	ca, reason := p.amount(p.compareCol, p.compareAt, p.compareMinor, a.Currency, false)
 	switch {
-	case reason != "":
+	case reason.ID != "":
 		return 0, 0, "", reason
 	case ca.Minor != 0 && ca.Currency != a.Currency:
-		return 0, 0, "", fmt.Sprintf("%s is in %s but %s is in %s", p.compareCol, ca.Currency, p.priceCol, a.Currency)
+		return 0, 0, "", because("currency_mismatch", "column", p.compareCol, "currency", ca.Currency, "other_column", p.priceCol, "other_currency", a.Currency)
 	case ca.Minor != 0 && ca.Minor <= a.Minor:
-		return 0, 0, "", fmt.Sprintf("%s must be greater than %s", p.compareCol, p.priceCol)
+		return 0, 0, "", because("compare_not_greater", "column", p.compareCol, "other_column", p.priceCol)
 	}
-	return a.Minor, ca.Minor, a.Currency, ""
+	return a.Minor, ca.Minor, a.Currency, none
 }
 
 // amount reads one price from its decimal text or its minor-units text.
-func (p prices) amount(col, text, minor, cur string, required bool) (money.Amount, string) {
+func (p prices) amount(col, text, minor, cur string, required bool) (money.Amount, errs.Message) {
+	minorCol := col + "_minor"
 	switch {
 	case text != "" && minor != "":
-		return money.Amount{}, fmt.Sprintf("%s and %s_minor are both set; use one", col, col)
+		return money.Amount{}, because("both_set", "column", col, "other", minorCol)
 	case minor != "":
 		if cur == "" {
-			return money.Amount{}, fmt.Sprintf("%s_minor needs a currency and no default currency is set", col)
+			return money.Amount{}, because("minor_no_currency", "column", minorCol)
 		}
 		n, err := strconv.ParseInt(minor, 10, 64)
 		switch {
 		case errors.Is(err, strconv.ErrRange):
-			return money.Amount{}, fmt.Sprintf("%s_minor %s is too large", col, minor)
+			return money.Amount{}, because("too_large", "column", minorCol, "value", minor)
 		case err != nil:
-			return money.Amount{}, fmt.Sprintf("%s_minor %s is not a whole number", col, minor)
+			return money.Amount{}, because("not_whole", "column", minorCol, "value", minor)
 		case n < 0:
-			return money.Amount{}, fmt.Sprintf("%s_minor %s must not be negative", col, minor)
+			return money.Amount{}, because("negative", "column", minorCol, "value", minor)
 		}
-		return money.Amount{Minor: n, Currency: cur}, ""
+		return money.Amount{Minor: n, Currency: cur}, none
 	case text == "":
 		if required {
-			return money.Amount{}, col + " is required"
+			return money.Amount{}, because("required", "column", col)
 		}
-		return money.Amount{}, ""
+		return money.Amount{}, none
 	}
 	a, err := money.Parse(text, cur)
 	if err != nil {
 		return money.Amount{}, priceReason(col, err)
 	}
-	return a, ""
+	return a, none
 }
 
 // splitPath splits a category path "Women > Abayas" into trimmed levels;
 // empty levels are an error.
-func splitPath(col, path string) ([]string, string) {
+func splitPath(col, path string) ([]string, errs.Message) {
 	levels := strings.Split(path, ">")
 	for i, l := range levels {
 		levels[i] = strings.TrimSpace(l)
 		if levels[i] == "" {
-			return nil, fmt.Sprintf("%s %q has an empty category level", col, path)
+			return nil, because("category_level_empty", "column", col, "value", q(path))
 		}
 	}
-	return levels, ""
+	return levels, none
 }
 
 // byScript makes a category level of name in Arabic or English by its

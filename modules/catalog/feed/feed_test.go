@@ -8,10 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"concierge/internal/errs"
+	"concierge/internal/i18n"
 )
 
 // testNow is the time sale_price_effective_date is checked against.
@@ -53,8 +57,61 @@ func parseFile(t *testing.T, name string, f Format, opt Options) (Result, error)
 	return Parse(bytes.NewReader(b), f, opt)
 }
 
+// wantResult is a parsed feed as a test expects it: rejects with their
+// reasons in English (rendered from the catalog; reasonText checks the
+// Arabic rendering too).
+type wantResult struct {
+	Format  Format
+	Items   []Item
+	Rejects []rej
+}
+
+// rej is a rejected row with its reason in English.
+type rej struct {
+	Line   int
+	SKU    string
+	Reason string
+}
+
+// reasonText renders a reason in English, after checking that it renders
+// completely in Arabic as well: every value it names appears, no template
+// value is missing, and the text is the message's, not its id.
+func reasonText(t *testing.T, m errs.Message) string {
+	t.Helper()
+	cat := i18n.MustLoad()
+	if !cat.Has(m.ID) {
+		t.Errorf("reason %s is not in the message catalog", m)
+		return m.String()
+	}
+	for _, lang := range []string{i18n.AR, i18n.EN} {
+		s := cat.Text(lang, m.ID, m.Data)
+		if strings.Contains(s, "<no value>") || strings.TrimSpace(s) == "" {
+			t.Errorf("reason %s renders incompletely in %s: %q", m, lang, s)
+		}
+		for k, v := range m.Data {
+			if str, ok := v.(string); ok && str != "" && !strings.Contains(s, str) && k != "kind" && k != "allowed" {
+				t.Errorf("reason %s in %s does not show its %s %q: %q", m, lang, k, str, s)
+			}
+		}
+		if lang == i18n.AR && !strings.ContainsFunc(s, func(r rune) bool { return r >= 0x0600 && r <= 0x06FF }) {
+			t.Errorf("reason %s has no Arabic text: %q", m, s)
+		}
+	}
+	return cat.Text(i18n.EN, m.ID, m.Data)
+}
+
+// english is rejects as a test writes them.
+func english(t *testing.T, rs []Reject) []rej {
+	t.Helper()
+	var out []rej
+	for _, r := range rs {
+		out = append(out, rej{Line: r.Line, SKU: r.SKU, Reason: reasonText(t, r.Reason)})
+	}
+	return out
+}
+
 // assertResult compares results item by item, printing both as JSON.
-func assertResult(t *testing.T, got, want Result) {
+func assertResult(t *testing.T, got Result, want wantResult) {
 	t.Helper()
 	if got.Format != want.Format {
 		t.Errorf("Format = %q, want %q", got.Format, want.Format)
@@ -71,8 +128,8 @@ func assertResult(t *testing.T, got, want Result) {
 			t.Errorf("item %d:\n got %s\nwant %s", i, dump(g), dump(w))
 		}
 	}
-	if !reflect.DeepEqual(got.Rejects, want.Rejects) {
-		t.Errorf("rejects:\n got %s\nwant %s", dump(got.Rejects), dump(want.Rejects))
+	if rejects := english(t, got.Rejects); !reflect.DeepEqual(rejects, want.Rejects) {
+		t.Errorf("rejects:\n got %s\nwant %s", dump(rejects), dump(want.Rejects))
 	}
 }
 
@@ -85,7 +142,7 @@ var sampleOpt = Options{DefaultCurrency: "SAR", Now: testNow}
 
 func TestParseConciergeCSV(t *testing.T) {
 	t.Parallel()
-	want := Result{
+	want := wantResult{
 		Format: FormatCSV,
 		Items: []Item{
 			{
@@ -125,7 +182,7 @@ func TestParseConciergeCSV(t *testing.T) {
 				Price: 12500, Currency: "KWD", Stock: intp(40), WeightGrams: 1000,
 			},
 		},
-		Rejects: []Reject{
+		Rejects: []rej{
 			{Line: 6, SKU: "OUD-1", Reason: `price "abc" is not a number`},
 			{Line: 7, Reason: "sku is required"},
 			{Line: 8, SKU: "ABY-001-M-BLK", Reason: `duplicate SKU "ABY-001-M-BLK" (first on line 4)`},
@@ -142,7 +199,7 @@ func TestParseConciergeCSV(t *testing.T) {
 
 func TestParseConciergeTSV(t *testing.T) {
 	t.Parallel()
-	want := Result{
+	want := wantResult{
 		Format: FormatTSV,
 		Items: []Item{
 			{
@@ -157,7 +214,7 @@ func TestParseConciergeTSV(t *testing.T) {
 				Attributes: map[string]string{"care": "Hand wash"},
 			},
 		},
-		Rejects: []Reject{
+		Rejects: []rej{
 			{Line: 4, SKU: "TSH-1-L-WHT", Reason: `stock "-3" must not be negative`},
 			{Line: 5, Reason: "sku is required"},
 			{Line: 6, SKU: "PERF-50", Reason: `duplicate SKU "PERF-50" (first on line 2)`},
@@ -174,7 +231,7 @@ func TestParseConciergeTSV(t *testing.T) {
 
 func TestParseConciergeJSON(t *testing.T) {
 	t.Parallel()
-	want := Result{
+	want := wantResult{
 		Format: FormatJSON,
 		Items: []Item{
 			{
@@ -200,7 +257,7 @@ func TestParseConciergeJSON(t *testing.T) {
 				Attributes: map[string]string{"barcode": "6281234567890", "gift_wrap": "true"},
 			},
 		},
-		Rejects: []Reject{
+		Rejects: []rej{
 			{Line: 23, Reason: "the item is a string, not an object"},
 			{Line: 24, SKU: "OUD-77", Reason: `price "abc" is not a number`},
 			{Line: 27, Reason: "sku is required"},
@@ -216,7 +273,7 @@ func TestParseConciergeJSON(t *testing.T) {
 
 func TestParseGoogleTSV(t *testing.T) {
 	t.Parallel()
-	want := Result{
+	want := wantResult{
 		Format: FormatGoogleTSV,
 		Items: []Item{
 			{
@@ -258,7 +315,7 @@ func TestParseGoogleTSV(t *testing.T) {
 				Attributes: map[string]string{"condition": "new"},
 			},
 		},
-		Rejects: []Reject{
+		Rejects: []rej{
 			{Line: 5, SKU: "SHM-02", Reason: `price "twelve SAR" is not a number`},
 			{Line: 6, Reason: "id is required"},
 			{Line: 7, SKU: "SHM-01", Reason: `duplicate SKU "SHM-01" (first on line 4)`},
@@ -273,7 +330,7 @@ func TestParseGoogleTSV(t *testing.T) {
 
 func TestParseGoogleCSV(t *testing.T) {
 	t.Parallel()
-	want := Result{
+	want := wantResult{
 		Format: FormatGoogleTSV,
 		Items: []Item{
 			{
@@ -303,7 +360,7 @@ func TestParseGoogleCSV(t *testing.T) {
 				Attributes: map[string]string{"condition": "new", "material": "Leather", "color": "Tan"},
 			},
 		},
-		Rejects: []Reject{
+		Rejects: []rej{
 			{Line: 6, SKU: "BAG-8", Reason: "price is required"},
 			{Line: 7, Reason: "id is required"},
 			{Line: 8, SKU: "BAG-7", Reason: `duplicate SKU "BAG-7" (first on line 5)`},
@@ -318,7 +375,7 @@ func TestParseGoogleCSV(t *testing.T) {
 
 func TestParseGoogleRSS(t *testing.T) {
 	t.Parallel()
-	want := Result{
+	want := wantResult{
 		Format: FormatGoogleXML,
 		Items: []Item{
 			{
@@ -346,7 +403,7 @@ func TestParseGoogleRSS(t *testing.T) {
 				Link:   "https://shop.example.sa/p/inc-5",
 			},
 		},
-		Rejects: []Reject{
+		Rejects: []rej{
 			{Line: 53, SKU: "INC-6", Reason: `price "35.000 SAR" has 3 decimals but SAR allows 2`},
 			{Line: 58, Reason: "id is required"},
 			{Line: 62, SKU: "OUD-CAM-12", Reason: `duplicate SKU "OUD-CAM-12" (first on line 7)`},
@@ -361,7 +418,7 @@ func TestParseGoogleRSS(t *testing.T) {
 
 func TestParseGoogleAtom(t *testing.T) {
 	t.Parallel()
-	want := Result{
+	want := wantResult{
 		Format: FormatGoogleXML,
 		Items: []Item{
 			{
@@ -379,7 +436,7 @@ func TestParseGoogleAtom(t *testing.T) {
 				Attributes: map[string]string{"pattern": "plain", "availability": "backorder"},
 			},
 		},
-		Rejects: []Reject{
+		Rejects: []rej{
 			{Line: 31, SKU: "HJB-3", Reason: `availability "sold" is not one of in stock, out of stock, preorder, backorder`},
 			{Line: 37, SKU: "HJB-4", Reason: `price "-10 QAR" must not be negative`},
 			{Line: 42, Reason: "id is required"},
@@ -462,7 +519,7 @@ func TestParseInputs(t *testing.T) {
 		format  Format
 		opt     Options
 		items   []Item
-		rejects []Reject
+		rejects []rej
 		err     error
 		msg     string // part of the error message
 	}{
@@ -494,10 +551,10 @@ func TestParseInputs(t *testing.T) {
 			msg: "the quoted field that starts on line 2 is never closed"},
 		{name: "bare quote", in: []byte("sku,title_en,price\nA-1,12\" tray,10\nA-2,Tray,5\n"),
 			items:   []Item{{Line: 3, SKU: "A-2", TitleEN: "Tray", Price: 500, Currency: "SAR"}},
-			rejects: []Reject{{Line: 2, Reason: `a " appears inside a field that is not quoted; put the field in quotes and write the " twice`}}},
+			rejects: []rej{{Line: 2, Reason: `a " appears inside a field that is not quoted; put the field in quotes and write the " twice`}}},
 		{name: "quote closed wrongly", in: []byte("sku,title_en,price\nA-1,\"12\" tray\",10\nA-2,Tray,5\n"),
 			items:   []Item{{Line: 3, SKU: "A-2", TitleEN: "Tray", Price: 500, Currency: "SAR"}},
-			rejects: []Reject{{Line: 2, Reason: `a quoted field is not closed properly; write any " inside a quoted field twice`}}},
+			rejects: []rej{{Line: 2, Reason: `a quoted field is not closed properly; write any " inside a quoted field twice`}}},
 		{name: "broken json", in: []byte("[\n{\"sku\": \"A-1\",\n\"price\": }\n]"), err: ErrSyntax, msg: "line 3"},
 		{name: "truncated json", in: []byte("[\n{\"sku\": \"A-1\", \"title_en\": \"x\", \"price\": 1}\n,{\"sku\":"), err: ErrSyntax, msg: "ends early"},
 		{name: "json scalar", in: []byte("42"), format: FormatJSON, err: ErrFormat},
@@ -516,7 +573,7 @@ func TestParseInputs(t *testing.T) {
 		{name: "max items", in: []byte("sku,title_ar,price\nA-1,عود,10\nA-2,عود,10\nA-3,عود,10\n"), opt: Options{DefaultCurrency: "SAR", MaxItems: 2},
 			err: ErrTooManyItems, msg: "more than 2 (line 4)"},
 		{name: "max items not reached by rejects", in: []byte("sku,title_ar,price\nA-1,عود,10\nA-2,عود,x\n"), opt: Options{DefaultCurrency: "SAR", MaxItems: 1},
-			items: one, rejects: []Reject{{Line: 3, SKU: "A-2", Reason: `price "x" is not a number`}}},
+			items: one, rejects: []rej{{Line: 3, SKU: "A-2", Reason: `price "x" is not a number`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -542,8 +599,8 @@ func TestParseInputs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got.Items, tt.items) || !reflect.DeepEqual(got.Rejects, tt.rejects) {
-				t.Errorf("got\n%s\n%s\nwant\n%s\n%s", dump(got.Items), dump(got.Rejects), dump(tt.items), dump(tt.rejects))
+			if rejects := english(t, got.Rejects); !reflect.DeepEqual(got.Items, tt.items) || !reflect.DeepEqual(rejects, tt.rejects) {
+				t.Errorf("got\n%s\n%s\nwant\n%s\n%s", dump(got.Items), dump(rejects), dump(tt.items), dump(tt.rejects))
 			}
 		})
 	}
@@ -632,7 +689,7 @@ func TestRowRules(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.reason != "" {
-				if len(got.Rejects) != 1 || got.Rejects[0].Reason != tt.reason || len(got.Items) != 0 {
+				if len(got.Rejects) != 1 || reasonText(t, got.Rejects[0].Reason) != tt.reason || len(got.Items) != 0 {
 					t.Errorf("got items %s rejects %s, want reject %q", dump(got.Items), dump(got.Rejects), tt.reason)
 				}
 				return
@@ -695,7 +752,7 @@ func TestJSONForms(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.reason != "" {
-				if len(got.Rejects) != 1 || got.Rejects[0].Reason != tt.reason || got.Rejects[0].Line != 2 {
+				if len(got.Rejects) != 1 || reasonText(t, got.Rejects[0].Reason) != tt.reason || got.Rejects[0].Line != 2 {
 					t.Errorf("got items %s rejects %s, want reject %q on line 2", dump(got.Items), dump(got.Rejects), tt.reason)
 				}
 				return
@@ -750,7 +807,7 @@ func TestGoogleFields(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.reason != "" {
-				if len(got.Rejects) != 1 || got.Rejects[0].Reason != tt.reason {
+				if len(got.Rejects) != 1 || reasonText(t, got.Rejects[0].Reason) != tt.reason {
 					t.Errorf("got items %s rejects %s, want reject %q", dump(got.Items), dump(got.Rejects), tt.reason)
 				}
 				return
@@ -777,8 +834,8 @@ func TestInvalidUTF8Row(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Reject{{Line: 8002, SKU: "B-1", Reason: "title_en is not valid UTF-8 text"}}
-	if len(got.Items) != 8001 || !reflect.DeepEqual(got.Rejects, want) {
+	want := []rej{{Line: 8002, SKU: "B-1", Reason: "title_en is not valid UTF-8 text"}}
+	if len(got.Items) != 8001 || !reflect.DeepEqual(english(t, got.Rejects), want) {
 		t.Errorf("CSV: %d items, rejects %s", len(got.Items), dump(got.Rejects))
 	}
 
@@ -792,8 +849,8 @@ func TestInvalidUTF8Row(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = []Reject{{Line: 3002, Reason: "the item contains text that is not valid UTF-8"}}
-	if len(got.Items) != 3000 || !reflect.DeepEqual(got.Rejects, want) {
+	want = []rej{{Line: 3002, Reason: "the item contains text that is not valid UTF-8"}}
+	if len(got.Items) != 3000 || !reflect.DeepEqual(english(t, got.Rejects), want) {
 		t.Errorf("JSON: %d items, rejects %s", len(got.Items), dump(got.Rejects))
 	}
 }
@@ -814,7 +871,7 @@ func TestNULRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(got.Items) != 8001 || len(got.Rejects) != 1 || got.Rejects[0].SKU != "B-1" ||
-		got.Rejects[0].Reason != "title_en contains a control character" || got.Items[8000].DescriptionEN != "two\nlines" {
+		reasonText(t, got.Rejects[0].Reason) != "title_en contains a control character" || got.Items[8000].DescriptionEN != "two\nlines" {
 		t.Errorf("CSV: %d items, rejects %s", len(got.Items), dump(got.Rejects))
 	}
 	js := `[{"sku":"A","title_en":"ok","price":1},{"sku":"B","title_en":"a\u0000b","price":1},{"sku":"C","title_en":"ok","attributes":{"k":"\u0000"},"price":1}]`
@@ -933,4 +990,60 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReasonMessagesExist holds every reason and file error the parser can
+// give to the message catalog, in both languages.
+func TestReasonMessagesExist(t *testing.T) {
+	t.Parallel()
+	cat := i18n.MustLoad()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uses := regexp.MustCompile(`because\("([a-z0-9_]+)"|fileErr\(Err[A-Za-z]+, "([a-z0-9_]+)"`)
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range uses.FindAllStringSubmatch(string(src), -1) {
+			id := "catalog.feed." + m[1]
+			if m[2] != "" {
+				id = "catalog.feed.file." + m[2]
+			}
+			n++
+			if !cat.Has(id) {
+				t.Errorf("%s: message %s is not in the catalog", f, id)
+			}
+		}
+	}
+	if n < 80 {
+		t.Fatalf("found only %d reasons: the scan is broken", n)
+	}
+	// A few in full, in both languages.
+	for _, tc := range []struct {
+		m      errs.Message
+		ar, en string
+	}{
+		{because("price_syntax", "column", "price", "value", q("abc")), `price "abc" ليس رقمًا`, `price "abc" is not a number`},
+		{because("duplicate_sku", "sku", q("A-1"), "line", 4), `رمز SKU مكرر "A-1" (ورد أولًا في السطر 4)`, `duplicate SKU "A-1" (first on line 4)`},
+		{because("json_not_text", "column", "title_en", "kind", "array"), "يجب أن يكون title_en نصًا، لكنه مصفوفة", "title_en must be text, not an array"},
+		{because("price_precision", "column", "price", "value", q("1.5"), "decimals", "1", "currency", "JPY", "allowed", "0"),
+			`price "1.5" فيه 1 منازل عشرية، والعملة JPY لا تقبل كسورًا عشرية`, `price "1.5" has 1 decimals but JPY allows none`},
+		{fileErr(ErrHeader, "header_missing", "columns", `"sku"`, "title", true, "google", false).Msg,
+			`صف العناوين غير صالح: عمود مطلوب مفقود "sku"، "title_ar" أو "title_en"`,
+			`the header row is unusable: missing required column "sku", "title_ar" or "title_en"`},
+	} {
+		if got := cat.Text(i18n.AR, tc.m.ID, tc.m.Data); got != tc.ar {
+			t.Errorf("%s in Arabic: %q, want %q", tc.m, got, tc.ar)
+		}
+		if got := cat.Text(i18n.EN, tc.m.ID, tc.m.Data); got != tc.en {
+			t.Errorf("%s in English: %q, want %q", tc.m, got, tc.en)
+		}
+	}
 }

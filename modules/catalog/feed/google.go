@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"math/big"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"concierge/internal/arabic"
+	"concierge/internal/errs"
 	"concierge/internal/money"
 )
 
@@ -82,7 +82,7 @@ type gdraft struct {
 	v    [numGFields]string
 	// The values of the repeated fields, in order.
 	additionalImages, productTypes []string
-	reason                         string
+	reason                         errs.Message
 }
 
 // set records a field's trimmed value.
@@ -103,31 +103,31 @@ var gAttributes = []gfield{gCondition, gGTIN, gMPN, gMaterial, gPattern, gGender
 
 // build validates the item and returns it, or the item so far and the
 // reason it is rejected.
-func (g *gdraft) build(opt Options) (Item, string) {
+func (g *gdraft) build(opt Options) (Item, errs.Message) {
 	v := &g.v
 	it := Item{Line: g.line, SKU: v[gID], GroupID: v[gItemGroupID], Brand: v[gBrand], Link: v[gLink]}
-	if g.reason != "" {
+	if g.reason.ID != "" {
 		return it, g.reason
 	}
 	if it.SKU == "" {
-		return it, "id is required"
+		return it, because("required", "column", "id")
 	}
-	if r := checkID("id", it.SKU); r != "" {
+	if r := checkID("id", it.SKU); r.ID != "" {
 		return it, r
 	}
-	if r := checkID("item_group_id", it.GroupID); r != "" {
+	if r := checkID("item_group_id", it.GroupID); r.ID != "" {
 		return it, r
 	}
 	switch title := v[gTitle]; {
 	case title == "":
-		return it, "title is required"
+		return it, because("required", "column", "title")
 	case arabic.IsArabic(title):
 		it.TitleAR, it.DescriptionAR = title, v[gDescription]
 	default:
 		it.TitleEN, it.DescriptionEN = title, v[gDescription]
 	}
-	var reason string
-	if it.Price, it.CompareAt, it.Currency, reason = g.prices(opt); reason != "" {
+	var reason errs.Message
+	if it.Price, it.CompareAt, it.Currency, reason = g.prices(opt); reason.ID != "" {
 		return it, reason
 	}
 	attr := func(name, value string) {
@@ -146,7 +146,7 @@ func (g *gdraft) build(opt Options) (Item, string) {
 	case "", "in stock", "preorder", "backorder":
 		for _, f := range []gfield{gQuantityToSellOnFacebook, gInventory, gQuantity} {
 			n, ok, reason := parseCount(f.String(), v[f])
-			if reason != "" {
+			if reason.ID != "" {
 				return it, reason
 			}
 			if ok {
@@ -158,11 +158,11 @@ func (g *gdraft) build(opt Options) (Item, string) {
 			attr("availability", a)
 		}
 	default:
-		return it, fmt.Sprintf("availability %q is not one of in stock, out of stock, preorder, backorder", v[gAvailability])
+		return it, because("availability_invalid", "value", q(v[gAvailability]))
 	}
 	for _, pt := range g.productTypes {
 		levels, reason := splitPath("product_type", pt)
-		if reason != "" {
+		if reason.ID != "" {
 			return it, reason
 		}
 		it.Categories = append(it.Categories, categoryPath(levels))
@@ -172,7 +172,7 @@ func (g *gdraft) build(opt Options) (Item, string) {
 			attr("google_product_category", gpc) // a taxonomy id, or not needed
 		} else {
 			levels, reason := splitPath("google_product_category", gpc)
-			if reason != "" {
+			if reason.ID != "" {
 				return it, reason
 			}
 			it.Categories = [][]CategoryName{categoryPath(levels)}
@@ -190,63 +190,63 @@ func (g *gdraft) build(opt Options) (Item, string) {
 			attr(f.String(), v[f])
 		}
 	}
-	if it.WeightGrams, reason = parseWeight("shipping_weight", v[gShippingWeight]); reason != "" {
+	if it.WeightGrams, reason = parseWeight("shipping_weight", v[gShippingWeight]); reason.ID != "" {
 		return it, reason
 	}
 	if it.Link != "" {
-		if r := checkURL("link", it.Link); r != "" {
+		if r := checkURL("link", it.Link); r.ID != "" {
 			return it, r
 		}
 	}
 	if u := v[gImageLink]; u != "" {
-		if r := checkURL("image_link", u); r != "" {
+		if r := checkURL("image_link", u); r.ID != "" {
 			return it, r
 		}
 		it.Images = append(it.Images, Image{URL: u})
 	}
 	for _, u := range g.additionalImages {
-		if r := checkURL("additional_image_link", u); r != "" {
+		if r := checkURL("additional_image_link", u); r.ID != "" {
 			return it, r
 		}
 		it.Images = append(it.Images, Image{URL: u})
 	}
-	return it, ""
+	return it, none
 }
 
 // prices reads price and sale_price: a sale price lower than the price,
 // and in effect at opt.Now, becomes the price and the price the compare-at.
-func (g *gdraft) prices(opt Options) (price, compareAt int64, cur, reason string) {
+func (g *gdraft) prices(opt Options) (price, compareAt int64, cur string, reason errs.Message) {
 	v := &g.v
 	if v[gPrice] == "" {
-		return 0, 0, "", "price is required"
+		return 0, 0, "", because("required", "column", "price")
 	}
 	p, err := money.Parse(v[gPrice], opt.DefaultCurrency)
 	if err != nil {
 		return 0, 0, "", priceReason("price", err)
 	}
 	if v[gSalePrice] == "" {
-		return p.Minor, 0, p.Currency, ""
+		return p.Minor, 0, p.Currency, none
 	}
 	s, err := money.Parse(v[gSalePrice], p.Currency)
 	switch {
 	case err != nil:
 		return 0, 0, "", priceReason("sale_price", err)
 	case s.Currency != p.Currency:
-		return 0, 0, "", fmt.Sprintf("sale_price is in %s but price is in %s", s.Currency, p.Currency)
+		return 0, 0, "", because("currency_mismatch", "column", "sale_price", "currency", s.Currency, "other_column", "price", "other_currency", p.Currency)
 	}
 	if dates := v[gSalePriceEffectiveDate]; dates != "" {
 		start, end, ok := parseDateRange(dates)
 		if !ok {
-			return 0, 0, "", fmt.Sprintf("sale_price_effective_date %q is not a date range like 2025-03-01T00:00+0300/2025-03-31T23:59+0300", dates)
+			return 0, 0, "", because("sale_dates_invalid", "value", q(dates))
 		}
 		if opt.Now.Before(start) || !opt.Now.Before(end) {
-			return p.Minor, 0, p.Currency, ""
+			return p.Minor, 0, p.Currency, none
 		}
 	}
 	if s.Minor >= p.Minor {
-		return p.Minor, 0, p.Currency, ""
+		return p.Minor, 0, p.Currency, none
 	}
-	return s.Minor, p.Minor, p.Currency, ""
+	return s.Minor, p.Minor, p.Currency, none
 }
 
 // categoryPath makes a path of levels, each in Arabic or English by its
@@ -308,23 +308,23 @@ const maxGrams = 1_000_000
 
 // parseWeight reads a weight with its unit ("500 g", "1.2 kg", "2 lb",
 // "8 oz") into whole grams, rounding half up. Empty is 0.
-func parseWeight(col, s string) (int, string) {
+func parseWeight(col, s string) (int, errs.Message) {
 	if s == "" {
-		return 0, ""
+		return 0, none
 	}
 	t := strings.ToLower(arabic.DigitsToASCII(s))
 	i := strings.IndexFunc(t, func(r rune) bool { return !('0' <= r && r <= '9' || r == '.') })
 	if i < 0 {
-		return 0, fmt.Sprintf("%s %q has no unit (g, kg, lb or oz)", col, s)
+		return 0, because("weight_no_unit", "column", col, "value", q(s))
 	}
 	num, unit := t[:i], strings.TrimSpace(t[i:])
 	factor, ok := weightUnits[unit]
 	if !ok {
-		return 0, fmt.Sprintf("%s %q has no unit (g, kg, lb or oz)", col, s)
+		return 0, because("weight_no_unit", "column", col, "value", q(s))
 	}
 	r, ok := new(big.Rat).SetString(num)
 	if !ok || num == "" || strings.Count(num, ".") > 1 {
-		return 0, fmt.Sprintf("%s %q is not a number with a unit", col, s)
+		return 0, because("weight_not_number", "column", col, "value", q(s))
 	}
 	r.Mul(r, factor)
 	// Round half up: floor((2n + d) / 2d).
@@ -332,9 +332,9 @@ func parseWeight(col, s string) (int, string) {
 	n.Add(n, r.Denom())
 	n.Quo(n, new(big.Int).Mul(r.Denom(), big.NewInt(2)))
 	if n.Cmp(big.NewInt(maxGrams)) > 0 {
-		return 0, fmt.Sprintf("%s %q is more than %d kg", col, s, maxGrams/1000)
+		return 0, because("weight_too_heavy", "column", col, "value", q(s), "max", maxGrams/1000)
 	}
-	return int(n.Int64()), ""
+	return int(n.Int64()), none
 }
 
 func isLetter(r rune) bool { return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || r > 0x7f }
@@ -375,8 +375,8 @@ func parseGoogleTable(br *bufio.Reader, c *collector) error {
 			}
 			f = strings.TrimSpace(f)
 			if !utf8.ValidString(f) {
-				if g.reason == "" {
-					g.reason = fmt.Sprintf("%s is not valid UTF-8 text", fields[i])
+				if g.reason.ID == "" {
+					g.reason = because("text_utf8", "column", fields[i].String())
 				}
 				continue
 			}
@@ -407,18 +407,18 @@ func googleHeader(header []string) ([]gfield, error) {
 	for i, h := range header {
 		f := gfieldOf(headerName(h))
 		if f != gNone && has[f] && !f.repeated() {
-			return nil, fmt.Errorf("%w: column %q appears twice", ErrHeader, strings.TrimSpace(h))
+			return nil, fileErr(ErrHeader, "header_twice", "column", q(strings.TrimSpace(h)))
 		}
 		fields[i], has[f] = f, true
 	}
 	var missing []string
 	for _, f := range []gfield{gID, gTitle, gPrice} {
 		if !has[f] {
-			missing = append(missing, fmt.Sprintf("%q", f))
+			missing = append(missing, q(f.String()))
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%w: missing required column %s", ErrHeader, strings.Join(missing, ", "))
+		return nil, fileErr(ErrHeader, "header_missing", "columns", strings.Join(missing, ", "), "title", false, "google", false)
 	}
 	return fields, nil
 }

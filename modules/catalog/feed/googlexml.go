@@ -3,7 +3,6 @@ package feed
 import (
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 )
@@ -44,13 +43,13 @@ func parseGoogleXML(r io.Reader, c *collector) error {
 		case errors.Is(err, io.EOF):
 			switch {
 			case !root:
-				return fmt.Errorf("%w: the XML has no root element", ErrFormat)
+				return fileErr(ErrFormat, "xml_no_root")
 			case len(open) > 0:
-				return fmt.Errorf("%w: the XML ends early, inside <%s>", ErrSyntax, open[len(open)-1])
+				return fileErr(ErrSyntax, "xml_ends_inside", "element", open[len(open)-1])
 			}
 			return nil
 		case charset != "":
-			return fmt.Errorf("%w: the XML declares encoding %q; save it as UTF-8", ErrEncoding, charset)
+			return fileErr(ErrEncoding, "xml_encoding", "charset", q(charset))
 		case err != nil:
 			return xmlError(err)
 		}
@@ -58,7 +57,7 @@ func parseGoogleXML(r io.Reader, c *collector) error {
 		case xml.StartElement:
 			if len(open) == 0 {
 				if root || t.Name.Local != "rss" && t.Name.Local != "feed" {
-					return fmt.Errorf("%w: the XML's root element is <%s>, not <rss> or <feed>", ErrFormat, t.Name.Local)
+					return fileErr(ErrFormat, "xml_root", "element", t.Name.Local)
 				}
 				root = true
 			}
@@ -95,9 +94,9 @@ func isXMLItem(open []string, local string) bool {
 func xmlError(err error) error {
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
-		return fmt.Errorf("%w: line %d: %s", ErrSyntax, se.Line, se.Msg)
+		return fileErr(ErrSyntax, "syntax_line", "line", se.Line, "detail", se.Msg)
 	}
-	return fmt.Errorf("feed: reading: %w", err)
+	return readErr(err)
 }
 
 // readXMLItem reads the children of an <item> or <entry> whose start tag
@@ -110,7 +109,7 @@ func readXMLItem(dec *xml.Decoder, line int) (gdraft, error) {
 		tok, err := dec.Token()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				return g, fmt.Errorf("%w: the XML ends inside the item on line %d", ErrSyntax, line)
+				return g, fileErr(ErrSyntax, "xml_ends_in_item", "line", line)
 			}
 			return g, xmlError(err)
 		}
@@ -174,7 +173,7 @@ func xmlText(dec *xml.Decoder) (string, error) {
 		tok, err := dec.Token()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				return "", fmt.Errorf("%w: the XML ends early", ErrSyntax)
+				return "", fileErr(ErrSyntax, "xml_ends_early")
 			}
 			return "", xmlError(err)
 		}

@@ -4,6 +4,8 @@
 // module validates items against the tenant's catalog and upserts them.
 package feed
 
+import "concierge/internal/errs"
+
 // Format names a feed format. They are the values of the
 // `concierge catalog import --format` flag and of a source's format.
 type Format string
@@ -86,9 +88,12 @@ type Image struct {
 
 // Reject is a row the parser could not turn into an Item.
 type Reject struct {
-	Line   int
-	SKU    string // when it could be read
-	Reason string // one sentence, English, e.g. `price "abc" is not a number`
+	Line int
+	SKU  string // when it could be read
+	// Reason is why, as a message of the catalog (catalog.feed.*) with its
+	// values, e.g. catalog.feed.price_syntax column=price value="abc":
+	// `price "abc" is not a number`.
+	Reason errs.Message
 }
 
 // Result is a parsed feed: the valid items in file order and the rejected rows.

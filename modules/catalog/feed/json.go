@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"concierge/internal/errs"
 )
 
 // parseJSON reads a JSON feed: an array of item objects, or an object whose
@@ -38,7 +40,7 @@ func parseJSON(r io.Reader, c *collector) error {
 				if tok, err := dec.Token(); err != nil {
 					return jsonError(lc, dec, err)
 				} else if tok != json.Delim('[') {
-					return fmt.Errorf("%w: %q must be an array of items", ErrFormat, k)
+					return fileErr(ErrFormat, "json_items_type", "key", q(k))
 				}
 				if err := jsonItems(lc, dec, c); err != nil {
 					return err
@@ -54,13 +56,13 @@ func parseJSON(r io.Reader, c *collector) error {
 			return jsonError(lc, dec, err)
 		}
 		if !found {
-			return fmt.Errorf(`%w: the JSON object has no "items" array`, ErrFormat)
+			return fileErr(ErrFormat, "json_no_items")
 		}
 	default:
-		return fmt.Errorf(`%w: JSON must be an array of items or an object with an "items" array`, ErrFormat)
+		return fileErr(ErrFormat, "json_shape")
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: line %d: more data after the end of the JSON", ErrSyntax, lc.lineAt(dec.InputOffset()))
+		return fileErr(ErrSyntax, "json_trailing", "line", lc.lineAt(dec.InputOffset()))
 	}
 	return nil
 }
@@ -98,50 +100,52 @@ func jsonError(lc *lineCounter, dec *json.Decoder, err error) error {
 		if base := dec.InputOffset(); off != base {
 			off += base - 1
 		}
-		return fmt.Errorf("%w: line %d: %v", ErrSyntax, lc.lineAt(off), se)
+		return fileErr(ErrSyntax, "syntax_line", "line", lc.lineAt(off), "detail", se.Error())
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("%w: the JSON ends early, on line %d", ErrSyntax, lc.lineAt(dec.InputOffset()))
+		return fileErr(ErrSyntax, "json_ends_early", "line", lc.lineAt(dec.InputOffset()))
 	}
-	return fmt.Errorf("feed: reading: %w", err)
+	return readErr(err)
 }
 
-// jsonKind names the kind of a JSON value from its first byte.
+// jsonKind names the kind of a JSON value from its first byte: object,
+// array, string, boolean, null, number or empty (the messages name it in
+// their language).
 func jsonKind(raw []byte) string {
 	switch {
 	case len(raw) == 0:
 		return "empty"
 	case raw[0] == '{':
-		return "an object"
+		return "object"
 	case raw[0] == '[':
-		return "an array"
+		return "array"
 	case raw[0] == '"':
-		return "a string"
+		return "string"
 	case raw[0] == 't' || raw[0] == 'f':
-		return "a boolean"
+		return "boolean"
 	case raw[0] == 'n':
 		return "null"
 	}
-	return "a number"
+	return "number"
 }
 
 // jsonItem reads one element of the items array.
-func jsonItem(line int, raw json.RawMessage, opt Options) (Item, string) {
+func jsonItem(line int, raw json.RawMessage, opt Options) (Item, errs.Message) {
 	d := draft{line: line}
 	if !utf8.Valid(raw) {
-		return Item{Line: line}, "the item contains text that is not valid UTF-8"
+		return Item{Line: line}, because("json_utf8")
 	}
 	if raw[0] != '{' {
-		return Item{Line: line}, fmt.Sprintf("the item is %s, not an object", jsonKind(raw))
+		return Item{Line: line}, because("json_not_object", "kind", jsonKind(raw))
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil {
-		return Item{Line: line}, "the item cannot be read: " + err.Error()
+		return Item{Line: line}, because("json_unreadable", "detail", err.Error())
 	}
 	seen := make(map[string]bool, len(obj))
 	for key, v := range obj {
 		k := strings.ToLower(key)
 		if seen[k] {
-			d.fail("field %q appears twice", k)
+			d.fail(because("json_field_twice", "name", q(k)))
 			continue
 		}
 		seen[k] = true
@@ -176,7 +180,7 @@ func (d *draft) jsonField(k string, v json.RawMessage) {
 	case "price_minor", "compare_at_price_minor":
 		s, ok := jsonScalar(v)
 		if !ok {
-			d.fail("%s must be a whole number, not %s", k, jsonKind(v))
+			d.fail(because("json_not_whole", "column", k, "kind", jsonKind(v)))
 		}
 		if k == "price_minor" {
 			d.priceMinor = s
@@ -195,13 +199,13 @@ func (d *draft) jsonField(k string, v json.RawMessage) {
 	case "attributes":
 		var attrs map[string]json.RawMessage
 		if err := json.Unmarshal(v, &attrs); err != nil && !isNull(v) {
-			d.fail("attributes must be an object, not %s", jsonKind(v))
+			d.fail(because("json_attributes_type", "kind", jsonKind(v)))
 			return
 		}
 		for name, av := range attrs {
 			s, ok := jsonScalar(av)
 			if !ok {
-				d.fail("attribute %q must be text, not %s", name, jsonKind(av))
+				d.fail(because("json_attribute_type", "name", q(name), "kind", jsonKind(av)))
 			}
 			d.attr(name, s)
 		}
@@ -209,7 +213,7 @@ func (d *draft) jsonField(k string, v json.RawMessage) {
 		if col := columnOf(k); col != colNone {
 			s, ok := jsonScalar(v)
 			if !ok {
-				d.fail("%s must be text, not %s", k, jsonKind(v))
+				d.fail(because("json_not_text", "column", k, "kind", jsonKind(v)))
 			}
 			d.v[col] = s
 		}
@@ -245,11 +249,11 @@ func jsonScalar(v json.RawMessage) (string, bool) {
 func isNull(v json.RawMessage) bool { return string(v) == "null" }
 
 // jsonText reads a member that must be text, recording a problem
-// otherwise.
+// otherwise; what names it as a path (options[].name).
 func (d *draft) jsonText(what string, v json.RawMessage) string {
 	s, ok := jsonScalar(v)
 	if !ok {
-		d.fail("%s must be text, not %s", what, jsonKind(v))
+		d.fail(because("json_not_text", "column", what, "kind", jsonKind(v)))
 	}
 	return s
 }
@@ -263,12 +267,12 @@ func (d *draft) jsonOptions(v json.RawMessage) []Option {
 	case v[0] == '[':
 		var list []map[string]json.RawMessage
 		if err := json.Unmarshal(v, &list); err != nil {
-			d.fail(`options must be an array of {"name": ..., "value": ...} objects`)
+			d.fail(because("json_options_shape"))
 			return nil
 		}
 		for _, o := range list {
-			opts = append(opts, Option{Name: d.jsonText("option name", o["name"]), Value: d.jsonText("option value", o["value"]),
-				NameAR: d.jsonText("option name_ar", o["name_ar"]), ValueAR: d.jsonText("option value_ar", o["value_ar"])})
+			opts = append(opts, Option{Name: d.jsonText("options[].name", o["name"]), Value: d.jsonText("options[].value", o["value"]),
+				NameAR: d.jsonText("options[].name_ar", o["name_ar"]), ValueAR: d.jsonText("options[].value_ar", o["value_ar"])})
 		}
 	case v[0] == '{':
 		dec := json.NewDecoder(bytes.NewReader(v))
@@ -278,10 +282,10 @@ func (d *draft) jsonOptions(v json.RawMessage) []Option {
 			var value json.RawMessage
 			_ = dec.Decode(&value)
 			n, _ := name.(string)
-			opts = append(opts, Option{Name: strings.TrimSpace(n), Value: d.jsonText("option "+n, value)})
+			opts = append(opts, Option{Name: strings.TrimSpace(n), Value: d.jsonText("options."+n, value)})
 		}
 	default:
-		d.fail("options must be an array or an object, not %s", jsonKind(v))
+		d.fail(because("json_options_type", "kind", jsonKind(v)))
 	}
 	return opts
 }
@@ -292,7 +296,7 @@ func (d *draft) jsonOptions(v json.RawMessage) []Option {
 func (d *draft) jsonCategories(v json.RawMessage) [][]CategoryName {
 	var paths []json.RawMessage
 	if err := json.Unmarshal(v, &paths); err != nil && !isNull(v) {
-		d.fail("categories must be an array of category paths, not %s", jsonKind(v))
+		d.fail(because("json_categories_type", "kind", jsonKind(v)))
 		return nil
 	}
 	var cats [][]CategoryName
@@ -300,10 +304,10 @@ func (d *draft) jsonCategories(v json.RawMessage) [][]CategoryName {
 		var path []CategoryName
 		switch {
 		case len(p) > 0 && p[0] == '"':
-			s := d.jsonText("category", p)
+			s := d.jsonText("categories[]", p)
 			levels, reason := splitPath("categories", s)
-			if reason != "" {
-				d.fail("%s", reason)
+			if reason.ID != "" {
+				d.fail(reason)
 			}
 			for _, l := range levels {
 				path = append(path, byScript(l))
@@ -314,25 +318,25 @@ func (d *draft) jsonCategories(v json.RawMessage) [][]CategoryName {
 			for _, l := range levels {
 				var name CategoryName
 				if len(l) > 0 && l[0] == '"' {
-					name = byScript(d.jsonText("category level", l))
+					name = byScript(d.jsonText("categories[][]", l))
 				} else {
 					var m map[string]json.RawMessage
 					if err := json.Unmarshal(l, &m); err != nil {
-						d.fail(`a category level must be {"ar": ..., "en": ...} or text, not %s`, jsonKind(l))
+						d.fail(because("json_category_level_type", "kind", jsonKind(l)))
 						continue
 					}
-					name = CategoryName{AR: d.jsonText("category ar", m["ar"]), EN: d.jsonText("category en", m["en"])}
+					name = CategoryName{AR: d.jsonText("categories[][].ar", m["ar"]), EN: d.jsonText("categories[][].en", m["en"])}
 				}
 				if name.AR == "" && name.EN == "" {
-					d.fail("categories has an empty category level")
+					d.fail(because("category_level_empty", "column", "categories"))
 				}
 				path = append(path, name)
 			}
 		default:
-			d.fail("a category path must be an array of levels or text, not %s", jsonKind(p))
+			d.fail(because("json_category_path_type", "kind", jsonKind(p)))
 		}
 		if len(path) == 0 {
-			d.fail("categories has an empty category")
+			d.fail(because("category_empty", "column", "categories"))
 		}
 		cats = append(cats, path)
 	}
@@ -344,7 +348,7 @@ func (d *draft) jsonCategories(v json.RawMessage) [][]CategoryName {
 func (d *draft) jsonImages(v json.RawMessage) []Image {
 	var list []json.RawMessage
 	if err := json.Unmarshal(v, &list); err != nil && !isNull(v) {
-		d.fail("images must be an array, not %s", jsonKind(v))
+		d.fail(because("json_images_type", "kind", jsonKind(v)))
 		return nil
 	}
 	var images []Image
@@ -355,13 +359,13 @@ func (d *draft) jsonImages(v json.RawMessage) []Image {
 		}
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &m); err != nil {
-			d.fail(`an image must be {"url": ...} or a URL, not %s`, jsonKind(raw))
+			d.fail(because("json_image_type", "kind", jsonKind(raw)))
 			continue
 		}
 		images = append(images, Image{
-			URL:   d.jsonText("image url", m["url"]),
-			AltAR: d.jsonText("image alt_ar", m["alt_ar"]),
-			AltEN: d.jsonText("image alt_en", m["alt_en"]),
+			URL:   d.jsonText("images[].url", m["url"]),
+			AltAR: d.jsonText("images[].alt_ar", m["alt_ar"]),
+			AltEN: d.jsonText("images[].alt_en", m["alt_en"]),
 		})
 	}
 	return images

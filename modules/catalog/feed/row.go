@@ -1,9 +1,10 @@
 package feed
 
 import (
-	"fmt"
 	"strings"
 	"unicode"
+
+	"concierge/internal/errs"
 )
 
 // column is a field of Concierge's own feed (CSV, TSV and JSON).
@@ -84,13 +85,13 @@ type draft struct {
 	hasOptions, hasCategories, hasImages bool
 	priceMinor, compareMinor             string
 
-	reason string // the first problem found while reading the row
+	reason errs.Message // the first problem found while reading the row
 }
 
 // fail records the first problem of the row.
-func (d *draft) fail(format string, args ...any) {
-	if d.reason == "" {
-		d.reason = fmt.Sprintf(format, args...)
+func (d *draft) fail(reason errs.Message) {
+	if d.reason.ID == "" {
+		d.reason = reason
 	}
 }
 
@@ -107,7 +108,7 @@ func (d *draft) attr(name, v string) {
 
 // build validates the row and returns its item, or the item so far (for
 // its line and SKU) and the reason it is rejected.
-func (d *draft) build(opt Options) (Item, string) {
+func (d *draft) build(opt Options) (Item, errs.Message) {
 	v := &d.v
 	it := Item{
 		Line:          d.line,
@@ -123,31 +124,31 @@ func (d *draft) build(opt Options) (Item, string) {
 		Link:          v[colLink],
 		Attributes:    d.attrs,
 	}
-	if d.reason != "" {
+	if d.reason.ID != "" {
 		return it, d.reason
 	}
 	if it.SKU == "" {
-		return it, "sku is required"
+		return it, because("required", "column", "sku")
 	}
-	if r := checkID("sku", it.SKU); r != "" {
+	if r := checkID("sku", it.SKU); r.ID != "" {
 		return it, r
 	}
-	if r := checkID("group_id", it.GroupID); r != "" {
+	if r := checkID("group_id", it.GroupID); r.ID != "" {
 		return it, r
 	}
 	if it.TitleAR == "" && it.TitleEN == "" {
-		return it, "title_ar or title_en is required"
+		return it, because("title_required")
 	}
 	switch it.Status {
 	case "", "active", "draft", "archived":
 	default:
-		return it, fmt.Sprintf("status %q is not one of active, draft, archived", v[colStatus])
+		return it, because("status_invalid", "value", q(v[colStatus]))
 	}
-	var reason string
-	if it.Categories, reason = d.buildCategories(); reason != "" {
+	var reason errs.Message
+	if it.Categories, reason = d.buildCategories(); reason.ID != "" {
 		return it, reason
 	}
-	if it.Options, reason = d.buildOptions(); reason != "" {
+	if it.Options, reason = d.buildOptions(); reason.ID != "" {
 		return it, reason
 	}
 	p := prices{
@@ -155,53 +156,53 @@ func (d *draft) build(opt Options) (Item, string) {
 		price: v[colPrice], compareAt: v[colCompareAt], currency: v[colCurrency],
 		priceMinor: d.priceMinor, compareMinor: d.compareMinor,
 	}
-	if it.Price, it.CompareAt, it.Currency, reason = p.resolve(opt.DefaultCurrency); reason != "" {
+	if it.Price, it.CompareAt, it.Currency, reason = p.resolve(opt.DefaultCurrency); reason.ID != "" {
 		return it, reason
 	}
 	stock, ok, reason := parseCount("stock", v[colStock])
-	if reason != "" {
+	if reason.ID != "" {
 		return it, reason
 	}
 	if ok {
 		it.Stock = &stock
 	}
-	if it.WeightGrams, _, reason = parseCount("weight_grams", v[colWeight]); reason != "" {
+	if it.WeightGrams, _, reason = parseCount("weight_grams", v[colWeight]); reason.ID != "" {
 		return it, reason
 	}
-	if it.Images, reason = d.buildImages(); reason != "" {
+	if it.Images, reason = d.buildImages(); reason.ID != "" {
 		return it, reason
 	}
 	if it.Link != "" {
-		if r := checkURL("link", it.Link); r != "" {
+		if r := checkURL("link", it.Link); r.ID != "" {
 			return it, r
 		}
 	}
-	return it, ""
+	return it, none
 }
 
 // buildCategories reads category_ar and category_en: paths separated by
 // "|", levels by ">"; the two columns are parallel.
-func (d *draft) buildCategories() ([][]CategoryName, string) {
+func (d *draft) buildCategories() ([][]CategoryName, errs.Message) {
 	ar, en := d.v[colCategoryAR], d.v[colCategoryEN]
 	if d.hasCategories {
 		if ar != "" || en != "" {
-			return nil, "categories and category_ar/category_en are both set; use one"
+			return nil, because("both_set", "column", "categories", "other", "category_ar/category_en")
 		}
-		return d.categories, ""
+		return d.categories, none
 	}
 	if ar == "" && en == "" {
-		return nil, ""
+		return nil, none
 	}
 	arPaths, reason := splitPaths("category_ar", ar)
-	if reason != "" {
+	if reason.ID != "" {
 		return nil, reason
 	}
 	enPaths, reason := splitPaths("category_en", en)
-	if reason != "" {
+	if reason.ID != "" {
 		return nil, reason
 	}
 	if ar != "" && en != "" && len(arPaths) != len(enPaths) {
-		return nil, fmt.Sprintf("category_ar has %d categories but category_en has %d", len(arPaths), len(enPaths))
+		return nil, because("categories_count", "ar", len(arPaths), "en", len(enPaths))
 	}
 	n := max(len(arPaths), len(enPaths))
 	cats := make([][]CategoryName, n)
@@ -214,8 +215,8 @@ func (d *draft) buildCategories() ([][]CategoryName, string) {
 			e = enPaths[i]
 		}
 		if a != nil && e != nil && len(a) != len(e) {
-			return nil, fmt.Sprintf("category_ar %q has %d levels but category_en %q has %d",
-				strings.Join(a, " > "), len(a), strings.Join(e, " > "), len(e))
+			return nil, because("category_levels", "ar_path", q(strings.Join(a, " > ")), "ar", len(a),
+				"en_path", q(strings.Join(e, " > ")), "en", len(e))
 		}
 		path := make([]CategoryName, max(len(a), len(e)))
 		for j := range path {
@@ -228,31 +229,31 @@ func (d *draft) buildCategories() ([][]CategoryName, string) {
 		}
 		cats[i] = path
 	}
-	return cats, ""
+	return cats, none
 }
 
 // splitPaths splits "Women > Abayas | Sale" into paths of levels.
-func splitPaths(col, s string) ([][]string, string) {
+func splitPaths(col, s string) ([][]string, errs.Message) {
 	if s == "" {
-		return nil, ""
+		return nil, none
 	}
 	var paths [][]string
 	for p := range strings.SplitSeq(s, "|") {
 		p = strings.TrimSpace(p)
 		if p == "" {
-			return nil, fmt.Sprintf("%s %q has an empty category", col, s)
+			return nil, because("category_empty", "column", col, "value", q(s))
 		}
 		levels, reason := splitPath(col, p)
-		if reason != "" {
+		if reason.ID != "" {
 			return nil, reason
 		}
 		paths = append(paths, levels)
 	}
-	return paths, ""
+	return paths, none
 }
 
 // buildOptions reads option1..3 name and value, or the JSON options.
-func (d *draft) buildOptions() ([]Option, string) {
+func (d *draft) buildOptions() ([]Option, errs.Message) {
 	var opts []Option
 	hasColumns := false
 	for i := range 3 {
@@ -262,9 +263,9 @@ func (d *draft) buildOptions() ([]Option, string) {
 		case name == "" && value == "":
 			continue
 		case name == "":
-			return nil, fmt.Sprintf("%s is required when %s is set", nc, vc)
+			return nil, because("required_when", "column", nc.String(), "other", vc.String())
 		case value == "":
-			return nil, fmt.Sprintf("%s is required when %s is set", vc, nc)
+			return nil, because("required_when", "column", vc.String(), "other", nc.String())
 		}
 		hasColumns = true
 		opts = append(opts, Option{Name: name, Value: value,
@@ -272,34 +273,34 @@ func (d *draft) buildOptions() ([]Option, string) {
 	}
 	if d.hasOptions {
 		if hasColumns {
-			return nil, "options and option1_name/option1_value are both set; use one"
+			return nil, because("both_set", "column", "options", "other", "option1_name/option1_value")
 		}
 		opts = d.options
 	}
 	if len(opts) > 3 {
-		return nil, fmt.Sprintf("options has %d entries; at most 3 are allowed", len(opts))
+		return nil, because("options_too_many", "count", len(opts), "max", 3)
 	}
 	for i, o := range opts {
 		if o.Name == "" || o.Value == "" {
-			return nil, fmt.Sprintf("option %d needs both a name and a value", i+1)
+			return nil, because("option_incomplete", "n", i+1)
 		}
 		for _, p := range opts[:i] {
 			if strings.EqualFold(p.Name, o.Name) {
-				return nil, fmt.Sprintf("option %q appears twice", o.Name)
+				return nil, because("option_twice", "name", q(o.Name))
 			}
 		}
 	}
-	return opts, ""
+	return opts, none
 }
 
 // buildImages reads image_urls (separated by "|" or spaces) with the alt
 // texts of the first image, or the JSON images.
-func (d *draft) buildImages() ([]Image, string) {
+func (d *draft) buildImages() ([]Image, errs.Message) {
 	urls := d.v[colImageURLs]
 	images := d.images
 	if d.hasImages {
 		if urls != "" {
-			return nil, "images and image_urls are both set; use one"
+			return nil, because("both_set", "column", "images", "other", "image_urls")
 		}
 	} else {
 		for _, u := range strings.FieldsFunc(urls, func(r rune) bool { return r == '|' || unicode.IsSpace(r) }) {
@@ -315,11 +316,11 @@ func (d *draft) buildImages() ([]Image, string) {
 			col = "images"
 		}
 		if img.URL == "" {
-			return nil, col + " is empty"
+			return nil, because("empty", "column", col)
 		}
-		if r := checkURL(col, img.URL); r != "" {
+		if r := checkURL(col, img.URL); r.ID != "" {
 			return nil, r
 		}
 	}
-	return images, ""
+	return images, none
 }
