@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,18 +9,13 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof" // served only when PPROF_ADDR is set
-	"net/url"
 	"os"
 	"runtime/debug"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 	"github.com/riverqueue/river"
-	"github.com/uptrace/bun"
 	"go.opentelemetry.io/otel"
 
 	"concierge/cmd/concierge/sandbox"
@@ -64,8 +58,6 @@ type App struct {
 	texts    *i18n.Catalog
 	tracing  func(context.Context) error
 	stopBg   context.CancelFunc
-	// publicPort is PUBLIC_BASE_URL's port (explicit or the scheme's).
-	publicPort string
 	// metricsLn is the private METRICS_ADDR listener (nil when off).
 	metricsLn  net.Listener
 	metricsSrv *http.Server
@@ -86,7 +78,7 @@ func requestIDFrom(ctx context.Context) string { return observability.RequestIDF
 
 // newApp builds every dependency top-down and wires routes and jobs.
 func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*App, error) {
-	a := &App{mode: m, publicPort: portOf(cfg.PublicBaseURL), texts: i18n.MustLoad()}
+	a := &App{mode: m, texts: i18n.MustLoad()}
 	// Step 1: tracing first, so every later client picks up the provider.
 	shutdown, err := observability.SetupTracing(ctx, cfg.OTelServiceName, cfg.OTLPEndpoint)
 	if err != nil {
@@ -118,8 +110,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (*
 		a.Close(ctx)
 		return nil, err
 	}
-	flows := catalog.NewFlows(a.catalog)
-	flows.Texts = whatsapp.TextOverrides{}
+	flows := catalog.NewFlows(a.catalog, dialog.Words{Overrides: whatsapp.TextOverrides{}, Catalog: a.texts})
 	a.conv = newConversations(cfg, d, a.jobs, log, flows)
 	if cfg.SandboxEnabled && m != modeWorker {
 		a.sandbox = sandbox.New(sandbox.Config{WebhookURL: "http://" + cfg.HTTPAddr + "/webhook/whatsapp", Log: log}, d.tenants)
@@ -199,7 +190,8 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	r.Platform = httpx.Prepend(app.Group("/api/platform", perIP, deadline, idh.Authenticate, idh.RequirePlatform("platform", "read")), limit)
 	// The tenant API: the Host header (or an API key) picks the tenant.
 	v1 := app.Group("/api/v1", perIP, deadline, th.Resolve(),
-		gateway.CORS(func(c *fiber.Ctx, origin string) bool { return a.originAllowed(c, origin, cfg.CORSExtraOrigins) }),
+		gateway.CORS(th.OriginAllowed(tenants.OriginPolicy{Extra: cfg.CORSExtraOrigins, AllowHTTP: cfg.Env != "production",
+			PublicPort: tenants.PortOf(cfg.PublicBaseURL)})),
 		gateway.RateLimit(limiter, cfg.RedisPrefix, gateway.ByTenant(func(c *fiber.Ctx) string {
 			if t, err := tenants.FromContext(c.UserContext()); err == nil {
 				return t.ID.String()
@@ -215,16 +207,12 @@ func (a *App) routes(cfg config.Config, log *slog.Logger) *fiber.App {
 	th.Mount(r)
 	d.audit.Mount(r)
 	jobs.NewHTTP(a.jobs).Mount(r)
-	ch := whatsapp.NewHTTP(a.conv, r.Validator, cfg.WhatsAppVerifyToken)
-	ch.WebhookRoutes(r.Webhooks)
-	r.Root.Get("/privacy", whatsapp.PrivacyHandler(d.tenants))
+	a.conv.Mount(r)
 	r.Root.Get("/media/demo/:file", demoMedia)
 	if a.sandbox != nil {
 		a.sandbox.Routes(r.Webhooks)
 	}
-	r.Platform.Get("/whatsapp/unrouted", r.AllowPlatform("platform", "read"), a.unrouted)
-	ch.StaffRoutes(r)
-	catalog.NewHTTP(a.catalog, r.Validator, func(c *fiber.Ctx) string { return identity.ActorFrom(c.UserContext()).String() }).Mount(r)
+	a.catalog.Mount(r)
 	return app
 }
 
@@ -241,77 +229,13 @@ func (a *App) healthRoutes(app *fiber.App) {
 	}))
 }
 
-// originAllowed admits a browser origin (scheme, host and port, compared
-// whole) when it is configured in CORS_EXTRA_ORIGINS, or when its host is one
-// of this tenant's hosts (custom domain or subdomain) and its scheme and port
-// are ones the product serves: https (http too outside production) on the
-// scheme's default port or PUBLIC_BASE_URL's port. http://shop.example:1 is
-// another site, whatever its host.
-func (a *App) originAllowed(c *fiber.Ctx, origin string, extra []string) bool {
-	if slices.Contains(extra, origin) {
-		return true
-	}
-	t, err := tenants.FromContext(c.UserContext())
-	if err != nil {
-		return false
-	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return false
-	}
-	scheme := strings.ToLower(u.Scheme)
-	switch {
-	case scheme == "https":
-	case scheme == "http" && a.deps.cfg.Env != "production":
-	default:
-		return false
-	}
-	port := u.Port()
-	if port == "" {
-		port = defaultPort(scheme)
-	}
-	if port != defaultPort(scheme) && port != a.publicPort {
-		return false
-	}
-	ot, err := a.deps.tenants.ResolveHost(c.UserContext(), u.Hostname())
-	return err == nil && ot.ID == t.ID
-}
-
-func defaultPort(scheme string) string {
-	if scheme == "https" {
-		return "443"
-	}
-	return "80"
-}
-
-// portOf is the port of a base URL, explicit or its scheme's default.
-func portOf(base string) string {
-	u, err := url.Parse(base)
-	if err != nil {
-		return ""
-	}
-	if p := u.Port(); p != "" {
-		return p
-	}
-	return defaultPort(strings.ToLower(u.Scheme))
-}
-
 // registerJobs adds every module's workers and periodic jobs.
 func (a *App) registerJobs() error {
 	for _, err := range []error{
 		jobs.AddWorker(a.jobs, &identity.PurgeTokensWorker{Service: a.identity}),
-		jobs.AddWorker(a.jobs, &whatsapp.ProcessWorker{Service: a.conv}),
-		jobs.AddWorker(a.jobs, &whatsapp.SendWorker{Service: a.conv}),
-		jobs.AddWorker(a.jobs, &whatsapp.SweepWorker{Service: a.conv}),
-		jobs.AddWorker(a.jobs, &catalog.SyncWorker{Service: a.catalog}),
-		jobs.AddWorker(a.jobs, &catalog.ScheduleWorker{Service: a.catalog}),
-		jobs.AddWorker(a.jobs, &catalog.ConsistencyWorker{Service: a.catalog}),
-		a.jobs.Periodic(time.Minute, func() (river.JobArgs, *river.InsertOpts) { return catalog.ScheduleArgs{}, nil }),
-		a.jobs.Periodic(5*time.Minute, func() (river.JobArgs, *river.InsertOpts) { return catalog.ConsistencyArgs{}, nil }),
+		a.conv.Workers(a.jobs),
+		a.catalog.Workers(a.jobs),
 		a.jobs.Periodic(time.Hour, func() (river.JobArgs, *river.InsertOpts) { return identity.PurgeTokensArgs{}, nil }),
-		a.jobs.Periodic(min(a.deps.cfg.WhatsAppSweepAfter, time.Minute), func() (river.JobArgs, *river.InsertOpts) {
-			return whatsapp.SweepArgs{}, nil
-		}),
 	} {
 		if err != nil {
 			return err
@@ -336,41 +260,14 @@ func newConversations(cfg config.Config, d *deps, j *jobs.Jobs, log *slog.Logger
 		RatePerSecond: cfg.WhatsAppSendRate, FailClosed: true, Logger: log,
 	})
 	return whatsapp.New(whatsapp.Config{
-		PlatformAppSecret: cfg.WhatsAppAppSecret, PublicBaseURL: cfg.PublicBaseURL, PlatformDomain: cfg.PlatformDomain,
+		VerifyToken: cfg.WhatsAppVerifyToken, PlatformAppSecret: cfg.WhatsAppAppSecret,
+		PublicBaseURL: cfg.PublicBaseURL, PlatformDomain: cfg.PlatformDomain,
 		ReengageTemplate: cfg.WhatsAppReengageTemplate, SweepAfter: cfg.WhatsAppSweepAfter,
 		SendTimeout: cfg.WhatsAppSendTimeout, SendRescueAfter: cfg.WhatsAppSendRescueAfter,
 	}, whatsapp.Deps{
-		Scope: d.scope, Numbers: d.tenants, Jobs: j, Sender: sender,
-		Engine: whatsapp.DialogEngine{Engine: dialog.New(whatsapp.TextOverrides{}, caps...)},
-		Audit:  d.audit, Redis: d.rdb, RedisPrefix: cfg.RedisPrefix, Log: log,
-		Actor: func(ctx context.Context) (uuid.UUID, string) {
-			id, _ := identity.UserIDFrom(ctx)
-			return id, identity.ActorFrom(ctx).String()
-		},
+		Scope: d.scope, Tenants: d.tenants, Jobs: j, Sender: sender, Capabilities: caps,
+		Audit: d.audit, Catalog: i18n.MustLoad(), Redis: d.rdb, RedisPrefix: cfg.RedisPrefix, Log: log,
 	})
-}
-
-// unrouted lists webhook changes for numbers no tenant owns (newest first).
-func (a *App) unrouted(c *fiber.Ctx) error {
-	type item struct {
-		ID            int64           `json:"id" bun:"id"`
-		PhoneNumberID string          `json:"phone_number_id" bun:"phone_number_id"`
-		Reason        string          `json:"reason" bun:"reason"`
-		Payload       json.RawMessage `json:"payload" bun:"payload"`
-		ReceivedAt    time.Time       `json:"received_at" bun:"received_at"`
-	}
-	var items []item
-	err := a.deps.scope.PlatformTx(c.UserContext(), func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Table("whatsapp_unrouted").Column("id", "phone_number_id", "reason", "payload", "received_at").
-			OrderExpr("id DESC").Limit(100).Scan(ctx, &items)
-	})
-	if err != nil {
-		return err
-	}
-	if items == nil {
-		items = []item{}
-	}
-	return c.JSON(fiber.Map{"items": items})
 }
 
 // newIdentity builds staff identity; the JWT key is JWT_SECRET or, when that

@@ -370,9 +370,15 @@ func TestPlatformOnboardingAPI(t *testing.T) {
 	if r := ta.do(request{method: "PATCH", path: "/api/platform/tenants/souq", token: admin, body: `{"status":"suspended"}`}); r.status != 200 || r.json["status"] != "suspended" {
 		t.Fatalf("suspend: %d %s", r.status, r.body)
 	}
+	// The refusal speaks the reader's language: Arabic by default, English
+	// when asked, with both titles kept.
 	r = ta.do(request{method: "GET", path: "/api/v1/store", host: "souq.example.sa"})
-	if r.status != 403 || !strings.Contains(r.body, "suspended") {
+	if r.status != 403 || r.json["detail"] != "هذا المتجر موقوف مؤقتًا." || r.json["title_en"] != "Forbidden" || r.json["title_ar"] != "ممنوع" {
 		t.Fatalf("suspended store: %d %s", r.status, r.body)
+	}
+	r = ta.do(request{method: "GET", path: "/api/v1/store", host: "souq.example.sa", headers: map[string]string{"Accept-Language": "en-US,en;q=0.9"}})
+	if r.status != 403 || r.json["detail"] != "This store is suspended." || r.json["title"] != "Forbidden" || !strings.Contains(r.header.Get("Vary"), "Accept-Language") {
+		t.Fatalf("suspended store in English: %d %s", r.status, r.body)
 	}
 	// The actions are in the audit chain, which verifies.
 	v := ta.do(request{method: "GET", path: "/api/platform/audit/verify", token: admin})

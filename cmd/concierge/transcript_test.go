@@ -16,16 +16,20 @@ import (
 	"concierge/tenants"
 )
 
-var updateTranscripts = flag.Bool("update", false, "rewrite testdata/transcripts/*.txt with what the product answers now (review the diff!)")
+var updateTranscripts = flag.Bool("update", false, "rewrite the golden transcripts (modules/whatsapp/dialog/testdata/*.txt) with what the product answers now (review the diff!)")
+
+// transcriptFiles is the product's one set of golden transcripts, which the
+// dialog engine's tests play too (modules/whatsapp/dialog TestTranscripts).
+var transcriptFiles = filepath.Join("..", "..", "modules", "whatsapp", "dialog", "testdata", "*.txt")
 
 // TestTranscriptsEndToEnd plays every golden transcript of the product
-// (testdata/transcripts/*.txt: the dialog engine's scenarios of
-// modules/conversation/dialog/testdata, as the product answers them with
-// its capabilities registered, so the main menu offers "Browse products")
-// through the real pipeline: the emulator posts each customer turn as a signed webhook, the
-// product stores it, the worker runs the engine and the sender delivers the
-// replies to the emulator, whose recorded Cloud API messages are rendered
-// back into the transcript's canonical lines.
+// (modules/whatsapp/dialog/testdata/*.txt, the same files the engine's
+// tests play in memory, with a stand-in for the product's catalog menu
+// entry) through the real pipeline: the emulator posts each customer turn as
+// a signed webhook, the product stores it, the worker runs the engine with
+// the product's capabilities and the sender delivers the replies to the
+// emulator, whose recorded Cloud API messages are rendered back into the
+// transcript's canonical lines.
 //
 // Each transcript is a new customer (its own phone) of the fixture tenant the
 // transcripts assume (متجر النخبة / Nukhba Store, Arabic first, privacy
@@ -33,13 +37,14 @@ var updateTranscripts = flag.Bool("update", false, "rewrite testdata/transcripts
 //
 // The engine's testdata/capability/*.txt is not played: it needs the
 // test-only "shop" capability of the dialog package's tests. With -update
-// the bot lines are rewritten from what the pipeline answers. The pipeline splits texts longer than 4096 characters
-// (whatsapp.TextPages) and lists of more than ten rows (whatsapp.ListPages)
-// into several messages; no golden transcript reaches either limit, so each
-// engine reply is exactly one Cloud API message here.
+// the bot lines are rewritten from what the pipeline answers. The pipeline
+// splits texts longer than 4096 characters (cloudapi.TextPages) and lists
+// of more than ten rows (cloudapi.ListPages) into several messages; no
+// golden transcript reaches either limit, so each engine reply is exactly
+// one Cloud API message here.
 func TestTranscriptsEndToEnd(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join("testdata", "transcripts", "*.txt"))
+	files, err := filepath.Glob(transcriptFiles)
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no transcripts: %v", err)
 	}

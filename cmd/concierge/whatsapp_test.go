@@ -5,7 +5,9 @@ package main
 // numbers, delivery statuses, ordering, the 24-hour rule, send retries,
 // hand-off and consent. Each test boots the real product in dev mode (worker
 // in-process, the Cloud API emulator at ta.app.sandbox) and every subtest
-// onboards its own tenant and WhatsApp number with its own app secret.
+// onboards its own tenant and WhatsApp number with its own app secret. The
+// channel's own tests, step by step without a running worker, are beside
+// its code (modules/whatsapp/*_test.go).
 //
 // Synchronisation never sleeps: the emulator's Wait signals bot messages;
 // where nothing signals (a message that must NOT be answered, a failure that

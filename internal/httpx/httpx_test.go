@@ -34,7 +34,7 @@ func TestBindAndProblems(t *testing.T) {
 		return c.SendStatus(204)
 	})
 	app.Get("/boom", func(c *fiber.Ctx) error {
-		return errs.WrapText(errs.CodeInternal, errors.New("pq: secret table name"), "")
+		return errs.Wrap(errs.CodeInternal, errors.New("pq: secret table name"), "")
 	})
 	cases := []struct {
 		name, body string
@@ -94,7 +94,7 @@ func TestBindAndProblems(t *testing.T) {
 
 func TestErrorsMatchByCode(t *testing.T) {
 	t.Parallel()
-	err := fmt.Errorf("store: %w", errs.E(errs.CodeNotFound, "no such product"))
+	err := fmt.Errorf("store: %w", errs.New(errs.CodeNotFound, "error.not_found"))
 	if !errors.Is(err, errs.ErrNotFound) || errors.Is(err, errs.ErrConflict) {
 		t.Fatal("errors.Is should match by code through wrapping")
 	}

@@ -172,18 +172,8 @@ func (c *Catalog) render(lang, id string, data map[string]any, count any) string
 	return s
 }
 
-// Message renders an error's message in lang. Messages written inline during
-// the move to the catalog (errs.LegacyID) render their own text.
-func (c *Catalog) Message(lang string, m errs.Message) string {
-	if m.ID == errs.LegacyID {
-		if s, _ := m.Data[Normalize(lang)].(string); s != "" {
-			return s
-		}
-		s, _ := m.Data[EN].(string)
-		return s
-	}
-	return c.Text(lang, m.ID, m.Data)
-}
+// Message renders an error's message in lang.
+func (c *Catalog) Message(lang string, m errs.Message) string { return c.Text(lang, m.ID, m.Data) }
 
 // Normalize maps a language tag to one of Languages (Arabic unless it is
 // English).

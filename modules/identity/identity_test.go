@@ -93,7 +93,7 @@ func (f *fixture) newApp() *fiber.App {
 	withTenant := func(c *fiber.Ctx) error {
 		id, err := uuid.Parse(c.Params("tid"))
 		if err != nil {
-			return errs.E(errs.CodeNotFound, "no such tenant")
+			return errs.New(errs.CodeNotFound, "tenants.not_found")
 		}
 		c.SetUserContext(tenants.WithTenantID(c.UserContext(), id))
 		return c.Next()

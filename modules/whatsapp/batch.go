@@ -3,13 +3,18 @@ package whatsapp
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
+	"concierge/internal/observability"
 	"concierge/tenants"
 )
 
@@ -18,6 +23,22 @@ import (
 // milliseconds. Each request still answers only after the transaction
 // holding its messages and their jobs has committed; if a batch fails, its
 // deliveries are retried one by one so one bad delivery cannot fail others.
+//
+// A batch runs on its own goroutine, but never on an anonymous context: the
+// requests' ids follow their messages.
+//
+//   - A batch of one delivery runs in that request's context (without its
+//     cancellation): its span is a child of the request's, and its log lines
+//     and the processing jobs it enqueues (River carries the trace) have the
+//     request's trace and request ids and every value its logger reads.
+//   - A batch of several gets a span of its own ("whatsapp.webhook.batch")
+//     linked to every request's span, with the requests' ids as attributes;
+//     its log lines name them (request_ids), each request's span records
+//     the batch it was stored in (event "whatsapp.webhook.batch"), and what
+//     concerns one delivery (a message that went out twice) is logged in
+//     that delivery's request context.
+//   - A failed batch's deliveries are retried each in its own request's
+//     context, as batches of one.
 
 const (
 	batchWindow = 2 * time.Millisecond
@@ -25,6 +46,7 @@ const (
 )
 
 type ingestItem struct {
+	ctx   context.Context // the request's values (ids, span, logger's), never its cancellation
 	rc    routedChange
 	res   IngestResult
 	twice int // statuses reporting a second copy of a message
@@ -44,7 +66,7 @@ func newBatcher(s *Service) *batcher {
 
 // store queues a routed change and waits until it is committed.
 func (b *batcher) store(ctx context.Context, rc routedChange) (IngestResult, error) {
-	it := &ingestItem{rc: rc, done: make(chan error, 1)}
+	it := &ingestItem{ctx: context.WithoutCancel(ctx), rc: rc, done: make(chan error, 1)}
 	tid := rc.tenant.ID
 	b.mu.Lock()
 	b.pending[tid] = append(b.pending[tid], it)
@@ -85,28 +107,89 @@ func (b *batcher) run(tid uuid.UUID, tenant *tenants.Tenant) {
 	}
 }
 
+// flush stores items in one transaction and tells each waiting request the
+// outcome; a failed batch of several is retried delivery by delivery.
 func (b *batcher) flush(tenant *tenants.Tenant, items []*ingestItem) {
-	ctx := tenants.WithTenant(context.Background(), tenant)
+	ctx, span := b.start(tenant, items)
 	err := b.s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		for _, it := range items {
 			it.res, it.twice = IngestResult{}, 0
 		}
 		return b.s.storeBatch(ctx, tx, tenant.ID, items)
 	})
-	if err != nil && len(items) > 1 {
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "batch failed")
+	}
+	span.End()
+	log := b.s.log
+	switch {
+	case err != nil && len(items) > 1:
+		log.WarnContext(ctx, "whatsapp: webhook batch failed; storing its deliveries one by one",
+			"deliveries", len(items), "request_ids", requestIDs(items), "error", err)
 		for _, it := range items {
 			b.flush(tenant, []*ingestItem{it})
 		}
 		return
+	case err != nil:
+		log.WarnContext(ctx, "whatsapp: webhook delivery not stored", "error", err)
+	}
+	if err == nil && log.Enabled(ctx, slog.LevelDebug) {
+		stored := 0
+		for _, it := range items {
+			stored += it.res.Stored
+		}
+		log.DebugContext(ctx, "whatsapp: webhook batch stored", "deliveries", len(items), "messages", stored,
+			"request_ids", requestIDs(items))
 	}
 	for _, it := range items {
 		if err == nil && it.twice > 0 {
 			b.s.metrics.sentTwice.Add(float64(it.twice))
-			b.s.log.WarnContext(ctx, "whatsapp: a message went out twice (re-sent after an unanswered call whose first copy had reached Meta)",
+			log.WarnContext(tenants.WithTenant(it.ctx, tenant), "whatsapp: a message went out twice (re-sent after an unanswered call whose first copy had reached Meta)",
 				"statuses", it.twice)
 		}
 		it.done <- err
 	}
+}
+
+// start opens the batch's context and span: a batch of one continues its
+// request's, a batch of several starts its own, linked to each request's.
+func (b *batcher) start(tenant *tenants.Tenant, items []*ingestItem) (context.Context, trace.Span) {
+	if len(items) == 1 {
+		ctx, span := b.s.tracer.Start(items[0].ctx, "whatsapp.webhook.batch", trace.WithSpanKind(trace.SpanKindInternal),
+			trace.WithAttributes(attribute.Int("whatsapp.batch.deliveries", 1)))
+		return tenants.WithTenant(ctx, tenant), span
+	}
+	links := make([]trace.Link, 0, len(items))
+	for _, it := range items {
+		if sc := trace.SpanContextFromContext(it.ctx); sc.IsValid() {
+			links = append(links, trace.Link{SpanContext: sc,
+				Attributes: []attribute.KeyValue{attribute.String(observability.KeyRequestID, observability.RequestIDFrom(it.ctx))}})
+		}
+	}
+	ctx, span := b.s.tracer.Start(context.Background(), "whatsapp.webhook.batch", trace.WithNewRoot(),
+		trace.WithSpanKind(trace.SpanKindInternal), trace.WithLinks(links...),
+		trace.WithAttributes(attribute.Int("whatsapp.batch.deliveries", len(items)),
+			attribute.StringSlice("whatsapp.batch.request_ids", requestIDs(items))))
+	if sc := span.SpanContext(); sc.IsValid() {
+		for _, it := range items {
+			trace.SpanFromContext(it.ctx).AddEvent("whatsapp.webhook.batch", trace.WithAttributes(
+				attribute.String("whatsapp.batch.trace_id", sc.TraceID().String()),
+				attribute.String("whatsapp.batch.span_id", sc.SpanID().String()),
+				attribute.Int("whatsapp.batch.deliveries", len(items))))
+		}
+	}
+	return tenants.WithTenant(ctx, tenant), span
+}
+
+// requestIDs lists the items' request ids, in order ("" for a delivery
+// without one).
+func requestIDs(items []*ingestItem) []string {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = observability.RequestIDFrom(it.ctx)
+	}
+	return ids
 }
 
 type pendingMessage struct {
@@ -119,7 +202,8 @@ type pendingMessage struct {
 // storeBatch stores every message and status of the items with multi-row
 // statements: customers, conversations and messages are inserted with ON
 // CONFLICT DO NOTHING (no lock on existing rows), then one processing job
-// per touched conversation goes in with a single insert.
+// per touched conversation goes in with a single insert; then the statuses
+// (status.go).
 func (s *Service) storeBatch(ctx context.Context, tx bun.Tx, tid uuid.UUID, items []*ingestItem) error {
 	var msgs []pendingMessage
 	waIDs := map[string]bool{}
@@ -136,11 +220,11 @@ func (s *Service) storeBatch(ctx context.Context, tx bun.Tx, tid uuid.UUID, item
 			}
 			at := in.Timestamp
 			if at.IsZero() {
-				at = time.Now().UTC()
+				at = s.now().UTC()
 			}
 			msgs = append(msgs, pendingMessage{item: it, waID: m.From, number: it.rc.number, message: &Message{
 				ID: uuid.Must(uuid.NewV7()), Direction: In, WAMessageID: m.ID, Kind: string(in.Kind),
-				Body: truncate(in.Text, 4096), Payload: payload, Author: "customer", Status: StatusReceived, SentAt: at}})
+				Body: truncate(in.Text, 4096), Payload: payload, Author: AuthorCustomer, Status: StatusReceived, SentAt: at}})
 			waIDs[m.From] = true
 		}
 	}
@@ -149,46 +233,22 @@ func (s *Service) storeBatch(ctx context.Context, tx bun.Tx, tid uuid.UUID, item
 		if err != nil {
 			return err
 		}
-		type convKey struct{ customer, number uuid.UUID }
-		keys := map[convKey]string{}
+		wanted := map[convKey]string{}
 		for _, pm := range msgs {
-			keys[convKey{customers[pm.waID], pm.number.ID}] = pm.number.PhoneNumberID
+			wanted[convKey{customers[pm.waID], pm.number.ID}] = pm.number.PhoneNumberID
 		}
-		convRows := make([]conversationRow, 0, len(keys))
-		for k, pnid := range keys {
-			convRows = append(convRows, conversationRow{TenantID: tid, ID: uuid.Must(uuid.NewV7()), CustomerID: k.customer,
-				NumberID: k.number, PhoneNumberID: pnid, State: json.RawMessage(`{}`), Handoff: HandoffBot})
-		}
-		if _, err := tx.NewInsert().Model(&convRows).On("CONFLICT (tenant_id, customer_id, number_id) DO NOTHING").Exec(ctx); err != nil {
+		convs, err := ensureConversations(ctx, tx, tid, wanted)
+		if err != nil {
 			return err
 		}
-		custIDs := make([]uuid.UUID, 0, len(customers))
-		for _, id := range customers {
-			custIDs = append(custIDs, id)
-		}
-		var existing []conversationRow
-		if err := tx.NewSelect().Model(&existing).Column("id", "customer_id", "number_id").
-			Where("customer_id IN (?)", bun.In(custIDs)).Scan(ctx); err != nil {
-			return err
-		}
-		convs := map[convKey]uuid.UUID{}
-		for _, c := range existing {
-			convs[convKey{c.CustomerID, c.NumberID}] = c.ID
-		}
-		rows := make([]messageRow, len(msgs))
+		rows := make([]*Message, len(msgs))
 		for i, pm := range msgs {
 			pm.message.ConversationID = convs[convKey{customers[pm.waID], pm.number.ID}]
-			rows[i] = *toMessageRow(tid, pm.message)
+			rows[i] = pm.message
 		}
-		var inserted []string
-		if err := tx.NewInsert().Model(&rows).
-			On("CONFLICT (tenant_id, wa_message_id) WHERE wa_message_id IS NOT NULL DO NOTHING").
-			Returning("wa_message_id").Scan(ctx, &inserted); err != nil {
+		fresh, err := insertInbound(ctx, tx, tid, rows)
+		if err != nil {
 			return err
-		}
-		fresh := make(map[string]bool, len(inserted))
-		for _, w := range inserted {
-			fresh[w] = true
 		}
 		touched := map[uuid.UUID]bool{}
 		for _, pm := range msgs {
@@ -209,49 +269,9 @@ func (s *Service) storeBatch(ctx context.Context, tx bun.Tx, tid uuid.UUID, item
 		}
 	}
 	for _, it := range items {
-		for _, st := range it.rc.value.Statuses {
-			code, detail := 0, ""
-			if len(st.Errors) > 0 {
-				code, detail = st.Errors[0].Code, st.Errors[0].Title+": "+st.Errors[0].Details()
-			}
-			at := st.Timestamp.Time()
-			if at.IsZero() {
-				at = time.Now().UTC()
-			}
-			ok, twice, err := applyStatus(ctx, tx, tid, st.ID, st.BizOpaqueCallbackData, st.Status, at, code, detail)
-			if err != nil {
-				return err
-			}
-			if ok {
-				it.res.Statuses++
-			}
-			if twice {
-				it.twice++
-			}
+		if err := s.applyStatuses(ctx, tx, tid, it); err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-// ensureCustomers creates the customers that do not exist yet (no lock on
-// existing rows) and returns every WhatsApp id's customer id.
-func ensureCustomers(ctx context.Context, tx bun.IDB, tid uuid.UUID, waIDs map[string]bool) (map[string]uuid.UUID, error) {
-	rows := make([]customerRow, 0, len(waIDs))
-	ids := make([]string, 0, len(waIDs))
-	for w := range waIDs {
-		rows = append(rows, customerRow{TenantID: tid, ID: uuid.Must(uuid.NewV7()), WAID: w, Consent: ConsentUnknown})
-		ids = append(ids, w)
-	}
-	if _, err := tx.NewInsert().Model(&rows).On("CONFLICT (tenant_id, wa_id) DO NOTHING").Exec(ctx); err != nil {
-		return nil, translate(err, "customer")
-	}
-	var found []customerRow
-	if err := tx.NewSelect().Model(&found).Column("id", "wa_id").Where("wa_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
-		return nil, err
-	}
-	out := make(map[string]uuid.UUID, len(found))
-	for _, c := range found {
-		out[c.WAID] = c.ID
-	}
-	return out, nil
 }

@@ -1,68 +1,45 @@
 package whatsapp
 
 import (
-	"crypto/subtle"
+	"context"
+	"encoding/json"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"concierge/internal/errs"
 	"concierge/internal/httpx"
 )
 
-// HTTP serves the WhatsApp webhook and the staff conversation API.
-type HTTP struct {
-	svc         *Service
-	validate    *httpx.Validator
-	verifyToken string
-}
+// Mount serves the channel on the composition root's doors:
+//
+//	GET, POST /webhook/whatsapp             Meta (Webhooks: no tenant, the signature is the gate)
+//	GET  /api/v1/conversations[?handoff=]   staff: the inbox (conversations read)
+//	GET  /api/v1/conversations/{id}         staff: one conversation
+//	GET  /api/v1/conversations/{id}/messages
+//	POST /api/v1/conversations/{id}/reply   staff: a reply; the bot pauses (conversations write)
+//	POST /api/v1/conversations/{id}/handoff staff: take the conversation over
+//	POST /api/v1/conversations/{id}/resume  staff: hand it back to the bot
+//	GET  /privacy?store=<slug>&lang=        the platform's default privacy notice (Root)
+//	GET  /api/platform/whatsapp/unrouted    platform admins: payloads for numbers no tenant owns
+func (s *Service) Mount(r httpx.Routers) {
+	s.validator = r.Validator
+	r.Webhooks.Get("/webhook/whatsapp", s.verifyWebhook)
+	r.Webhooks.Post("/webhook/whatsapp", s.webhook)
 
-// NewHTTP builds the handlers; verifyToken is WHATSAPP_VERIFY_TOKEN.
-func NewHTTP(svc *Service, v *httpx.Validator, verifyToken string) *HTTP {
-	return &HTTP{svc: svc, validate: v, verifyToken: verifyToken}
-}
-
-// WebhookRoutes mounts GET and POST /webhook/whatsapp. They sit outside
-// tenant resolution and staff auth: the payload names the number, and the
-// signature proves the sender.
-func (h *HTTP) WebhookRoutes(r fiber.Router) {
-	r.Get("/webhook/whatsapp", h.verify)
-	r.Post("/webhook/whatsapp", h.ingest)
-}
-
-// verify answers Meta's subscription check: hub.mode=subscribe and the
-// configured token → 200 with hub.challenge as plain text; anything else 403.
-func (h *HTTP) verify(c *fiber.Ctx) error {
-	mode, token, challenge := c.Query("hub.mode"), c.Query("hub.verify_token"), c.Query("hub.challenge")
-	if mode != "subscribe" || h.verifyToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(h.verifyToken)) != 1 {
-		return ErrVerifyMismatch
-	}
-	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
-	return c.SendString(challenge)
-}
-
-// ingest stores every message and status of a webhook, with its processing
-// job, before answering 200.
-func (h *HTTP) ingest(c *fiber.Ctx) error {
-	res, err := h.svc.Ingest(c.UserContext(), c.Body(), c.Get("X-Hub-Signature-256"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"stored": res.Stored, "duplicates": res.Duplicates, "statuses": res.Statuses, "unrouted": res.Unrouted})
-}
-
-// StaffRoutes mounts the conversation API for staff of the request's
-// tenant (conversations permission).
-func (h *HTTP) StaffRoutes(r httpx.Routers) {
 	read, write := r.Allow("conversations", "read"), r.Allow("conversations", "write")
-	r.Staff.Get("/conversations", read, h.list)
-	r.Staff.Get("/conversations/:id", read, h.get)
-	r.Staff.Get("/conversations/:id/messages", read, h.messages)
-	r.Staff.Post("/conversations/:id/reply", write, h.reply)
-	r.Staff.Post("/conversations/:id/handoff", write, h.takeOver)
-	r.Staff.Post("/conversations/:id/resume", write, h.resume)
+	r.Staff.Get("/conversations", read, s.list)
+	r.Staff.Get("/conversations/:id", read, s.get)
+	r.Staff.Get("/conversations/:id/messages", read, s.messages)
+	r.Staff.Post("/conversations/:id/reply", write, s.reply)
+	r.Staff.Post("/conversations/:id/handoff", write, s.takeOver)
+	r.Staff.Post("/conversations/:id/resume", write, s.resume)
+
+	r.Root.Get("/privacy", s.privacy)
+	r.Platform.Get("/whatsapp/unrouted", r.AllowPlatform("platform", "read"), s.unrouted)
 }
 
 type apiConversation struct {
@@ -116,7 +93,7 @@ func limitParam(c *fiber.Ctx, def, maxLimit int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > maxLimit {
-		return 0, errs.Invalid(errs.FieldError{Field: "limit", Code: "range", Msg: errs.Legacy("must be 1 to "+strconv.Itoa(maxLimit), "يجب أن يكون بين 1 و"+strconv.Itoa(maxLimit))})
+		return 0, errs.Invalid(errs.Field("limit", "range", "field.range", "min", 1, "max", maxLimit))
 	}
 	return n, nil
 }
@@ -129,18 +106,18 @@ func idParam(c *fiber.Ctx) (uuid.UUID, error) {
 	return id, nil
 }
 
-func (h *HTTP) list(c *fiber.Ctx) error {
+func (s *Service) list(c *fiber.Ctx) error {
 	handoff := c.Query("handoff")
 	switch handoff {
 	case "", HandoffBot, HandoffWaiting, HandoffHuman:
 	default:
-		return errs.Invalid(errs.FieldError{Field: "handoff", Code: "oneof", Msg: errs.Legacy("must be bot, waiting or human", "يجب أن تكون bot أو waiting أو human")})
+		return errs.Invalid(errs.Field("handoff", "oneof", "field.oneof", "param", HandoffBot+" "+HandoffWaiting+" "+HandoffHuman))
 	}
 	limit, err := limitParam(c, 50, 200)
 	if err != nil {
 		return err
 	}
-	views, err := h.svc.List(c.UserContext(), handoff, limit)
+	views, err := s.List(c.UserContext(), handoff, limit)
 	if err != nil {
 		return err
 	}
@@ -152,19 +129,19 @@ func (h *HTTP) list(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"items": out})
 }
 
-func (h *HTTP) get(c *fiber.Ctx) error {
+func (s *Service) get(c *fiber.Ctx) error {
 	id, err := idParam(c)
 	if err != nil {
 		return err
 	}
-	v, err := h.svc.Get(c.UserContext(), id)
+	v, err := s.Get(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
 	return c.JSON(toAPIConversation(*v, time.Now()))
 }
 
-func (h *HTTP) messages(c *fiber.Ctx) error {
+func (s *Service) messages(c *fiber.Ctx) error {
 	id, err := idParam(c)
 	if err != nil {
 		return err
@@ -173,7 +150,7 @@ func (h *HTTP) messages(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ms, err := h.svc.Messages(c.UserContext(), id, limit)
+	ms, err := s.Messages(c.UserContext(), id, limit)
 	if err != nil {
 		return err
 	}
@@ -188,42 +165,69 @@ type replyRequest struct {
 	Text string `json:"text" text:"multiline" validate:"required,max=4096"`
 }
 
-func (h *HTTP) reply(c *fiber.Ctx) error {
+func (s *Service) reply(c *fiber.Ctx) error {
 	id, err := idParam(c)
 	if err != nil {
 		return err
 	}
 	var in replyRequest
-	if err := httpx.Bind(c, h.validate, &in); err != nil {
+	if err := httpx.Bind(c, s.validator, &in); err != nil {
 		return err
 	}
-	m, err := h.svc.Reply(c.UserContext(), id, in.Text)
+	m, err := s.Reply(c.UserContext(), id, in.Text)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(toAPIMessage(*m))
 }
 
-func (h *HTTP) takeOver(c *fiber.Ctx) error {
+func (s *Service) takeOver(c *fiber.Ctx) error {
 	id, err := idParam(c)
 	if err != nil {
 		return err
 	}
-	v, err := h.svc.TakeOver(c.UserContext(), id)
+	v, err := s.TakeOver(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
 	return c.JSON(toAPIConversation(*v, time.Now()))
 }
 
-func (h *HTTP) resume(c *fiber.Ctx) error {
+func (s *Service) resume(c *fiber.Ctx) error {
 	id, err := idParam(c)
 	if err != nil {
 		return err
 	}
-	v, err := h.svc.Resume(c.UserContext(), id)
+	v, err := s.Resume(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
 	return c.JSON(toAPIConversation(*v, time.Now()))
+}
+
+type apiUnrouted struct {
+	ID            int64           `json:"id"`
+	PhoneNumberID string          `json:"phone_number_id"`
+	Reason        string          `json:"reason"`
+	Payload       json.RawMessage `json:"payload"`
+	ReceivedAt    time.Time       `json:"received_at"`
+}
+
+// unrouted lists the newest webhook changes for numbers no tenant owns (or
+// suspended), on the platform path.
+func (s *Service) unrouted(c *fiber.Ctx) error {
+	var rows []Unrouted
+	err := s.scope.PlatformTx(c.UserContext(), func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		rows, err = listUnrouted(ctx, tx, 100)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	out := make([]apiUnrouted, len(rows))
+	for i, u := range rows {
+		out[i] = apiUnrouted{ID: u.ID, PhoneNumberID: u.PhoneNumberID, Reason: u.Reason, Payload: u.Payload, ReceivedAt: u.ReceivedAt}
+	}
+	return c.JSON(fiber.Map{"items": out})
 }

@@ -4,9 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
-	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 
 	"concierge/internal/errs"
@@ -29,6 +28,8 @@ type IngestResult struct {
 	Unrouted   int // changes for numbers no tenant owns (or suspended)
 }
 
+// routedChange is one change of a delivery with the tenant and number it is
+// for (or why it has none).
 type routedChange struct {
 	value  *cloudapi.Value
 	tenant *tenants.Tenant
@@ -40,9 +41,9 @@ type routedChange struct {
 // the app secret of every number the payload is for (or the platform app
 // secret); otherwise nothing is stored. Each change is stored in its
 // tenant's transaction together with the processing jobs of the
-// conversations it touched, so a message exists exactly when its job does;
-// redelivered messages are ignored. Changes for numbers no tenant owns are
-// kept as unrouted for platform admins.
+// conversations it touched (batch.go), so a message exists exactly when its
+// job does; redelivered messages are ignored. Changes for numbers no tenant
+// owns are kept as unrouted for platform admins.
 func (s *Service) Ingest(ctx context.Context, body []byte, signature string) (IngestResult, error) {
 	var res IngestResult
 	p, err := cloudapi.ParseWebhook(body)
@@ -72,7 +73,7 @@ func (s *Service) Ingest(ctx context.Context, body []byte, signature string) (In
 		}
 	}
 	if len(changes) == 0 {
-		// Only fields this module does not handle (template reviews,
+		// Only fields this channel does not handle (template reviews,
 		// account updates): nothing is stored, and Meta stops retrying.
 		return res, nil
 	}
@@ -122,35 +123,24 @@ func (s *Service) signed(body []byte, header string, changes []routedChange) boo
 	return routed > 0
 }
 
+// storeUnrouted keeps a change for a number no tenant owns, on the platform
+// path (GET /api/platform/whatsapp/unrouted lists them).
 func (s *Service) storeUnrouted(ctx context.Context, rc routedChange) error {
 	payload, err := json.Marshal(rc.value)
 	if err != nil {
 		return err
 	}
 	return s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO whatsapp_unrouted (phone_number_id, reason, payload) VALUES (?, ?, ?)`,
-			rc.value.Metadata.PhoneNumberID, rc.reason, string(payload))
-		return err
+		return insertUnrouted(ctx, tx, rc.value.Metadata.PhoneNumberID, rc.reason, payload)
 	})
 }
 
-// ProcessArgs is the job "conversation X has news": the worker locks the
-// conversation and handles all its unprocessed messages in order. Jobs are
-// not unique (River's uniqueness includes running jobs, which could strand a
-// message that arrives while one runs); a job that finds nothing left to do
-// ends at once.
-type ProcessArgs struct {
-	TenantID       uuid.UUID `json:"tenant_id"`
-	ConversationID uuid.UUID `json:"conversation_id"`
-}
-
-// Kind names the job.
-func (ProcessArgs) Kind() string { return "conversation.process" }
-
-// Tenant is the job's tenant.
-func (a ProcessArgs) Tenant() uuid.UUID { return a.TenantID }
-
-// InsertOpts puts the job on the whatsapp queue.
-func (ProcessArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: "whatsapp", MaxAttempts: 10}
+// Unrouted is a webhook change for a number no tenant owns, or whose tenant
+// is suspended or number disabled.
+type Unrouted struct {
+	ID            int64
+	PhoneNumberID string
+	Reason        string
+	Payload       json.RawMessage
+	ReceivedAt    time.Time
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -11,6 +12,12 @@ import (
 
 	"concierge/internal/db"
 )
+
+// Every SQL statement of the channel (the messages table's in
+// store_messages.go), on private row types with converters to the domain
+// types. Tenant tables are read and written inside the
+// tenant's scoped transaction (row-level security); whatsapp_unrouted and
+// the sweep's view of unprocessed messages on the platform path.
 
 type customerRow struct {
 	bun.BaseModel `bun:"table:customers"`
@@ -64,48 +71,52 @@ func (r *conversationRow) toConversation() *Conversation {
 	return c
 }
 
-type messageRow struct {
-	bun.BaseModel  `bun:"table:messages"`
-	TenantID       uuid.UUID       `bun:"tenant_id,pk,type:uuid"`
-	ID             uuid.UUID       `bun:"id,pk,type:uuid"`
-	ConversationID uuid.UUID       `bun:"conversation_id,type:uuid"`
-	Direction      string          `bun:"direction"`
-	WAMessageID    sql.NullString  `bun:"wa_message_id"`
-	Kind           string          `bun:"kind"`
-	Body           string          `bun:"body"`
-	Payload        json.RawMessage `bun:"payload,type:jsonb"`
-	Author         string          `bun:"author"`
-	Status         string          `bun:"status"`
-	SentAt         time.Time       `bun:"sent_at"`
-	CreatedAt      time.Time       `bun:"created_at,nullzero,default:now()"`
-	ProcessedAt    bun.NullTime    `bun:"processed_at"`
-	StatusAt       bun.NullTime    `bun:"status_at"`
-	ErrorCode      sql.NullInt64   `bun:"error_code"`
-	ErrorDetail    string          `bun:"error_detail"`
-}
-
-func (r *messageRow) toMessage() Message {
-	m := Message{ID: r.ID, ConversationID: r.ConversationID, Direction: r.Direction, WAMessageID: r.WAMessageID.String,
-		Kind: r.Kind, Body: r.Body, Payload: r.Payload, Author: r.Author, Status: r.Status, SentAt: r.SentAt,
-		CreatedAt: r.CreatedAt, ProcessedAt: nullTime(r.ProcessedAt), StatusAt: nullTime(r.StatusAt), ErrorDetail: r.ErrorDetail}
-	if r.ErrorCode.Valid {
-		c := int(r.ErrorCode.Int64)
-		m.ErrorCode = &c
-	}
-	return m
-}
-
-func toMessageRow(tenantID uuid.UUID, m *Message) *messageRow {
-	r := &messageRow{TenantID: tenantID, ID: m.ID, ConversationID: m.ConversationID, Direction: m.Direction,
-		WAMessageID: sql.NullString{String: m.WAMessageID, Valid: m.WAMessageID != ""}, Kind: m.Kind, Body: m.Body,
-		Payload: m.Payload, Author: m.Author, Status: m.Status, SentAt: m.SentAt, ErrorDetail: m.ErrorDetail}
-	if len(r.Payload) == 0 {
-		r.Payload = json.RawMessage(`{}`)
-	}
-	return r
-}
-
 func translate(err error, what string) error { return db.Translate(err, what) }
+
+// setLockTimeout bounds how long the transaction waits for a row lock (a
+// conversation another worker is processing).
+func setLockTimeout(ctx context.Context, tx bun.IDB) error {
+	_, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '15s'`)
+	return err
+}
+
+// ---- customers ----
+
+// ensureCustomers creates the customers that do not exist yet (no lock on
+// existing rows) and returns every WhatsApp id's customer id.
+func ensureCustomers(ctx context.Context, tx bun.IDB, tid uuid.UUID, waIDs map[string]bool) (map[string]uuid.UUID, error) {
+	rows := make([]customerRow, 0, len(waIDs))
+	ids := make([]string, 0, len(waIDs))
+	for w := range waIDs {
+		rows = append(rows, customerRow{TenantID: tid, ID: uuid.Must(uuid.NewV7()), WAID: w, Consent: ConsentUnknown})
+		ids = append(ids, w)
+	}
+	if _, err := tx.NewInsert().Model(&rows).On("CONFLICT (tenant_id, wa_id) DO NOTHING").Exec(ctx); err != nil {
+		return nil, translate(err, "customer")
+	}
+	var found []customerRow
+	if err := tx.NewSelect().Model(&found).Column("id", "wa_id").Where("wa_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[string]uuid.UUID, len(found))
+	for _, c := range found {
+		out[c.WAID] = c.ID
+	}
+	return out, nil
+}
+
+// findCustomer reads a customer by id or, when id is nil, by WhatsApp id:
+// not_found when the tenant has none.
+func findCustomer(ctx context.Context, tx bun.IDB, id uuid.UUID, waID string) (*Customer, error) {
+	if id != uuid.Nil {
+		return getCustomer(ctx, tx, id)
+	}
+	r := new(customerRow)
+	if err := tx.NewSelect().Model(r).Where("wa_id = ?", waID).Scan(ctx); err != nil {
+		return nil, translate(err, "customer")
+	}
+	return r.toCustomer(), nil
+}
 
 func getCustomer(ctx context.Context, tx bun.IDB, id uuid.UUID) (*Customer, error) {
 	r := new(customerRow)
@@ -122,6 +133,8 @@ func updateCustomer(ctx context.Context, tx bun.IDB, c *Customer) error {
 	return err
 }
 
+// ---- conversations ----
+
 // lockConversation reads a conversation and holds its row lock until the
 // transaction ends: the per-conversation lock that orders processing. NO KEY
 // UPDATE, so webhook ingest inserting messages that reference the
@@ -129,6 +142,46 @@ func updateCustomer(ctx context.Context, tx bun.IDB, c *Customer) error {
 func lockConversation(ctx context.Context, tx bun.IDB, id uuid.UUID) (*Conversation, error) {
 	r := new(conversationRow)
 	if err := tx.NewSelect().Model(r).Where("id = ?", id).For("NO KEY UPDATE").Scan(ctx); err != nil {
+		return nil, translate(err, "conversation")
+	}
+	return r.toConversation(), nil
+}
+
+// convKey names a conversation by its customer and business number.
+type convKey struct{ customer, number uuid.UUID }
+
+// ensureConversations creates the conversations that do not exist yet (no
+// lock on existing rows; wanted maps each to its phone_number_id) and
+// returns every conversation's id.
+func ensureConversations(ctx context.Context, tx bun.IDB, tid uuid.UUID, wanted map[convKey]string) (map[convKey]uuid.UUID, error) {
+	rows := make([]conversationRow, 0, len(wanted))
+	custIDs := make([]uuid.UUID, 0, len(wanted))
+	for k, pnid := range wanted {
+		rows = append(rows, conversationRow{TenantID: tid, ID: uuid.Must(uuid.NewV7()), CustomerID: k.customer,
+			NumberID: k.number, PhoneNumberID: pnid, State: json.RawMessage(`{}`), Handoff: HandoffBot})
+		custIDs = append(custIDs, k.customer)
+	}
+	if _, err := tx.NewInsert().Model(&rows).On("CONFLICT (tenant_id, customer_id, number_id) DO NOTHING").Exec(ctx); err != nil {
+		return nil, translate(err, "conversation")
+	}
+	var existing []conversationRow
+	if err := tx.NewSelect().Model(&existing).Column("id", "customer_id", "number_id").
+		Where("customer_id IN (?)", bun.In(custIDs)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[convKey]uuid.UUID, len(existing))
+	for _, c := range existing {
+		out[convKey{c.CustomerID, c.NumberID}] = c.ID
+	}
+	return out, nil
+}
+
+// latestConversation is the customer's conversation they wrote in last:
+// not_found when they have none.
+func latestConversation(ctx context.Context, tx bun.IDB, customerID uuid.UUID) (*Conversation, error) {
+	r := new(conversationRow)
+	if err := tx.NewSelect().Model(r).Where("customer_id = ?", customerID).
+		OrderExpr("last_inbound_at DESC NULLS LAST, updated_at DESC, id DESC").Limit(1).Scan(ctx); err != nil {
 		return nil, translate(err, "conversation")
 	}
 	return r.toConversation(), nil
@@ -154,195 +207,66 @@ func saveConversation(ctx context.Context, tx bun.IDB, c *Conversation) error {
 	return err
 }
 
-func insertOutbound(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, m *Message) error {
-	_, err := tx.NewInsert().Model(toMessageRow(tenantID, m)).Exec(ctx)
-	return translate(err, "message")
+type viewRow struct {
+	conversationRow `bun:",extend"`
+	WAID            string `bun:"wa_id"`
+	ProfileName     string `bun:"profile_name"`
+	Locale          string `bun:"locale"`
+	Consent         string `bun:"consent"`
+	LastMessage     string `bun:"last_message"`
 }
 
-// unprocessed lists a conversation's inbound messages not yet handled, in
-// WhatsApp timestamp order (then arrival).
-func unprocessed(ctx context.Context, tx bun.IDB, conversationID uuid.UUID, limit int) ([]Message, error) {
-	var rows []messageRow
-	err := tx.NewSelect().Model(&rows).
-		Where("conversation_id = ? AND direction = 'in' AND status = ?", conversationID, StatusReceived).
-		OrderExpr("sent_at, created_at, id").Limit(int64(limit)).Scan(ctx)
-	out := make([]Message, len(rows))
+func (r *viewRow) toView() ConversationView {
+	c := r.conversationRow.toConversation()
+	return ConversationView{Conversation: *c, LastMessage: r.LastMessage, Customer: Customer{ID: c.CustomerID, TenantID: c.TenantID,
+		WAID: r.WAID, ProfileName: r.ProfileName, Locale: r.Locale, Consent: r.Consent}}
+}
+
+func views(ctx context.Context, tx bun.IDB, where func(*bun.SelectQuery) *bun.SelectQuery, limit int) ([]ConversationView, error) {
+	var rows []viewRow
+	q := tx.NewSelect().Model(&rows).
+		ColumnExpr("conversation_row.*").
+		ColumnExpr("cu.wa_id, cu.profile_name, cu.locale, cu.consent").
+		ColumnExpr("(SELECT m.body FROM messages m WHERE m.tenant_id = conversation_row.tenant_id AND m.conversation_id = conversation_row.id ORDER BY m.created_at DESC LIMIT 1) AS last_message").
+		Join("JOIN customers cu ON cu.tenant_id = conversation_row.tenant_id AND cu.id = conversation_row.customer_id")
+	q = where(q).OrderExpr("conversation_row.updated_at DESC").Limit(int64(limit))
+	if err := q.Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]ConversationView, len(rows))
 	for i := range rows {
-		out[i] = rows[i].toMessage()
+		out[i] = rows[i].toView()
 	}
-	return out, err
+	return out, nil
 }
 
-func markInbound(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID, status string) error {
-	_, err := tx.NewUpdate().Model((*messageRow)(nil)).
-		Set("status = ?, processed_at = now()", status).
-		Where("tenant_id = ? AND id = ?", tenantID, id).Exec(ctx)
-	return err
+// listViews lists conversations, newest activity first, only those in
+// hand-off state handoff unless it is "".
+func listViews(ctx context.Context, tx bun.IDB, handoff string, limit int) ([]ConversationView, error) {
+	return views(ctx, tx, func(q *bun.SelectQuery) *bun.SelectQuery {
+		if handoff != "" {
+			q = q.Where("conversation_row.handoff = ?", handoff)
+		}
+		return q
+	}, limit)
 }
 
-func getMessage(ctx context.Context, tx bun.IDB, id uuid.UUID) (*Message, error) {
-	r := new(messageRow)
-	if err := tx.NewSelect().Model(r).Where("id = ?", id).Scan(ctx); err != nil {
-		return nil, translate(err, "message")
-	}
-	m := r.toMessage()
-	return &m, nil
-}
-
-// queuedBefore reports whether the conversation has an older outbound
-// message not yet taken by the Cloud API: queued, or its call in flight
-// (ids are time-ordered UUIDv7, so they order messages written in one
-// transaction).
-func queuedBefore(ctx context.Context, tx bun.IDB, m *Message) (bool, error) {
-	// "sending" counts too: an older reply whose Cloud API call is in flight
-	// must be answered before this one is sent, or the two calls race.
-	return tx.NewSelect().Model((*messageRow)(nil)).
-		Where("conversation_id = ? AND direction = 'out' AND status IN (?, ?)", m.ConversationID, StatusQueued, StatusSending).
-		Where("(created_at, id) < (?, ?)", m.CreatedAt, m.ID).Exists(ctx)
-}
-
-// markSent records the Cloud API's answer: the message went out as wamid. A
-// status webhook may have settled it first (same wamid: nothing to do). When
-// it names another WhatsApp id, the message went out twice (a re-send after
-// an unanswered call whose first copy had reached Meta after all): twice is
-// then true and the row keeps the copy whose statuses it already follows.
-func markSent(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID, wamid string) (twice bool, err error) {
-	res, err := tx.NewUpdate().Model((*messageRow)(nil)).
-		Set("status = ?, wa_message_id = ?, status_at = now(), error_code = NULL, error_detail = ''", StatusSent, wamid).
-		Where("tenant_id = ? AND id = ? AND status IN (?, ?)", tenantID, id, StatusQueued, StatusSending).Exec(ctx)
+// getView reads one conversation with its customer: ErrNotFound when the
+// tenant has none with this id.
+func getView(ctx context.Context, tx bun.IDB, id uuid.UUID) (*ConversationView, error) {
+	vs, err := views(ctx, tx, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("conversation_row.id = ?", id)
+	}, 1)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		return false, nil
+	if len(vs) == 0 {
+		return nil, ErrNotFound
 	}
-	var recorded sql.NullString
-	err = tx.NewSelect().Model((*messageRow)(nil)).Column("wa_message_id").
-		Where("tenant_id = ? AND id = ?", tenantID, id).Scan(ctx, &recorded)
-	if err != nil {
-		return false, translate(err, "message")
-	}
-	return recorded.Valid && recorded.String != wamid, nil
+	return &vs[0], nil
 }
 
-// claimSend moves a message to "sending" just before the Cloud API call and
-// commits, so an attempt that dies mid-call (or whose call goes unanswered)
-// leaves a trace. A queued message is claimed at once; one already
-// "sending" (an earlier attempt's outcome is unknown) only once its claim is
-// older than settleAfter: by then that attempt is over, and a status webhook
-// proving the first copy went out would have moved the message on, so it is
-// not claimed. The check and the claim are one statement, so two attempts
-// can never both claim. It returns false when the message is no longer
-// waiting to be sent or another attempt's claim is still fresh.
-func claimSend(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID, settleAfter time.Duration) (bool, error) {
-	res, err := tx.NewUpdate().Model((*messageRow)(nil)).
-		Set("status = ?, status_at = now()", StatusSending).
-		Where("tenant_id = ? AND id = ?", tenantID, id).
-		WhereGroup(" AND ", func(q *bun.UpdateQuery) *bun.UpdateQuery {
-			return q.Where("status = ?", StatusQueued).
-				WhereOr("status = ? AND (status_at IS NULL OR status_at <= now() - make_interval(secs => ?))", StatusSending, settleAfter.Seconds())
-		}).Exec(ctx)
-	if err != nil {
-		return false, err
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
-}
-
-// claimAge is how long ago the message was claimed ("sending" since), by
-// the database's clock, as the claim was written: worker clocks may differ.
-func claimAge(ctx context.Context, tx bun.IDB, id uuid.UUID) (time.Duration, error) {
-	var secs sql.NullFloat64
-	err := tx.NewSelect().Model((*messageRow)(nil)).ColumnExpr("extract(epoch FROM now() - status_at)::float8").
-		Where("id = ?", id).Scan(ctx, &secs)
-	if err != nil {
-		return 0, translate(err, "message")
-	}
-	if !secs.Valid {
-		return time.Duration(1<<63 - 1), nil // never claimed with a time: as old as can be
-	}
-	return time.Duration(secs.Float64 * float64(time.Second)), nil
-}
-
-// unclaimSend puts a message Meta refused back to "queued" for a retry.
-func unclaimSend(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID) error {
-	_, err := tx.NewUpdate().Model((*messageRow)(nil)).Set("status = ?", StatusQueued).
-		Where("tenant_id = ? AND id = ? AND status = ?", tenantID, id, StatusSending).Exec(ctx)
-	return err
-}
-
-func markFailed(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID, code int, detail string) error {
-	_, err := tx.NewUpdate().Model((*messageRow)(nil)).
-		Set("status = ?, status_at = now(), error_code = ?, error_detail = ?", StatusFailed, code, truncate(detail, 500)).
-		Where("tenant_id = ? AND id = ?", tenantID, id).Exec(ctx)
-	return err
-}
-
-// statusRank orders delivery statuses so a late "sent" never overwrites "read".
-const statusRankSQL = `CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END`
-
-func statusRank(s string) int {
-	switch s {
-	case StatusSent:
-		return 1
-	case StatusDelivered:
-		return 2
-	case StatusRead:
-		return 3
-	case StatusFailed:
-		return 4
-	}
-	return 0
-}
-
-// applyStatus records a delivery status for an outbound message, moving only
-// forward (failed wins); unknown ids are ignored (false). The message is
-// found by its WhatsApp id or, when the status arrives before the send's
-// answer was recorded (or the sender died, or its call went unanswered), by
-// our id echoed back in the callback data, which also records the WhatsApp
-// id. This is what settles a message whose send has no known outcome: a
-// status naming it proves it went out, and a later attempt finds it sent
-// (or failed) and sends nothing. twice reports a status for a second copy
-// of a message already recorded under another WhatsApp id: the message went
-// out twice.
-func applyStatus(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, wamid, callback, status string, at time.Time, code int, detail string) (applied, twice bool, err error) {
-	q := tx.NewUpdate().Model((*messageRow)(nil)).
-		Set("status = ?, status_at = ?", status, at).
-		Where("tenant_id = ? AND direction = 'out'", tenantID).
-		Where(statusRankSQL+" < ?", statusRank(status))
-	id, idErr := uuid.Parse(callback)
-	if idErr == nil {
-		q = q.Set("wa_message_id = ?", wamid).
-			WhereGroup(" AND ", func(q *bun.UpdateQuery) *bun.UpdateQuery {
-				return q.Where("wa_message_id = ?", wamid).WhereOr("(id = ? AND wa_message_id IS NULL)", id)
-			})
-	} else {
-		q = q.Where("wa_message_id = ?", wamid)
-	}
-	if status == StatusFailed {
-		q = q.Set("error_code = ?, error_detail = ?", code, truncate(detail, 500))
-	}
-	res, err := q.Exec(ctx)
-	if err != nil {
-		return false, false, err
-	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		return true, false, nil
-	}
-	if idErr != nil || status != StatusSent {
-		return false, false, nil // each copy reports "sent" once: count it there
-	}
-	var recorded sql.NullString
-	err = tx.NewSelect().Model((*messageRow)(nil)).Column("wa_message_id").
-		Where("tenant_id = ? AND id = ? AND direction = 'out'", tenantID, id).Scan(ctx, &recorded)
-	if err == sql.ErrNoRows {
-		return false, false, nil
-	}
-	if err != nil {
-		return false, false, err
-	}
-	return false, recorded.Valid && recorded.String != wamid, nil
-}
+// ---- consent ----
 
 type consentRow struct {
 	bun.BaseModel `bun:"table:consent_records"`
@@ -377,6 +301,105 @@ func minimise(ctx context.Context, tx bun.IDB, tenantID, customerID uuid.UUID) e
 		Where("conversation_id IN (SELECT id FROM conversations WHERE tenant_id = ? AND customer_id = ?)", tenantID, customerID).
 		Exec(ctx)
 	return err
+}
+
+// ---- bot texts ----
+
+// botTexts reads the tenant's text overrides, "key|locale" → text.
+func botTexts(ctx context.Context, tx bun.IDB) (map[string]string, error) {
+	var rows []struct {
+		Key    string `bun:"key"`
+		Locale string `bun:"locale"`
+		Body   string `bun:"body"`
+	}
+	if err := tx.NewSelect().Table("bot_texts").Column("key", "locale", "body").Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(rows))
+	for _, r := range rows {
+		m[r.Key+"|"+r.Locale] = r.Body
+	}
+	return m, nil
+}
+
+// ---- notifications ----
+
+type notificationRow struct {
+	bun.BaseModel `bun:"table:whatsapp_notifications"`
+	TenantID      uuid.UUID `bun:"tenant_id,pk,type:uuid"`
+	Key           string    `bun:"key,pk"`
+	CustomerID    uuid.UUID `bun:"customer_id,type:uuid"`
+	MessageID     uuid.UUID `bun:"message_id,type:uuid"`
+	Author        string    `bun:"author"`
+	CreatedAt     time.Time `bun:"created_at,nullzero,default:now()"`
+}
+
+// notificationMessage is the message queued under key, or uuid.Nil.
+func notificationMessage(ctx context.Context, tx bun.IDB, key string) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := tx.NewSelect().Model((*notificationRow)(nil)).Column("message_id").Where("key = ?", key).Scan(ctx, &id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return uuid.Nil, nil
+	}
+	return id, err
+}
+
+// claimNotification records key as notified by message messageID (whose
+// row the transaction inserts next: the foreign key is checked at commit).
+// It returns false when the key is taken: a concurrent transaction holding
+// it is waited for, and the key stays free if that one rolls back.
+func claimNotification(ctx context.Context, tx bun.IDB, tid uuid.UUID, key string, customerID, messageID uuid.UUID, author string) (bool, error) {
+	res, err := tx.NewInsert().Model(&notificationRow{TenantID: tid, Key: key, CustomerID: customerID, MessageID: messageID, Author: author}).
+		On("CONFLICT (tenant_id, key) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return false, translate(err, "notification")
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// ---- the platform path ----
+
+// insertUnrouted keeps a change for a number no tenant owns.
+func insertUnrouted(ctx context.Context, tx bun.IDB, phoneNumberID, reason string, payload []byte) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO whatsapp_unrouted (phone_number_id, reason, payload) VALUES (?, ?, ?)`,
+		phoneNumberID, reason, string(payload))
+	return err
+}
+
+type unroutedRow struct {
+	ID            int64           `bun:"id"`
+	PhoneNumberID string          `bun:"phone_number_id"`
+	Reason        string          `bun:"reason"`
+	Payload       json.RawMessage `bun:"payload"`
+	ReceivedAt    time.Time       `bun:"received_at"`
+}
+
+// listUnrouted returns the newest limit unrouted changes.
+func listUnrouted(ctx context.Context, tx bun.IDB, limit int) ([]Unrouted, error) {
+	var rows []unroutedRow
+	if err := tx.NewSelect().Table("whatsapp_unrouted").Column("id", "phone_number_id", "reason", "payload", "received_at").
+		OrderExpr("id DESC").Limit(int64(limit)).Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]Unrouted, len(rows))
+	for i, r := range rows {
+		out[i] = Unrouted(r)
+	}
+	return out, nil
+}
+
+// stuckConversations finds, across tenants, the conversations with inbound
+// messages received before cutoff and still unprocessed (the platform role
+// sees only such messages' ids and times), oldest first.
+func stuckConversations(ctx context.Context, tx bun.IDB, cutoff time.Time, limit int) ([]Stuck, error) {
+	var stuck []Stuck
+	err := tx.NewSelect().Table("messages").
+		ColumnExpr("tenant_id, conversation_id, count(*) AS messages, min(created_at) AS oldest").
+		Where("direction = 'in' AND status = ? AND created_at < ?", StatusReceived, cutoff).
+		GroupExpr("tenant_id, conversation_id").OrderExpr("oldest").Limit(int64(limit)).
+		Scan(ctx, &stuck)
+	return stuck, err
 }
 
 func truncate(s string, n int) string {

@@ -50,11 +50,8 @@ func (s *Service) Sweep(ctx context.Context) ([]Stuck, error) {
 	var stuck []Stuck
 	cutoff := s.now().Add(-s.cfg.SweepAfter)
 	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := tx.NewSelect().Table("messages").
-			ColumnExpr("tenant_id, conversation_id, count(*) AS messages, min(created_at) AS oldest").
-			Where("direction = 'in' AND status = ? AND created_at < ?", StatusReceived, cutoff).
-			GroupExpr("tenant_id, conversation_id").OrderExpr("oldest").Limit(1000).
-			Scan(ctx, &stuck); err != nil {
+		var err error
+		if stuck, err = stuckConversations(ctx, tx, cutoff, 1000); err != nil {
 			return err
 		}
 		for _, st := range stuck {

@@ -3,28 +3,64 @@ package whatsapp
 import (
 	"context"
 
-	"concierge/modules/whatsapp/dialog"
+	"github.com/uptrace/bun"
+
+	"concierge/tenants"
 )
 
-// DialogEngine adapts the dialog engine to the worker: turns, and single
-// texts (tenant override, else the default) for messages the worker sends
-// outside a turn, such as "the assistant is back".
-type DialogEngine struct {
-	*dialog.Engine
+// The bot's words: a tenant's override of a text key (the bot_texts table),
+// else the catalog's message "bot.<key>" (internal/i18n/messages/bot.*.toml),
+// through dialog.Words. The engine finds its texts that way during a turn;
+// the channel does too for what it sends outside a turn ("the assistant is
+// back", notifications).
+
+// overridesKey carries a tenant's text overrides, loaded once per
+// transaction.
+type overridesKey struct{}
+
+// TextOverrides serves the tenant texts loaded into the context (the
+// processing transaction loads them), so the engine's and the capabilities'
+// lookups cost nothing. It implements dialog.Overrides.
+type TextOverrides struct{}
+
+// Lookup returns the override of key in locale, if the tenant has one.
+func (TextOverrides) Lookup(ctx context.Context, key, locale string) (string, bool) {
+	m, _ := ctx.Value(overridesKey{}).(map[string]string)
+	v, ok := m[key+"|"+locale]
+	return v, ok
 }
 
-// Text returns the tenant's text for key in locale, else the default, else
-// the Arabic default.
-func (e DialogEngine) Text(ctx context.Context, key, locale string) string {
-	if locale == "" {
-		locale = dialog.LocaleAR
+// loadOverrides reads the tenant's text overrides into the context.
+func loadOverrides(ctx context.Context, tx bun.IDB) (context.Context, error) {
+	m, err := botTexts(ctx, tx)
+	if err != nil {
+		return ctx, err
 	}
-	if v, ok := (TextOverrides{}).Lookup(ctx, key, locale); ok {
-		return v
+	return context.WithValue(ctx, overridesKey{}, m), nil
+}
+
+// customerVars are the placeholders every text sent outside a turn may use:
+// {store} (the store name in the text's language) and {name} (the
+// customer's WhatsApp profile name).
+func customerVars(t *tenants.Tenant, cust *Customer, locale string) []string {
+	store := ""
+	if t != nil {
+		store = t.NameAR
+		if (locale == "en" && t.NameEN != "") || store == "" {
+			store = t.NameEN
+		}
 	}
-	texts := dialog.DefaultTexts()[key]
-	if v, ok := texts[locale]; ok {
-		return v
+	return []string{"{store}", store, "{name}", cust.ProfileName}
+}
+
+// localeOf is the language to write to a customer in: theirs, else the
+// tenant's, else Arabic.
+func localeOf(t *tenants.Tenant, cust *Customer) string {
+	switch {
+	case cust.Locale != "":
+		return cust.Locale
+	case t != nil && t.DefaultLocale == "en":
+		return "en"
 	}
-	return texts[dialog.LocaleAR]
+	return "ar"
 }

@@ -1,18 +1,50 @@
-// Package whatsapp is the WhatsApp channel: the webhook
-// inbox (every inbound message stored once, with its processing job, in one
-// transaction), customers and their consent, the per-conversation worker that
-// runs the dialog engine in timestamp order, the sender that delivers replies
-// through the Cloud API (per-number rate limit, circuit breaker, retries, the
-// 24-hour rule), delivery statuses, human hand-off and the staff API.
+// Package whatsapp is the WhatsApp channel: a customer's message from Meta's
+// webhook to the bot's reply on their phone, the staff's side of the
+// conversation, and the notifications other modules send. The files follow a
+// message through:
+//
+//	webhook.go   GET/POST /webhook/whatsapp: Meta's subscription check and the deliveries
+//	ingest.go    a delivery verified (X-Hub-Signature-256) and routed to its tenant by number
+//	batch.go     stored once, with its processing job, in a group commit per tenant
+//	process.go   the per-conversation worker: new messages in timestamp order through the dialog engine (dialog/)
+//	outbound.go  the bot's replies become outbound rows and their send jobs, in the turn's transaction
+//	send.go      the send job: the Cloud API call (cloudapi/), retries, the 24-hour rule, settling unanswered calls
+//	status.go    delivery statuses (sent, delivered, read, failed) move outbound messages forward
+//	handoff.go   the staff inbox: a person takes the conversation, replies, hands it back
+//	notify.go    Notify: a message to a customer that is not a reply (order updates, payment links)
+//	sweep.go     the safety net: inbound messages stored but never processed
+//	texts.go     the bot's words: tenant overrides over the catalog's "bot.<key>" messages
+//	privacy.go   the platform's default privacy notice, linked from the consent request
+//	http.go      Mount: the webhook, the staff API, the privacy notice, the unrouted list
+//	jobs.go      Workers: the jobs above and the periodic sweep
+//	store.go     every SQL statement of the channel (store_messages.go: the messages table's)
+//
+// The sub-packages: cloudapi is the Cloud API wire client (webhook types,
+// signatures, message builders, the HTTP client and the per-number sender),
+// dialog the conversation engine with its golden transcripts. The sandbox
+// (cmd/concierge/sandbox) emulates Meta for development and tests.
 package whatsapp
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"time"
 
-	"concierge/internal/errs"
-
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
+
+	"concierge/internal/errs"
+	"concierge/internal/httpx"
+	"concierge/internal/i18n"
+	"concierge/modules/whatsapp/cloudapi"
+	"concierge/modules/whatsapp/dialog"
+	"concierge/tenants"
 )
 
 // Consent states of a customer.
@@ -50,6 +82,14 @@ const (
 const (
 	In  = "in"
 	Out = "out"
+)
+
+// Authors of messages that are not staff's (staff replies are written by
+// their identity.Actor, "user:<email>"; notifications by theirs,
+// "system:<what>").
+const (
+	AuthorCustomer = "customer"
+	AuthorBot      = "bot"
 )
 
 // ConsentPurpose is what a customer agrees to (recorded with each grant).
@@ -98,7 +138,7 @@ type Message struct {
 	Kind           string
 	Body           string          // text, reply title or caption; a summary for outbound
 	Payload        json.RawMessage // inbound: the WhatsApp message; outbound: the message to send
-	Author         string          // customer, bot, or staff:<email>
+	Author         string          // customer, bot, user:<email> (staff) or system:<what> (notifications)
 	Status         string
 	SentAt         time.Time // WhatsApp's timestamp (inbound) or when queued (outbound)
 	CreatedAt      time.Time
@@ -119,12 +159,192 @@ type ConsentRecord struct {
 	At            time.Time
 }
 
-// Errors of this package.
+// Errors of this package; their messages are in the catalog
+// (internal/i18n/messages/whatsapp.*.toml).
 var (
-	ErrNotFound       = errs.E(errs.CodeNotFound, "no such conversation")
-	ErrOutsideWindow  = errs.E(errs.CodeConflict, "the customer last wrote more than 24 hours ago; only approved templates can be sent")
-	ErrBadSignature   = errs.E(errs.CodeUnauthorized, "the X-Hub-Signature-256 header is missing or does not match the payload")
-	ErrNotInHandoff   = errs.E(errs.CodeConflict, "the bot is answering this conversation")
-	ErrEmptyReply     = errs.Invalid(errs.FieldError{Field: "text", Code: "required", Msg: errs.Legacy("is required (the reply is empty)", "مطلوب (الرد فارغ)")})
-	ErrVerifyMismatch = errs.E(errs.CodeForbidden, "verification token mismatch")
+	ErrNotFound         = errs.New(errs.CodeNotFound, "whatsapp.conversation.not_found")
+	ErrCustomerNotFound = errs.New(errs.CodeNotFound, "whatsapp.customer.not_found")
+	ErrOutsideWindow    = errs.New(errs.CodeConflict, "whatsapp.outside_window")
+	ErrNoConsent        = errs.New(errs.CodeConflict, "whatsapp.notify.no_consent")
+	ErrBadSignature     = errs.New(errs.CodeUnauthorized, "whatsapp.webhook.bad_signature")
+	ErrEmptyReply       = errs.Invalid(errs.Field("text", "required", "whatsapp.reply.empty"))
+	ErrVerifyMismatch   = errs.New(errs.CodeForbidden, "whatsapp.webhook.verify_mismatch")
+	ErrPageNotFound     = errs.New(errs.CodeNotFound, "whatsapp.privacy.not_found")
 )
+
+// Tenants resolves a business number to its tenant and credentials, and a
+// store's slug to its tenant (the privacy notice); *tenants.Service
+// implements it.
+type Tenants interface {
+	// ResolveNumber: not_found for an unknown number, forbidden for a
+	// suspended tenant or a disabled number.
+	ResolveNumber(ctx context.Context, phoneNumberID string) (*tenants.Tenant, *tenants.Number, error)
+	// Get: not_found for an unknown tenant.
+	Get(ctx context.Context, idOrSlug string) (*tenants.Tenant, error)
+}
+
+// Jobs inserts jobs inside a transaction; *jobs.Jobs implements it.
+type Jobs interface {
+	InsertTx(ctx context.Context, tx bun.Tx, args river.JobArgs, opts *river.InsertOpts) error
+	InsertManyTx(ctx context.Context, tx bun.Tx, args []river.JobArgs) error
+}
+
+// Engine is the dialog engine as the worker uses it; *dialog.Engine
+// implements it.
+type Engine interface {
+	Handle(ctx context.Context, req dialog.Request) (dialog.Result, error)
+}
+
+// Sender delivers one message through the Cloud API; *cloudapi.Sender
+// implements it (per-number rate limit and circuit breaker).
+type Sender interface {
+	Send(ctx context.Context, creds cloudapi.Creds, to string, o cloudapi.Outgoing) (string, error)
+}
+
+// Config is the channel's configuration.
+type Config struct {
+	// VerifyToken (WHATSAPP_VERIFY_TOKEN) answers Meta's subscription check.
+	VerifyToken string
+	// PlatformAppSecret (WHATSAPP_APP_SECRET) verifies webhooks when a
+	// number's own app secret does not.
+	PlatformAppSecret string
+	// PublicBaseURL builds the default privacy notice link.
+	PublicBaseURL string
+	// PlatformDomain builds tenant hosts for links.
+	PlatformDomain string
+	// ReengageTemplate is the approved template (one body parameter) that
+	// carries a reply outside the 24-hour window.
+	ReengageTemplate string
+	// SweepAfter is how long an inbound message may wait unprocessed before
+	// the sweeper reports and re-queues it.
+	SweepAfter time.Duration
+	// SendTimeout (WHATSAPP_SEND_TIMEOUT) bounds one send attempt, the Cloud
+	// API call included (default 15s).
+	SendTimeout time.Duration
+	// SendRescueAfter (WHATSAPP_SEND_RESCUE_AFTER) is how long after an
+	// attempt claimed a message its outcome may stay unknown: a send job
+	// still running that long after it began (its worker died) is rescued,
+	// and a message left "sending" that long with no status webhook proving
+	// it went out is sent again (default 45s; must exceed SendTimeout).
+	SendRescueAfter time.Duration
+}
+
+// Defaults of Config.SendTimeout and Config.SendRescueAfter.
+const (
+	DefaultSendTimeout     = 15 * time.Second
+	DefaultSendRescueAfter = 45 * time.Second
+)
+
+// Deps are the Service's collaborators. Who acts is read from the context
+// (identity.ActorFrom: the signed-in staff member, or what the caller set
+// with identity.WithActor); customers act as identity.CustomerActor.
+type Deps struct {
+	Scope   *tenants.Scope
+	Tenants Tenants
+	Jobs    Jobs
+	Sender  Sender
+	// Engine runs the turns; nil builds the dialog engine over Words with
+	// Capabilities.
+	Engine       Engine
+	Capabilities []dialog.Capability
+	Audit        tenants.Auditor
+	// Catalog holds the bot's default texts ("bot.<key>") and the texts of
+	// the channel's pages (nil: i18n.MustLoad()).
+	Catalog     *i18n.Catalog
+	Redis       redis.UniversalClient // staff events (best effort); may be nil
+	RedisPrefix string
+	Log         *slog.Logger
+	// Tracer traces the webhook batches (nil: the global provider's).
+	Tracer trace.Tracer
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// Service is the WhatsApp channel.
+type Service struct {
+	cfg     Config
+	scope   *tenants.Scope
+	tenants Tenants
+	jobs    Jobs
+	sender  Sender
+	engine  Engine
+	words   dialog.Words
+	catalog *i18n.Catalog
+	audit   tenants.Auditor
+	rdb     redis.UniversalClient
+	prefix  string
+	log     *slog.Logger
+	tracer  trace.Tracer
+	metrics *metrics
+	// validator binds the staff API's bodies (the Routers' Validator, set
+	// by Mount).
+	validator *httpx.Validator
+	now       func() time.Time
+	batch     *batcher
+}
+
+// New builds the channel.
+func New(cfg Config, d Deps) *Service {
+	if cfg.SweepAfter <= 0 {
+		cfg.SweepAfter = time.Minute
+	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = DefaultSendTimeout
+	}
+	if cfg.SendRescueAfter <= 0 {
+		// (One set but not above SendTimeout is refused when the send
+		// worker is registered: jobs.AddWorker.)
+		cfg.SendRescueAfter = max(DefaultSendRescueAfter, 3*cfg.SendTimeout)
+	}
+	if d.Catalog == nil {
+		d.Catalog = i18n.MustLoad()
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Tracer == nil {
+		d.Tracer = otel.Tracer("concierge/whatsapp")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	words := dialog.Words{Overrides: TextOverrides{}, Catalog: d.Catalog}
+	if d.Engine == nil {
+		d.Engine = dialog.NewWithWords(words, d.Capabilities...)
+	}
+	s := &Service{cfg: cfg, scope: d.Scope, tenants: d.Tenants, jobs: d.Jobs, sender: d.Sender, engine: d.Engine,
+		words: words, catalog: d.Catalog, audit: d.Audit, rdb: d.Redis, prefix: d.RedisPrefix, log: d.Log,
+		tracer: d.Tracer, metrics: newMetrics(), now: d.Now}
+	s.batch = newBatcher(s)
+	return s
+}
+
+type metrics struct {
+	webhookMessages   prometheus.Counter
+	webhookDuplicates prometheus.Counter
+	processed         *prometheus.CounterVec
+	sends             *prometheus.CounterVec
+	swept             prometheus.Counter
+	sentTwice         prometheus.Counter
+	notifications     *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	return &metrics{
+		webhookMessages:   prometheus.NewCounter(prometheus.CounterOpts{Name: "concierge_whatsapp_inbound_stored_total", Help: "Inbound WhatsApp messages stored."}),
+		webhookDuplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "concierge_whatsapp_inbound_duplicates_total", Help: "Redelivered inbound messages ignored."}),
+		processed:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_whatsapp_inbound_processed_total", Help: "Inbound messages handled, by outcome (processed, held)."}, []string{"outcome"}),
+		sends:             prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_whatsapp_sends_total", Help: "Outbound send attempts by outcome."}, []string{"outcome"}),
+		swept:             prometheus.NewCounter(prometheus.CounterOpts{Name: "concierge_whatsapp_swept_total", Help: "Inbound messages found unprocessed past WHATSAPP_SWEEP_AFTER and re-queued."}),
+		sentTwice: prometheus.NewCounter(prometheus.CounterOpts{Name: "concierge_whatsapp_sent_twice_total",
+			Help: "Sent status webhooks for a second copy of an outbound message (a re-send after an unanswered call whose first copy had reached Meta after all: the at-least-once window)."}),
+		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_whatsapp_notifications_total",
+			Help: "Notifications queued, by form (session: a text inside the 24-hour window; template: outside it; repeated: a key already notified)."}, []string{"form"}),
+	}
+}
+
+// Collectors are the channel's Prometheus metrics.
+func (s *Service) Collectors() []prometheus.Collector {
+	m := s.metrics
+	return []prometheus.Collector{m.webhookMessages, m.webhookDuplicates, m.processed, m.sends, m.swept, m.sentTwice, m.notifications}
+}

@@ -88,8 +88,8 @@ type CustomerResult struct {
 
 // Errors of the customer side.
 var (
-	ErrUnknownNumber = errs.E(errs.CodeNotFound, "no active WhatsApp number with this phone_number_id or tenant / لا يوجد رقم واتساب فعّال بهذا المعرّف أو المتجر")
-	ErrWebhookDown   = errs.E(errs.CodeUnavailable, "the product's webhook did not answer / لم يستجب عنوان الويب هوك")
+	ErrUnknownNumber = errs.New(errs.CodeNotFound, "sandbox.number.unknown")
+	ErrWebhookDown   = errs.New(errs.CodeUnavailable, "sandbox.webhook.down")
 )
 
 // SendAsCustomer builds Meta's inbound webhook for m, records it in the
@@ -101,7 +101,7 @@ var (
 func (e *Emulator) SendAsCustomer(ctx context.Context, m CustomerMessage) (CustomerResult, error) {
 	wa := waID(m.From)
 	if !validWaID(wa) {
-		return CustomerResult{}, errs.Invalid(errs.FieldError{Field: "customer", Code: "phone", Msg: errs.Legacy("must be a phone number in international form, such as +966501234567", "يجب أن يكون رقم هاتف دولي مثل ‎+966501234567")})
+		return CustomerResult{}, errs.Invalid(errs.Field("customer", "phone", "sandbox.field.phone"))
 	}
 	if err := m.check(); err != nil {
 		return CustomerResult{}, err
@@ -177,7 +177,7 @@ func (e *Emulator) SendAsCustomer(ctx context.Context, m CustomerMessage) (Custo
 			target, ctxID = ctxID, ""
 		}
 		if target == "" {
-			return CustomerResult{}, errs.Invalid(errs.FieldError{Field: "reaction.message_id", Code: "required", Msg: errs.Legacy("names no message: the bot has sent nothing to react to", "لا توجد رسالة للتفاعل معها")})
+			return CustomerResult{}, errs.Invalid(errs.Field("reaction.message_id", "required", "sandbox.field.nothing_to_react_to"))
 		}
 		msg.Type, msg.Reaction = "reaction", &inboundReaction{MessageID: target, Emoji: m.Reaction.Emoji}
 	case m.Unknown:
@@ -219,7 +219,7 @@ func (e *Emulator) SendAsCustomer(ctx context.Context, m CustomerMessage) (Custo
 	if err != nil {
 		e.setStatus(msg.ID, StatusFailed, 0, "webhook unreachable")
 		e.log.Warn("inbound webhook not delivered", "phone_number_id", info.pnid, "err", err)
-		return res, &errs.Error{Code: errs.CodeUnavailable, Err: err, Msg: ErrWebhookDown.Msg}
+		return res, errs.Wrap(errs.CodeUnavailable, err, "sandbox.webhook.down")
 	}
 	e.mu.Lock()
 	x.webhook = code
@@ -241,18 +241,18 @@ func (m CustomerMessage) check() error {
 		}
 	}
 	if kinds != 1 {
-		return errs.Invalid(errs.FieldError{Field: "message", Code: "one_of", Msg: errs.Legacy("give exactly one of text, button_reply, list_reply, template_button, location, image, reaction, unknown", "أرسل نوعًا واحدًا فقط من الرسائل")})
+		return errs.Invalid(errs.Field("message", "one_of", "sandbox.field.one_kind"))
 	}
 	for field, r := range map[string]*ReplyChoice{"button_reply": m.ButtonReply, "list_reply": m.ListReply} {
 		if r != nil && (r.ID == "" || r.Title == "") {
-			return errs.Invalid(errs.FieldError{Field: field, Code: "required", Msg: errs.Legacy("needs id and title", "يحتاج المعرّف والعنوان")})
+			return errs.Invalid(errs.Field(field, "required", "sandbox.field.id_and_title"))
 		}
 	}
 	if b := m.TemplateButton; b != nil && b.Payload == "" && b.Text == "" {
-		return errs.Invalid(errs.FieldError{Field: "template_button", Code: "required", Msg: errs.Legacy("needs payload or text", "يحتاج الحمولة أو النص")})
+		return errs.Invalid(errs.Field("template_button", "required", "sandbox.field.payload_or_text"))
 	}
 	if l := m.Location; l != nil && (l.Latitude < -90 || l.Latitude > 90 || l.Longitude < -180 || l.Longitude > 180) {
-		return errs.Invalid(errs.FieldError{Field: "location", Code: "range", Msg: errs.Legacy("latitude must be within ±90 and longitude within ±180", "الإحداثيات خارج النطاق")})
+		return errs.Invalid(errs.Field("location", "range", "sandbox.field.coordinates"))
 	}
 	return nil
 }

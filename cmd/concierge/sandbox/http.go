@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"html"
 	"strconv"
 	"strings"
 	"time"
@@ -325,14 +326,14 @@ func (e *Emulator) apiMessages(c *fiber.Ctx) error {
 	wa := waID(c.Query("customer"))
 	var fields []errs.FieldError
 	if pnid == "" {
-		fields = append(fields, errs.FieldError{Field: "phone_number_id", Code: "required", Msg: errs.Legacy("is required", "مطلوب")})
+		fields = append(fields, errs.Field("phone_number_id", "required", "field.required"))
 	}
 	if !validWaID(wa) {
-		fields = append(fields, errs.FieldError{Field: "customer", Code: "phone", Msg: errs.Legacy("must be a phone number in international form", "يجب أن يكون رقم هاتف دولي")})
+		fields = append(fields, errs.Field("customer", "phone", "sandbox.field.phone"))
 	}
 	after, err := strconv.ParseInt(c.Query("after", "0"), 10, 64)
 	if err != nil || after < 0 {
-		fields = append(fields, errs.FieldError{Field: "after", Code: "numeric", Msg: errs.Legacy("must be a cursor from a previous answer", "يجب أن يكون رقمًا")})
+		fields = append(fields, errs.Field("after", "numeric", "sandbox.field.cursor"))
 	}
 	if len(fields) > 0 {
 		return errs.Invalid(fields...)
@@ -452,7 +453,7 @@ func (e *Emulator) apiMedia(c *fiber.Ctx) error {
 	it := e.media.items[c.Params("media_id")]
 	e.mu.Unlock()
 	if it == nil {
-		return errs.E(errs.CodeNotFound, "no such media")
+		return errs.New(errs.CodeNotFound, "sandbox.media.not_found")
 	}
 	c.Set(fiber.HeaderContentType, it.mime)
 	c.Set(fiber.HeaderCacheControl, "private, max-age=3600")
@@ -513,5 +514,54 @@ func (e *Emulator) page(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentSecurityPolicy, strings.ReplaceAll(pageCSP, "%s", nonce))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.SendString(strings.ReplaceAll(pageHTML, "{{NONCE}}", nonce))
+	return c.SendString(strings.ReplaceAll(e.pageHTML(), "{{NONCE}}", nonce))
+}
+
+// pageWords are the keys of the chat page's words: the page's script reads
+// them as T[lang][key], the markup as {{t.key}}; their messages are
+// sandbox.page.<key in snake case>.
+var pageWords = []string{
+	"documentTitle", "title", "number", "customer", "newCustomer", "name", "hint", "conversation", "quick",
+	"location", "image", "reaction", "unknown", "message", "placeholder", "send", "close", "lang", "empty",
+	"noNumbers", "defaultName", "locName", "locAddress", "template", "product", "viewItems", "unsupported",
+	"reacted", "webhook", "unreachable", "failed", "sent", "delivered", "read", "accepted", "sendFailed",
+	"photo", "video", "document", "loadFailed",
+}
+
+// pageHTML is the chat page with its words filled in from the catalog: the
+// markup in Arabic (the page starts in Arabic), the script's table T in
+// both languages. Built once; the nonce is added per request.
+func (e *Emulator) pageHTML() string {
+	e.pageOnce.Do(func() {
+		texts := map[string]map[string]string{"ar": {}, "en": {}}
+		for _, k := range pageWords {
+			id := "sandbox.page." + snakeCase(k)
+			for lang := range texts {
+				texts[lang][k] = e.cfg.Catalog.Text(lang, id, nil)
+			}
+		}
+		js, err := json.Marshal(texts) // escapes <, > and & (and U+2028/9): safe inside <script>
+		if err != nil {
+			panic(err)
+		}
+		pairs := []string{"{{TEXTS}}", string(js)}
+		for _, k := range pageWords {
+			pairs = append(pairs, "{{t."+k+"}}", html.EscapeString(texts["ar"][k]))
+		}
+		e.pageText = strings.NewReplacer(pairs...).Replace(pageHTML)
+	})
+	return e.pageText
+}
+
+// snakeCase writes newCustomer as new_customer.
+func snakeCase(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

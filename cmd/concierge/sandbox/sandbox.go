@@ -1,11 +1,26 @@
-// Package sandbox is the WhatsApp sandbox for development and tests: a Cloud
-// API emulator that accepts what the product sends (checked like Meta checks
-// it), records it and answers with signed status webhooks, a customer side
-// that posts signed inbound webhooks exactly as Meta would, and a chat page at
-// /sandbox where anyone can play a customer of any tenant.
+// Package sandbox is a development tool, not part of the product: the
+// WhatsApp sandbox that `concierge dev` and the tests run in place of Meta.
+// It has a Cloud API emulator that accepts what the product sends (checked
+// like Meta checks it), records it and answers with signed status webhooks,
+// a customer side that posts signed inbound webhooks exactly as Meta would,
+// and a chat page at /sandbox where anyone can play a customer of any
+// tenant. The composition root mounts it only when SANDBOX_ENABLED is on,
+// which production refuses; everything it remembers lives in memory.
 //
-// It is never enabled in production; the composition root decides whether to
-// mount it. Everything it remembers lives in memory.
+// # Why it declares Meta's wire types again
+//
+// The product's Cloud API client (modules/whatsapp/cloudapi) has its own
+// types for webhooks and outgoing messages. The sandbox does not import
+// them: its Message, Interactive, Template, inbound message and webhook
+// types are written again from Meta's documentation, and its decoder
+// refuses keys Meta does not know. That makes it an independent check of
+// what the client sends: a field the client misnames, misplaces or leaves
+// out fails here as it would at Meta, instead of passing because both
+// sides share the same mistake. Keep them apart; change them only to follow
+// Meta.
+//
+// The page's words and the customer API's errors come from the message
+// catalog (internal/i18n/messages/sandbox.*.toml).
 package sandbox
 
 import (
@@ -22,6 +37,7 @@ import (
 	"time"
 
 	"concierge/internal/httpx"
+	"concierge/internal/i18n"
 	"concierge/tenants"
 )
 
@@ -76,6 +92,8 @@ type Config struct {
 	// StatusDelay is waited before the first status webhook of a send (0):
 	// Meta's arrive about a second after the send's answer.
 	StatusDelay time.Duration
+	// Catalog holds the page's words (i18n.MustLoad()).
+	Catalog *i18n.Catalog
 }
 
 // Emulator is the WhatsApp sandbox: the Cloud API emulator, the customer
@@ -104,6 +122,9 @@ type Emulator struct {
 	rev      int64         // last change number (new message or new status)
 	pending  int           // status jobs queued or running
 	changed  chan struct{} // closed and replaced on every change
+
+	pageOnce sync.Once
+	pageText string // the chat page with its words (pageHTML)
 }
 
 // New builds the emulator. Call Close when done with it.
@@ -116,6 +137,9 @@ func New(cfg Config, numbers Numbers) *Emulator {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Catalog == nil {
+		cfg.Catalog = i18n.MustLoad()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Emulator{

@@ -116,7 +116,7 @@ func (c *Client) messagesURL(phoneNumberID string) string {
 
 func (c *Client) post(ctx context.Context, creds Creds, body []byte) (*sendResponse, error) {
 	if creds.PhoneNumberID == "" || creds.AccessToken == "" {
-		return nil, errs.E(errs.CodeInvalid, "whatsapp: the number's phone_number_id and access token are required")
+		return nil, ErrNoCredentials
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.messagesURL(creds.PhoneNumberID), bytes.NewReader(body))
 	if err != nil {
@@ -306,8 +306,16 @@ func IsPermanent(err error) bool {
 	if errors.As(err, &ae) {
 		return ae.Permanent
 	}
+	var im *InvalidMessageError
+	if errors.As(err, &im) || errors.Is(err, ErrNoCredentials) {
+		return true
+	}
 	return err != nil && errs.CodeOf(err) == errs.CodeInvalid
 }
+
+// ErrNoCredentials is a send without the number's phone_number_id or access
+// token: a wiring error, permanent.
+var ErrNoCredentials = errors.New("whatsapp: the number's phone_number_id and access token are required")
 
 // RetryAfter is how long to wait before retrying after err: Meta's
 // Retry-After header, the per-number rate limit's wait, or the circuit

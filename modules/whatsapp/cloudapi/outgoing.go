@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
-
-	"concierge/internal/errs"
 )
 
 // Outgoing message types (the request's "type").
@@ -203,8 +201,8 @@ type request struct {
 
 // Request is the exact Cloud API request body for sending o to the customer
 // with WhatsApp id (or E.164 number) to. A read receipt ignores to. It fails
-// (httpx code "invalid", permanent) when o breaks a WhatsApp limit or misses
-// a required field.
+// with an *InvalidMessageError (permanent) when o breaks a WhatsApp limit or
+// misses a required field, or to is not a phone number.
 func (o Outgoing) Request(to string) ([]byte, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -212,7 +210,7 @@ func (o Outgoing) Request(to string) ([]byte, error) {
 	r := request{MessagingProduct: "whatsapp", Outgoing: o}
 	if !o.IsReadReceipt() {
 		if !validRecipient(to) {
-			return nil, errs.E(errs.CodeInvalid, "whatsapp: recipient %q is not a phone number", to)
+			return nil, &InvalidMessageError{Problems: []Problem{{Field: "to", Reason: fmt.Sprintf("%q is not a phone number", to)}}}
 		}
 		r.RecipientType, r.To = "individual", to
 	}
@@ -231,7 +229,7 @@ func validRecipient(to string) bool {
 }
 
 // Validate checks o against WhatsApp's limits and required fields. Its
-// errors carry the httpx code "invalid"; IsPermanent holds for them.
+// error is an *InvalidMessageError; IsPermanent holds for it.
 func (o Outgoing) Validate() error {
 	var v validator
 	switch {
@@ -265,10 +263,33 @@ func (o Outgoing) Validate() error {
 	return v.err()
 }
 
-type validator struct{ problems []errs.FieldError }
+// InvalidMessageError is an outgoing message that breaks a WhatsApp limit or
+// misses a required field. The builders never make one: it is a programming
+// error of whoever built the message by hand, for developers' eyes (logs,
+// the message's error detail), and sending it again cannot help
+// (IsPermanent).
+type InvalidMessageError struct {
+	Problems []Problem
+}
+
+// Problem is one field of an invalid message and what is wrong with it.
+type Problem struct {
+	Field  string // as in the Cloud API's JSON: interactive.action.buttons[0].reply.title
+	Reason string
+}
+
+func (e *InvalidMessageError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.Field + ": " + p.Reason
+	}
+	return "whatsapp: invalid message: " + strings.Join(parts, "; ")
+}
+
+type validator struct{ problems []Problem }
 
 func (v *validator) fail(field, msg string) {
-	v.problems = append(v.problems, errs.FieldError{Field: field, Code: "invalid", Msg: errs.Legacy(msg, "")})
+	v.problems = append(v.problems, Problem{Field: field, Reason: msg})
 }
 
 func (v *validator) require(ok bool, field, msg string) {
@@ -370,13 +391,7 @@ func (v *validator) err() error {
 	if len(v.problems) == 0 {
 		return nil
 	}
-	e := errs.Invalid(v.problems...)
-	parts := make([]string, len(v.problems))
-	for i, p := range v.problems {
-		parts[i] = p.Field + ": " + p.Msg.String()
-	}
-	e.Msg = errs.Legacy("whatsapp: invalid message: "+strings.Join(parts, "; "), "")
-	return e
+	return &InvalidMessageError{Problems: v.problems}
 }
 
 // Summary renders o as one short plain text for logs and the staff inbox:

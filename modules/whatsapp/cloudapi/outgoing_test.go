@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"concierge/internal/errs"
 	"concierge/modules/whatsapp/cloudapi"
 )
 
@@ -168,8 +167,8 @@ func TestRequestRejectsInvalid(t *testing.T) {
 	}{
 		{"empty text", cloudapi.TextMessage("  "), customer, "text.body"},
 		{"long text", cloudapi.Outgoing{Type: "text", Text: &cloudapi.Text{Body: strings.Repeat("a", 4097)}}, customer, "text.body"},
-		{"no recipient", cloudapi.TextMessage("hi"), "", ""},
-		{"recipient with letters", cloudapi.TextMessage("hi"), "96650abc", ""},
+		{"no recipient", cloudapi.TextMessage("hi"), "", "to"},
+		{"recipient with letters", cloudapi.TextMessage("hi"), "96650abc", "to"},
 		{"unknown type", cloudapi.Outgoing{Type: "carousel"}, customer, "type"},
 		{"four buttons", four, customer, "interactive.action.buttons"},
 		{"long button title", cloudapi.Outgoing{Type: "interactive", Interactive: &cloudapi.Interactive{Type: "button",
@@ -192,17 +191,13 @@ func TestRequestRejectsInvalid(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Request = %s, want an error", body)
 			}
-			if !errors.Is(err, errs.ErrInvalid) || !cloudapi.IsPermanent(err) {
-				t.Errorf("error %v: want invalid and permanent", err)
+			var im *cloudapi.InvalidMessageError
+			if !errors.As(err, &im) || !cloudapi.IsPermanent(err) {
+				t.Fatalf("error %v: want an invalid message, permanent", err)
 			}
-			if tt.field == "" {
-				return
-			}
-			var he *errs.Error
-			errors.As(err, &he)
 			found := false
-			for _, f := range he.Fields {
-				found = found || f.Field == tt.field
+			for _, p := range im.Problems {
+				found = found || (p.Field == tt.field && p.Reason != "")
 			}
 			if !found {
 				t.Errorf("error %v does not name field %s", err, tt.field)

@@ -307,16 +307,15 @@ func (e Error) Details() string {
 }
 
 // ParseWebhook decodes a webhook body, scrubbing its texts (input.Scrub).
-// A body that is not JSON, or whose
-// object is not a WhatsApp Business Account, is an error with the httpx code
-// "malformed".
+// A body that is not JSON, or whose object is not a WhatsApp Business
+// Account, is an errs error with the code malformed.
 func ParseWebhook(body []byte) (*Payload, error) {
 	var p Payload
 	if err := json.Unmarshal(body, &p); err != nil {
-		return nil, errs.WrapText(errs.CodeMalformed, fmt.Errorf("whatsapp: webhook: %w", err), "the webhook body is not valid JSON")
+		return nil, errs.Wrap(errs.CodeMalformed, fmt.Errorf("whatsapp: webhook: %w", err), "whatsapp.webhook.not_json")
 	}
 	if p.Object != ObjectWhatsApp {
-		return nil, errs.E(errs.CodeMalformed, "the webhook object is %q, not %q", p.Object, ObjectWhatsApp)
+		return nil, errs.New(errs.CodeMalformed, "whatsapp.webhook.not_whatsapp", "object", p.Object)
 	}
 	// What customers send is kept whatever it holds, but NUL and invalid
 	// UTF-8 (which encoding/json passes through as \u0000 and U+FFFD) cannot

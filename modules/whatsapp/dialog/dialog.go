@@ -1,12 +1,13 @@
 // Package dialog is the WhatsApp conversation engine: one customer message in,
 // the bot's replies, the next conversation state and the side effects out.
 //
-//	eng := dialog.New(overrides, catalogFlows, cartFlows) // capabilities register here
+//	eng := dialog.NewWithWords(words, catalogFlows, cartFlows) // capabilities register here
 //	res, err := eng.Handle(ctx, dialog.Request{Tenant: t, Customer: c, State: s, In: in, Now: now})
 //	// send res.Replies, persist res.State (JSON), apply res.Effects to the customer
 //
-// Handle is pure and deterministic: it reads only its Request, the text
-// overrides and the capabilities, touches no database and no clock. The caller
+// Handle is pure and deterministic: it reads only its Request, its words
+// (the tenant's text overrides and the message catalog) and the
+// capabilities, touches no database and no clock. The caller
 // (the conversation worker) owns persistence: it stores State as JSON, applies
 // Effects (locale_set → customer locale, consent_* → a consent record,
 // data_minimise → erase what the conversation no longer needs,
@@ -58,10 +59,11 @@
 //
 // # Texts
 //
-// Every text a person sees has Arabic and English defaults in texts.go, keyed
-// like "consent.request", with placeholders {store}, {privacy_url},
-// {notice_version} and {name}. A tenant overrides any of them through
-// Overrides; DefaultTexts and Keys list them for the admin UI.
+// Every text a person sees is looked up through Words: the tenant's override
+// (Overrides) of a key like "consent.request", else the catalog's message
+// "bot.consent.request" (internal/i18n/messages/bot.ar.toml and
+// bot.en.toml), with placeholders {store}, {privacy_url}, {notice_version}
+// and {name}. DefaultTexts and Keys list them for the admin UI.
 //
 // # State
 //
@@ -334,7 +336,7 @@ type Capability interface {
 
 // Engine runs conversation turns. It is safe for concurrent use.
 type Engine struct {
-	texts  Overrides
+	words  Words
 	caps   []Capability
 	byName map[string]Capability
 	match  *matcher
@@ -345,12 +347,20 @@ var capabilityName = regexp.MustCompile(`^[a-z0-9_]+$`)
 // reservedNames are reply-id prefixes the engine answers itself.
 var reservedNames = map[string]bool{"lang": true, "consent": true, "menu": true, "handoff": true, "help": true, "dialog": true}
 
-// New returns an engine with tenant text overrides (nil: defaults only) and
-// the capabilities in menu order. It panics when a capability's name is
-// invalid, reserved (lang, consent, menu, handoff, help, dialog) or
-// registered twice: that is a wiring mistake in the composition root.
+// New returns an engine with tenant text overrides (nil: defaults only) over
+// the process's message catalog (i18n.MustLoad) and the capabilities in menu
+// order; see NewWithWords.
 func New(texts Overrides, caps ...Capability) *Engine {
-	e := &Engine{texts: texts, byName: make(map[string]Capability, len(caps)), match: newMatcher()}
+	return NewWithWords(Words{Overrides: texts}, caps...)
+}
+
+// NewWithWords returns an engine that finds its texts through words (the
+// tenant's overrides, else the catalog's "bot.<key>" messages) and the
+// capabilities in menu order. It panics when a capability's name is invalid,
+// reserved (lang, consent, menu, handoff, help, dialog) or registered twice:
+// that is a wiring mistake in the composition root.
+func NewWithWords(words Words, caps ...Capability) *Engine {
+	e := &Engine{words: words, byName: make(map[string]Capability, len(caps)), match: newMatcher()}
 	for _, c := range caps {
 		name := c.Name()
 		switch {
@@ -766,16 +776,9 @@ func (t *turn) lookup(key string) string {
 	return t.lookupIn(key, l)
 }
 
-// lookupIn returns the tenant's text for key in locale, or the default, with
-// its placeholders filled.
+// lookupIn returns the tenant's text for key in locale, or the catalog's,
+// with its placeholders filled.
 func (t *turn) lookupIn(key, locale string) string {
-	s, ok := "", false
-	if t.e.texts != nil {
-		s, ok = t.e.texts.Lookup(t.ctx, key, locale)
-	}
-	if !ok || strings.TrimSpace(s) == "" {
-		s = defaults[key][locale]
-	}
 	tn := t.req.Tenant
 	store := tn.NameAR
 	if locale == LocaleEN || store == "" {
@@ -784,12 +787,12 @@ func (t *turn) lookupIn(key, locale string) string {
 	if store == "" {
 		store = tn.NameAR
 	}
-	return strings.NewReplacer(
+	return t.e.words.Text(t.ctx, locale, key,
 		"{store}", store,
 		"{privacy_url}", tn.PrivacyURL,
 		"{notice_version}", tn.NoticeVersion,
 		"{name}", t.req.Customer.Name,
-	).Replace(s)
+	)
 }
 
 // Keys the engine keeps in State.Data.

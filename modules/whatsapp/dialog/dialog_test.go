@@ -11,9 +11,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 	"unicode/utf8"
 
+	"concierge/internal/i18n"
 	"concierge/modules/whatsapp/dialog"
 	"concierge/modules/whatsapp/dialog/transcript"
 )
@@ -88,6 +90,11 @@ func (s *session) drive(in dialog.Inbound) []dialog.Reply {
 	return res.Replies
 }
 
+// TestTranscripts plays the golden transcripts (testdata/*.txt) against the
+// engine. They are the product's one set: cmd/concierge's
+// TestTranscriptsEndToEnd plays the same files through the whole pipeline,
+// where the product registers its capabilities. Here productCatalog stands
+// in for them (see there), so both runners expect the same menu.
 func TestTranscripts(t *testing.T) {
 	t.Parallel()
 	files, err := filepath.Glob(filepath.Join("testdata", "*.txt"))
@@ -100,9 +107,30 @@ func TestTranscripts(t *testing.T) {
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
 			t.Parallel()
-			runTranscript(t, file, func() *dialog.Engine { return dialog.New(nil) })
+			runTranscript(t, file, func() *dialog.Engine { return dialog.New(nil, productCatalog{}) })
 		})
 	}
+}
+
+// productCatalog is the product's catalog capability as the golden
+// transcripts meet it: its main menu entry ("Browse products", in the
+// catalog's words), and no claim on any turn, since the transcripts' tenant
+// has nothing on display (the catalog then leaves free text to the engine).
+// Keep its titles in step with modules/catalog's menu entry: the pipeline
+// runner plays the real one.
+type productCatalog struct{}
+
+func (productCatalog) Name() string { return "catalog" }
+
+func (productCatalog) MenuEntry(locale string) (dialog.Option, bool) {
+	if locale == dialog.LocaleEN {
+		return dialog.Option{ID: "menu:catalog", Title: "Browse products", Description: "Search and see what we sell"}, true
+	}
+	return dialog.Option{ID: "menu:catalog", Title: "تصفح المنتجات", Description: "ابحث واطّلع على منتجاتنا"}, true
+}
+
+func (productCatalog) Handle(context.Context, dialog.Request) (dialog.Result, bool, error) {
+	return dialog.Result{}, false, nil
 }
 
 // runTranscript checks one transcript file against a fresh engine and
@@ -428,6 +456,20 @@ func TestOverrides(t *testing.T) {
 	}
 }
 
+// engineKeys are the texts the engine itself shows; capabilities add their
+// own keys ("<name>.*") to the catalog's bot texts.
+var engineKeys = []string{
+	"consent.agree", "consent.decline", "consent.declined", "consent.reminder", "consent.request", "fallback",
+	"handoff.ack", "handoff.resumed", "handoff.waiting", "help", "language.change", "language.option.ar",
+	"language.option.en", "language.prompt", "language.set", "location.received", "media.received", "menu.body",
+	"menu.button", "menu.handoff", "menu.handoff.desc", "menu.help", "menu.help.desc", "menu.language",
+	"menu.language.desc", "order.received", "stop.confirm", "unsupported", "welcome",
+}
+
+// TestTexts holds the default texts (the catalog's bot.<key> messages) to
+// their rules: every key in both languages; the engine's own texts in
+// Arabic in the Arabic file, with the same placeholders in both languages,
+// and within WhatsApp's limits where they are titles.
 func TestTexts(t *testing.T) {
 	t.Parallel()
 	texts := dialog.DefaultTexts()
@@ -440,13 +482,18 @@ func TestTexts(t *testing.T) {
 			t.Errorf("Keys() not sorted at %q", k)
 		}
 		for _, l := range []string{"ar", "en"} {
-			s := texts[k][l]
-			if strings.TrimSpace(s) == "" {
+			if strings.TrimSpace(texts[k][l]) == "" {
 				t.Errorf("%s has no %s text", k, l)
 			}
-			if l == "ar" && !strings.HasPrefix(k, "language.option.en") && !strings.HasSuffix(k, ".desc") && !hasArabic(s) {
-				t.Errorf("%s/ar is not Arabic: %q", k, s)
-			}
+		}
+	}
+	for _, k := range engineKeys {
+		if _, ok := texts[k]; !ok {
+			t.Errorf("the engine's text %s is not in the catalog (bot.%s)", k, k)
+			continue
+		}
+		if s := texts[k]["ar"]; !strings.HasPrefix(k, "language.option.en") && !strings.HasSuffix(k, ".desc") && !hasArabic(s) {
+			t.Errorf("%s/ar is not Arabic: %q", k, s)
 		}
 		if a, e := placeholders(texts[k]["ar"]), placeholders(texts[k]["en"]); !reflect.DeepEqual(a, e) {
 			t.Errorf("%s: placeholders differ: ar %v, en %v", k, a, e)
@@ -557,5 +604,36 @@ func TestHandoffWaiting(t *testing.T) {
 	}
 	if got := s.drive(text("هلا")); len(got) != 1 || !strings.HasPrefix(got[0].Body, "أهلًا بك في متجر النخبة") {
 		t.Errorf("greeting after hand-off: %+v", got)
+	}
+}
+
+// TestEngineReadsItsCatalog: the engine's default texts are the catalog's
+// bot.<key> messages of the catalog it was given (Words.Catalog), and a
+// tenant's override still comes first.
+func TestEngineReadsItsCatalog(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{
+		"m/bot.ar.toml": {Data: []byte("[\"bot.welcome\"]\nother = \"حياك الله في {store}\"\n[\"bot.help\"]\nother = \"مساعدة\"\n")},
+		"m/bot.en.toml": {Data: []byte("[\"bot.welcome\"]\nother = \"Hey, this is {store}\"\n[\"bot.help\"]\nother = \"Help\"\n")},
+	}
+	c, err := i18n.LoadFS(fsys, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello := func(eng *dialog.Engine) string {
+		t.Helper()
+		res, err := eng.Handle(context.Background(), dialog.Request{Tenant: tenant,
+			Customer: dialog.Customer{Locale: "en", Consent: dialog.ConsentGranted}, In: text("hello")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Replies[0].Body
+	}
+	if got := hello(dialog.NewWithWords(dialog.Words{Catalog: c})); got != "Hey, this is Nukhba Store" {
+		t.Errorf("welcome %q, want the given catalog's", got)
+	}
+	over := dialog.NewWithWords(dialog.Words{Catalog: c, Overrides: mapOverrides{"welcome/en": "Our {store}"}})
+	if got := hello(over); got != "Our Nukhba Store" {
+		t.Errorf("welcome %q, want the tenant's override", got)
 	}
 }
