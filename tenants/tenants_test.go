@@ -225,7 +225,7 @@ func TestCacheInvalidationReachesOtherProcesses(t *testing.T) {
 	// database and the Redis key space.
 	newProc := func() (*tenants.Service, *tenants.Cache) {
 		c := tenants.NewCache(rdb, prefix, time.Minute, log)
-		return tenants.New(tenants.NewScope(d.Bun), keys, c, audit.New(audit.Deps{}), "example.test", log), c
+		return tenants.New(tenants.NewScope(d.Bun), keys, c, audit.New(audit.Config{}, audit.Deps{}), "example.test", log), c
 	}
 	one, _ := newProc()
 	two, twoCache := newProc()
@@ -306,7 +306,7 @@ func TestAuditChainVerifies(t *testing.T) {
 	keys, _ := secrets.New(secrets.GenerateKey())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	scope := tenants.NewScope(app.Bun)
-	svc := tenants.New(scope, keys, tenants.NewCache(rdb, prefix, time.Minute, log), audit.New(audit.Deps{}), "example.test", log)
+	svc := tenants.New(scope, keys, tenants.NewCache(rdb, prefix, time.Minute, log), audit.New(audit.Config{}, audit.Deps{}), "example.test", log)
 	ctx := context.Background()
 	for _, s := range []string{"one", "two"} {
 		if _, err := svc.Create(ctx, "ops@example.test", tenants.CreateInput{Slug: s, NameEN: s, NameAR: s}); err != nil {
@@ -407,7 +407,7 @@ func TestCacheForgetsAfterRedisRestart(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cache := tenants.NewCache(rdb, "t:", time.Minute, log)
-	svc := tenants.New(tenants.NewScope(d.Bun), keys, cache, audit.New(audit.Deps{}), "example.test", log)
+	svc := tenants.New(tenants.NewScope(d.Bun), keys, cache, audit.New(audit.Config{}, audit.Deps{}), "example.test", log)
 	events := make(chan uuid.UUID, 8)
 	cache.Observe(func(id uuid.UUID) { events <- id })
 	go cache.Run(ctx)

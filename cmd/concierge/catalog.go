@@ -18,6 +18,7 @@ import (
 
 	"concierge/internal/config"
 	"concierge/internal/errs"
+	"concierge/internal/httpx"
 	"concierge/internal/i18n"
 	"concierge/internal/jobs"
 	"concierge/internal/safefetch"
@@ -50,8 +51,14 @@ func catalogAllow(cfg config.Config) ([]netip.Prefix, error) {
 	return allow, nil
 }
 
-// demoMedia serves the demo catalog's generated pictures.
-func demoMedia(c *fiber.Ctx) error {
+// demoMedia serves the demo catalog's generated pictures
+// (GET /media/demo/:file).
+type demoMedia struct{}
+
+// Mount serves the pictures on the root.
+func (demoMedia) Mount(r httpx.Routers) { r.Root.Get("/media/demo/:file", serveDemoMedia) }
+
+func serveDemoMedia(c *fiber.Ctx) error {
 	b, ok := demo.Image(c.Params("file"))
 	if !ok {
 		return fiber.ErrNotFound

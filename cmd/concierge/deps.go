@@ -53,7 +53,7 @@ func openDeps(ctx context.Context, cfg config.Config, log *slog.Logger) (*deps, 
 	}
 	// Step 3: tenancy: the scoped transaction, resolution cache, onboarding.
 	scope := tenants.NewScope(d.Bun)
-	al := audit.New(audit.Deps{RequestID: requestIDFrom, Scope: scope})
+	al := audit.New(audit.Config{}, audit.Deps{RequestID: requestIDFrom, Scope: scope})
 	cache := tenants.NewCache(rdb, cfg.RedisPrefix, cfg.CacheTTL, log)
 	return &deps{
 		cfg: cfg, log: log, db: d, rdb: rdb, keys: keys, audit: al, scope: scope, cache: cache,

@@ -62,6 +62,9 @@ type Log struct {
 	scope     *tenants.Scope
 }
 
+// Config configures the log (nothing yet: the chain's rules are fixed).
+type Config struct{}
+
 // Deps are the log's collaborators.
 type Deps struct {
 	// RequestID extracts the request id recorded with each entry (may be nil).
@@ -71,7 +74,7 @@ type Deps struct {
 }
 
 // New builds the log.
-func New(d Deps) *Log { return &Log{requestID: d.RequestID, scope: d.Scope} }
+func New(_ Config, d Deps) *Log { return &Log{requestID: d.RequestID, scope: d.Scope} }
 
 // Record appends e in tx (the caller's transaction, so the entry commits
 // exactly when the change does). Appends to one chain are serialised by a

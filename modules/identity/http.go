@@ -37,6 +37,9 @@ func NewHTTP(svc *Service, v *httpx.Validator) *HTTP { return &HTTP{svc: svc, v:
 
 // Mount serves POST /api/auth/login, /api/auth/refresh, /api/auth/logout and
 // GET /api/auth/me on the root (one sign-in for every tenant).
+func (s *Service) Mount(r httpx.Routers) { NewHTTP(s, r.Validator).Mount(r) }
+
+// Mount is Service.Mount with this handler set.
 func (h *HTTP) Mount(r httpx.Routers) {
 	g := r.Root.Group("/api/auth")
 	g.Post("/login", h.login)

@@ -172,9 +172,20 @@ type Service struct {
 	dummyHash string
 }
 
-// New builds the service. auditLog is usually *audit.Log; redisPrefix starts
-// every Redis key the service writes.
-func New(cfg Config, scope *tenants.Scope, rdb redis.UniversalClient, redisPrefix string, auditLog tenants.Auditor, log *slog.Logger) (*Service, error) {
+// Deps are identity's collaborators.
+type Deps struct {
+	Scope *tenants.Scope
+	Redis redis.UniversalClient
+	// RedisPrefix starts every Redis key the service writes.
+	RedisPrefix string
+	// Audit records sign-in administration (usually *audit.Log).
+	Audit tenants.Auditor
+	Log   *slog.Logger
+}
+
+// New builds the service.
+func New(cfg Config, d Deps) (*Service, error) {
+	scope, rdb, redisPrefix, auditLog, log := d.Scope, d.Redis, d.RedisPrefix, d.Audit, d.Log
 	if len(cfg.JWTSecret) < 32 {
 		return nil, errors.New("identity: the JWT secret must be at least 32 bytes")
 	}

@@ -68,7 +68,7 @@ func newFixtureOn(t testing.TB, rdb *redis.Client, prefix string, tweak ...func(
 	for _, fn := range tweak {
 		fn(&cfg)
 	}
-	svc, err := identity.New(cfg, env.Scope, rdb, prefix, env.Audit, env.Log)
+	svc, err := identity.New(cfg, identity.Deps{Scope: env.Scope, Redis: rdb, RedisPrefix: prefix, Audit: env.Audit, Log: env.Log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -983,7 +983,7 @@ func TestLoginUpgradesHashParameters(t *testing.T) {
 	f.user(t, "owner@alpha.test", false, "", "")
 	stronger := *cheap
 	stronger.Iterations = 2
-	svc, err := identity.New(identity.Config{JWTSecret: f.secret, HashParams: &stronger}, f.scope, f.rdb, f.prefix, audit.New(audit.Deps{}), f.log)
+	svc, err := identity.New(identity.Config{JWTSecret: f.secret, HashParams: &stronger}, identity.Deps{Scope: f.scope, Redis: f.rdb, RedisPrefix: f.prefix, Audit: audit.New(audit.Config{}, audit.Deps{}), Log: f.log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1005,7 +1005,7 @@ func TestLoginUpgradesHashParameters(t *testing.T) {
 
 func TestNewRejectsShortSecret(t *testing.T) {
 	t.Parallel()
-	_, err := identity.New(identity.Config{JWTSecret: []byte("short")}, nil, nil, "", nil, nil)
+	_, err := identity.New(identity.Config{JWTSecret: []byte("short")}, identity.Deps{})
 	if err == nil {
 		t.Fatal("New accepted a short JWT secret")
 	}

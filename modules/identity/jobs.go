@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"concierge/internal/jobs"
+
 	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 )
@@ -69,4 +71,13 @@ func (s *Service) PurgeTokens(ctx context.Context, cutoff time.Time) (int64, err
 		return err
 	})
 	return n, err
+}
+
+// Workers registers the hourly purge of spent tokens and ended failure
+// windows.
+func (s *Service) Workers(j *jobs.Jobs) error {
+	if err := jobs.AddWorker(j, &PurgeTokensWorker{Service: s}); err != nil {
+		return err
+	}
+	return j.Periodic(time.Hour, func() (river.JobArgs, *river.InsertOpts) { return PurgeTokensArgs{}, nil })
 }

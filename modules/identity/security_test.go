@@ -364,7 +364,7 @@ func TestRevocationReachesOtherProcesses(t *testing.T) {
 	newProc := func(ttl time.Duration) *identity.Service {
 		cfg := f.cfg
 		cfg.SessionCacheTTL = ttl
-		svc, err := identity.New(cfg, f.scope, f.rdb, f.prefix, audit.New(audit.Deps{}), f.log)
+		svc, err := identity.New(cfg, identity.Deps{Scope: f.scope, Redis: f.rdb, RedisPrefix: f.prefix, Audit: audit.New(audit.Config{}, audit.Deps{}), Log: f.log})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -539,7 +539,7 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	uncached, err := identity.New(identity.Config{JWTSecret: f.secret, HashParams: cheap, SessionCacheTTL: time.Nanosecond}, f.scope, f.rdb, f.prefix, audit.New(audit.Deps{}), f.log)
+	uncached, err := identity.New(identity.Config{JWTSecret: f.secret, HashParams: cheap, SessionCacheTTL: time.Nanosecond}, identity.Deps{Scope: f.scope, Redis: f.rdb, RedisPrefix: f.prefix, Audit: audit.New(audit.Config{}, audit.Deps{}), Log: f.log})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	scope := tenants.NewScope(d.Bun)
-	auditLog := audit.New(audit.Deps{})
+	auditLog := audit.New(audit.Config{}, audit.Deps{})
 	o.jobs.Tenancy = tenants.JobTenancy()
 	j, err := jobs.New(o.jobs, d, log)
 	if err != nil {

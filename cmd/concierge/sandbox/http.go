@@ -39,6 +39,9 @@ const jsonType = "application/json; charset=utf-8"
 //
 // The customer API has no authentication: the sandbox is for development
 // and tests only.
+func (e *Emulator) Mount(r httpx.Routers) { e.Routes(r.Webhooks) }
+
+// Routes mounts the emulator's routes on r.
 func (e *Emulator) Routes(r fiber.Router) {
 	r.Get("/sandbox", e.page)
 	g := r.Group("/sandbox")

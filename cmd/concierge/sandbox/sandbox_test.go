@@ -58,7 +58,7 @@ func newFixture(t *testing.T, configure ...func(*sandbox.Config)) *fixture {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := tenants.New(tenants.NewScope(d.Bun), keys, tenants.NewCache(rdb, prefix, time.Minute, log), audit.New(audit.Deps{}), "example.test", log)
+	svc := tenants.New(tenants.NewScope(d.Bun), keys, tenants.NewCache(rdb, prefix, time.Minute, log), audit.New(audit.Config{}, audit.Deps{}), "example.test", log)
 	ctx := context.Background()
 	tn, err := svc.Create(ctx, "test", tenants.CreateInput{Slug: "acme", NameEN: "Acme Perfumes", NameAR: "عطور أكمي"})
 	if err != nil {
