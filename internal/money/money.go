@@ -89,6 +89,14 @@ var (
 type ParseError struct {
 	Input string // the text given to Parse
 	Err   error  // one of the Err sentinels
+	// Currency is the unknown currency token (ErrCurrency) or the currency
+	// whose decimals were exceeded (ErrPrecision).
+	Currency string
+	// Decimals and Allowed, for ErrPrecision: the decimals given and the
+	// currency's.
+	Decimals, Allowed int
+	// Comma, for ErrSyntax: a comma stood where a decimal point belongs.
+	Comma bool
 	msg   string
 }
 
@@ -96,6 +104,11 @@ func (e *ParseError) Error() string { return e.msg }
 
 // Unwrap returns the sentinel, for errors.Is.
 func (e *ParseError) Unwrap() error { return e.Err }
+
+func withFields(err error, set func(*ParseError)) error {
+	set(err.(*ParseError))
+	return err
+}
 
 func parseErr(in string, sentinel error, format string, args ...any) error {
 	return &ParseError{Input: in, Err: sentinel, msg: fmt.Sprintf("%q ", in) + fmt.Sprintf(format, args...)}
@@ -135,7 +148,7 @@ func Parse(s, defaultCurrency string) (Amount, error) {
 	code := defaultCurrency
 	if token != "" {
 		if code = currencyOf(token, defaultCurrency); code == "" {
-			return Amount{}, parseErr(s, ErrCurrency, "has an unknown currency %q", token)
+			return Amount{}, withFields(parseErr(s, ErrCurrency, "has an unknown currency %q", token), func(e *ParseError) { e.Currency = token })
 		}
 	}
 	negative := false
@@ -148,7 +161,7 @@ func Parse(s, defaultCurrency string) (Amount, error) {
 	intPart, frac, _ := strings.Cut(num, ".")
 	if !validInt(intPart) || strings.ContainsFunc(frac, notDigit) || intPart == "" && frac == "" {
 		if strings.Contains(num, ",") {
-			return Amount{}, parseErr(s, ErrSyntax, `is not a number (use "." for decimals and "," only between thousands)`)
+			return Amount{}, withFields(parseErr(s, ErrSyntax, `is not a number (use "." for decimals and "," only between thousands)`), func(e *ParseError) { e.Comma = true })
 		}
 		return Amount{}, parseErr(s, ErrSyntax, "is not a number")
 	}
@@ -159,7 +172,7 @@ func Parse(s, defaultCurrency string) (Amount, error) {
 	case code == "":
 		return Amount{}, parseErr(s, ErrNoCurrency, "has no currency code and no default currency is set")
 	case !Valid(code):
-		return Amount{}, parseErr(s, ErrCurrency, "has an unknown currency %q", code)
+		return Amount{}, withFields(parseErr(s, ErrCurrency, "has an unknown currency %q", code), func(e *ParseError) { e.Currency = code })
 	}
 	digits := Digits(code)
 	if len(frac) > digits {
@@ -167,7 +180,9 @@ func Parse(s, defaultCurrency string) (Amount, error) {
 		if digits == 0 {
 			allows = "none"
 		}
-		return Amount{}, parseErr(s, ErrPrecision, "has %d decimals but %s allows %s", len(frac), code, allows)
+		return Amount{}, withFields(parseErr(s, ErrPrecision, "has %d decimals but %s allows %s", len(frac), code, allows), func(e *ParseError) {
+			e.Currency, e.Decimals, e.Allowed = code, len(frac), digits
+		})
 	}
 	var minor int64
 	for _, part := range []string{strings.ReplaceAll(intPart, ",", ""), frac + strings.Repeat("0", digits-len(frac))} {
@@ -291,6 +306,17 @@ func isDigit(r rune) bool  { return '0' <= r && r <= '9' }
 func notDigit(r rune) bool { return !isDigit(r) }
 
 // decimal writes minor units with d decimals: decimal(-5, 2) = "-0.05".
+// Decimal is the amount in major units with the currency's decimals and no
+// code: {14900, "SAR"} → "149.00", {12500, "KWD"} → "12.500". A currency that
+// is not Valid is written with 2 decimals.
+func (a Amount) Decimal() string {
+	d := Digits(a.Currency)
+	if d < 0 {
+		d = 2
+	}
+	return decimal(a.Minor, d)
+}
+
 func decimal(minor int64, d int) string {
 	sign := ""
 	u := uint64(minor)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	moneypkg "concierge/internal/money"
+
 	"concierge/modules/catalog/feed"
 )
 
@@ -135,26 +137,5 @@ func (rw *rowWriter) images(ims []feed.Image, field func(*feed.Image) string) st
 // money formats minor units as a decimal in major units: 14900 SAR →
 // "149.00", 12500 KWD → "12.500".
 func money(minor int64, currency string) string {
-	digits := 2
-	switch currency {
-	case "KWD", "BHD", "OMR", "JOD", "TND", "LYD", "IQD":
-		digits = 3
-	case "JPY", "KRW":
-		digits = 0
-	}
-	neg := minor < 0
-	if neg {
-		minor = -minor
-	}
-	s := strconv.FormatInt(minor, 10)
-	if digits > 0 {
-		if len(s) <= digits {
-			s = strings.Repeat("0", digits-len(s)+1) + s
-		}
-		s = s[:len(s)-digits] + "." + s[len(s)-digits:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
+	return moneypkg.Amount{Minor: minor, Currency: currency}.Decimal()
 }

@@ -2,7 +2,6 @@ package feed
 
 import (
 	"errors"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -91,14 +90,6 @@ func textReason(col string, err error) errs.Message {
 	return because("text_control", "column", col)
 }
 
-// precisionDetail reads the decimals and the currency out of money's
-// precision error ("has 3 decimals but SAR allows 2"): ParseError carries
-// only its sentinel.
-var precisionDetail = regexp.MustCompile(`has (\d+) decimals but ([A-Z]{3}) allows (\d+|none)$`)
-
-// unknownCurrency reads the unknown token out of money's currency error.
-var unknownCurrency = regexp.MustCompile(`has an unknown currency ("(?:[^"\\]|\\.)*")$`)
-
 // priceReason turns a money.Parse error of column col into a reason.
 func priceReason(col string, err error) errs.Message {
 	var pe *money.ParseError
@@ -110,7 +101,7 @@ func priceReason(col string, err error) errs.Message {
 	case errors.Is(err, money.ErrEmpty):
 		return because("price_empty", "column", col)
 	case errors.Is(err, money.ErrSyntax):
-		if strings.Contains(pe.Error(), `use "."`) {
+		if pe.Comma {
 			return because("price_syntax_comma", "column", col, "value", v)
 		}
 		return because("price_syntax", "column", col, "value", v)
@@ -121,17 +112,10 @@ func priceReason(col string, err error) errs.Message {
 	case errors.Is(err, money.ErrRange):
 		return because("too_large", "column", col, "value", v)
 	case errors.Is(err, money.ErrCurrency):
-		if m := unknownCurrency.FindStringSubmatch(pe.Error()); m != nil {
-			return because("price_unknown_currency", "column", col, "value", v, "currency", m[1])
-		}
+		return because("price_unknown_currency", "column", col, "value", v, "currency", q(pe.Currency))
 	case errors.Is(err, money.ErrPrecision):
-		if m := precisionDetail.FindStringSubmatch(pe.Error()); m != nil {
-			allowed := m[3]
-			if allowed == "none" {
-				allowed = "0"
-			}
-			return because("price_precision", "column", col, "value", v, "decimals", m[1], "currency", m[2], "allowed", allowed)
-		}
+		return because("price_precision", "column", col, "value", v, "decimals", strconv.Itoa(pe.Decimals),
+			"currency", pe.Currency, "allowed", strconv.Itoa(pe.Allowed))
 	}
 	return because("price_invalid", "column", col, "value", v)
 }

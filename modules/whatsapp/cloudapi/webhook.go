@@ -13,6 +13,7 @@ import (
 
 	"concierge/internal/errs"
 	"concierge/internal/input"
+	"concierge/internal/money"
 )
 
 // SignatureHeader is the header Meta signs webhook bodies in.
@@ -401,17 +402,11 @@ func VerifySignature(body []byte, header, appSecret string) bool {
 	return hmac.Equal(got, mac.Sum(nil))
 }
 
-// minorExponent is the number of decimals of currencies that do not use 2.
-var minorExponent = map[string]int{
-	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-	"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0,
-}
-
 // MinorUnits converts a decimal amount ("12.5") in currency (ISO 4217) to
 // integer minor units (1250 for SAR) without floating point.
 func MinorUnits(amount, currency string) (int64, error) {
-	exp, ok := minorExponent[strings.ToUpper(currency)]
-	if !ok {
+	exp := money.Digits(strings.ToUpper(currency))
+	if exp < 0 {
 		exp = 2
 	}
 	s := strings.TrimSpace(amount)
