@@ -21,9 +21,7 @@ import (
 
 	"concierge/cmd/concierge/sandbox"
 	"concierge/internal/gateway"
-	"concierge/internal/secrets"
-	"concierge/internal/testenv"
-	"concierge/modules/audit"
+	"concierge/modules/moduletest"
 	"concierge/tenants"
 )
 
@@ -51,14 +49,8 @@ type fixture struct {
 // tenant with one WhatsApp number, a webhook receiver and the emulator.
 func newFixture(t *testing.T, configure ...func(*sandbox.Config)) *fixture {
 	t.Helper()
-	d := testenv.DB(t)
-	rdb, prefix := testenv.Redis(t)
-	keys, err := secrets.New(secrets.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := tenants.New(tenants.NewScope(d.Bun), keys, tenants.NewCache(rdb, prefix, time.Minute, log), audit.New(audit.Config{}, audit.Deps{}), "example.test", log)
+	env := moduletest.New(t)
+	svc, log := env.Tenants, env.Log
 	ctx := context.Background()
 	tn, err := svc.Create(ctx, "test", tenants.CreateInput{Slug: "acme", NameEN: "Acme Perfumes", NameAR: "عطور أكمي"})
 	if err != nil {
