@@ -81,7 +81,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"concierge/internal/arabic"
 )
@@ -625,7 +624,7 @@ func (t *turn) stop() {
 	t.effect(EffectDataMinimise, "")
 	t.res.State.Step = StepStopped
 	t.res.State.Data = nil
-	t.res.Replies = append(t.res.Replies, Reply{Kind: ReplyText, Body: t.lookupIn("stop.confirm", locale)})
+	t.res.Replies = append(t.res.Replies, TextReply(t.lookupIn("stop.confirm", locale)))
 }
 
 // setLocale records the customer's language choice.
@@ -657,8 +656,8 @@ func (t *turn) languagePrompt(key string) {
 		Kind: ReplyButtons,
 		Body: t.lookupIn(key, first) + "\n\n" + t.lookupIn(key, second),
 		Options: []Option{
-			{ID: IDLangAR, Title: clip(t.lookupIn("language.option.ar", LocaleAR), MaxButtonTitle)},
-			{ID: IDLangEN, Title: clip(t.lookupIn("language.option.en", LocaleEN), MaxButtonTitle)},
+			{ID: IDLangAR, Title: Clip(t.lookupIn("language.option.ar", LocaleAR), MaxButtonTitle)},
+			{ID: IDLangEN, Title: Clip(t.lookupIn("language.option.en", LocaleEN), MaxButtonTitle)},
 		},
 	})
 }
@@ -683,8 +682,8 @@ func (t *turn) consentButtons(key string) error {
 		Kind: ReplyButtons,
 		Body: t.lookup(key),
 		Options: []Option{
-			{ID: IDConsentAgree, Title: clip(t.lookup("consent.agree"), MaxButtonTitle)},
-			{ID: IDConsentDecline, Title: clip(t.lookup("consent.decline"), MaxButtonTitle)},
+			{ID: IDConsentAgree, Title: Clip(t.lookup("consent.agree"), MaxButtonTitle)},
+			{ID: IDConsentDecline, Title: Clip(t.lookup("consent.decline"), MaxButtonTitle)},
 		},
 	})
 	return nil
@@ -738,22 +737,14 @@ func (t *turn) menu(body string) Reply {
 	}
 	opts = append(opts, builtin...)
 	if len(opts) <= MaxButtons {
-		for i := range opts {
-			opts[i].Title = clip(opts[i].Title, MaxButtonTitle)
-			opts[i].Description = ""
-		}
-		return Reply{Kind: ReplyButtons, Body: body, Options: opts}
+		return ButtonsReply(body, opts...)
 	}
-	for i := range opts {
-		opts[i].Title = clip(opts[i].Title, MaxListTitle)
-		opts[i].Description = clip(opts[i].Description, MaxListDescription)
-	}
-	return Reply{Kind: ReplyList, Body: body, ListButton: clip(t.lookup("menu.button"), MaxListButton), Options: opts}
+	return ListReply(body, t.lookup("menu.button"), opts)
 }
 
 // text appends a plain text reply.
 func (t *turn) text(key string) {
-	t.res.Replies = append(t.res.Replies, Reply{Kind: ReplyText, Body: t.lookup(key)})
+	t.res.Replies = append(t.res.Replies, TextReply(t.lookup(key)))
 }
 
 func (t *turn) effect(kind, value string) {
@@ -863,13 +854,4 @@ func capabilityOf(s string) string {
 		return ""
 	}
 	return name
-}
-
-// clip shortens s to at most n runes, ending with "…" when cut.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-1])) + "…"
 }
