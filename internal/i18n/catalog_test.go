@@ -7,10 +7,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/BurntSushi/toml"
 
 	"concierge/internal/errs"
 	"concierge/internal/i18n"
@@ -210,5 +214,51 @@ func moduleRoot(t *testing.T) string {
 			t.Fatal("no go.mod above the test")
 		}
 		dir = parent
+	}
+}
+
+// TestPlaceholdersMatchAcrossLanguages fails when a message's Arabic and
+// English forms name different template values ({{.x}}): the one missing a
+// value would print it as "<no value>" or drop what the other shows.
+func TestPlaceholdersMatchAcrossLanguages(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join(moduleRoot(t), "internal", "i18n", "messages")
+	vars := map[string]map[string]string{} // lang → id → sorted names
+	action := regexp.MustCompile(`\{\{(.*?)\}\}`)
+	field := regexp.MustCompile(`(?:^|[\s(])\.(\w+)`)
+	files, err := filepath.Glob(filepath.Join(root, "*.toml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no message files: %v", err)
+	}
+	for _, f := range files {
+		lang := strings.TrimPrefix(filepath.Ext(strings.TrimSuffix(filepath.Base(f), ".toml")), ".")
+		var msgs map[string]map[string]string
+		if _, err := toml.DecodeFile(f, &msgs); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if vars[lang] == nil {
+			vars[lang] = map[string]string{}
+		}
+		for id, forms := range msgs {
+			set := map[string]bool{}
+			for _, text := range forms {
+				for _, a := range action.FindAllStringSubmatch(text, -1) {
+					for _, m := range field.FindAllStringSubmatch(a[1], -1) {
+						set[m[1]] = true
+					}
+				}
+			}
+			names := make([]string, 0, len(set))
+			for n := range set {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			vars[lang][id] = strings.Join(names, ",")
+		}
+	}
+	for id, ar := range vars[i18n.AR] {
+		if en, ok := vars[i18n.EN][id]; ok && en != ar {
+			t.Errorf("%s: Arabic uses {%s}, English {%s}", id, ar, en)
+		}
 	}
 }
