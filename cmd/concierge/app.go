@@ -17,6 +17,7 @@ import (
 	"concierge/internal/i18n"
 	"concierge/internal/jobs"
 	"concierge/internal/observability"
+	"concierge/modules/cart"
 	"concierge/modules/catalog"
 	"concierge/modules/identity"
 	"concierge/modules/whatsapp"
@@ -43,6 +44,7 @@ type App struct {
 	jobs     *jobs.Jobs
 	identity *identity.Service
 	catalog  *catalog.Service
+	cart     *cart.Service
 	conv     *whatsapp.Service
 	sandbox  *sandbox.Emulator
 	// tenantsHTTP resolves tenants at the doors and serves the onboarding API.
@@ -67,7 +69,7 @@ type worker interface{ Workers(*jobs.Jobs) error }
 func (a *App) mounters() []mounter {
 	ms := []mounter{
 		a.identity, a.deps.audit, a.tenantsHTTP, jobs.NewHTTP(a.jobs),
-		a.catalog, a.conv, demoMedia{},
+		a.catalog, a.cart, a.conv, demoMedia{},
 	}
 	if a.sandbox != nil {
 		ms = append(ms, a.sandbox)
@@ -76,7 +78,7 @@ func (a *App) mounters() []mounter {
 }
 
 // workers is every capability with background jobs.
-func (a *App) workers() []worker { return []worker{a.identity, a.catalog, a.conv} }
+func (a *App) workers() []worker { return []worker{a.identity, a.catalog, a.cart, a.conv} }
 
 // newLogger is the one logger constructor: JSON, with trace, request and
 // tenant ids on every line.
@@ -118,15 +120,22 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 		return nil, err
 	}
 	// Step 4: the capabilities. The WhatsApp channel's dialog engine
-	// browses the catalog.
+	// browses the catalog and keeps the cart (the catalog's products offer
+	// "Add to cart").
 	if a.identity, err = newIdentity(d); err != nil {
 		return nil, err
 	}
 	if a.catalog, err = newCatalog(cfg, d, a.jobs, log); err != nil {
 		return nil, err
 	}
-	a.conv = newChannel(cfg, d, a.jobs, a.texts, log,
-		catalog.NewFlows(a.catalog, dialog.Words{Overrides: whatsapp.TextOverrides{}, Catalog: a.texts}))
+	a.cart = cart.New(cart.Config{AbandonAfter: cfg.CartAbandonAfter, Retention: cfg.CartRetention},
+		cart.Deps{Scope: d.scope, Tenants: d.tenants, Catalog: a.catalog, Redis: d.rdb, RedisPrefix: cfg.RedisPrefix,
+			Audit: d.audit, Log: log, Messages: a.texts})
+	words := dialog.Words{Overrides: whatsapp.TextOverrides{}, Catalog: a.texts}
+	catalogFlows := catalog.NewFlows(a.catalog, words)
+	cartFlows := cart.NewFlows(a.cart, words, dialog.IDMenuPrefix+catalog.FlowsName)
+	catalogFlows.Cart = cartFlows
+	a.conv = newChannel(cfg, d, a.jobs, a.texts, log, catalogFlows, cartFlows)
 	if cfg.SandboxEnabled && m != modeWorker {
 		a.sandbox = sandbox.New(sandbox.Config{WebhookURL: "http://" + cfg.HTTPAddr + "/webhook/whatsapp", Log: log}, d.tenants)
 	}

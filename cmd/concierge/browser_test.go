@@ -130,7 +130,7 @@ func TestSandboxInBrowser(t *testing.T) {
 		chromedp.Focus(chromedp.CSS("#text")),
 		chromedp.SendKeys(chromedp.CSS("#text"), catalog.ChatToOrderText("ar", "عباية سوداء كلاسيكية", "ABY-001-BLK-M")),
 		chromedp.Click(chromedp.CSS("#send")),
-		chromedp.WaitVisible(chromedp.CSS(`.msg.out .action[data-reply-id^="catalog:like:"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.msg.out .action[data-reply-id^="cart:add:"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.msg.out img`)),
 	)
 	// The picture (generated and served by the product) finishes loading.
@@ -138,6 +138,30 @@ func TestSandboxInBrowser(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`Array.from(document.querySelectorAll('.msg.out img')).every(i => i.complete && i.naturalWidth > 0)`),
 	)
 	shot("/tmp/e2e-sandbox-product.png")
+	// Add to cart: the quantity list (1, 2, 3, other), then the cart with
+	// its VAT line, in Arabic.
+	run("add to cart: the quantity list",
+		chromedp.Click(chromedp.CSS(`.msg.out .action[data-reply-id^="cart:add:"]`)),
+		lists(3), openLast,
+		chromedp.WaitVisible(chromedp.CSS(`#dlg .rowbtn[data-row-id^="cart:other:"]`)),
+	)
+	if qty := read(`#dlg`); !strings.Contains(qty, "٢") || !strings.Contains(qty, "كمية أخرى") {
+		t.Fatalf("the quantity list reads %q", qty)
+	}
+	run("choose 2 and view the cart",
+		chromedp.Click(chromedp.CSS(`#dlg .rowbtn[data-row-id$=":2:1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.msg.out .action[data-reply-id="cart:view"]`)),
+		chromedp.Click(chromedp.CSS(`.msg.out .action[data-reply-id="cart:view"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.msg.out .action[data-reply-id="cart:edit"]`)),
+	)
+	cart, err := chromedp.Run(bctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('.msg.out')).pop().innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(cart, "ضريبة القيمة المضافة") || !strings.Contains(cart, "٤٩٨٫٠٠") {
+		t.Fatalf("the cart reads %q", cart)
+	}
+	shot("/tmp/e2e-sandbox-cart.png")
 
 	run("a new customer in English",
 		chromedp.Click(chromedp.CSS("#newcust")),

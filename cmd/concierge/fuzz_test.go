@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -77,9 +78,18 @@ func FuzzPublicQuery(f *testing.F) {
 		f.Add(s.route, s.query)
 	}
 	ta := fuzzApp(f)
-	ta.tenant("acme")
+	tn := ta.tenant("acme")
+	// A cart's shipping quote, and cart ids as path segments.
+	c, err := ta.app.cart.Create(tenants.WithTenant(context.Background(), tn))
+	if err != nil {
+		f.Fatal(err)
+	}
+	routes := append(slices.Clone(publicRoutes), "/api/v1/carts/", "/api/v1/carts/"+c.ID+"/shipping")
+	f.Add(uint8(len(routes)-1), "city=%D8%A7%D9%84%D8%B1%D9%8A%D8%A7%D8%B6")
+	f.Add(uint8(len(routes)-1), "city=%00%ff")
+	f.Add(uint8(len(routes)-2), c.ID+"%00")
 	f.Fuzz(func(t *testing.T, route uint8, query string) {
-		r := publicRoutes[int(route)%len(publicRoutes)]
+		r := routes[int(route)%len(routes)]
 		target := r + "?" + query
 		if strings.HasSuffix(r, "/") {
 			target = r + query // the fuzzed text as a path segment
@@ -125,6 +135,12 @@ func FuzzStaffJSON(f *testing.F) {
 		{14, `{"phone_number_id":"123","display_phone":"+966500000001","access_token":"t","app_secret":"s"}`},
 		{15, `{"email":"owner@acme.test","password":"wrong"}`}, {15, `{"email":"a\u0000@b.c","password":"x"}`},
 		{16, `{"name":"key"}`},
+		{17, `{"sku":"FZ-1","quantity":1}`}, {17, `{"sku":"FZ-1","quantity":2147483648}`}, {17, `{"sku":"\u0000","quantity":1}`},
+		{17, `{"sku":"FZ-1","quantity":1e400}`}, {18, `{"quantity":0}`}, {18, `{"quantity":-9223372036854775809}`},
+		{19, `{"vat_rate_bp":1500,"prices_include_vat":true,"default_fee":1000,"free_shipping_threshold":50000,` +
+			`"zones":[{"name_ar":"الرياض","name_en":"Riyadh","aliases":["Ar Riyad"],"fee":2500}]}`},
+		{19, `{"vat_rate_bp":1500,"prices_include_vat":true,"zones":[{"name_ar":"\u0000","fee":1}]}`},
+		{19, `{"vat_rate_bp":1500,"prices_include_vat":true,"zones":[{"name_en":"x","fee":1000000000001}]}`}, {20, `{}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.route, []byte(s.body))
@@ -144,6 +160,10 @@ func FuzzStaffJSON(f *testing.F) {
 		f.Fatal(err)
 	}
 	conv := fuzzConversation(f, ta, tn)
+	fc, err := ta.app.cart.Create(ctx)
+	if err != nil {
+		f.Fatal(err)
+	}
 	routes := []staffRoute{
 		{"POST", "/api/v1/products", false},
 		{"PATCH", "/api/v1/products/fuzz-target", false},
@@ -162,6 +182,10 @@ func FuzzStaffJSON(f *testing.F) {
 		{"POST", "/api/platform/tenants/acme/numbers", true},
 		{"POST", "/api/auth/login", false},
 		{"POST", "/api/platform/tenants/acme/api-keys", true},
+		{"POST", "/api/v1/carts/" + fc.ID + "/items", false},
+		{"PATCH", "/api/v1/carts/" + fc.ID + "/items/FZ-1", false},
+		{"PUT", "/api/v1/settings/pricing", false},
+		{"POST", "/api/v1/carts", false},
 	}
 	_ = p
 	client := &http.Client{Timeout: 30 * time.Second}

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/cmd/concierge/sandbox"
+	"concierge/modules/cart"
 	"concierge/modules/catalog"
 	"concierge/tenants"
 )
@@ -24,7 +25,9 @@ import (
 // visible, and that writing a row for A is refused.
 func TestIsolationEveryTenantTable(t *testing.T) {
 	t.Parallel()
-	ta := startApp(t, modeDev, nil)
+	// Carts untouched for a millisecond are abandoned, so the sweep below
+	// records events for both tenants.
+	ta := startApp(t, modeDev, map[string]string{"CART_ABANDON_AFTER": "1ms"})
 	ctx := context.Background()
 	a := numberFor(t, ta, "isoa", "500000000000001")
 	b := numberFor(t, ta, "isob", "500000000000002")
@@ -77,6 +80,22 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 		if _, _, err := ta.app.deps.tenants.CreateAPIKey(ctx, "test", tn.Slug, "storefront"); err != nil {
 			t.Fatal(err)
 		}
+		// A cart with a line, pricing settings.
+		c, err := ta.app.cart.Create(tctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ta.app.cart.Add(tctx, c.ID, "ABY-1-S", 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ta.app.cart.UpdatePricingSettings(tctx, cart.Settings{VATRateBP: 1500, PricesIncludeVAT: true,
+			Zones: []cart.Zone{{NameAR: "الرياض", NameEN: "Riyadh", Fee: 2500}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Both carts become abandoned, each with its event.
+	if n, err := ta.app.cart.MarkAbandoned(ctx); err != nil || n < 2 {
+		t.Fatalf("abandon sweep: %d carts, %v", n, err)
 	}
 
 	var tables []string
@@ -130,10 +149,10 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 			}
 		})
 	}
-	if movesRefused < 13 {
+	if movesRefused < 17 {
 		t.Fatalf("only %d tables proved cross-tenant writes are refused", movesRefused)
 	}
-	if visibleToA < 14 {
+	if visibleToA < 18 {
 		t.Fatalf("only %d tenant tables hold tenant A's data; the fixture is too thin to prove isolation", visibleToA)
 	}
 }

@@ -67,6 +67,8 @@ var Vars = []Var{
 	{"CATALOG_FETCH_TIMEOUT", "60s"},
 	{"CATALOG_FETCH_ALLOW", ""},
 	{"CATALOG_CACHE_TTL", "10m"},
+	{"CART_ABANDON_AFTER", "24h"},
+	{"CART_RETENTION", "720h"},
 	{"PPROF_ADDR", ""},
 	{"METRICS_ADDR", "127.0.0.1:9090"},
 }
@@ -122,6 +124,9 @@ type Config struct {
 	CatalogFetchTimeout  time.Duration
 	CatalogFetchAllow    []string
 	CatalogCacheTTL      time.Duration
+
+	CartAbandonAfter time.Duration
+	CartRetention    time.Duration
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil).
@@ -212,6 +217,9 @@ func Load(getenv func(string) string) (Config, error) {
 		CatalogFetchTimeout:  dur("CATALOG_FETCH_TIMEOUT"),
 		CatalogFetchAllow:    list("CATALOG_FETCH_ALLOW"),
 		CatalogCacheTTL:      dur("CATALOG_CACHE_TTL"),
+
+		CartAbandonAfter: dur("CART_ABANDON_AFTER"),
+		CartRetention:    dur("CART_RETENTION"),
 	}
 	switch sb := strings.ToLower(getenv("SANDBOX_ENABLED")); sb {
 	case "":

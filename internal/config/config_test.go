@@ -98,3 +98,26 @@ func TestEveryVariableIsExplainedInBothLanguages(t *testing.T) {
 		t.Errorf("Arabic help:\n%s", h)
 	}
 }
+
+func TestCartDurations(t *testing.T) {
+	t.Parallel()
+	c, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CartAbandonAfter != 24*time.Hour || c.CartRetention != 30*24*time.Hour {
+		t.Fatalf("abandon after %s, retention %s; want the defaults 24h and 720h", c.CartAbandonAfter, c.CartRetention)
+	}
+	c, err = Load(func(k string) string {
+		return map[string]string{"CART_ABANDON_AFTER": "90m", "CART_RETENTION": "168h"}[k]
+	})
+	if err != nil || c.CartAbandonAfter != 90*time.Minute || c.CartRetention != 7*24*time.Hour {
+		t.Fatalf("overrides: %v %s %s", err, c.CartAbandonAfter, c.CartRetention)
+	}
+	_, err = Load(func(k string) string {
+		return map[string]string{"CART_ABANDON_AFTER": "a day", "CART_RETENTION": "-1h"}[k]
+	})
+	if err == nil || !strings.Contains(err.Error(), "CART_ABANDON_AFTER") || !strings.Contains(err.Error(), "CART_RETENTION") {
+		t.Fatalf("bad values must be named: %v", err)
+	}
+}

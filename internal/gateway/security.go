@@ -39,7 +39,7 @@ func SecurityHeaders() fiber.Handler {
 // CORS settings sent to allowed origins.
 const (
 	corsAllowMethods  = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
-	corsExposeHeaders = "X-Request-ID, Retry-After, X-RateLimit-Remaining, Traceparent"
+	corsExposeHeaders = "X-Request-ID, Retry-After, X-RateLimit-Remaining, Traceparent, Location, Idempotent-Replayed"
 	corsMaxAge        = "600"
 )
 

@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -120,9 +122,18 @@ func loadDetails(ctx context.Context, tx bun.IDB, ps []Product, archived bool) e
 // productIDBySKU finds the product of the variant on sale with sku (any
 // case).
 func productIDBySKU(ctx context.Context, tx bun.IDB, sku string) (uuid.UUID, error) {
+	sku = strings.TrimSpace(sku)
 	var id uuid.UUID
+	// The SKU as written first: (tenant_id, sku) is unique and indexed, and
+	// text = is leakproof, so the index serves it under row-level security
+	// (lower() is not leakproof: the case-insensitive match below filters
+	// the tenant's variants one by one).
 	err := tx.NewSelect().Table("variants").Column("product_id").
-		Where("lower(sku) = lower(?)", strings.TrimSpace(sku)).Where("NOT archived").Limit(1).Scan(ctx, &id)
+		Where("sku = ?", sku).Where("NOT archived").Limit(1).Scan(ctx, &id)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.NewSelect().Table("variants").Column("product_id").
+			Where("lower(sku) = lower(?)", sku).Where("NOT archived").Limit(1).Scan(ctx, &id)
+	}
 	return id, translate(err, "catalog.variant.not_found")
 }
 

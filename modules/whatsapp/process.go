@@ -140,7 +140,7 @@ func (s *Service) processBatch(ctx context.Context, conversationID uuid.UUID) (i
 			in := stored.Message.Normalise()
 			req := dialog.Request{
 				Tenant:   s.dialogTenant(tenant),
-				Customer: dialog.Customer{Locale: cust.Locale, Consent: cust.Consent, Name: cust.ProfileName},
+				Customer: dialog.Customer{ID: cust.ID.String(), Locale: cust.Locale, Consent: cust.Consent, Name: cust.ProfileName},
 				State:    state,
 				In:       dialog.Inbound{Kind: string(in.Kind), Text: in.Text, ReplyID: in.ReplyID},
 				Now:      s.now(),

@@ -45,7 +45,9 @@
 //  2. by keyword intent on the normalised text (see intents.go): stop, agent,
 //     language, menu, help, greeting;
 //  3. by the capabilities, in registration order, the one whose name prefixes
-//     State.Step first: a capability claims the turn by returning true;
+//     State.Step first — and before it, for a typed text made only of a
+//     capability's keywords (Keyworded: "السلة", "view cart"), that
+//     capability: a capability claims the turn by returning true;
 //  4. by message kind: text → "didn't understand" with the menu (or "a person
 //     will reply soon" while a hand-off is pending); image, document, audio,
 //     video, sticker → "a person will look if needed"; location → "received";
@@ -213,6 +215,10 @@ type Inbound struct {
 
 // Customer is what the engine knows about the person writing.
 type Customer struct {
+	// ID is the channel's stable id of the customer (the WhatsApp channel's
+	// customer UUID), for capabilities that keep records per customer (the
+	// cart); "" when the caller has none.
+	ID      string
 	Locale  string // "ar" or "en"; "" until the customer has chosen
 	Consent string // ConsentUnknown ("" means unknown), granted, declined, withdrawn
 	Name    string // WhatsApp profile name; only used by the {name} placeholder
@@ -333,12 +339,25 @@ type Capability interface {
 	Handle(ctx context.Context, req Request) (Result, bool, error)
 }
 
+// Keyworded is a Capability that also answers typed words from anywhere in
+// the conversation ("cart", "السلة"): a text made only of one of its
+// Keywords, plus the polite filler and greetings the built-in intents allow
+// ("show my cart please"), is offered to it first, before the capability
+// that owns the current step. The built-in intents (stop, agent, language,
+// menu, help, greeting) still come first. The capability recognises its
+// keywords itself with the same Phrases (Match).
+type Keyworded interface {
+	Capability
+	Keywords() Phrases
+}
+
 // Engine runs conversation turns. It is safe for concurrent use.
 type Engine struct {
-	words  Words
-	caps   []Capability
-	byName map[string]Capability
-	match  *matcher
+	words    Words
+	caps     []Capability
+	byName   map[string]Capability
+	match    *matcher
+	keywords []Keyworded // capabilities with keywords, in registration order
 }
 
 var capabilityName = regexp.MustCompile(`^[a-z0-9_]+$`)
@@ -372,6 +391,9 @@ func NewWithWords(words Words, caps ...Capability) *Engine {
 		}
 		e.byName[name] = c
 		e.caps = append(e.caps, c)
+		if k, ok := c.(Keyworded); ok {
+			e.keywords = append(e.keywords, k)
+		}
 	}
 	return e
 }
@@ -545,17 +567,30 @@ func (t *turn) consentedTurn() error {
 	return nil
 }
 
-// offerAll offers the turn to the capabilities: the one that owns the current
-// step first, then the others in registration order.
+// offerAll offers the turn to the capabilities: one whose keywords the typed
+// text is first, then the one that owns the current step, then the others in
+// registration order.
 func (t *turn) offerAll() (bool, error) {
+	var keyword Capability
+	if t.kind == KindText {
+		for _, k := range t.e.keywords {
+			if k.Keywords().Match(t.req.In.Text) {
+				keyword = k
+				if claimed, err := t.offer(k); err != nil || claimed {
+					return claimed, err
+				}
+				break
+			}
+		}
+	}
 	owner := t.e.byName[capabilityOf(t.req.State.Step)]
-	if owner != nil {
+	if owner != nil && owner != keyword {
 		if claimed, err := t.offer(owner); err != nil || claimed {
 			return claimed, err
 		}
 	}
 	for _, c := range t.e.caps {
-		if c == owner {
+		if c == owner || c == keyword {
 			continue
 		}
 		if claimed, err := t.offer(c); err != nil || claimed {

@@ -2,6 +2,7 @@ package dialog
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"concierge/internal/arabic"
@@ -176,6 +177,31 @@ var (
 		"لا", "لا أوافق", "غير موافق", "مو موافق", "ما أوافق", "أرفض", "رفض",
 	}
 )
+
+// Phrases are a capability's keywords (Keyworded), matched as the built-in
+// whole-mode intents are: the text, normalised and split into words, must
+// consist only of the phrases plus polite filler and greetings, and at most
+// maxWholeTokens words ("السلة", "show my cart please", "ابي اشوف السلة"
+// with "اشوف السلة" a phrase). The zero value matches nothing.
+type Phrases struct{ phrases [][]string }
+
+// NewPhrases compiles phrases (written naturally, with hamza and taa
+// marbuta: they go through the same normalisation as the text).
+func NewPhrases(phrases ...string) Phrases { return Phrases{phrases: tokenizeAll(phrases)} }
+
+// Match reports whether text is one of the phrases, with polite filler.
+func (p Phrases) Match(text string) bool {
+	if len(p.phrases) == 0 {
+		return false
+	}
+	return onlyOf(tokenize(text), p.phrases, politeWords())
+}
+
+// politeWords are the fillers, greetings and greeting tails allowed around
+// a whole-mode phrase, tokenised once.
+var politeWords = sync.OnceValue(func() [][]string {
+	return concat(tokenizeAll(fillers), tokenizeAll(greetings), tokenizeAll(greetingTails))
+})
 
 // matcher recognises intents in text. It is built once per Engine.
 type matcher struct {

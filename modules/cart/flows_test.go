@@ -1,0 +1,360 @@
+package cart_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"concierge/modules/cart"
+	"concierge/modules/catalog"
+	"concierge/modules/catalog/demo"
+	"concierge/modules/catalog/feed"
+	"concierge/modules/whatsapp/dialog"
+	"concierge/modules/whatsapp/dialog/transcript"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/transcripts/*.txt with the flows' current replies (review the diff!)")
+
+// flowTenant is the dialog tenant every transcript assumes.
+var flowTenant = dialog.Tenant{
+	NameAR: "متجر النخبة", NameEN: "Nukhba Store", DefaultLocale: "ar",
+	PrivacyURL: "https://nukhba.example/privacy", NoticeVersion: "2025-01",
+}
+
+// flowTranscripts are the golden conversations in testdata/transcripts: a
+// consented customer of the demo catalog (with the stock below), shipping to
+// Riyadh (25.00), Jeddah (30.00), Makkah (30.00) or elsewhere (35.00), free
+// from 500.00, prices with VAT included. Each runs the real engine with the
+// catalog's and the cart's flows, as the product wires them.
+var flowTranscripts = map[string]string{
+	"add.ar.txt": "ar", "add.en.txt": "en",
+	"quantities.ar.txt": "ar", "quantities.en.txt": "en",
+	"view.ar.txt": "ar", "view.en.txt": "en",
+	"edit.ar.txt": "ar", "edit.en.txt": "en",
+}
+
+// flowStock is the stock the transcripts assume.
+var flowStock = []catalog.StockUpdate{
+	{SKU: "ABY-001-BLK-M", Stock: intp(10)},
+	{SKU: "PRF-002", Stock: intp(5)},
+	{SKU: "PRF-001-100ML", Stock: intp(2)},
+	{SKU: "PRF-001-50ML", Stock: nil},
+}
+
+func TestFlowTranscripts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.seedDemo(t)
+	ids := learnIDs(t, f)
+	files, err := filepath.Glob(filepath.Join("testdata", "transcripts", "*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		if _, ok := flowTranscripts[filepath.Base(file)]; !ok {
+			t.Errorf("%s is not in flowTranscripts: it would never run", file)
+		}
+	}
+	for name, locale := range flowTranscripts {
+		t.Run(strings.TrimSuffix(name, ".txt"), func(t *testing.T) {
+			t.Parallel()
+			file := filepath.Join("testdata", "transcripts", name)
+			// Each transcript is its own customer, with an empty cart.
+			newSession := func() *flowSession { return newFlowSession(t, f, ids, locale) }
+			if *update {
+				src, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out, err := transcript.Rewrite(bytes.NewReader(src), newSession().drive)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(file, out, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			turns, err := transcript.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			transcript.Run(t, turns, newSession().drive)
+		})
+	}
+}
+
+// TestDoubleTapAddsOnce: the same quantity button tapped twice (two
+// messages from WhatsApp) adds once; a new prompt adds again.
+func TestDoubleTapAddsOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.seedDemo(t)
+	ids := learnIDs(t, f)
+	s := newFlowSession(t, f, ids, "en")
+	add := "cart:add:<p:white-musk-perfume>:<v:PRF-002>"
+	prompt := s.drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: add})
+	tap := prompt[0].Options[1].ID // "2"
+	if !strings.HasSuffix(tap, ":2:1") {
+		t.Fatalf("quantity button %q", tap)
+	}
+	s.drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: tap})
+	again := s.drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: tap})
+	if !strings.Contains(again[0].Body, "already in your cart") {
+		t.Fatalf("double tap: %+v", again)
+	}
+	if c := s.cart(t); len(c.Lines) != 1 || c.Lines[0].Quantity != 2 {
+		t.Fatalf("after a double tap: %+v", c.Lines)
+	}
+	// A new prompt is a new choice.
+	prompt = s.drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: add})
+	s.drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: prompt[0].Options[0].ID})
+	if c := s.cart(t); c.Lines[0].Quantity != 3 {
+		t.Fatalf("after a second prompt: %+v", c.Lines)
+	}
+}
+
+// seedDemo imports the demo catalog, sets the stock the transcripts assume
+// and the shipping settings.
+func (f *fixture) seedDemo(t *testing.T) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := demo.WriteCSV(&buf, demo.Catalog("https://media.test")); err != nil {
+		t.Fatal(err)
+	}
+	run, err := f.cat.StartRun(f.ctx, catalog.RunRequest{Input: buf.Bytes(), InputName: "demo", Format: feed.FormatCSV})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run, err = f.cat.WaitRun(f.ctx, run.ID); err != nil || run.Status != catalog.RunSucceeded {
+		t.Fatalf("demo import: %v %+v", err, run)
+	}
+	if _, err := f.cat.BulkStock(f.ctx, flowStock); err != nil {
+		t.Fatal(err)
+	}
+	f.settings(t, f.ctx, shippingSettings())
+}
+
+// stableIDs names the demo catalog's ids so transcripts do not depend on the
+// UUIDs of one run: a category is <c:slug>, a product <p:slug>, a variant
+// <v:SKU>.
+type stableIDs struct {
+	name map[string]string // uuid → "p:slug"
+	id   map[string]string // "p:slug" → uuid
+}
+
+func learnIDs(t *testing.T, f *fixture) *stableIDs {
+	t.Helper()
+	s := &stableIDs{name: map[string]string{}, id: map[string]string{}}
+	add := func(id uuid.UUID, name string) { s.name[id.String()], s.id[name] = name, id.String() }
+	cs, err := f.cat.Categories(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		add(c.ID, "c:"+c.Slug)
+	}
+	for cursor := "start"; cursor != ""; {
+		if cursor == "start" {
+			cursor = ""
+		}
+		page, err := f.cat.List(f.ctx, catalog.Query{Limit: catalog.MaxPageSize, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range page.Items {
+			add(p.ID, "p:"+p.Slug)
+			for _, v := range p.Variants {
+				add(v.ID, "v:"+v.SKU)
+			}
+		}
+		cursor = page.NextCursor
+	}
+	return s
+}
+
+// flowSession plays the conversation worker for one customer: the engine
+// with the product's capabilities, the state round-tripped through JSON, and
+// reply ids written with stable names.
+type flowSession struct {
+	t        testing.TB
+	f        *fixture
+	ctx      context.Context
+	eng      *dialog.Engine
+	ids      *stableIDs
+	customer dialog.Customer
+	state    []byte
+}
+
+func newFlowSession(t testing.TB, f *fixture, ids *stableIDs, locale string) *flowSession {
+	words := dialog.Words{Catalog: f.env.Catalog}
+	catFlows := catalog.NewFlows(f.cat, words)
+	cartFlows := cart.NewFlows(f.svc, words, dialog.IDMenuPrefix+catalog.FlowsName)
+	catFlows.Cart = cartFlows
+	cust := f.customer(t.(*testing.T), f.ctx)
+	return &flowSession{t: t, f: f, ctx: f.ctx, eng: dialog.NewWithWords(words, catFlows, cartFlows), ids: ids,
+		customer: dialog.Customer{ID: cust.String(), Locale: locale, Consent: dialog.ConsentGranted}}
+}
+
+var placeholder = regexp.MustCompile(`<([^<>]+)>`)
+
+// drive runs one turn.
+func (s *flowSession) drive(in dialog.Inbound) []dialog.Reply {
+	s.t.Helper()
+	in.ReplyID = placeholder.ReplaceAllStringFunc(in.ReplyID, func(m string) string {
+		if id, ok := s.ids.id[m[1:len(m)-1]]; ok {
+			return id
+		}
+		s.t.Fatalf("reply id %q: unknown name %s", in.ReplyID, m)
+		return m
+	})
+	var st dialog.State
+	if s.state != nil {
+		if err := json.Unmarshal(s.state, &st); err != nil {
+			s.t.Fatalf("state: %v", err)
+		}
+	}
+	res, err := s.eng.Handle(s.ctx, dialog.Request{Tenant: flowTenant, Customer: s.customer, State: st, In: in,
+		Now: time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)})
+	if err != nil {
+		s.t.Fatalf("Handle(%+v): %v", in, err)
+	}
+	if s.state, err = json.Marshal(res.State); err != nil {
+		s.t.Fatalf("state: %v", err)
+	}
+	checkLimits(s.t, res.Replies)
+	out := make([]dialog.Reply, len(res.Replies))
+	for i, r := range res.Replies {
+		r.Options = slices.Clone(r.Options)
+		for j := range r.Options {
+			r.Options[j].ID = s.stable(r.Options[j].ID)
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// stable writes an id with names instead of UUIDs.
+func (s *flowSession) stable(id string) string {
+	parts := strings.Split(id, ":")
+	for i, p := range parts {
+		if name, ok := s.ids.name[p]; ok {
+			parts[i] = "<" + name + ">"
+		} else if _, err := uuid.Parse(p); err == nil {
+			s.t.Fatalf("reply id %q: unknown UUID %s", id, p)
+		}
+	}
+	return strings.Join(parts, ":")
+}
+
+// cart is the session customer's cart.
+func (s *flowSession) cart(t *testing.T) *cart.Cart {
+	t.Helper()
+	c, err := s.f.svc.CustomerCart(s.ctx, uuid.MustParse(s.customer.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// checkLimits holds replies to WhatsApp's limits.
+func checkLimits(t testing.TB, replies []dialog.Reply) {
+	t.Helper()
+	runes := utf8.RuneCountInString
+	for _, r := range replies {
+		switch r.Kind {
+		case dialog.ReplyButtons:
+			if len(r.Options) == 0 || len(r.Options) > dialog.MaxButtons || runes(r.Body) > 1024 {
+				t.Errorf("buttons: %d options, body %d runes: %+v", len(r.Options), runes(r.Body), r)
+			}
+		case dialog.ReplyList:
+			if len(r.Options) == 0 || len(r.Options) > dialog.MaxListRows || runes(r.Body) > 1024 {
+				t.Errorf("list: %+v", r)
+			}
+		case dialog.ReplyText:
+			if runes(r.Body) > 4096 {
+				t.Errorf("text of %d runes", runes(r.Body))
+			}
+		}
+		ids := map[string]bool{}
+		for _, o := range r.Options {
+			if ids[o.ID] || len(o.ID) > 200 || runes(o.Title) > dialog.MaxListTitle {
+				t.Errorf("option %+v", o)
+			}
+			ids[o.ID] = true
+			if r.Kind == dialog.ReplyButtons && runes(o.Title) > dialog.MaxButtonTitle {
+				t.Errorf("button title %q", o.Title)
+			}
+		}
+	}
+}
+
+// TestFlowShowsChangesOnce: the cart in WhatsApp shows a price change once
+// (then the shopper has seen it), a line no longer sold, and a long cart as
+// a text followed by the buttons (an interactive body holds 1,024
+// characters).
+func TestFlowShowsChangesOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.seedDemo(t)
+	ids := learnIDs(t, f)
+	s := newFlowSession(t, f, ids, "en")
+	c := s.cart(t)
+	f.add(t, f.ctx, c.ID, "PRF-002", 1)
+	f.add(t, f.ctx, c.ID, "ABY-001-BLK-M", 1)
+	if _, err := f.cat.BulkPrice(f.ctx, []catalog.PriceUpdate{{SKU: "PRF-002", Price: 8000}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.cat.BulkStock(f.ctx, []catalog.StockUpdate{{SKU: "ABY-001-BLK-M", Stock: intp(0)}}); err != nil {
+		t.Fatal(err)
+	}
+	first := s.drive(dialog.Inbound{Kind: dialog.KindText, Text: "cart"})
+	if len(first) != 1 || !strings.Contains(first[0].Body, "⚠️ Price changed from SAR\u00a095.00 to SAR\u00a080.00") ||
+		!strings.Contains(first[0].Body, "⚠️ No longer available (not counted)") || !strings.Contains(first[0].Body, "*Total: SAR\u00a080.00*") {
+		t.Fatalf("first view: %+v", first)
+	}
+	again := s.drive(dialog.Inbound{Kind: dialog.KindText, Text: "my cart please"})
+	if len(again) != 1 || strings.Contains(again[0].Body, "Price changed") || !strings.Contains(again[0].Body, "No longer available") {
+		t.Fatalf("second view: %+v", again)
+	}
+	// The API reads the same cart: the change was shown, so no flag.
+	if got, err := f.svc.Get(f.ctx, c.ID); err != nil || got.Lines[0].PriceChanged() {
+		t.Fatalf("API after the WhatsApp view: %v %+v", err, got)
+	}
+
+	// A long cart: the lines as a text, then the buttons.
+	n := 0
+	for name := range ids.id {
+		sku, ok := strings.CutPrefix(name, "v:")
+		if !ok || n == 20 {
+			continue
+		}
+		if _, err := f.svc.Add(f.ctx, c.ID, sku, 1); err == nil {
+			n++
+		}
+	}
+	long := s.drive(dialog.Inbound{Kind: dialog.KindText, Text: "cart"})
+	if n < 20 || len(long) != 2 || long[0].Kind != dialog.ReplyText || long[1].Kind != dialog.ReplyButtons ||
+		utf8.RuneCountInString(long[0].Body) <= 1024 || long[1].Body != "What would you like to do next?" {
+		t.Fatalf("long cart (%d lines): %+v", n, long)
+	}
+	// Editing a long cart pages its list.
+	edit := s.drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: "cart:edit"})
+	if len(edit) != 1 || len(edit[0].Options) != 10 || edit[0].Options[9].ID != "cart:edit:9" {
+		t.Fatalf("edit list: %+v", edit)
+	}
+	next := s.drive(dialog.Inbound{Kind: dialog.KindListReply, ReplyID: "cart:edit:9"})
+	if len(next) != 1 || len(next[0].Options) != 10 || next[0].Options[0].ID == edit[0].Options[0].ID {
+		t.Fatalf("second page: %+v", next)
+	}
+}
