@@ -9,6 +9,7 @@ import (
 
 	"concierge/internal/config"
 	"concierge/internal/errs"
+	"concierge/modules/cart"
 	"concierge/modules/identity"
 	"concierge/tenants"
 )
@@ -70,11 +71,42 @@ func seedDemo(ctx context.Context, d *deps, out io.Writer) error {
 	if err := seedDemoCatalog(ctx, d, t, out); err != nil {
 		return err
 	}
+	if err := seedDemoPricing(ctx, d, t, out); err != nil {
+		return err
+	}
 	port := ""
 	if _, p, err := net.SplitHostPort(d.cfg.HTTPAddr); err == nil && p != "80" {
 		port = ":" + p
 	}
 	fmt.Fprintln(out, say(errs.M("cli.seed_ready", "url", "http://"+demoSlug+"."+d.cfg.PlatformDomain+port,
 		"owner", demoOwnerEmail, "admin", demoAdminEmail, "password", demoPassword)))
+	return nil
+}
+
+// demoPricing is the demo store's delivery: Riyadh, Jeddah and Makkah by
+// zone, other cities at a default fee, free from 500.00; VAT 15 % included.
+func demoPricing() cart.Settings {
+	fee := int64(3500)
+	return cart.Settings{VATRateBP: 1500, PricesIncludeVAT: true, DefaultFee: &fee, FreeShippingThreshold: 50000,
+		Zones: []cart.Zone{
+			{NameAR: "الرياض", NameEN: "Riyadh", Fee: 2500},
+			{NameAR: "جدة", NameEN: "Jeddah", Aliases: []string{"Jiddah", "Jedda"}, Fee: 3000},
+			{NameAR: "مكة المكرمة", NameEN: "Makkah", Aliases: []string{"Mecca", "مكة"}, Fee: 3000},
+		}}
+}
+
+// seedDemoPricing gives the demo tenant demoPricing unless it has pricing
+// settings of its own (a merchant's change is kept).
+func seedDemoPricing(ctx context.Context, d *deps, t *tenants.Tenant, out io.Writer) error {
+	svc := cart.New(cart.Config{}, cart.Deps{Scope: d.scope, Tenants: d.tenants, Audit: d.audit})
+	tctx := identity.WithActor(tenants.WithTenant(ctx, t), identity.SystemActor("seed"))
+	cur, err := svc.PricingSettings(tctx)
+	if err != nil || !cur.UpdatedAt.IsZero() {
+		return err
+	}
+	if _, err := svc.UpdatePricingSettings(tctx, demoPricing()); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, say(errs.M("cli.seed_pricing")))
 	return nil
 }
