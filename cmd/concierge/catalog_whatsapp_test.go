@@ -81,7 +81,7 @@ func TestCatalogInWhatsApp(t *testing.T) {
 	if detail[0].Type != "image" || !strings.Contains(detail[0].Text(), "عباية سوداء كلاسيكية") || !strings.Contains(string(detail[0].Raw), "https://media.test/media/demo/") {
 		t.Fatalf("chat to order: %s", detail[0].Raw)
 	}
-	if detail[1].Type != "interactive" || !strings.Contains(string(detail[1].Raw), "catalog:like:") {
+	if detail[1].Type != "interactive" || !strings.Contains(string(detail[1].Raw), `"cart:add:`) || !strings.Contains(string(detail[1].Raw), "catalog:v:") {
 		t.Fatalf("detail buttons: %s", detail[1].Raw)
 	}
 	none := next(sandbox.CustomerMessage{Text: "zzqx غواصة"}, 1)

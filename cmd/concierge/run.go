@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // the PPROF_ADDR listener's handlers
 	"os"
 	"runtime/debug"
 	"time"

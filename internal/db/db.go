@@ -13,6 +13,7 @@ import (
 
 	"concierge/internal/errs"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -26,26 +27,56 @@ const AppRole = "concierge_app"
 // PlatformRole is the role of the explicit cross-tenant path.
 const PlatformRole = "concierge_platform"
 
-// DB bundles the pgx pool (for River's workers and LISTEN/NOTIFY) and the bun
-// handle on the same pool (for queries and transactions).
+// DB bundles the job worker's pgx pool (River's workers and LISTEN/NOTIFY)
+// and the bun and database/sql handles on a pool of their own (queries and
+// transactions; see Open).
 type DB struct {
-	Pool *pgxpool.Pool
-	SQL  *sql.DB
+	Pool *pgxpool.Pool // the job worker's (pgx's default exec mode)
+	SQL  *sql.DB       // queries and transactions (Bun, the job inserts)
 	Bun  *bun.DB
+
+	queries *pgxpool.Pool // behind SQL
 }
 
-// Open connects to url with at most maxConns connections and checks the
-// connection.
+// Open connects to url with at most maxConns connections for queries and
+// transactions, and a small pool of its own for the job worker, and checks
+// the connection.
+//
+// Two pools because the two clients talk differently. Bun writes every
+// argument into the SQL text, so no two statements share a text: pgx's
+// default mode would prepare (and cache) each one, a second round trip per
+// query for a plan used once. Bun's pool runs them in QueryExecModeExec
+// instead (one round trip, an unnamed statement). The job worker
+// (riverpgxv5) sends typed arguments that need pgx's default mode, on Pool.
 func Open(ctx context.Context, url string, maxConns int) (*DB, error) {
+	pool, err := openPool(ctx, url, int32(maxConns), pgx.QueryExecModeExec)
+	if err != nil {
+		return nil, err
+	}
+	workerConns := int32(4)
+	if maxConns > 16 {
+		workerConns = int32(maxConns / 4)
+	}
+	jobsPool, err := openPool(ctx, url, workerConns, pgx.QueryExecModeCacheStatement)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	sqldb := stdlib.OpenDBFromPool(pool)
+	return &DB{Pool: jobsPool, SQL: sqldb, Bun: bun.NewDB(sqldb, pgdialect.New()), queries: pool}, nil
+}
+
+func openPool(ctx context.Context, url string, maxConns int32, mode pgx.QueryExecMode) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("db: parse DATABASE_URL: %w", err)
 	}
 	if maxConns > 0 {
-		cfg.MaxConns = int32(maxConns)
+		cfg.MaxConns = maxConns
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	cfg.ConnConfig.RuntimeParams["application_name"] = "concierge"
+	cfg.ConnConfig.DefaultQueryExecMode = mode
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("db: connect: %w", err)
@@ -56,13 +87,13 @@ func Open(ctx context.Context, url string, maxConns int) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("db: ping: %w", err)
 	}
-	sqldb := stdlib.OpenDBFromPool(pool)
-	return &DB{Pool: pool, SQL: sqldb, Bun: bun.NewDB(sqldb, pgdialect.New())}, nil
+	return pool, nil
 }
 
 // Close closes the handles and the pool.
 func (d *DB) Close() {
 	_ = d.Bun.Close()
+	d.queries.Close()
 	d.Pool.Close()
 }
 

@@ -231,13 +231,16 @@ type ListPage struct {
 	NextCursor string
 }
 
-// Catalog is what the cart needs of the catalog: the product a SKU or an id
-// names, with its variants' prices, currency and stock (nil: untracked,
-// unlimited). *catalog.Service is one.
+// Catalog is what the cart needs of the catalog (*catalog.Service is one):
+// the variants of its lines and the variant an SKU names, read in the cart's
+// own transaction, and, for the WhatsApp steps, a product by id.
 type Catalog interface {
-	// ProductBySKU returns the active product that sells sku. Errors:
+	// SaleVariants reads variants by id (archived or not, with their
+	// products' titles and status) in tx; unknown ids are absent.
+	SaleVariants(ctx context.Context, tx bun.IDB, ids []uuid.UUID) (map[uuid.UUID]catalog.SaleVariant, error)
+	// SaleVariantBySKU reads the variant on sale with sku in tx. Errors:
 	// not_found.
-	ProductBySKU(ctx context.Context, sku string) (*catalog.Product, error)
+	SaleVariantBySKU(ctx context.Context, tx bun.IDB, sku string) (catalog.SaleVariant, error)
 	// Product returns an active product by id. Errors: not_found.
 	Product(ctx context.Context, ref string) (*catalog.Product, error)
 }

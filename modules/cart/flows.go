@@ -332,7 +332,19 @@ func (t *turn) addQuantity(pid, vid uuid.UUID, n, seq int) error {
 		return err
 	}
 	cid, _ := t.customer()
-	c, err := t.f.svc.change(t.ctx, target{customer: cid, create: true}, func(w *working) error { return w.add(p, v, n) })
+	c, err := t.f.svc.change(t.ctx, target{customer: cid, create: true}, func(w *working) error {
+		// The variant as the cart's transaction sees it (stock, price), not
+		// as the catalog's cache showed it.
+		vs, err := w.s.catalog.SaleVariants(w.ctx, w.tx, []uuid.UUID{vid})
+		if err != nil {
+			return err
+		}
+		sv, ok := vs[vid]
+		if !ok {
+			return errUnknownSKU(v.SKU)
+		}
+		return w.add(sv, n)
+	})
 	if err != nil {
 		return t.refused(err, p, v, pid, vid, seq)
 	}

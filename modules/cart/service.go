@@ -83,11 +83,11 @@ func (s *Service) Priced(ctx context.Context, id, city string) (*Cart, error) {
 // (more than the stock, the cart full or checked out).
 func (s *Service) Add(ctx context.Context, id, sku string, quantity int) (*Cart, error) {
 	return s.change(ctx, target{id: id}, func(w *working) error {
-		p, v, err := w.resolveSKU(sku)
+		v, err := w.resolveSKU(sku)
 		if err != nil {
 			return err
 		}
-		return w.add(p, v, quantity)
+		return w.add(v, quantity)
 	})
 }
 
@@ -385,35 +385,32 @@ func (s *Service) customerRow(ctx context.Context, tx bun.Tx, tg target, lock bo
 	return openCustomerCart(ctx, tx, tg.customer, true)
 }
 
-// refresh re-prices the lines from the catalog: the price applied is the
-// catalog's now (a change is flagged with the price before it until a read
-// shows it), titles follow the catalog, and a variant no longer sold makes
-// its line unavailable (kept, outside the totals).
+// refresh re-prices the lines from the catalog, in the cart's transaction
+// (one query for every line): the price applied is the catalog's now (a
+// change is flagged with the price before it until a read shows it), titles
+// follow the catalog, and a variant no longer sold makes its line
+// unavailable (kept, outside the totals).
 func (w *working) refresh() error {
-	products := map[uuid.UUID]*catalog.Product{}
+	if len(w.lines) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(w.lines))
+	for i, l := range w.lines {
+		ids[i] = l.VariantID
+	}
+	vs, err := w.s.catalog.SaleVariants(w.ctx, w.tx, ids)
+	if err != nil {
+		return err
+	}
 	for i := range w.lines {
 		l := &w.lines[i]
-		p, ok := products[l.ProductID]
-		if !ok {
-			var err error
-			p, err = w.s.catalog.Product(w.ctx, l.ProductID.String())
-			if err != nil && !errors.Is(err, errs.ErrNotFound) {
-				return err
-			}
-			products[l.ProductID] = p
-		}
-		var v *catalog.Variant
-		if p != nil {
-			if j := slices.IndexFunc(p.Variants, func(v catalog.Variant) bool { return v.ID == l.VariantID }); j >= 0 {
-				v = &p.Variants[j]
-			}
-		}
-		if v == nil || v.Currency != w.row.Currency {
+		v, ok := vs[l.VariantID]
+		if !ok || !v.OnSale() || v.Currency != w.row.Currency {
 			l.Available, l.Stock = false, nil
 			continue
 		}
 		l.Available, l.Stock = v.Available(), v.Stock
-		if w.describe(l, p, *v) {
+		if w.describe(l, v) {
 			w.dirty[l.VariantID] = true
 		}
 		if v.Price != l.UnitPrice {
@@ -433,9 +430,9 @@ func (w *working) refresh() error {
 
 // describe copies the variant's SKU, titles and options onto the line,
 // reporting whether any changed.
-func (w *working) describe(l *Line, p *catalog.Product, v catalog.Variant) bool {
-	d := Line{SKU: v.SKU, TitleAR: pick("ar", p.TitleAR, p.TitleEN), TitleEN: pick("en", p.TitleAR, p.TitleEN),
-		OptionsAR: optionLabel(v, "ar"), OptionsEN: optionLabel(v, "en")}
+func (w *working) describe(l *Line, v catalog.SaleVariant) bool {
+	d := Line{SKU: v.SKU, TitleAR: pick("ar", v.TitleAR, v.TitleEN), TitleEN: pick("en", v.TitleAR, v.TitleEN),
+		OptionsAR: optionLabel(v.Variant, "ar"), OptionsEN: optionLabel(v.Variant, "en")}
 	changed := l.SKU != d.SKU || l.TitleAR != d.TitleAR || l.TitleEN != d.TitleEN || l.OptionsAR != d.OptionsAR || l.OptionsEN != d.OptionsEN
 	l.SKU, l.TitleAR, l.TitleEN, l.OptionsAR, l.OptionsEN = d.SKU, d.TitleAR, d.TitleEN, d.OptionsAR, d.OptionsEN
 	return changed
@@ -454,29 +451,20 @@ func optionLabel(v catalog.Variant, locale string) string {
 
 // resolveSKU finds the variant sold under sku. Errors: invalid naming the
 // SKU (unknown, archived, or its product withdrawn).
-func (w *working) resolveSKU(sku string) (*catalog.Product, catalog.Variant, error) {
-	sku = strings.TrimSpace(sku)
-	p, err := w.s.catalog.ProductBySKU(w.ctx, sku)
-	if err != nil {
-		if errors.Is(err, errs.ErrNotFound) {
-			return nil, catalog.Variant{}, errUnknownSKU(sku)
-		}
-		return nil, catalog.Variant{}, err
+func (w *working) resolveSKU(sku string) (catalog.SaleVariant, error) {
+	v, err := w.s.catalog.SaleVariantBySKU(w.ctx, w.tx, sku)
+	if errors.Is(err, errs.ErrNotFound) {
+		return v, errUnknownSKU(strings.TrimSpace(sku))
 	}
-	for _, v := range p.Variants {
-		if strings.EqualFold(v.SKU, sku) {
-			return p, v, nil
-		}
-	}
-	return nil, catalog.Variant{}, errUnknownSKU(sku)
+	return v, err
 }
 
-// add puts quantity of variant v of p into the cart.
-func (w *working) add(p *catalog.Product, v catalog.Variant, quantity int) error {
+// add puts quantity of variant v into the cart.
+func (w *working) add(v catalog.SaleVariant, quantity int) error {
 	if quantity < 1 || quantity > MaxQuantity {
 		return errs.Invalid(errs.Field("quantity", "range", "field.range", "min", 1, "max", MaxQuantity))
 	}
-	if v.Archived || v.Currency != w.row.Currency {
+	if !v.OnSale() || v.Currency != w.row.Currency {
 		return errUnknownSKU(v.SKU)
 	}
 	i := slices.IndexFunc(w.lines, func(l Line) bool { return l.VariantID == v.ID })
@@ -499,11 +487,11 @@ func (w *working) add(p *catalog.Product, v catalog.Variant, quantity int) error
 		for _, l := range w.lines {
 			pos = max(pos, l.position+1)
 		}
-		w.lines = append(w.lines, Line{VariantID: v.ID, ProductID: p.ID, UnitPrice: v.Price, AddedAt: w.now, position: pos})
+		w.lines = append(w.lines, Line{VariantID: v.ID, ProductID: v.ProductID, UnitPrice: v.Price, AddedAt: w.now, position: pos})
 		i = len(w.lines) - 1
 	}
 	l := &w.lines[i]
-	w.describe(l, p, v)
+	w.describe(l, v)
 	l.Quantity, l.Available, l.Stock = want, true, v.Stock
 	if l.UnitPrice != v.Price {
 		prev := l.UnitPrice

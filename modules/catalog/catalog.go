@@ -179,6 +179,18 @@ func (v Variant) StockState() string {
 // Available reports whether the variant can be ordered now.
 func (v Variant) Available() bool { return !v.Archived && (v.Stock == nil || *v.Stock > 0) }
 
+// SaleVariant is a variant as a cart prices it: the variant (archived or
+// not) with its product's titles and whether the product is on sale.
+type SaleVariant struct {
+	Variant
+	TitleAR, TitleEN string // the product's
+	ProductActive    bool
+}
+
+// OnSale reports whether the variant may be sold: not archived, its product
+// active (stock aside).
+func (v SaleVariant) OnSale() bool { return v.ProductActive && !v.Archived }
+
 // Title returns the title in locale, falling back to the other language.
 func (p Product) Title(locale string) string { return pick(locale, p.TitleAR, p.TitleEN) }
 

@@ -60,6 +60,32 @@ func (s *Service) ProductBySKU(ctx context.Context, sku string) (*Product, error
 	return s.Product(ctx, id.String())
 }
 
+// SaleVariants reads the variants with ids, with their products' titles and
+// status, in the caller's transaction tx (tenant-scoped: the cart prices its
+// lines in the transaction that holds the cart's lock, with one query and no
+// second connection). Unknown ids are absent from the answer.
+func (s *Service) SaleVariants(ctx context.Context, tx bun.IDB, ids []uuid.UUID) (map[uuid.UUID]SaleVariant, error) {
+	out := make(map[uuid.UUID]SaleVariant, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rs, err := saleVariants(ctx, tx, ids)
+	for _, r := range rs {
+		out[r.ID] = r.toSaleVariant()
+	}
+	return out, err
+}
+
+// SaleVariantBySKU reads the variant on sale with sku (any case), in the
+// caller's transaction tx. Errors: not_found.
+func (s *Service) SaleVariantBySKU(ctx context.Context, tx bun.IDB, sku string) (SaleVariant, error) {
+	r, err := saleVariantBySKU(ctx, tx, strings.TrimSpace(sku))
+	if err != nil {
+		return SaleVariant{}, err
+	}
+	return r.toSaleVariant(), nil
+}
+
 // List returns a page of active products (cached per query). Errors:
 // invalid (cursor), not_found (category).
 func (s *Service) List(ctx context.Context, q Query) (Page, error) {

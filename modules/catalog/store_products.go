@@ -270,3 +270,47 @@ func deleteMedia(ctx context.Context, tx bun.IDB, productID, mediaID uuid.UUID) 
 	}
 	return nil
 }
+
+// saleVariantRow is a variant with what a cart shows of its product.
+type saleVariantRow struct {
+	variantRow    `bun:",extend"`
+	TitleAR       string `bun:"title_ar"`
+	TitleEN       string `bun:"title_en"`
+	ProductStatus string `bun:"product_status"`
+}
+
+func (r saleVariantRow) toSaleVariant() SaleVariant {
+	return SaleVariant{Variant: toVariant(r.variantRow), TitleAR: r.TitleAR, TitleEN: r.TitleEN, ProductActive: r.ProductStatus == StatusActive}
+}
+
+// saleVariants reads the variants with ids, archived or not, with their
+// products' titles and status (one query, for a cart's lines).
+func saleVariants(ctx context.Context, tx bun.IDB, ids []uuid.UUID) ([]saleVariantRow, error) {
+	var rs []saleVariantRow
+	err := saleVariantQuery(tx, &rs).Where("v.id IN (?)", bun.In(ids)).Scan(ctx)
+	return rs, err
+}
+
+// saleVariantBySKU reads the variant on sale (not archived, its product
+// active) with sku: as written first (the unique index serves it under
+// row-level security), else in any case.
+func saleVariantBySKU(ctx context.Context, tx bun.IDB, sku string) (*saleVariantRow, error) {
+	var r saleVariantRow
+	onSale := func(where string) error {
+		return saleVariantQuery(tx, &r).Where(where, sku).Where("NOT v.archived").Where("p.status = ?", StatusActive).Limit(1).Scan(ctx)
+	}
+	err := onSale("v.sku = ?")
+	if errors.Is(err, sql.ErrNoRows) {
+		err = onSale("lower(v.sku) = lower(?)")
+	}
+	if err != nil {
+		return nil, translate(err, "catalog.variant.not_found")
+	}
+	return &r, nil
+}
+
+func saleVariantQuery(tx bun.IDB, dst any) *bun.SelectQuery {
+	return tx.NewSelect().Model(dst).ModelTableExpr("variants AS v").ColumnExpr("v.*").
+		ColumnExpr("p.title_ar, p.title_en, p.status AS product_status").
+		Join("JOIN products AS p ON p.tenant_id = v.tenant_id AND p.id = v.product_id")
+}
