@@ -11,7 +11,7 @@ run: ## start Postgres + Redis (private, under .data/), migrate, seed the demo t
 test: ## start the services and run every test against them
 	@bash deploy/test.sh
 
-bench: ## start the product and measure it (RPS, p50/p95/p99 per scenario)
+bench: ## start the product on a fresh bench database and measure it (RPS, p50/p95/p99 per scenario; BENCH_ARGS: loadgen flags, knobs in deploy/bench.sh)
 	@bash deploy/bench.sh $(BENCH_ARGS)
 
 build: ## build bin/concierge and bin/loadgen

@@ -5,8 +5,10 @@
 // then attacks it with vegeta at each fixed rate (-rates) and once more as fast
 // as -sat-workers connections allow (the saturation step, "max"). It then
 // starts an in-process Fiber server whose single handler returns a JSON body of
-// the same size and runs the same steps against it; the saturation throughput
-// of the product divided by that of this baseline is the number to watch.
+// the same size (the mean size of the product's answers in those steps) and
+// runs the same steps against it; the saturation throughput of the product
+// divided by that of this baseline is the number to watch. Only 2xx answers
+// count as successes.
 //
 // The baseline and loadgen share the machine's cores exactly as the product
 // and loadgen do, so the ratio compares like with like.
@@ -18,9 +20,15 @@
 // results) so that deploy/bench.sh can check the product stored each accepted
 // message exactly once.
 //
+// The cart scenarios (opt-in: -scenarios cart-add,cart-view) create their
+// carts on the target before their probe; after the run loadgen reads
+// cart-add's carts back and checks that every add the product accepted is in
+// a cart exactly once (see cart.go).
+//
 // Exit status: 0 on success; 1 if a fixed-rate step against the target
-// succeeded for less than 99% of its requests; 2 on bad flags; 3 if the target
-// is unreachable; 130 if interrupted.
+// succeeded for less than 99% of its requests, a scenario's setup was refused
+// or cart-add's carts do not hold what was accepted; 2 on bad flags; 3 if the
+// target is unreachable; 130 if interrupted.
 package main
 
 import (
@@ -29,6 +37,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -69,6 +78,7 @@ type config struct {
 	timeout    time.Duration
 	warmup     time.Duration
 	webhook    webhookOptions
+	cart       cartOptions
 }
 
 func main() {
@@ -97,6 +107,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.webhook.pnid, "webhook-pnid", "100000000000001", "phone_number_id the webhook scenario's payloads are for (the seeded demo number's)")
 	fs.IntVar(&cfg.webhook.customers, "webhook-customers", 500, "customers the webhook scenario's messages come from, round-robin")
 	fs.StringVar(&cfg.webhook.token, "webhook-token", "", "`hex` token in every webhook message id, wamid.bench.<token>.<n> (default: random per run)")
+	fs.IntVar(&cfg.cart.carts, "cart-carts", 0, "carts cart-add spreads its adds over, created before its probe (0: sized to the run so no line passes its stock or the 999 cap)")
+	fs.IntVar(&cfg.cart.lines, "cart-lines", 3, "SKUs (lines) per cart of the cart scenarios")
+	fs.IntVar(&cfg.cart.viewCarts, "cart-view-carts", 1000, "carts cart-view reads, created and filled before its probe")
+	fs.BoolVar(&cfg.cart.idempotency, "cart-idempotency", true, "cart-add sends an Idempotency-Key with every add, as a storefront does")
+	skus := fs.String("cart-skus", "", "comma separated `SKU[:cap]` the cart scenarios add, cap = stock on hand (default: the demo catalog's variants with untracked stock or at least 30 on hand)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -128,6 +143,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 	}
 	if err := cfg.webhook.validate(); err != nil {
+		return cfg, err
+	}
+	if cfg.cart.skus, err = parseCartSKUs(*skus); err != nil {
+		return cfg, err
+	}
+	if err := cfg.cart.validate(); err != nil {
 		return cfg, err
 	}
 	if cfg.scenarios, err = parseScenarios(*list); err != nil {
@@ -205,8 +226,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		tallies[s.Name] = &tally{}
 	}
 	webhook := cfg.selected(webhookScenario)
+	setups := map[string]*cartSetup{} // the scenarios a Setup prepared
 	finish := func(code int) int {
 		rep.Finished = time.Now()
+		for _, s := range cfg.scenarios {
+			if st := setups[s.Name]; st != nil {
+				rep.Carts = append(rep.Carts, st.report)
+			}
+		}
 		if webhook {
 			t := tallies[webhookScenario]
 			rep.WebhookReport = &WebhookReport{Token: cfg.webhook.token, Sent: t.sent, Accepted: t.ok, Unanswered: t.unanswered}
@@ -235,8 +262,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			cfg.webhook.token, webhookIDPrefix, cfg.webhook.token, cfg.webhook.customers, cfg.webhook.pnid)
 	}
 
-	// Probe every scenario before attacking anything, so an unreachable
-	// target fails fast.
+	interrupted := func() int {
+		rep.Interrupted = true
+		fmt.Fprintln(stderr, "loadgen: interrupted")
+		return finish(exitInterrupted)
+	}
+
+	// Set up what scenarios need on the target (the cart scenarios' carts),
+	// then probe every scenario before attacking anything, so an
+	// unreachable target fails fast.
+	for i, s := range cfg.scenarios {
+		if s.Setup == nil {
+			continue
+		}
+		req, st, err := s.Setup(ctx, cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "loadgen: setting up %s: %v\n", s.Name, err)
+			if ctx.Err() != nil {
+				return interrupted()
+			}
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				return finish(exitUnreachable)
+			}
+			return finish(exitFailed)
+		}
+		cfg.scenarios[i].request = req
+		setups[s.Name] = st
+		printCartSetup(stdout, st.report)
+	}
 	for _, s := range cfg.scenarios {
 		p, err := probe(ctx, cfg, s)
 		tallies[s.Name].addProbe(p, err)
@@ -257,22 +311,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout)
 	printHeader(stdout)
 
-	interrupted := func() int {
-		rep.Interrupted = true
-		fmt.Fprintln(stderr, "loadgen: interrupted")
-		return finish(exitInterrupted)
-	}
-
 	for _, sr := range rep.Scenarios {
 		s := sr.Scenario
 		rep.Steps = append(rep.Steps, runSteps(ctx, cfg, s, "target", cfg.target, stdout, tallies[s.Name])...)
+		if st := setups[s.Name]; st != nil && st.gen != nil {
+			// Before the baseline takes the same generator further.
+			st.report.OverCapacity = st.gen.over.Load()
+		}
 		if ctx.Err() != nil {
 			return interrupted()
 		}
 		if !cfg.baseline {
 			continue
 		}
-		b, err := startBaseline(padJSON(sr.Probe.Bytes))
+		b, err := startBaseline(padJSON(baselineBytes(sr.Probe, rep.Steps, s.Name)))
 		if err != nil {
 			fmt.Fprintln(stderr, "loadgen:", err)
 			return finish(exitFailed)
@@ -300,6 +352,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	code := exitOK
+	if st := setups[cartAddScenario]; st != nil {
+		// Every add the target accepted must be in a cart, once.
+		if err := checkCartAdd(ctx, cfg, st, tallies[cartAddScenario]); err != nil {
+			fmt.Fprintln(stderr, "loadgen: reading cart-add's carts back:", err)
+			rep.Failed = append(rep.Failed, "cart-add: read-back failed: "+err.Error())
+			code = exitFailed
+		} else {
+			printCartCheck(stdout, st.report)
+			if !st.report.Landed {
+				rep.Failed = append(rep.Failed, fmt.Sprintf("cart-add: the carts hold %d items for %d accepted adds", st.report.Held, st.report.Accepted))
+				code = exitFailed
+			}
+		}
+	}
 	if bad := failures(rep.Steps); len(bad) > 0 {
 		fmt.Fprintln(stderr)
 		for _, s := range bad {
@@ -347,6 +413,24 @@ func runSteps(ctx context.Context, cfg config, s Scenario, server, base string, 
 		steps = append(steps, st)
 	}
 	return steps
+}
+
+// baselineBytes is the size of the baseline's body for scenario: the mean
+// size of the target's answers over its steps (requests that differ answer
+// with different sizes: a cart grows, searches find more or less), or the
+// probe's when no step ran.
+func baselineBytes(p Probe, steps []Step, scenario string) int {
+	var total, n float64
+	for _, s := range steps {
+		if s.Scenario == scenario && s.Server == "target" && s.Requests > 0 {
+			total += s.BytesIn * float64(s.Requests)
+			n += float64(s.Requests)
+		}
+	}
+	if n == 0 {
+		return p.Bytes
+	}
+	return int(math.Round(total / n))
 }
 
 // newTransport is an HTTP/1.1 keep-alive transport tuned for loopback: no

@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -52,16 +54,27 @@ func (s Step) Label() string {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// summarise turns closed vegeta metrics into a step.
+// succeeded counts the 2xx answers among codes.
+func succeeded(codes map[string]int) uint64 {
+	var n uint64
+	for code, c := range codes {
+		if len(code) == 3 && code[0] == '2' {
+			n += uint64(c)
+		}
+	}
+	return n
+}
+
+// summarise turns closed vegeta metrics into a step. Only 2xx answers are
+// successes (vegeta also counts 3xx): Success and RPS count those.
 func summarise(scenario, server string, rate int, m vegeta.Metrics) Step {
+	ok := succeeded(m.StatusCodes)
 	s := Step{
 		Scenario: scenario,
 		Server:   server,
 		Rate:     rate,
 		Requests: m.Requests,
-		RPS:      m.Throughput,
 		SentRate: m.Rate,
-		Success:  m.Success,
 		P50ms:    ms(m.Latencies.P50),
 		P95ms:    ms(m.Latencies.P95),
 		P99ms:    ms(m.Latencies.P99),
@@ -70,6 +83,12 @@ func summarise(scenario, server string, rate int, m vegeta.Metrics) Step {
 		BytesIn:  m.BytesIn.Mean,
 		Codes:    m.StatusCodes,
 		Duration: (m.Duration + m.Wait).String(),
+	}
+	if m.Requests > 0 {
+		s.Success = float64(ok) / float64(m.Requests)
+	}
+	if secs := (m.Duration + m.Wait).Seconds(); secs > 0 { // as vegeta's Throughput
+		s.RPS = float64(ok) / secs
 	}
 	if len(m.Errors) > maxErrors {
 		m.Errors = m.Errors[:maxErrors]
@@ -96,9 +115,26 @@ func printHeader(w io.Writer) {
 func printRow(w io.Writer, s Step) {
 	fmt.Fprintf(w, "%-22s %6s %9d %10.1f %7.2f%% %8.2f %8.2f %8.2f %8.2f\n",
 		s.name(), s.Label(), s.Requests, s.RPS, s.Success*100, s.P50ms, s.P95ms, s.P99ms, s.MaxMs)
-	if len(s.Errors) > 0 && s.Success < 1 {
-		fmt.Fprintf(w, "  first error: %s\n", s.Errors[0])
+	if s.Success < 1 && s.Requests > 0 {
+		fmt.Fprintf(w, "  status codes: %s\n", codesText(s.Codes))
+		if len(s.Errors) > 0 {
+			fmt.Fprintf(w, "  first error: %s\n", s.Errors[0])
+		}
 	}
+}
+
+// codesText is codes as "200 ×990, 409 ×10", by code ("0": no answer).
+func codesText(codes map[string]int) string {
+	keys := make([]string, 0, len(codes))
+	for k := range codes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s ×%d", k, codes[k])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Ratio compares a scenario's saturation throughput with the baseline's.
@@ -178,6 +214,7 @@ type Report struct {
 	Scenarios         []ScenarioReport `json:"scenarios"`
 	Steps             []Step           `json:"steps"`
 	Ratios            []Ratio          `json:"ratios"`
+	Carts             []CartReport     `json:"carts,omitempty"` // the cart scenarios' pools and cart-add's read-back
 	Failed            []string         `json:"failed,omitempty"`
 	Interrupted       bool             `json:"interrupted,omitempty"`
 	// The webhook scenario's totals, when it ran; its fields sit at the top

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -24,7 +25,12 @@ type Scenario struct {
 	// the baseline.
 	Dynamic func(cfg config) (Request, error) `json:"-"`
 
-	request Request // Dynamic's result, set by prepare
+	// Setup, when set instead of Dynamic, prepares the scenario on the
+	// running target before its probe (the cart scenarios create their
+	// carts) and returns the Request like Dynamic, and what it set up.
+	Setup func(ctx context.Context, cfg config) (Request, *cartSetup, error) `json:"-"`
+
+	request Request // Dynamic's or Setup's result
 }
 
 // Request finishes one target of a dynamic scenario: it gets the method, the
@@ -35,7 +41,8 @@ type Request func(t *vegeta.Target) error
 
 // scenarios is the registry of every scenario loadgen knows. Add new ones here
 // (product by id, search, ...); nothing else needs to change. A scenario
-// whose requests differ from one another sets Dynamic.
+// whose requests differ from one another sets Dynamic, or Setup when they
+// need state on the target first.
 var scenarios = []Scenario{
 	{Name: "healthz", Method: http.MethodGet, Path: "/healthz"},
 	{Name: "store", Method: http.MethodGet, Path: "/api/v1/store", Tenant: true},
@@ -43,6 +50,8 @@ var scenarios = []Scenario{
 	{Name: productScenario, Method: http.MethodGet, Path: "/api/v1/products/" + productSlugs[0], Tenant: true, Dynamic: newProductRequest},
 	{Name: categoriesScenario, Method: http.MethodGet, Path: "/api/v1/categories", Tenant: true},
 	{Name: searchScenario, Method: http.MethodGet, Path: "/api/v1/products?q=abaya", Tenant: true, Dynamic: newSearchRequest},
+	{Name: cartAddScenario, Method: http.MethodPost, Path: cartsPath + "/" + cartIDParam + "/items", Tenant: true, Setup: setupCartAdd},
+	{Name: cartViewScenario, Method: http.MethodGet, Path: cartsPath + "/" + cartIDParam, Tenant: true, Setup: setupCartView},
 }
 
 // scenarioNames lists the registry's names, for flag help and error messages.
@@ -68,11 +77,7 @@ func lookupScenario(name string) (Scenario, bool) {
 func parseScenarios(list string) ([]Scenario, error) {
 	var out []Scenario
 	seen := map[string]bool{}
-	for _, name := range strings.Split(list, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
+	for _, name := range listItems(list) {
 		s, ok := lookupScenario(name)
 		if !ok {
 			return nil, fmt.Errorf("unknown scenario %q (known: %s)", name, strings.Join(scenarioNames(), ", "))
@@ -89,15 +94,22 @@ func parseScenarios(list string) ([]Scenario, error) {
 	return out, nil
 }
 
+// listItems is a comma separated flag's items, trimmed, empty ones dropped.
+func listItems(list string) []string {
+	var out []string
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // parseRates turns a comma separated list of requests per second into fixed
 // rates. An empty list is allowed: then only the saturation step runs.
 func parseRates(list string) ([]int, error) {
 	var out []int
-	for _, f := range strings.Split(list, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
+	for _, f := range listItems(list) {
 		n, err := strconv.Atoi(f)
 		if err != nil || n <= 0 {
 			return nil, fmt.Errorf("bad rate %q: want a positive whole number of requests per second", f)
