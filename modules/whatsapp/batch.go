@@ -3,7 +3,9 @@ package whatsapp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -111,12 +113,7 @@ func (b *batcher) run(tid uuid.UUID, tenant *tenants.Tenant) {
 // outcome; a failed batch of several is retried delivery by delivery.
 func (b *batcher) flush(tenant *tenants.Tenant, items []*ingestItem) {
 	ctx, span := b.start(tenant, items)
-	err := b.s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		for _, it := range items {
-			it.res, it.twice = IngestResult{}, 0
-		}
-		return b.s.storeBatch(ctx, tx, tenant.ID, items)
-	})
+	err := b.store1(ctx, tenant, items)
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "batch failed")
@@ -150,6 +147,24 @@ func (b *batcher) flush(tenant *tenants.Tenant, items []*ingestItem) {
 		}
 		it.done <- err
 	}
+}
+
+// store1 stores items in one transaction. A panic is the batch's error: the
+// tenant's run loop goes on, and the waiting requests are answered (a
+// panic that ended the loop would leave every later delivery of the tenant
+// waiting forever).
+func (b *batcher) store1(ctx context.Context, tenant *tenants.Tenant, items []*ingestItem) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("whatsapp: storing a webhook batch panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return b.s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		for _, it := range items {
+			it.res, it.twice = IngestResult{}, 0
+		}
+		return b.s.storeBatch(ctx, tx, tenant.ID, items)
+	})
 }
 
 // start opens the batch's context and span: a batch of one continues its
