@@ -85,6 +85,8 @@ type Cart struct {
 	ExpiresAt  *time.Time // web carts: deleted after it
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+
+	zones int // the tenant's shipping zones when priced (a typed city can set the fee)
 }
 
 // Items is the number of pieces in the cart (the sum of the quantities of

@@ -364,14 +364,7 @@ func (t *turn) refused(err error, p *catalog.Product, v catalog.Variant, pid, vi
 	var se *stockError
 	switch {
 	case errors.As(err, &se):
-		body := t.text("cart.sold_out", "{product}", name)
-		if se.Available > 0 {
-			body = t.text("cart.stock", "{product}", name, "{available}", dialog.Number(se.Available, t.locale))
-			if se.InCart > 0 {
-				body = t.text("cart.stock_in_cart", "{product}", name, "{available}", dialog.Number(se.Available, t.locale),
-					"{in_cart}", dialog.Number(se.InCart, t.locale))
-			}
-		}
+		body := t.stockText(se, name, true)
 		opts := []dialog.Option{}
 		if room := se.Available - se.InCart; room > 0 && seq > 0 && !t.used(seq) && t.req.State.Step != stepLine {
 			opts = append(opts, t.quantityButton(pid, vid, room, seq, t.text("cart.button.add_n", "{n}", dialog.Number(room, t.locale))))
@@ -402,6 +395,19 @@ func (t *turn) refused(err error, p *catalog.Product, v catalog.Variant, pid, vi
 	return err
 }
 
+// stockText says how many of product name are left: none, or how many
+// (and, adding with inCart, how many the cart already holds).
+func (t *turn) stockText(se *stockError, name string, inCart bool) string {
+	switch {
+	case se.Available <= 0:
+		return t.text("cart.sold_out", "{product}", name)
+	case inCart && se.InCart > 0:
+		return t.text("cart.stock_in_cart", "{product}", name, "{available}", dialog.Number(se.Available, t.locale),
+			"{in_cart}", dialog.Number(se.InCart, t.locale))
+	}
+	return t.text("cart.stock", "{product}", name, "{available}", dialog.Number(se.Available, t.locale))
+}
+
 // quantityProblem explains what a typed quantity must be, keeping the
 // prompt open, with a way out.
 func (t *turn) quantityProblem(problem string) error {
@@ -416,18 +422,19 @@ func (t *turn) variant(pid, vid uuid.UUID) (*catalog.Product, catalog.Variant, b
 	if err != nil && !errors.Is(err, errs.ErrNotFound) {
 		return nil, catalog.Variant{}, false, err
 	}
+	i := -1
 	if p != nil {
-		if i := slices.IndexFunc(p.Variants, func(v catalog.Variant) bool { return v.ID == vid }); i >= 0 && p.Variants[i].Available() {
-			return p, p.Variants[i], true, nil
-		}
-		if i := slices.IndexFunc(p.Variants, func(v catalog.Variant) bool { return v.ID == vid }); i >= 0 {
-			t.step(stepView)
-			t.buttons(t.text("cart.sold_out", "{product}", productName(p, p.Variants[i], t.locale)), t.viewButton(), t.shopButton())
-			return nil, catalog.Variant{}, false, nil
-		}
+		i = slices.IndexFunc(p.Variants, func(v catalog.Variant) bool { return v.ID == vid })
 	}
 	t.step(stepView)
-	t.buttons(t.text("cart.gone"), t.viewButton(), t.shopButton())
+	switch {
+	case i >= 0 && p.Variants[i].Available():
+		return p, p.Variants[i], true, nil
+	case i >= 0:
+		t.buttons(t.text("cart.sold_out", "{product}", productName(p, p.Variants[i], t.locale)), t.viewButton(), t.shopButton())
+	default:
+		t.buttons(t.text("cart.gone"), t.viewButton(), t.shopButton())
+	}
 	return nil, catalog.Variant{}, false, nil
 }
 
@@ -573,11 +580,7 @@ func (t *turn) typedSet(s string) error {
 	case err != nil:
 		var se *stockError
 		if errors.As(err, &se) {
-			body := t.text("cart.sold_out", "{product}", name)
-			if se.Available > 0 {
-				body = t.text("cart.stock", "{product}", name, "{available}", dialog.Number(se.Available, t.locale))
-			}
-			t.buttons(body, dialog.Option{ID: "cart:rm:" + vid.String(), Title: t.text("cart.button.remove")}, t.viewButton())
+			t.buttons(t.stockText(se, name, false), dialog.Option{ID: "cart:rm:" + vid.String(), Title: t.text("cart.button.remove")}, t.viewButton())
 			return nil
 		}
 		if errs.CodeOf(err) == errs.CodeInvalid {

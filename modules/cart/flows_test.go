@@ -2,13 +2,9 @@ package cart_test
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +14,11 @@ import (
 
 	"concierge/modules/cart"
 	"concierge/modules/catalog"
+	"concierge/modules/catalog/catalogtest"
 	"concierge/modules/catalog/demo"
 	"concierge/modules/catalog/feed"
 	"concierge/modules/whatsapp/dialog"
+	"concierge/modules/whatsapp/dialog/dialogtest"
 	"concierge/modules/whatsapp/dialog/transcript"
 )
 
@@ -56,7 +54,7 @@ func TestFlowTranscripts(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.seedDemo(t)
-	ids := learnIDs(t, f)
+	ids := catalogtest.Names(t, f.ctx, f.cat)
 	files, err := filepath.Glob(filepath.Join("testdata", "transcripts", "*.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +75,7 @@ func TestFlowTranscripts(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				out, err := transcript.Rewrite(bytes.NewReader(src), newSession().drive)
+				out, err := transcript.Rewrite(bytes.NewReader(src), newSession().Drive)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -89,7 +87,7 @@ func TestFlowTranscripts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			transcript.Run(t, turns, newSession().drive)
+			transcript.Run(t, turns, newSession().Drive)
 		})
 	}
 }
@@ -100,16 +98,16 @@ func TestDoubleTapAddsOnce(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.seedDemo(t)
-	ids := learnIDs(t, f)
+	ids := catalogtest.Names(t, f.ctx, f.cat)
 	s := newFlowSession(t, f, ids, "en")
 	add := "cart:add:<p:white-musk-perfume>:<v:PRF-002>"
-	prompt := s.drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: add})
+	prompt := s.Drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: add})
 	tap := prompt[0].Options[1].ID // "2"
 	if !strings.HasSuffix(tap, ":2:1") {
 		t.Fatalf("quantity button %q", tap)
 	}
-	s.drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: tap})
-	again := s.drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: tap})
+	s.Drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: tap})
+	again := s.Drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: tap})
 	if !strings.Contains(again[0].Body, "already in your cart") {
 		t.Fatalf("double tap: %+v", again)
 	}
@@ -117,8 +115,8 @@ func TestDoubleTapAddsOnce(t *testing.T) {
 		t.Fatalf("after a double tap: %+v", c.Lines)
 	}
 	// A new prompt is a new choice.
-	prompt = s.drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: add})
-	s.drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: prompt[0].Options[0].ID})
+	prompt = s.Drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: add})
+	s.Drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: prompt[0].Options[0].ID})
 	if c := s.cart(t); c.Lines[0].Quantity != 3 {
 		t.Fatalf("after a second prompt: %+v", c.Lines)
 	}
@@ -145,158 +143,32 @@ func (f *fixture) seedDemo(t *testing.T) {
 	f.settings(t, f.ctx, shippingSettings())
 }
 
-// stableIDs names the demo catalog's ids so transcripts do not depend on the
-// UUIDs of one run: a category is <c:slug>, a product <p:slug>, a variant
-// <v:SKU>.
-type stableIDs struct {
-	name map[string]string // uuid → "p:slug"
-	id   map[string]string // "p:slug" → uuid
-}
-
-func learnIDs(t *testing.T, f *fixture) *stableIDs {
-	t.Helper()
-	s := &stableIDs{name: map[string]string{}, id: map[string]string{}}
-	add := func(id uuid.UUID, name string) { s.name[id.String()], s.id[name] = name, id.String() }
-	cs, err := f.cat.Categories(f.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cs {
-		add(c.ID, "c:"+c.Slug)
-	}
-	for cursor := "start"; cursor != ""; {
-		if cursor == "start" {
-			cursor = ""
-		}
-		page, err := f.cat.List(f.ctx, catalog.Query{Limit: catalog.MaxPageSize, Cursor: cursor})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range page.Items {
-			add(p.ID, "p:"+p.Slug)
-			for _, v := range p.Variants {
-				add(v.ID, "v:"+v.SKU)
-			}
-		}
-		cursor = page.NextCursor
-	}
-	return s
-}
-
-// flowSession plays the conversation worker for one customer: the engine
-// with the product's capabilities, the state round-tripped through JSON, and
-// reply ids written with stable names.
+// flowSession is one customer of the product's WhatsApp steps: the engine
+// with the catalog's and the cart's capabilities, as the product wires them.
 type flowSession struct {
-	t        testing.TB
-	f        *fixture
-	ctx      context.Context
-	eng      *dialog.Engine
-	ids      *stableIDs
-	customer dialog.Customer
-	state    []byte
+	*dialogtest.Session
+	f *fixture
 }
 
-func newFlowSession(t testing.TB, f *fixture, ids *stableIDs, locale string) *flowSession {
+func newFlowSession(t *testing.T, f *fixture, ids *dialogtest.Names, locale string) *flowSession {
 	words := dialog.Words{Catalog: f.env.Catalog}
 	catFlows := catalog.NewFlows(f.cat, words)
 	cartFlows := cart.NewFlows(f.svc, words, dialog.IDMenuPrefix+catalog.FlowsName)
 	catFlows.Cart = cartFlows
-	cust := f.customer(t.(*testing.T), f.ctx)
-	return &flowSession{t: t, f: f, ctx: f.ctx, eng: dialog.NewWithWords(words, catFlows, cartFlows), ids: ids,
-		customer: dialog.Customer{ID: cust.String(), Locale: locale, Consent: dialog.ConsentGranted}}
-}
-
-var placeholder = regexp.MustCompile(`<([^<>]+)>`)
-
-// drive runs one turn.
-func (s *flowSession) drive(in dialog.Inbound) []dialog.Reply {
-	s.t.Helper()
-	in.ReplyID = placeholder.ReplaceAllStringFunc(in.ReplyID, func(m string) string {
-		if id, ok := s.ids.id[m[1:len(m)-1]]; ok {
-			return id
-		}
-		s.t.Fatalf("reply id %q: unknown name %s", in.ReplyID, m)
-		return m
-	})
-	var st dialog.State
-	if s.state != nil {
-		if err := json.Unmarshal(s.state, &st); err != nil {
-			s.t.Fatalf("state: %v", err)
-		}
-	}
-	res, err := s.eng.Handle(s.ctx, dialog.Request{Tenant: flowTenant, Customer: s.customer, State: st, In: in,
-		Now: time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)})
-	if err != nil {
-		s.t.Fatalf("Handle(%+v): %v", in, err)
-	}
-	if s.state, err = json.Marshal(res.State); err != nil {
-		s.t.Fatalf("state: %v", err)
-	}
-	checkLimits(s.t, res.Replies)
-	out := make([]dialog.Reply, len(res.Replies))
-	for i, r := range res.Replies {
-		r.Options = slices.Clone(r.Options)
-		for j := range r.Options {
-			r.Options[j].ID = s.stable(r.Options[j].ID)
-		}
-		out[i] = r
-	}
-	return out
-}
-
-// stable writes an id with names instead of UUIDs.
-func (s *flowSession) stable(id string) string {
-	parts := strings.Split(id, ":")
-	for i, p := range parts {
-		if name, ok := s.ids.name[p]; ok {
-			parts[i] = "<" + name + ">"
-		} else if _, err := uuid.Parse(p); err == nil {
-			s.t.Fatalf("reply id %q: unknown UUID %s", id, p)
-		}
-	}
-	return strings.Join(parts, ":")
+	cust := f.customer(t, f.ctx)
+	return &flowSession{f: f, Session: &dialogtest.Session{T: t, Ctx: f.ctx, Engine: dialog.NewWithWords(words, catFlows, cartFlows),
+		Names: ids, Tenant: flowTenant, Customer: dialog.Customer{ID: cust.String(), Locale: locale, Consent: dialog.ConsentGranted},
+		Now: time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)}}
 }
 
 // cart is the session customer's cart.
 func (s *flowSession) cart(t *testing.T) *cart.Cart {
 	t.Helper()
-	c, err := s.f.svc.CustomerCart(s.ctx, uuid.MustParse(s.customer.ID))
+	c, err := s.f.svc.CustomerCart(s.Ctx, uuid.MustParse(s.Customer.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// checkLimits holds replies to WhatsApp's limits.
-func checkLimits(t testing.TB, replies []dialog.Reply) {
-	t.Helper()
-	runes := utf8.RuneCountInString
-	for _, r := range replies {
-		switch r.Kind {
-		case dialog.ReplyButtons:
-			if len(r.Options) == 0 || len(r.Options) > dialog.MaxButtons || runes(r.Body) > 1024 {
-				t.Errorf("buttons: %d options, body %d runes: %+v", len(r.Options), runes(r.Body), r)
-			}
-		case dialog.ReplyList:
-			if len(r.Options) == 0 || len(r.Options) > dialog.MaxListRows || runes(r.Body) > 1024 {
-				t.Errorf("list: %+v", r)
-			}
-		case dialog.ReplyText:
-			if runes(r.Body) > 4096 {
-				t.Errorf("text of %d runes", runes(r.Body))
-			}
-		}
-		ids := map[string]bool{}
-		for _, o := range r.Options {
-			if ids[o.ID] || len(o.ID) > 200 || runes(o.Title) > dialog.MaxListTitle {
-				t.Errorf("option %+v", o)
-			}
-			ids[o.ID] = true
-			if r.Kind == dialog.ReplyButtons && runes(o.Title) > dialog.MaxButtonTitle {
-				t.Errorf("button title %q", o.Title)
-			}
-		}
-	}
 }
 
 // TestFlowShowsChangesOnce: the cart in WhatsApp shows a price change once
@@ -307,7 +179,7 @@ func TestFlowShowsChangesOnce(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.seedDemo(t)
-	ids := learnIDs(t, f)
+	ids := catalogtest.Names(t, f.ctx, f.cat)
 	s := newFlowSession(t, f, ids, "en")
 	c := s.cart(t)
 	f.add(t, f.ctx, c.ID, "PRF-002", 1)
@@ -318,12 +190,12 @@ func TestFlowShowsChangesOnce(t *testing.T) {
 	if _, err := f.cat.BulkStock(f.ctx, []catalog.StockUpdate{{SKU: "ABY-001-BLK-M", Stock: intp(0)}}); err != nil {
 		t.Fatal(err)
 	}
-	first := s.drive(dialog.Inbound{Kind: dialog.KindText, Text: "cart"})
+	first := s.Drive(dialog.Inbound{Kind: dialog.KindText, Text: "cart"})
 	if len(first) != 1 || !strings.Contains(first[0].Body, "⚠️ Price changed from SAR\u00a095.00 to SAR\u00a080.00") ||
 		!strings.Contains(first[0].Body, "⚠️ No longer available (not counted)") || !strings.Contains(first[0].Body, "*Total: SAR\u00a080.00*") {
 		t.Fatalf("first view: %+v", first)
 	}
-	again := s.drive(dialog.Inbound{Kind: dialog.KindText, Text: "my cart please"})
+	again := s.Drive(dialog.Inbound{Kind: dialog.KindText, Text: "my cart please"})
 	if len(again) != 1 || strings.Contains(again[0].Body, "Price changed") || !strings.Contains(again[0].Body, "No longer available") {
 		t.Fatalf("second view: %+v", again)
 	}
@@ -334,26 +206,26 @@ func TestFlowShowsChangesOnce(t *testing.T) {
 
 	// A long cart: the lines as a text, then the buttons.
 	n := 0
-	for name := range ids.id {
-		sku, ok := strings.CutPrefix(name, "v:")
-		if !ok || n == 20 {
-			continue
+	for _, name := range ids.WithPrefix("v:") {
+		sku := strings.TrimPrefix(name, "v:")
+		if n == 20 {
+			break
 		}
 		if _, err := f.svc.Add(f.ctx, c.ID, sku, 1); err == nil {
 			n++
 		}
 	}
-	long := s.drive(dialog.Inbound{Kind: dialog.KindText, Text: "cart"})
+	long := s.Drive(dialog.Inbound{Kind: dialog.KindText, Text: "cart"})
 	if n < 20 || len(long) != 2 || long[0].Kind != dialog.ReplyText || long[1].Kind != dialog.ReplyButtons ||
 		utf8.RuneCountInString(long[0].Body) <= 1024 || long[1].Body != "What would you like to do next?" {
 		t.Fatalf("long cart (%d lines): %+v", n, long)
 	}
 	// Editing a long cart pages its list.
-	edit := s.drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: "cart:edit"})
+	edit := s.Drive(dialog.Inbound{Kind: dialog.KindButtonReply, ReplyID: "cart:edit"})
 	if len(edit) != 1 || len(edit[0].Options) != 10 || edit[0].Options[9].ID != "cart:edit:9" {
 		t.Fatalf("edit list: %+v", edit)
 	}
-	next := s.drive(dialog.Inbound{Kind: dialog.KindListReply, ReplyID: "cart:edit:9"})
+	next := s.Drive(dialog.Inbound{Kind: dialog.KindListReply, ReplyID: "cart:edit:9"})
 	if len(next) != 1 || len(next[0].Options) != 10 || next[0].Options[0].ID == edit[0].Options[0].ID {
 		t.Fatalf("second page: %+v", next)
 	}

@@ -141,16 +141,10 @@ func (t *turn) cartText(c *Cart) string {
 	if tot.FreeShippingRemaining > 0 {
 		b.WriteString("\n\n" + t.text("cart.view.free_hint", "{amount}", t.money(tot.FreeShippingRemaining, c.Currency)))
 	}
-	if !tot.ShippingKnown && tot.Subtotal > 0 && t.hasZones() {
+	if !tot.ShippingKnown && tot.Subtotal > 0 && c.zones > 0 {
 		b.WriteString("\n" + t.text("cart.view.city_hint"))
 	}
 	return b.String()
-}
-
-// hasZones reports whether the store has shipping zones (a city can be typed).
-func (t *turn) hasZones() bool {
-	set, err := t.f.svc.zones(t.ctx)
-	return err == nil && len(set.Zones) > 0
 }
 
 // percent writes basis points as a percentage number: 1500 → "15", 1250 →

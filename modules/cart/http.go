@@ -352,19 +352,10 @@ func (h *handlers) putSettings(c *fiber.Ctx) error {
 	if err := httpx.Bind(c, h.validate, &req); err != nil {
 		return err
 	}
-	in := Settings{VATRateBP: *req.VATRateBP, PricesIncludeVAT: *req.PricesIncludeVAT, DefaultFee: req.DefaultFee,
+	in := Settings{Currency: req.Currency, VATRateBP: *req.VATRateBP, PricesIncludeVAT: *req.PricesIncludeVAT, DefaultFee: req.DefaultFee,
 		FreeShippingThreshold: req.FreeShippingThreshold, Zones: make([]Zone, len(req.Zones))}
 	for i, z := range req.Zones {
 		in.Zones[i] = Zone{NameAR: z.NameAR, NameEN: z.NameEN, Aliases: z.Aliases, Fee: *z.Fee}
-	}
-	if req.Currency != "" {
-		cur, err := h.svc.PricingSettings(c.UserContext())
-		if err != nil {
-			return err
-		}
-		if req.Currency != cur.Currency {
-			return errs.Invalid(errs.Field("currency", "fixed", "cart.field.currency_fixed", "currency", cur.Currency))
-		}
 	}
 	out, err := h.svc.UpdatePricingSettings(c.UserContext(), in)
 	if err != nil {

@@ -603,6 +603,7 @@ func (w *working) build(set Settings) *Cart {
 		c.Lines[i] = l
 	}
 	c.Totals = Price(set, c.Lines, r.City)
+	c.zones = len(set.Zones)
 	return c
 }
 

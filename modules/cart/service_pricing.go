@@ -35,7 +35,8 @@ func (s *Service) PricingSettings(ctx context.Context) (Settings, error) {
 
 // UpdatePricingSettings replaces the tenant's pricing settings, recorded in
 // the audit log as the context's actor. Carts are priced with them from the
-// next read on. Errors: invalid (every broken rule, by field).
+// next read on. in.Currency, when set, must be the tenant's (it cannot
+// change here). Errors: invalid (every broken rule, by field).
 func (s *Service) UpdatePricingSettings(ctx context.Context, in Settings) (Settings, error) {
 	t, err := tenants.FromContext(ctx)
 	if err != nil {
@@ -45,7 +46,11 @@ func (s *Service) UpdatePricingSettings(ctx context.Context, in Settings) (Setti
 	if err != nil {
 		return Settings{}, err
 	}
-	if fe := validateSettings(in); len(fe) > 0 {
+	fe := validateSettings(in)
+	if in.Currency != "" && in.Currency != currency {
+		fe = append(fe, errs.Field("currency", "fixed", "cart.field.currency_fixed", "currency", currency))
+	}
+	if len(fe) > 0 {
 		return Settings{}, errs.Invalid(fe...)
 	}
 	in.Currency = currency

@@ -354,10 +354,11 @@ func TestPricingSettings(t *testing.T) {
 	bad := shippingSettings()
 	bad.VATRateBP = 10001
 	bad.FreeShippingThreshold = money.MaxMinor + 1
+	bad.Currency = "USD" // the tenant's currency cannot change here
 	bad.Zones = append(bad.Zones, cart.Zone{NameAR: "الریاض", Fee: 1}, cart.Zone{Fee: 1}, cart.Zone{NameEN: "!!!", Fee: 1},
 		cart.Zone{NameEN: "Dammam", Fee: -1})
 	_, err = f.svc.UpdatePricingSettings(f.ctx, bad)
-	for _, field := range []string{"vat_rate_bp", "free_shipping_threshold", "zones[3].name_ar", "zones[4].name_ar", "zones[5].name_en", "zones[6].fee"} {
+	for _, field := range []string{"currency", "vat_rate_bp", "free_shipping_threshold", "zones[3].name_ar", "zones[4].name_ar", "zones[5].name_en", "zones[6].fee"} {
 		wantCode(t, err, errs.CodeInvalid, field)
 	}
 	if got2, _ := f.svc.PricingSettings(f.ctx); len(got2.Zones) != 3 {

@@ -3,22 +3,21 @@ package catalog_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"concierge/modules/catalog"
+	"concierge/modules/catalog/catalogtest"
 	"concierge/modules/whatsapp/dialog"
+	"concierge/modules/whatsapp/dialog/dialogtest"
 	"concierge/modules/whatsapp/dialog/transcript"
 )
 
@@ -55,7 +54,7 @@ func TestFlowTranscripts(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.seedDemo(t)
-	ids := learnIDs(t, f)
+	ids := catalogtest.Names(t, f.ctx, f.svc)
 
 	files, err := filepath.Glob(filepath.Join("testdata", "transcripts", "*.txt"))
 	if err != nil {
@@ -72,9 +71,9 @@ func TestFlowTranscripts(t *testing.T) {
 		t.Run(strings.TrimSuffix(tc.file, ".txt"), func(t *testing.T) {
 			t.Parallel()
 			file := filepath.Join("testdata", "transcripts", tc.file)
-			newSession := func() *flowSession {
+			newSession := func() *dialogtest.Session {
 				s := newFlowSession(t, f.ctx, dialog.New(nil, catalog.NewFlows(f.svc, dialog.Words{})), ids, tc.locale)
-				s.tenant.MetaCatalogID = tc.metaCatalogID
+				s.Tenant.MetaCatalogID = tc.metaCatalogID
 				return s
 			}
 			if *update {
@@ -82,7 +81,7 @@ func TestFlowTranscripts(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				out, err := transcript.Rewrite(bytes.NewReader(src), newSession().drive)
+				out, err := transcript.Rewrite(bytes.NewReader(src), newSession().Drive)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -94,197 +93,16 @@ func TestFlowTranscripts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			transcript.Run(t, turns, newSession().drive)
+			transcript.Run(t, turns, newSession().Drive)
 		})
 	}
 }
 
-// stableIDs names a seeded catalog's ids so transcripts do not depend on the
-// UUIDs of one run: a category is <c:slug>, a product <p:slug>, a variant
-// <v:SKU>. Customer taps in a transcript use the same names.
-type stableIDs struct {
-	name map[string]string // uuid → "c:women-abayas"
-	id   map[string]string // "c:women-abayas" → uuid
-}
-
-func learnIDs(t *testing.T, f *fixture) *stableIDs {
-	t.Helper()
-	s := &stableIDs{name: map[string]string{}, id: map[string]string{}}
-	add := func(id uuid.UUID, name string) {
-		if _, dup := s.id[name]; dup {
-			t.Fatalf("two ids named %s", name)
-		}
-		s.name[id.String()], s.id[name] = name, id.String()
-	}
-	cs, err := f.svc.Categories(f.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cs {
-		add(c.ID, "c:"+c.Slug)
-	}
-	cursor := ""
-	for {
-		page, err := f.svc.List(f.ctx, catalog.Query{Limit: catalog.MaxPageSize, Cursor: cursor})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range page.Items {
-			add(p.ID, "p:"+p.Slug)
-			for _, v := range p.Variants {
-				add(v.ID, "v:"+v.SKU)
-			}
-		}
-		if cursor = page.NextCursor; cursor == "" {
-			return s
-		}
-	}
-}
-
-// flowSession plays the conversation worker for one transcript: it keeps
-// the customer and the state (round-tripped through JSON) between turns,
-// writes reply ids with stable names and reads them back from taps. List
-// cursors are named <cursor1>, <cursor2>, ... in the order they appear.
-type flowSession struct {
-	t        testing.TB
-	ctx      context.Context
-	eng      *dialog.Engine
-	ids      *stableIDs
-	tenant   dialog.Tenant
-	customer dialog.Customer
-	state    []byte
-	cursors  map[string]string // cursor → "cursor1"
-	cursorOf map[string]string // "cursor1" → cursor
-}
-
-func newFlowSession(t testing.TB, ctx context.Context, eng *dialog.Engine, ids *stableIDs, locale string) *flowSession {
-	return &flowSession{t: t, ctx: ctx, eng: eng, ids: ids, tenant: flowTenant,
-		customer: dialog.Customer{Locale: locale, Consent: dialog.ConsentGranted},
-		cursors:  map[string]string{}, cursorOf: map[string]string{}}
-}
-
-var placeholder = regexp.MustCompile(`<([^<>]+)>`)
-
-// drive runs one turn.
-func (s *flowSession) drive(in dialog.Inbound) []dialog.Reply {
-	s.t.Helper()
-	in.ReplyID = placeholder.ReplaceAllStringFunc(in.ReplyID, func(m string) string {
-		name := m[1 : len(m)-1]
-		if id, ok := s.ids.id[name]; ok {
-			return id
-		}
-		if c, ok := s.cursorOf[name]; ok {
-			return c
-		}
-		s.t.Fatalf("reply id %q: unknown name %s", in.ReplyID, m)
-		return m
-	})
-	var st dialog.State
-	if s.state != nil {
-		if err := json.Unmarshal(s.state, &st); err != nil {
-			s.t.Fatalf("state: %v", err)
-		}
-	}
-	res, err := s.eng.Handle(s.ctx, dialog.Request{Tenant: s.tenant, Customer: s.customer, State: st, In: in,
-		Now: time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC)})
-	if err != nil {
-		s.t.Fatalf("Handle(%+v): %v", in, err)
-	}
-	for _, e := range res.Effects {
-		if e.Kind == dialog.EffectLocaleSet {
-			s.customer.Locale = e.Value
-		}
-	}
-	if s.state, err = json.Marshal(res.State); err != nil {
-		s.t.Fatalf("state: %v", err)
-	}
-	checkLimits(s.t, res.Replies)
-	out := make([]dialog.Reply, len(res.Replies))
-	for i, r := range res.Replies {
-		r.Options = slices.Clone(r.Options)
-		for j := range r.Options {
-			r.Options[j].ID = s.stable(r.Options[j].ID)
-		}
-		out[i] = r
-	}
-	return out
-}
-
-// stable writes an id with names instead of UUIDs and cursors.
-func (s *flowSession) stable(id string) string {
-	parts := strings.Split(id, ":")
-	for i, p := range parts {
-		if name, ok := s.ids.name[p]; ok {
-			parts[i] = "<" + name + ">"
-		} else if _, err := uuid.Parse(p); err == nil {
-			s.t.Fatalf("reply id %q: unknown UUID %s", id, p)
-		}
-	}
-	last := len(parts) - 1
-	if strings.HasPrefix(id, "catalog:more:") && !strings.HasPrefix(parts[last], "<") {
-		if _, err := strconv.Atoi(parts[last]); err != nil {
-			c := parts[last]
-			if s.cursors[c] == "" {
-				name := "cursor" + strconv.Itoa(len(s.cursors)+1)
-				s.cursors[c], s.cursorOf[name] = name, c
-			}
-			parts[last] = "<" + s.cursors[c] + ">"
-		}
-	}
-	return strings.Join(parts, ":")
-}
-
-// checkLimits holds replies to WhatsApp's limits.
-func checkLimits(t testing.TB, replies []dialog.Reply) {
-	t.Helper()
-	runes := utf8.RuneCountInString
-	for _, r := range replies {
-		switch r.Kind {
-		case dialog.ReplyButtons:
-			if len(r.Options) == 0 || len(r.Options) > dialog.MaxButtons {
-				t.Errorf("%d buttons: %+v", len(r.Options), r)
-			}
-		case dialog.ReplyList:
-			if len(r.Options) == 0 || len(r.Options) > dialog.MaxListRows {
-				t.Errorf("%d rows: %+v", len(r.Options), r)
-			}
-			if runes(r.ListButton) > dialog.MaxListButton {
-				t.Errorf("list button %q too long", r.ListButton)
-			}
-		case dialog.ReplyProductList:
-			n := 0
-			for _, s := range r.Sections {
-				n += len(s.SKUs)
-				if runes(s.Title) > dialog.MaxListTitle {
-					t.Errorf("section title %q too long", s.Title)
-				}
-			}
-			if n == 0 || n > 30 || r.Header == "" || r.Body == "" || r.CatalogID == "" {
-				t.Errorf("product list: %+v", r)
-			}
-		case dialog.ReplyProduct:
-			if r.CatalogID == "" || r.ProductRetailerID == "" {
-				t.Errorf("product: %+v", r)
-			}
-		}
-		if runes(r.Body) > 1024 && r.Kind != dialog.ReplyText {
-			t.Errorf("body of %d runes: %q", runes(r.Body), r.Body)
-		}
-		ids := map[string]bool{}
-		for _, o := range r.Options {
-			title, desc := dialog.MaxListTitle, dialog.MaxListDescription
-			if r.Kind == dialog.ReplyButtons {
-				title, desc = dialog.MaxButtonTitle, 0
-			}
-			if runes(o.Title) > title || runes(o.Description) > desc || o.Title == "" {
-				t.Errorf("option %q: title %q or description %q too long", o.ID, o.Title, o.Description)
-			}
-			if len(o.ID) > 200 || o.ID == "" || ids[o.ID] {
-				t.Errorf("option id %q: empty, repeated or longer than 200", o.ID)
-			}
-			ids[o.ID] = true
-		}
-	}
+// newFlowSession is one transcript's customer of the catalog's steps.
+func newFlowSession(t testing.TB, ctx context.Context, eng *dialog.Engine, ids *dialogtest.Names, locale string) *dialogtest.Session {
+	return &dialogtest.Session{T: t, Ctx: ctx, Engine: eng, Names: ids, Tenant: flowTenant,
+		Customer: dialog.Customer{Locale: locale, Consent: dialog.ConsentGranted},
+		Now:      time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC), CursorPrefix: "catalog:more:"}
 }
 
 // TestFlowsCrossTenant: a second tenant's catalog never shows the first
@@ -420,7 +238,7 @@ func TestFlowsSmallCatalog(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%+v: %v", in, err)
 		}
-		checkLimits(t, res.Replies)
+		dialogtest.CheckLimits(t, res.Replies)
 		state = res.State
 		return res.Replies
 	}
