@@ -232,12 +232,15 @@ type working struct {
 	ctx     context.Context
 	tx      bun.Tx
 	row     *cartRow
+	pricing Settings // the tenant's, read with the cart
 	lines   []Line
-	dirty   map[uuid.UUID]bool // lines to write
-	gone    []uuid.UUID        // lines to delete
-	touched bool               // the shopper changed it: renewed, active again
-	changed bool               // the cart row changed otherwise (status, city)
-	now     time.Time
+	// variants are the lines' variants as the catalog sells them now.
+	variants map[uuid.UUID]catalog.SaleVariant
+	dirty    map[uuid.UUID]bool // lines to write
+	gone     []uuid.UUID        // lines to delete
+	touched  bool               // the shopper changed it: renewed, active again
+	changed  bool               // the cart row changed otherwise (status, city)
+	now      time.Time
 }
 
 // change locks the cart, applies fn (nil: none; the cart is only re-priced
@@ -258,14 +261,10 @@ func (s *Service) change(ctx context.Context, tg target, fn func(w *working) err
 				return err
 			}
 		}
-		set, err := s.loadSettings(ctx, tx, w.row.Currency)
-		if err != nil {
-			return err
-		}
 		if err := w.save(); err != nil {
 			return err
 		}
-		out = w.build(set)
+		out = w.build(w.pricing)
 		return nil
 	})
 	return out, err
@@ -295,11 +294,7 @@ func (s *Service) read(ctx context.Context, tg target, ack bool, city string) (*
 		if err != nil {
 			return err
 		}
-		set, err := s.loadSettings(ctx, tx, w.row.Currency)
-		if err != nil {
-			return err
-		}
-		out = w.build(set)
+		out = w.build(w.pricing)
 		for i := range w.lines {
 			if w.lines[i].PreviousPrice != nil {
 				w.lines[i].PreviousPrice = nil
@@ -318,11 +313,7 @@ func (s *Service) inCart(ctx context.Context, tg target, lock bool, fn func(w *w
 		if err != nil {
 			return err
 		}
-		set, err := s.loadSettings(ctx, tx, w.row.Currency)
-		if err != nil {
-			return err
-		}
-		return fn(w, set)
+		return fn(w, w.pricing)
 	})
 }
 
@@ -331,7 +322,7 @@ func (s *Service) inCart(ctx context.Context, tg target, lock bool, fn func(w *w
 func (s *Service) open(ctx context.Context, tx bun.Tx, tg target, lock bool) (*working, error) {
 	now := s.now().UTC()
 	var (
-		r   *cartRow
+		r   *openRow
 		err error
 	)
 	switch {
@@ -356,7 +347,10 @@ func (s *Service) open(ctx context.Context, tx bun.Tx, tg target, lock bool) (*w
 	if err != nil {
 		return nil, err
 	}
-	w := &working{s: s, ctx: ctx, tx: tx, row: r, now: now, dirty: map[uuid.UUID]bool{}}
+	w := &working{s: s, ctx: ctx, tx: tx, row: &r.cartRow, now: now, dirty: map[uuid.UUID]bool{}, pricing: DefaultSettings(r.Currency)}
+	if r.Settings != nil {
+		w.pricing = toSettings(*r.Settings, r.Currency)
+	}
 	for _, it := range rows {
 		w.lines = append(w.lines, toLine(it))
 	}
@@ -364,7 +358,7 @@ func (s *Service) open(ctx context.Context, tx bun.Tx, tg target, lock bool) (*w
 }
 
 // customerRow reads the customer's open cart, making it when asked.
-func (s *Service) customerRow(ctx context.Context, tx bun.Tx, tg target, lock bool, now time.Time) (*cartRow, error) {
+func (s *Service) customerRow(ctx context.Context, tx bun.Tx, tg target, lock bool, now time.Time) (*openRow, error) {
 	r, err := openCustomerCart(ctx, tx, tg.customer, lock)
 	if err == nil || !tg.create || !errors.Is(err, errs.ErrNotFound) {
 		return r, err
@@ -402,6 +396,7 @@ func (w *working) refresh() error {
 	if err != nil {
 		return err
 	}
+	w.variants = vs
 	for i := range w.lines {
 		l := &w.lines[i]
 		v, ok := vs[l.VariantID]
@@ -452,6 +447,15 @@ func optionLabel(v catalog.Variant, locale string) string {
 // resolveSKU finds the variant sold under sku. Errors: invalid naming the
 // SKU (unknown, archived, or its product withdrawn).
 func (w *working) resolveSKU(sku string) (catalog.SaleVariant, error) {
+	// An SKU already in the cart was just read with its line (adding more of
+	// it is the common add: a double tap, "+1").
+	// (Exactly as written: SKUs differing only in case may be two variants.)
+	trimmed := strings.TrimSpace(sku)
+	for _, l := range w.lines {
+		if v, ok := w.variants[l.VariantID]; ok && l.SKU == trimmed && v.SKU == trimmed && v.OnSale() {
+			return v, nil
+		}
+	}
 	v, err := w.s.catalog.SaleVariantBySKU(w.ctx, w.tx, sku)
 	if errors.Is(err, errs.ErrNotFound) {
 		return v, errUnknownSKU(strings.TrimSpace(sku))
@@ -559,20 +563,14 @@ func (w *working) save() error {
 	if sub > money.MaxMinor {
 		return errs.New(errs.CodeInvalid, "cart.too_large")
 	}
-	if err := deleteItems(w.ctx, w.tx, w.row.ID, w.gone); err != nil {
-		return err
-	}
 	var ups []itemRow
 	for _, l := range w.lines {
 		if w.dirty[l.VariantID] {
 			ups = append(ups, fromLine(w.row.TenantID, w.row.ID, l, w.now))
 		}
 	}
-	if err := upsertItems(w.ctx, w.tx, ups); err != nil {
-		return err
-	}
 	r := w.row
-	changed := w.touched || w.changed || r.Subtotal != sub || r.ItemCount != n
+	changed := w.touched || w.changed || r.Subtotal != sub || r.ItemCount != n || len(ups) > 0 || len(w.gone) > 0
 	r.Subtotal, r.ItemCount = sub, n
 	if w.touched {
 		r.UpdatedAt = w.now
@@ -587,7 +585,7 @@ func (w *working) save() error {
 	if !changed {
 		return nil
 	}
-	return saveCart(w.ctx, w.tx, r)
+	return saveChanges(w.ctx, w.tx, r, ups, w.gone)
 }
 
 // build is the cart as the domain shows it, priced under set.

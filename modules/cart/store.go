@@ -85,15 +85,17 @@ type eventRow struct {
 	At            time.Time  `bun:"at"`
 }
 
+// settingsRow is a pricing_settings row; the JSON names are the columns'
+// (a cart is read with its settings as to_jsonb, see openCart).
 type settingsRow struct {
 	bun.BaseModel         `bun:"table:pricing_settings"`
-	TenantID              uuid.UUID `bun:"tenant_id,pk,type:uuid"`
-	VATRateBP             int       `bun:"vat_rate_bp"`
-	PricesIncludeVAT      bool      `bun:"prices_include_vat"`
-	DefaultFee            *int64    `bun:"default_fee"`
-	FreeShippingThreshold int64     `bun:"free_shipping_threshold"`
-	Zones                 []zoneRow `bun:"zones,type:jsonb,notnull"`
-	UpdatedAt             time.Time `bun:"updated_at"`
+	TenantID              uuid.UUID `bun:"tenant_id,pk,type:uuid" json:"tenant_id"`
+	VATRateBP             int       `bun:"vat_rate_bp" json:"vat_rate_bp"`
+	PricesIncludeVAT      bool      `bun:"prices_include_vat" json:"prices_include_vat"`
+	DefaultFee            *int64    `bun:"default_fee" json:"default_fee"`
+	FreeShippingThreshold int64     `bun:"free_shipping_threshold" json:"free_shipping_threshold"`
+	Zones                 []zoneRow `bun:"zones,type:jsonb,notnull" json:"zones"`
+	UpdatedAt             time.Time `bun:"updated_at" json:"updated_at"`
 }
 
 // zoneRow is a zone as the pricing_settings.zones column holds it.
@@ -137,12 +139,21 @@ func insertCart(ctx context.Context, tx bun.IDB, r *cartRow) error {
 	return db.Translate(err, "cart")
 }
 
-// getCart reads a cart by id; lock takes its row lock for the transaction.
-func getCart(ctx context.Context, tx bun.IDB, id string, lock bool) (*cartRow, error) {
-	var r cartRow
-	q := tx.NewSelect().Model(&r).Where("id = ?", id)
+// openRow is a cart read with its tenant's pricing settings (nil: none
+// set), in one query.
+type openRow struct {
+	cartRow  `bun:",extend"`
+	Settings *settingsRow `bun:"settings,type:jsonb"`
+}
+
+// openCart reads the cart that where selects (and with lock, takes its row
+// lock for the transaction), with the tenant's pricing settings.
+func openCart(ctx context.Context, tx bun.IDB, lock bool, where func(*bun.SelectQuery) *bun.SelectQuery) (*openRow, error) {
+	var r openRow
+	q := where(tx.NewSelect().Model(&r).ColumnExpr("cart_row.*").
+		ColumnExpr("(SELECT to_jsonb(s) FROM pricing_settings AS s) AS settings"))
 	if lock {
-		q = q.For("UPDATE")
+		q = q.For("UPDATE OF cart_row")
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, notFound(err)
@@ -150,17 +161,16 @@ func getCart(ctx context.Context, tx bun.IDB, id string, lock bool) (*cartRow, e
 	return &r, nil
 }
 
-// openCustomerCart reads (and with lock, locks) a customer's open cart.
-func openCustomerCart(ctx context.Context, tx bun.IDB, customerID uuid.UUID, lock bool) (*cartRow, error) {
-	var r cartRow
-	q := tx.NewSelect().Model(&r).Where("customer_id = ?", customerID).Where("status IN (?, ?)", StatusActive, StatusAbandoned)
-	if lock {
-		q = q.For("UPDATE")
-	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, notFound(err)
-	}
-	return &r, nil
+// getCart reads a cart by id.
+func getCart(ctx context.Context, tx bun.IDB, id string, lock bool) (*openRow, error) {
+	return openCart(ctx, tx, lock, func(q *bun.SelectQuery) *bun.SelectQuery { return q.Where("cart_row.id = ?", id) })
+}
+
+// openCustomerCart reads a customer's open cart.
+func openCustomerCart(ctx context.Context, tx bun.IDB, customerID uuid.UUID, lock bool) (*openRow, error) {
+	return openCart(ctx, tx, lock, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("cart_row.customer_id = ?", customerID).Where("cart_row.status IN (?, ?)", StatusActive, StatusAbandoned)
+	})
 }
 
 // insertCustomerCart inserts a customer's cart unless the customer has an
@@ -174,42 +184,31 @@ func insertCustomerCart(ctx context.Context, tx bun.IDB, r *cartRow) error {
 	return db.Translate(err, "cart")
 }
 
-// saveCart writes a cart's state after a change.
-func saveCart(ctx context.Context, tx bun.IDB, r *cartRow) error {
-	_, err := tx.NewUpdate().Model(r).
-		Column("status", "city", "item_count", "subtotal", "expires_at", "abandoned_at", "converted_at", "updated_at").
-		WherePK().Exec(ctx)
+// saveChanges writes a change in one statement: the cart row's update, with
+// the lines deleted (gone) and written (ups: insert, or replace the line of
+// the variant) as its data-modifying CTEs.
+func saveChanges(ctx context.Context, tx bun.IDB, r *cartRow, ups []itemRow, gone []uuid.UUID) error {
+	q := tx.NewUpdate().Model(r).
+		Column("status", "city", "item_count", "subtotal", "expires_at", "abandoned_at", "converted_at", "updated_at").WherePK()
+	if len(gone) > 0 {
+		q = q.With("gone", tx.NewDelete().Table("cart_items").Where("cart_id = ?", r.ID).Where("variant_id IN (?)", bun.In(gone)))
+	}
+	if len(ups) > 0 {
+		q = q.With("ups", tx.NewInsert().Model(&ups).
+			On("CONFLICT (tenant_id, cart_id, variant_id) DO UPDATE").
+			Set("product_id = EXCLUDED.product_id, sku = EXCLUDED.sku, title_ar = EXCLUDED.title_ar, title_en = EXCLUDED.title_en").
+			Set("options_ar = EXCLUDED.options_ar, options_en = EXCLUDED.options_en, quantity = EXCLUDED.quantity").
+			Set("unit_price = EXCLUDED.unit_price, previous_price = EXCLUDED.previous_price, updated_at = EXCLUDED.updated_at"))
+	}
+	_, err := q.Exec(ctx)
 	return db.Translate(err, "cart")
 }
 
-// ---- lines ----
-
+// cartItems reads a cart's lines in the order they were added.
 func cartItems(ctx context.Context, tx bun.IDB, cartID string) ([]itemRow, error) {
 	var rs []itemRow
 	err := tx.NewSelect().Model(&rs).Where("cart_id = ?", cartID).Order("position", "variant_id").Scan(ctx)
 	return rs, err
-}
-
-// upsertItems writes lines (insert, or replace the line of the variant).
-func upsertItems(ctx context.Context, tx bun.IDB, rs []itemRow) error {
-	if len(rs) == 0 {
-		return nil
-	}
-	_, err := tx.NewInsert().Model(&rs).
-		On("CONFLICT (tenant_id, cart_id, variant_id) DO UPDATE").
-		Set("product_id = EXCLUDED.product_id, sku = EXCLUDED.sku, title_ar = EXCLUDED.title_ar, title_en = EXCLUDED.title_en").
-		Set("options_ar = EXCLUDED.options_ar, options_en = EXCLUDED.options_en, quantity = EXCLUDED.quantity").
-		Set("unit_price = EXCLUDED.unit_price, previous_price = EXCLUDED.previous_price, updated_at = EXCLUDED.updated_at").
-		Exec(ctx)
-	return db.Translate(err, "cart line")
-}
-
-func deleteItems(ctx context.Context, tx bun.IDB, cartID string, variants []uuid.UUID) error {
-	if len(variants) == 0 {
-		return nil
-	}
-	_, err := tx.NewDelete().Table("cart_items").Where("cart_id = ?", cartID).Where("variant_id IN (?)", bun.In(variants)).Exec(ctx)
-	return err
 }
 
 // ---- the staff list ----
