@@ -17,8 +17,11 @@ import (
 	"concierge/internal/i18n"
 	"concierge/internal/jobs"
 	"concierge/internal/observability"
+	"concierge/internal/idempotency"
 	"concierge/modules/cart"
 	"concierge/modules/catalog"
+	"concierge/modules/checkout"
+	"concierge/modules/orders"
 	"concierge/modules/identity"
 	"concierge/modules/whatsapp"
 	"concierge/modules/whatsapp/cloudapi"
@@ -45,6 +48,8 @@ type App struct {
 	identity *identity.Service
 	catalog  *catalog.Service
 	cart     *cart.Service
+	orders   *orders.Service
+	checkout *checkout.Service
 	conv     *whatsapp.Service
 	sandbox  *sandbox.Emulator
 	// tenantsHTTP resolves tenants at the doors and serves the onboarding API.
@@ -69,7 +74,7 @@ type worker interface{ Workers(*jobs.Jobs) error }
 func (a *App) mounters() []mounter {
 	ms := []mounter{
 		a.identity, a.deps.audit, a.tenantsHTTP, jobs.NewHTTP(a.jobs),
-		a.catalog, a.cart, a.conv, demoMedia{},
+		a.catalog, a.cart, a.orders, a.checkout, a.conv, demoMedia{},
 	}
 	if a.sandbox != nil {
 		ms = append(ms, a.sandbox)
@@ -78,7 +83,7 @@ func (a *App) mounters() []mounter {
 }
 
 // workers is every capability with background jobs.
-func (a *App) workers() []worker { return []worker{a.identity, a.catalog, a.cart, a.conv} }
+func (a *App) workers() []worker { return []worker{a.identity, a.catalog, a.cart, a.checkout, a.conv} }
 
 // newLogger is the one logger constructor: JSON, with trace, request and
 // tenant ids on every line.
@@ -131,11 +136,22 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 	a.cart = cart.New(cart.Config{AbandonAfter: cfg.CartAbandonAfter, Retention: cfg.CartRetention},
 		cart.Deps{Scope: d.scope, Tenants: d.tenants, Catalog: a.catalog, Redis: d.rdb, RedisPrefix: cfg.RedisPrefix,
 			Audit: d.audit, Log: log, Messages: a.texts})
+	a.orders = orders.New(orders.Deps{Scope: d.scope, Log: log})
+	notices := &notifier{}
+	a.checkout = checkout.New(checkout.Config{PublicBaseURL: cfg.PublicBaseURL, PlatformDomain: cfg.PlatformDomain, ExpiryGrace: cfg.CheckoutExpiryGrace},
+		checkout.Deps{Scope: d.scope, Jobs: a.jobs, Providers: newPaymentProviders(cfg, log), Carts: a.cart, Stock: a.catalog, Orders: a.orders,
+			Notifier: notices, Secrets: d.keys, Audit: d.audit, Idempotency: idempotency.New(d.rdb, cfg.RedisPrefix, idempotency.Config{}, log),
+			Actor: actorName, Log: log})
+	a.orders.SetPayments(a.checkout)
 	words := dialog.Words{Overrides: whatsapp.TextOverrides{}, Catalog: a.texts}
+	browse := dialog.IDMenuPrefix + catalog.FlowsName
 	catalogFlows := catalog.NewFlows(a.catalog, words)
-	cartFlows := cart.NewFlows(a.cart, words, dialog.IDMenuPrefix+catalog.FlowsName)
+	cartFlows := cart.NewFlows(a.cart, words, browse)
+	checkoutFlows := checkout.NewFlows(a.checkout, words, browse)
 	catalogFlows.Cart = cartFlows
-	a.conv = newChannel(cfg, d, a.jobs, a.texts, log, catalogFlows, cartFlows)
+	cartFlows.Checkout = checkoutFlows
+	a.conv = newChannel(cfg, d, a.jobs, a.texts, log, catalogFlows, cartFlows, checkoutFlows)
+	notices.channel = a.conv
 	if cfg.SandboxEnabled && m != modeWorker {
 		a.sandbox = sandbox.New(sandbox.Config{WebhookURL: "http://" + cfg.HTTPAddr + "/webhook/whatsapp", Log: log}, d.tenants)
 	}

@@ -10,6 +10,7 @@ import (
 	"concierge/internal/config"
 	"concierge/internal/errs"
 	"concierge/modules/cart"
+	"concierge/modules/checkout"
 	"concierge/modules/identity"
 	"concierge/tenants"
 )
@@ -74,6 +75,9 @@ func seedDemo(ctx context.Context, d *deps, out io.Writer) error {
 	if err := seedDemoPricing(ctx, d, t, out); err != nil {
 		return err
 	}
+	if err := seedDemoPayments(ctx, d, t, out); err != nil {
+		return err
+	}
 	port := ""
 	if _, p, err := net.SplitHostPort(d.cfg.HTTPAddr); err == nil && p != "80" {
 		port = ":" + p
@@ -83,7 +87,31 @@ func seedDemo(ctx context.Context, d *deps, out io.Writer) error {
 	return nil
 }
 
-// demoPricing is the demo store's delivery: Riyadh, Jeddah and Makkah by
+// seedDemoPayments turns cash on delivery on for the demo tenant unless it
+// has payment settings of its own. Card payments need the merchant's
+// Stripe keys (PUT /api/v1/settings/payments).
+func seedDemoPayments(ctx context.Context, d *deps, t *tenants.Tenant, out io.Writer) error {
+	svc := checkout.New(checkout.Config{}, checkout.Deps{Scope: d.scope, Providers: newPaymentProviders(d.cfg, d.log),
+		Secrets: d.keys, Audit: d.audit})
+	tctx := identity.WithActor(tenants.WithTenant(ctx, t), identity.SystemActor("seed"))
+	cur, err := svc.PaymentSettings(tctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range cur {
+		if p.UpdatedAt != nil {
+			return nil
+		}
+	}
+	on := true
+	if _, err := svc.UpdatePaymentSettings(tctx, map[string]checkout.SettingsChange{"cod": {Enabled: &on}}); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, say(errs.M("cli.seed_payments")))
+	return nil
+}
+
+// demoPricing is the demo store's delivery: Riyadh, Jeddah, Makkah and Dammam by
 // zone, other cities at a default fee, free from 500.00; VAT 15 % included.
 func demoPricing() cart.Settings {
 	fee := int64(3500)
@@ -92,6 +120,7 @@ func demoPricing() cart.Settings {
 			{NameAR: "الرياض", NameEN: "Riyadh", Fee: 2500},
 			{NameAR: "جدة", NameEN: "Jeddah", Aliases: []string{"Jiddah", "Jedda"}, Fee: 3000},
 			{NameAR: "مكة المكرمة", NameEN: "Makkah", Aliases: []string{"Mecca", "مكة"}, Fee: 3000},
+			{NameAR: "الدمام", NameEN: "Dammam", Fee: 3000},
 		}}
 }
 

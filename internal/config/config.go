@@ -68,6 +68,8 @@ var Vars = []Var{
 	{"CATALOG_FETCH_ALLOW", ""},
 	{"CATALOG_CACHE_TTL", "10m"},
 	{"CART_ABANDON_AFTER", "24h"},
+	{"STRIPE_API_BASE", ""},
+	{"CHECKOUT_EXPIRY_GRACE", "10m"},
 	{"CART_RETENTION", "720h"},
 	{"PPROF_ADDR", ""},
 	{"METRICS_ADDR", "127.0.0.1:9090"},
@@ -127,6 +129,11 @@ type Config struct {
 
 	CartAbandonAfter time.Duration
 	CartRetention    time.Duration
+
+	// StripeAPIBase is Stripe's API ("": https://api.stripe.com); tests and
+	// the sandbox point it at stripe-mock.
+	StripeAPIBase       string
+	CheckoutExpiryGrace time.Duration
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil).
@@ -220,6 +227,9 @@ func Load(getenv func(string) string) (Config, error) {
 
 		CartAbandonAfter: dur("CART_ABANDON_AFTER"),
 		CartRetention:    dur("CART_RETENTION"),
+
+		StripeAPIBase:       get("STRIPE_API_BASE"),
+		CheckoutExpiryGrace: dur("CHECKOUT_EXPIRY_GRACE"),
 	}
 	switch sb := strings.ToLower(getenv("SANDBOX_ENABLED")); sb {
 	case "":

@@ -158,6 +158,17 @@ func (v *Validator) describe(fe validator.FieldError) errs.Message {
 // trimmed and checked against its text tag (see textTag); then the validate
 // rules run. All field errors of the last two steps come back together.
 func Bind(c *fiber.Ctx, v *Validator, dst any) error {
+	if err := Decode(c, dst); err != nil {
+		return err
+	}
+	return v.Clean(dst)
+}
+
+// Decode is Bind without the struct rules: the body's checks (one JSON
+// value; UTF-8, NUL and repeated names refused) and a strict decode into
+// dst, for bodies whose shape is data rather than a struct (a map keyed by
+// provider name). The caller checks the values.
+func Decode(c *fiber.Ctx, dst any) error {
 	body := c.Body()
 	if len(body) == 0 {
 		return errs.New(errs.CodeMalformed, "error.body_empty")
@@ -181,7 +192,7 @@ func Bind(c *fiber.Ctx, v *Validator, dst any) error {
 	if dec.More() {
 		return errs.New(errs.CodeMalformed, "error.body_trailing")
 	}
-	return v.Clean(dst)
+	return nil
 }
 
 // Clean trims and checks the strings of dst (a pointer to a struct) as Bind

@@ -61,6 +61,15 @@ type Flows struct {
 	// Browse is the id of "Continue shopping" (the catalog's menu entry,
 	// "menu:catalog"); "" means the main menu.
 	Browse string
+	// Checkout begins the checkout conversation from the cart's Checkout
+	// button (modules/checkout's flows); nil: checkout is not offered here
+	// and staff take the order.
+	Checkout CheckoutStarter
+}
+
+// CheckoutStarter begins checkout in the chat.
+type CheckoutStarter interface {
+	Begin(ctx context.Context, req dialog.Request) (dialog.Result, error)
 }
 
 // NewFlows returns the cart's conversation steps over svc, speaking with
@@ -648,9 +657,19 @@ func (t *turn) typedCity(s string) (bool, error) {
 	return true, t.show(t.acknowledged(c), t.text("cart.city_set", "{city}", z.Name(t.locale)))
 }
 
-// checkout: until the checkout issue lands, checkout is coming; staff can
-// take the order meanwhile.
+// checkout hands over to the checkout conversation; without one, staff
+// take the order.
 func (t *turn) checkout() error {
+	if t.f.Checkout != nil {
+		req := t.req
+		req.State = t.res.State
+		res, err := t.f.Checkout.Begin(t.ctx, req)
+		if err != nil {
+			return err
+		}
+		t.res = res
+		return nil
+	}
 	t.step(stepCheckout)
 	t.buttons(t.text("cart.checkout.soon"), dialog.Option{ID: dialog.IDHandoff, Title: t.text("cart.button.staff")}, t.viewButton(), t.shopButton())
 	return nil

@@ -140,6 +140,31 @@ func (s *Service) Convert(ctx context.Context, id string) error {
 	return err
 }
 
+// ForCheckout returns the cart priced for delivery to city, with the
+// tenant's pricing settings, and keeps it locked (SELECT ... FOR UPDATE)
+// until the caller's transaction ends: checkout calls it inside its own
+// tenant transaction (which this joins), so no change to the cart slips in
+// between pricing and the order. Unlike Get it acknowledges no price change.
+// Errors: not_found.
+func (s *Service) ForCheckout(ctx context.Context, id, city string) (*Cart, Settings, error) {
+	var (
+		out *Cart
+		set Settings
+	)
+	err := s.inCart(ctx, target{id: id}, true, func(w *working, st Settings) error {
+		if city != "" {
+			w.row.City = city
+		}
+		out, set = w.build(st), st
+		return nil
+	})
+	return out, set, err
+}
+
+// ShipsTo names the cities the store delivers to (its zones, "الرياض /
+// Riyadh، جدة / Jeddah"), for messages that say where it ships.
+func (s Settings) ShipsTo() string { return citiesOf(s) }
+
 // Shipping quotes delivery of the cart to city. Errors: not_found (cart),
 // invalid (no city, or a city the store does not deliver to: the message
 // names the cities it does).

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"concierge/internal/errs"
 )
@@ -313,4 +314,36 @@ func saleVariantQuery(tx bun.IDB, dst any) *bun.SelectQuery {
 	return tx.NewSelect().Model(dst).ModelTableExpr("variants AS v").ColumnExpr("v.*").
 		ColumnExpr("p.title_ar, p.title_en, p.status AS product_status").
 		Join("JOIN products AS p ON p.tenant_id = v.tenant_id AND p.id = v.product_id")
+}
+
+// stockMove is one variant's stock change: Before is the stock locked
+// (nil: untracked), Moved whether the change applied (a take larger than
+// the stock does not).
+type stockMove struct {
+	ID        uuid.UUID `bun:"id"`
+	ProductID uuid.UUID `bun:"product_id"`
+	SKU       string    `bun:"sku"`
+	Before    *int      `bun:"before"`
+	Delta     int       `bun:"delta"`
+	Moved     bool      `bun:"moved"`
+}
+
+// moveStock adds deltas[i] to the stock of variant ids[i] (ids sorted: rows
+// are locked in that order), in one statement: the variants are locked, then
+// each tracked one whose stock stays >= 0 is changed.
+func moveStock(ctx context.Context, tx bun.IDB, ids []uuid.UUID, deltas []int) ([]stockMove, error) {
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = id.String()
+	}
+	var out []stockMove
+	err := tx.NewRaw(`WITH want AS (SELECT * FROM unnest(?::uuid[], ?::int[]) AS w (id, delta)),
+		locked AS (SELECT v.id, v.product_id, v.sku, v.stock, w.delta FROM variants v JOIN want w ON w.id = v.id
+			ORDER BY v.id FOR UPDATE OF v),
+		upd AS (UPDATE variants v SET stock = l.stock + l.delta, updated_at = now() FROM locked l
+			WHERE v.id = l.id AND l.stock IS NOT NULL AND l.stock + l.delta >= 0 RETURNING v.id)
+		SELECT l.id, l.product_id, l.sku, l.stock AS before, l.delta,
+			(l.stock IS NULL OR u.id IS NOT NULL) AS moved
+		FROM locked l LEFT JOIN upd u ON u.id = l.id`, pgdialect.Array(strs), pgdialect.Array(deltas)).Scan(ctx, &out)
+	return out, err
 }

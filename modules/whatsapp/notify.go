@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -61,6 +62,23 @@ type Notification struct {
 	// Template is sent instead outside the window (and when a queued
 	// session text finds the window closed by the time it is sent).
 	Template Template
+	// Buttons (at most 3) turn the session message into reply buttons and
+	// are the template's quick-reply payloads outside the window (button i
+	// of the template gets Buttons[i].ID). Taps come back to the dialog as
+	// reply ids, routed like any button ("checkout:cod_confirm:<order>").
+	Buttons []NotificationButton
+	// URL, when set, makes the session message a call-to-action button that
+	// opens it (a payment page), titled by the bot text URLText; outside the
+	// window the template carries the link as a parameter. Not with Buttons.
+	URL     string
+	URLText string
+}
+
+// NotificationButton is a reply button of a notification: its id and the
+// bot text key of its title.
+type NotificationButton struct {
+	ID   string
+	Text string
 }
 
 // Template is an approved WhatsApp message template.
@@ -143,12 +161,27 @@ func (s *Service) NotifyTx(ctx context.Context, tx bun.Tx, to Recipient, n Notif
 		// spaces.
 		params[i] = cloudapi.Truncate(strings.Join(strings.Fields(p), " "), 1024)
 	}
-	tpl := cloudapi.TemplateMessage(n.Template.Name, lang, params, nil)
+	payloads := make([]string, len(n.Buttons))
+	for i, b := range n.Buttons {
+		payloads[i] = b.ID
+	}
+	tpl := cloudapi.TemplateMessage(n.Template.Name, lang, params, payloads)
 	msg := outbound{Outgoing: tpl}
 	form := "template"
 	if conv.InWindow(s.now()) {
 		vars := append(customerVars(t, cust, locale), n.Vars...)
-		msg = outbound{Outgoing: cloudapi.TextMessage(s.words.Text(ctx, locale, n.Text, vars...)), OutsideWindow: &tpl}
+		body := s.words.Text(ctx, locale, n.Text, vars...)
+		session := cloudapi.TextMessage(body)
+		if len(n.Buttons) > 0 {
+			bs := make([]cloudapi.Button, len(n.Buttons))
+			for i, b := range n.Buttons {
+				bs[i] = cloudapi.Button{ID: b.ID, Title: s.words.Text(ctx, locale, b.Text)}
+			}
+			session = cloudapi.Buttons(body, bs...)
+		} else if n.URL != "" {
+			session = cloudapi.CTAURL(body, s.words.Text(ctx, locale, n.URLText), n.URL)
+		}
+		msg = outbound{Outgoing: session, OutsideWindow: &tpl}
 		form = "session"
 	}
 	author := n.Author
@@ -205,6 +238,17 @@ func (s *Service) checkNotification(n Notification) error {
 	}
 	if strings.TrimSpace(n.Template.Name) == "" {
 		fields = append(fields, errs.Field("template.name", "required", "field.required"))
+	}
+	if len(n.Buttons) > cloudapi.MaxButtons {
+		fields = append(fields, errs.Field("buttons", "max", "field.max", "param", cloudapi.MaxButtons))
+	}
+	if n.URL != "" && (len(n.Buttons) > 0 || !s.catalog.Has(botTextID(n.URLText))) {
+		fields = append(fields, errs.Field("url_text", "unknown", "whatsapp.notify.unknown_text", "key", n.URLText))
+	}
+	for i, b := range n.Buttons {
+		if b.ID == "" || !s.catalog.Has(botTextID(b.Text)) {
+			fields = append(fields, errs.Field(fmt.Sprintf("buttons[%d]", i), "unknown", "whatsapp.notify.unknown_text", "key", b.Text))
+		}
 	}
 	if len(fields) > 0 {
 		return errs.Invalid(fields...)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -138,11 +139,15 @@ func (s *Service) processBatch(ctx context.Context, conversationID uuid.UUID) (i
 			var stored storedInbound
 			_ = json.Unmarshal(m.Payload, &stored)
 			in := stored.Message.Normalise()
+			var pin *dialog.Location
+			if l := in.Location; l != nil {
+				pin = &dialog.Location{Lat: l.Latitude, Lng: l.Longitude, Name: l.Name, Address: l.Address}
+			}
 			req := dialog.Request{
 				Tenant:   s.dialogTenant(tenant),
-				Customer: dialog.Customer{ID: cust.ID.String(), Locale: cust.Locale, Consent: cust.Consent, Name: cust.ProfileName},
+				Customer: dialog.Customer{ID: cust.ID.String(), Locale: cust.Locale, Consent: cust.Consent, Name: cust.ProfileName, WAID: cust.WAID},
 				State:    state,
-				In:       dialog.Inbound{Kind: string(in.Kind), Text: in.Text, ReplyID: in.ReplyID},
+				In:       dialog.Inbound{Kind: string(in.Kind), Text: in.Text, ReplyID: in.ReplyID, Location: pin},
 				Now:      s.now(),
 			}
 			res, err := s.engine.Handle(ctx, req)
@@ -200,8 +205,14 @@ func (s *Service) applyEffects(ctx context.Context, tx bun.Tx, conv *Conversatio
 	var events []staffEvent
 	who := identity.CustomerActor(cust.ID).String()
 	consent := func(action, state, version string) error {
-		cust.Consent = state
-		rec := ConsentRecord{CustomerID: cust.ID, Action: action, Purpose: ConsentPurpose, NoticeVersion: version,
+		purpose := ConsentPurpose
+		if state == "" {
+			// A purpose of its own: "<purpose>@<version>".
+			purpose, version, _ = strings.Cut(version, "@")
+		} else {
+			cust.Consent = state
+		}
+		rec := ConsentRecord{CustomerID: cust.ID, Action: action, Purpose: purpose, NoticeVersion: version,
 			Channel: "whatsapp", MessageID: m.WAMessageID, At: s.now().UTC()}
 		if err := insertConsent(ctx, tx, conv.TenantID, rec); err != nil {
 			return err
@@ -222,6 +233,8 @@ func (s *Service) applyEffects(ctx context.Context, tx bun.Tx, conv *Conversatio
 			err = consent("decline", ConsentDeclined, e.Value)
 		case dialog.EffectConsentWithdrawn:
 			err = consent("withdraw", ConsentWithdrawn, e.Value)
+		case dialog.EffectPurposeConsent:
+			err = consent("grant", "", e.Value)
 		case dialog.EffectDataMinimise:
 			cust.ProfileName = ""
 			err = minimise(ctx, tx, conv.TenantID, cust.ID)

@@ -167,6 +167,11 @@ const (
 	// EffectDataMinimise: keep only what is needed to honour the customer's
 	// choice (phone, locale, consent record); erase the rest.
 	EffectDataMinimise = "data_minimise"
+	// EffectPurposeConsent: record the customer's consent to one more
+	// purpose in the consent ledger (checkout: "order_fulfilment", the
+	// data an order uses and why); Value is "<purpose>@<notice version>".
+	// The conversation's general consent is unchanged.
+	EffectPurposeConsent = "purpose_consent"
 )
 
 // Structured reply ids the engine itself answers. A capability's ids start
@@ -211,6 +216,15 @@ type Inbound struct {
 	// ReplyID is the id of the tapped button or list row, or a template
 	// button's payload.
 	ReplyID string
+	// Location is the shared pin of a KindLocation message.
+	Location *Location
+}
+
+// Location is a pin the customer shared.
+type Location struct {
+	Lat, Lng float64
+	Name     string // the place's name, when WhatsApp has one
+	Address  string
 }
 
 // Customer is what the engine knows about the person writing.
@@ -222,6 +236,10 @@ type Customer struct {
 	Locale  string // "ar" or "en"; "" until the customer has chosen
 	Consent string // ConsentUnknown ("" means unknown), granted, declined, withdrawn
 	Name    string // WhatsApp profile name; only used by the {name} placeholder
+	// WAID is the customer's WhatsApp id (the digits of their phone number),
+	// for capabilities that need a contact number (checkout); "" when the
+	// caller has none.
+	WAID string
 }
 
 // Tenant is the merchant the customer is writing to.

@@ -1,0 +1,81 @@
+package checkout
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"concierge/modules/cart"
+	"concierge/modules/orders"
+	"concierge/modules/whatsapp/dialog"
+)
+
+// addressText is an address on one line, as a courier reads it.
+func addressText(a orders.Address) string {
+	var parts []string
+	if a.BuildingNumber != "" {
+		parts = append(parts, a.BuildingNumber)
+	}
+	for _, s := range []string{a.Street, a.District, a.City} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if a.PostalCode != "" {
+		parts = append(parts, a.PostalCode)
+	}
+	if a.Notes != "" {
+		parts = append(parts, a.Notes)
+	}
+	if a.Location != nil {
+		parts = append(parts, fmt.Sprintf("https://maps.google.com/?q=%.6f,%.6f", a.Location.Lat, a.Location.Lng))
+	}
+	return strings.Join(parts, "، ")
+}
+
+// itemsText lists an order's lines, one per line: "2 × Abaya (Black / M)".
+func (s *Service) itemsText(o *orders.Order) string {
+	var b strings.Builder
+	for i, l := range o.Lines {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		title, opts := l.TitleEN, l.OptionsEN
+		if o.Locale == "ar" || title == "" {
+			title, opts = pick(l.TitleAR, l.TitleEN), pick(l.OptionsAR, l.OptionsEN)
+		}
+		if opts != "" {
+			title += " (" + opts + ")"
+		}
+		fmt.Fprintf(&b, "%s × %s — %s", dialog.Number(l.Quantity, o.Locale), title, s.money(l.Total(), o.Totals.Currency, o.Locale))
+	}
+	return b.String()
+}
+
+// cartItems lists a cart's lines like itemsText.
+func cartItems(c *cart.Cart, locale string, s *Service) string {
+	o := &orders.Order{Locale: locale, Totals: orders.Totals{Currency: c.Currency}}
+	for _, l := range c.Lines {
+		o.Lines = append(o.Lines, orders.Line{SKU: l.SKU, TitleAR: l.TitleAR, TitleEN: l.TitleEN, OptionsAR: l.OptionsAR,
+			OptionsEN: l.OptionsEN, Quantity: l.Quantity, UnitPrice: l.UnitPrice})
+	}
+	return s.itemsText(o)
+}
+
+func pick(first, second string) string {
+	if first != "" {
+		return first
+	}
+	return second
+}
+
+var arabicMonths = [...]string{"يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"}
+
+// formatTime is a moment as people read it in locale: "3 December, 14:30"
+// or "٣ ديسمبر، ١٤:٣٠".
+func formatTime(t time.Time, locale string) string {
+	if locale == "ar" {
+		return dialog.Digits(fmt.Sprintf("%d %s، %02d:%02d", t.Day(), arabicMonths[t.Month()-1], t.Hour(), t.Minute()), "ar")
+	}
+	return t.Format("2 January, 15:04")
+}

@@ -1,0 +1,223 @@
+// Package orders is the orders core: an order with its lines, totals,
+// address, customer and status, and its timeline of events. Checkout
+// creates and moves orders inside its own tenant transactions (the *Tx
+// methods take the caller's tx); staff read them through the API
+// (GET /api/v1/orders, GET /api/v1/orders/{id}). docs/checkout.md.
+//
+// Statuses: pending_payment (the cart's draft, waiting for payment or, for
+// cash on delivery, the customer's confirmation), confirmed (released for
+// fulfilment), processing, shipped, delivered, cancelled, returned.
+package orders
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"concierge/internal/errs"
+	"concierge/tenants"
+)
+
+// The order statuses.
+const (
+	StatusPendingPayment = "pending_payment"
+	StatusConfirmed      = "confirmed"
+	StatusProcessing     = "processing"
+	StatusShipped        = "shipped"
+	StatusDelivered      = "delivered"
+	StatusCancelled      = "cancelled"
+	StatusReturned       = "returned"
+)
+
+// Statuses lists every status, in lifecycle order.
+var Statuses = []string{StatusPendingPayment, StatusConfirmed, StatusProcessing, StatusShipped, StatusDelivered, StatusCancelled, StatusReturned}
+
+// transitions are the status changes an order may make.
+var transitions = map[string][]string{
+	StatusPendingPayment: {StatusConfirmed, StatusCancelled},
+	StatusConfirmed:      {StatusProcessing, StatusShipped, StatusCancelled},
+	StatusProcessing:     {StatusShipped, StatusCancelled},
+	StatusShipped:        {StatusDelivered, StatusCancelled, StatusReturned},
+	StatusDelivered:      {StatusReturned},
+}
+
+// CanMove reports whether an order in status from may move to to.
+func CanMove(from, to string) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Order is one order.
+type Order struct {
+	ID            uuid.UUID
+	Number        int64
+	CartID        string
+	Channel       string // web or whatsapp
+	CustomerID    *uuid.UUID
+	CustomerName  string
+	CustomerPhone string // E.164
+	Locale        string // ar or en: the customer's language
+	Status        string
+	PaymentMethod string // the provider's name
+	Totals        Totals
+	Address       Address
+	Notes         string
+	Lines         []Line
+	// StockHeld: the lines' quantities are reserved from stock.
+	StockHeld bool
+	// CartVersion fingerprints the cart the draft was priced from.
+	CartVersion string
+	ConfirmedAt *time.Time
+	CancelledAt *time.Time
+	// RefusedAt is when staff marked a cash-on-delivery order refused at
+	// the door.
+	RefusedAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Totals are the order's money, from the cart's pricing (cart.Price).
+type Totals struct {
+	Currency    string
+	Subtotal    int64
+	Discount    int64
+	Shipping    int64
+	VAT         int64 // included in Total
+	Total       int64
+	VATRateBP   int
+	VATIncluded bool
+}
+
+// Address is a Saudi National Address.
+type Address struct {
+	BuildingNumber   string // 4 digits
+	Street           string
+	District         string
+	City             string
+	PostalCode       string // 5 digits
+	AdditionalNumber string // 4 digits, optional
+	ShortAddress     string // AAAA0000, optional
+	Notes            string
+	Location         *Location
+}
+
+// Location is a map pin.
+type Location struct {
+	Lat float64
+	Lng float64
+}
+
+// Line is one item sold.
+type Line struct {
+	VariantID uuid.UUID
+	ProductID uuid.UUID
+	SKU       string
+	TitleAR   string
+	TitleEN   string
+	OptionsAR string
+	OptionsEN string
+	Quantity  int
+	UnitPrice int64
+}
+
+// Total is the line's price times its quantity.
+func (l Line) Total() int64 { return l.UnitPrice * int64(l.Quantity) }
+
+// Event is one entry of an order's timeline.
+type Event struct {
+	ID    uuid.UUID
+	Kind  string // created, repriced, confirmed, cancelled, payment_captured, cod_collected, refused_at_door, ...
+	From  string
+	To    string
+	Actor string // "customer:<id>", "user:<id>", "system:checkout"
+	Note  string
+	Data  map[string]string
+	At    time.Time
+}
+
+// Payment is what the order's reader shows of one payment (modules/checkout
+// keeps them).
+type Payment struct {
+	ID          uuid.UUID
+	Provider    string
+	Status      string
+	Amount      int64
+	Currency    string
+	Captured    int64
+	Refunded    int64
+	RedirectURL string
+	ExpiresAt   *time.Time
+	CreatedAt   time.Time
+}
+
+// Payments reads orders' payments (modules/checkout).
+type Payments interface {
+	// OrderPayments returns each order's payments, oldest first, in tx.
+	OrderPayments(ctx context.Context, tx bun.IDB, orderIDs []uuid.UUID) (map[uuid.UUID][]Payment, error)
+}
+
+// Detail is an order with its timeline and payments.
+type Detail struct {
+	Order
+	Events   []Event
+	Payments []Payment
+}
+
+// ListQuery filters the staff list.
+type ListQuery struct {
+	Phone  string // E.164
+	Status string
+	Cursor string
+	Limit  int
+}
+
+// Page is one page of orders, newest first.
+type Page struct {
+	Items      []Order
+	NextCursor string
+}
+
+// MaxListPage bounds a page of the staff list.
+const MaxListPage = 100
+
+// ErrNotFound is an order this tenant does not have.
+var ErrNotFound = errs.New(errs.CodeNotFound, "orders.not_found")
+
+// Deps are what the service needs.
+type Deps struct {
+	Scope *tenants.Scope
+	// Payments fills the payments of an order's detail (nil: none).
+	Payments Payments
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// Service keeps orders.
+type Service struct {
+	scope    *tenants.Scope
+	payments Payments
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New builds the service.
+func New(d Deps) *Service {
+	s := &Service{scope: d.Scope, payments: d.Payments, log: d.Log, now: d.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// SetPayments names the payments reader (checkout is built after orders).
+func (s *Service) SetPayments(p Payments) { s.payments = p }

@@ -1,0 +1,308 @@
+package orders
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"concierge/internal/db"
+	"concierge/internal/errs"
+)
+
+type orderRow struct {
+	bun.BaseModel `bun:"table:orders"`
+	TenantID      uuid.UUID       `bun:"tenant_id"`
+	ID            uuid.UUID       `bun:"id"`
+	Number        int64           `bun:"number"`
+	CartID        string          `bun:"cart_id"`
+	Channel       string          `bun:"channel"`
+	CustomerID    *uuid.UUID      `bun:"customer_id"`
+	CustomerName  string          `bun:"customer_name"`
+	CustomerPhone string          `bun:"customer_phone"`
+	Locale        string          `bun:"locale"`
+	Status        string          `bun:"status"`
+	PaymentMethod string          `bun:"payment_method"`
+	Currency      string          `bun:"currency"`
+	Subtotal      int64           `bun:"subtotal"`
+	Discount      int64           `bun:"discount"`
+	Shipping      int64           `bun:"shipping"`
+	VAT           int64           `bun:"vat"`
+	Total         int64           `bun:"total"`
+	VATRateBP     int             `bun:"vat_rate_bp"`
+	VATIncluded   bool            `bun:"vat_included"`
+	City          string          `bun:"city"`
+	Address       json.RawMessage `bun:"address,type:jsonb"`
+	Notes         string          `bun:"notes"`
+	StockHeld     bool            `bun:"stock_held"`
+	CartVersion   string          `bun:"cart_version"`
+	ConfirmedAt   *time.Time      `bun:"confirmed_at"`
+	CancelledAt   *time.Time      `bun:"cancelled_at"`
+	RefusedAt     *time.Time      `bun:"refused_at"`
+	CreatedAt     time.Time       `bun:"created_at"`
+	UpdatedAt     time.Time       `bun:"updated_at"`
+}
+
+// dbAddress is the stored form of an address.
+type dbAddress struct {
+	BuildingNumber   string      `json:"building_number"`
+	Street           string      `json:"street"`
+	District         string      `json:"district"`
+	City             string      `json:"city"`
+	PostalCode       string      `json:"postal_code"`
+	AdditionalNumber string      `json:"additional_number,omitempty"`
+	ShortAddress     string      `json:"short_address,omitempty"`
+	Notes            string      `json:"notes,omitempty"`
+	Location         *dbLocation `json:"location,omitempty"`
+}
+
+type dbLocation struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+func toDBAddress(a Address) json.RawMessage {
+	d := dbAddress{BuildingNumber: a.BuildingNumber, Street: a.Street, District: a.District, City: a.City, PostalCode: a.PostalCode,
+		AdditionalNumber: a.AdditionalNumber, ShortAddress: a.ShortAddress, Notes: a.Notes}
+	if a.Location != nil {
+		d.Location = &dbLocation{Lat: a.Location.Lat, Lng: a.Location.Lng}
+	}
+	b, _ := json.Marshal(d)
+	return b
+}
+
+func fromDBAddress(raw json.RawMessage) Address {
+	var d dbAddress
+	_ = json.Unmarshal(raw, &d)
+	a := Address{BuildingNumber: d.BuildingNumber, Street: d.Street, District: d.District, City: d.City, PostalCode: d.PostalCode,
+		AdditionalNumber: d.AdditionalNumber, ShortAddress: d.ShortAddress, Notes: d.Notes}
+	if d.Location != nil {
+		a.Location = &Location{Lat: d.Location.Lat, Lng: d.Location.Lng}
+	}
+	return a
+}
+
+func toOrderRow(tenantID uuid.UUID, o *Order) *orderRow {
+	return &orderRow{TenantID: tenantID, ID: o.ID, Number: o.Number, CartID: o.CartID, Channel: o.Channel, CustomerID: o.CustomerID,
+		CustomerName: o.CustomerName, CustomerPhone: o.CustomerPhone, Locale: o.Locale, Status: o.Status, PaymentMethod: o.PaymentMethod,
+		Currency: o.Totals.Currency, Subtotal: o.Totals.Subtotal, Discount: o.Totals.Discount, Shipping: o.Totals.Shipping,
+		VAT: o.Totals.VAT, Total: o.Totals.Total, VATRateBP: o.Totals.VATRateBP, VATIncluded: o.Totals.VATIncluded,
+		City: o.Address.City, Address: toDBAddress(o.Address), Notes: o.Notes, StockHeld: o.StockHeld, CartVersion: o.CartVersion,
+		ConfirmedAt: o.ConfirmedAt, CancelledAt: o.CancelledAt, RefusedAt: o.RefusedAt, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+}
+
+func (r *orderRow) toOrder() Order {
+	return Order{ID: r.ID, Number: r.Number, CartID: r.CartID, Channel: r.Channel, CustomerID: r.CustomerID, CustomerName: r.CustomerName,
+		CustomerPhone: r.CustomerPhone, Locale: r.Locale, Status: r.Status, PaymentMethod: r.PaymentMethod,
+		Totals: Totals{Currency: r.Currency, Subtotal: r.Subtotal, Discount: r.Discount, Shipping: r.Shipping, VAT: r.VAT, Total: r.Total,
+			VATRateBP: r.VATRateBP, VATIncluded: r.VATIncluded},
+		Address: fromDBAddress(r.Address), Notes: r.Notes, StockHeld: r.StockHeld, CartVersion: r.CartVersion,
+		ConfirmedAt: r.ConfirmedAt, CancelledAt: r.CancelledAt, RefusedAt: r.RefusedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+type lineRow struct {
+	bun.BaseModel `bun:"table:order_lines"`
+	TenantID      uuid.UUID `bun:"tenant_id" json:"-"`
+	OrderID       uuid.UUID `bun:"order_id" json:"-"`
+	Position      int       `bun:"position" json:"position"`
+	VariantID     uuid.UUID `bun:"variant_id" json:"variant_id"`
+	ProductID     uuid.UUID `bun:"product_id" json:"product_id"`
+	SKU           string    `bun:"sku" json:"sku"`
+	TitleAR       string    `bun:"title_ar" json:"title_ar"`
+	TitleEN       string    `bun:"title_en" json:"title_en"`
+	OptionsAR     string    `bun:"options_ar" json:"options_ar"`
+	OptionsEN     string    `bun:"options_en" json:"options_en"`
+	Quantity      int       `bun:"quantity" json:"quantity"`
+	UnitPrice     int64     `bun:"unit_price" json:"unit_price"`
+}
+
+func toLineRows(lines []Line) []lineRow {
+	out := make([]lineRow, len(lines))
+	for i, l := range lines {
+		out[i] = lineRow{Position: i, VariantID: l.VariantID, ProductID: l.ProductID, SKU: l.SKU, TitleAR: l.TitleAR, TitleEN: l.TitleEN,
+			OptionsAR: l.OptionsAR, OptionsEN: l.OptionsEN, Quantity: l.Quantity, UnitPrice: l.UnitPrice}
+	}
+	return out
+}
+
+func (r lineRow) toLine() Line {
+	return Line{VariantID: r.VariantID, ProductID: r.ProductID, SKU: r.SKU, TitleAR: r.TitleAR, TitleEN: r.TitleEN,
+		OptionsAR: r.OptionsAR, OptionsEN: r.OptionsEN, Quantity: r.Quantity, UnitPrice: r.UnitPrice}
+}
+
+type eventRow struct {
+	bun.BaseModel `bun:"table:order_events"`
+	TenantID      uuid.UUID         `bun:"tenant_id"`
+	ID            uuid.UUID         `bun:"id"`
+	OrderID       uuid.UUID         `bun:"order_id"`
+	Kind          string            `bun:"kind"`
+	FromStatus    string            `bun:"from_status"`
+	ToStatus      string            `bun:"to_status"`
+	Actor         string            `bun:"actor"`
+	Note          string            `bun:"note"`
+	Data          map[string]string `bun:"data,type:jsonb"`
+	At            time.Time         `bun:"at"`
+}
+
+func (r eventRow) toEvent() Event {
+	return Event{ID: r.ID, Kind: r.Kind, From: r.FromStatus, To: r.ToStatus, Actor: r.Actor, Note: r.Note, Data: r.Data, At: r.At}
+}
+
+// insertOrder writes a new order, its lines and its first event in one
+// statement, numbering it from the tenant's counter: the counter's row lock
+// is taken last in the statement and held only until the caller commits.
+func insertOrder(ctx context.Context, tx bun.IDB, r *orderRow, lines []lineRow, ev eventRow) (int64, error) {
+	lj, err := json.Marshal(lines)
+	if err != nil {
+		return 0, err
+	}
+	if ev.Data == nil {
+		ev.Data = map[string]string{}
+	}
+	dj, _ := json.Marshal(ev.Data)
+	var number int64
+	err = tx.NewRaw(`WITH n AS (
+			INSERT INTO order_counters (tenant_id, last) VALUES (?0, 1001)
+			ON CONFLICT (tenant_id) DO UPDATE SET last = order_counters.last + 1 RETURNING last),
+		o AS (
+			INSERT INTO orders (tenant_id, id, number, cart_id, channel, customer_id, customer_name, customer_phone, locale, status,
+				payment_method, currency, subtotal, discount, shipping, vat, total, vat_rate_bp, vat_included, city, address, notes,
+				stock_held, cart_version, created_at, updated_at)
+			SELECT ?0, ?1, n.last, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?23 FROM n
+			RETURNING number),
+		l AS (
+			INSERT INTO order_lines (tenant_id, order_id, position, variant_id, product_id, sku, title_ar, title_en, options_ar, options_en, quantity, unit_price)
+			SELECT ?0, ?1, x.position, x.variant_id, x.product_id, x.sku, x.title_ar, x.title_en, x.options_ar, x.options_en, x.quantity, x.unit_price
+			FROM jsonb_to_recordset(?24::jsonb) AS x (position int, variant_id uuid, product_id uuid, sku text, title_ar text, title_en text,
+				options_ar text, options_en text, quantity int, unit_price bigint)),
+		e AS (
+			INSERT INTO order_events (tenant_id, id, order_id, kind, from_status, to_status, actor, note, data, at)
+			VALUES (?0, ?25, ?1, ?26, '', ?8, ?27, '', ?28::jsonb, ?23))
+		SELECT number FROM o`,
+		r.TenantID, r.ID, r.CartID, r.Channel, r.CustomerID, r.CustomerName, r.CustomerPhone, r.Locale, r.Status,
+		r.PaymentMethod, r.Currency, r.Subtotal, r.Discount, r.Shipping, r.VAT, r.Total, r.VATRateBP, r.VATIncluded, r.City,
+		string(r.Address), r.Notes, r.StockHeld, r.CartVersion, r.CreatedAt, string(lj), ev.ID, ev.Kind, ev.Actor, string(dj)).Scan(ctx, &number)
+	return number, translate(err)
+}
+
+// updateOrder writes every changeable column of an order.
+func updateOrder(ctx context.Context, tx bun.IDB, r *orderRow) error {
+	_, err := tx.NewUpdate().Model(r).
+		Column("customer_id", "customer_name", "customer_phone", "locale", "status", "payment_method", "currency", "subtotal", "discount",
+			"shipping", "vat", "total", "vat_rate_bp", "vat_included", "city", "address", "notes", "stock_held", "cart_version",
+			"confirmed_at", "cancelled_at", "refused_at", "updated_at").
+		Where("id = ?", r.ID).Exec(ctx)
+	return translate(err)
+}
+
+// replaceLines replaces an order's lines.
+func replaceLines(ctx context.Context, tx bun.IDB, tenantID, orderID uuid.UUID, lines []lineRow) error {
+	if _, err := tx.NewDelete().Table("order_lines").Where("order_id = ?", orderID).Exec(ctx); err != nil {
+		return err
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	for i := range lines {
+		lines[i].TenantID, lines[i].OrderID = tenantID, orderID
+	}
+	_, err := tx.NewInsert().Model(&lines).Exec(ctx)
+	return translate(err)
+}
+
+func insertEvent(ctx context.Context, tx bun.IDB, r *eventRow) error {
+	if r.Data == nil {
+		r.Data = map[string]string{}
+	}
+	_, err := tx.NewInsert().Model(r).Exec(ctx)
+	return translate(err)
+}
+
+// getOrder reads an order with its lines (lock: FOR UPDATE of the order).
+func getOrder(ctx context.Context, tx bun.IDB, where string, arg any, lock bool) (*Order, error) {
+	var r orderRow
+	q := tx.NewSelect().Model(&r).Where(where, arg).OrderExpr("created_at DESC").Limit(1)
+	if lock {
+		q = q.For("UPDATE")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	o := r.toOrder()
+	var ls []lineRow
+	if err := tx.NewSelect().Model(&ls).Where("order_id = ?", r.ID).Order("position").Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		o.Lines = append(o.Lines, l.toLine())
+	}
+	return &o, nil
+}
+
+func orderEvents(ctx context.Context, tx bun.IDB, orderID uuid.UUID) ([]Event, error) {
+	var rs []eventRow
+	if err := tx.NewSelect().Model(&rs).Where("order_id = ?", orderID).Order("at", "id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]Event, len(rs))
+	for i, r := range rs {
+		out[i] = r.toEvent()
+	}
+	return out, nil
+}
+
+// listCursor is where a page of the staff list ends.
+type listCursor struct {
+	CreatedAt time.Time `json:"c"`
+	ID        uuid.UUID `json:"i"`
+}
+
+func (c listCursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (*listCursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	var c listCursor
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.ID == uuid.Nil {
+		return nil, errs.Invalid(errs.Field("cursor", "invalid", "orders.field.cursor"))
+	}
+	return &c, nil
+}
+
+func listOrders(ctx context.Context, tx bun.IDB, q ListQuery, after *listCursor) ([]orderRow, error) {
+	var rs []orderRow
+	sel := tx.NewSelect().Model(&rs).OrderExpr("created_at DESC, id DESC").Limit(int64(q.Limit + 1))
+	if q.Phone != "" {
+		sel = sel.Where("customer_phone = ?", q.Phone)
+	}
+	if q.Status != "" {
+		sel = sel.Where("status = ?", q.Status)
+	}
+	if after != nil {
+		sel = sel.Where("(created_at, id) < (?, ?)", after.CreatedAt, after.ID)
+	}
+	return rs, sel.Scan(ctx)
+}
+
+func countRefusals(ctx context.Context, tx bun.IDB, phone string) (int, error) {
+	n, err := tx.NewSelect().Table("orders").Where("customer_phone = ? AND refused_at IS NOT NULL", phone).Count(ctx)
+	return int(n), err
+}
+
+// translate maps driver errors onto the error vocabulary.
+func translate(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return db.Translate(err, "order")
+}
