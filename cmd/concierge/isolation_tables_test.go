@@ -14,6 +14,8 @@ import (
 	"concierge/cmd/concierge/sandbox"
 	"concierge/modules/cart"
 	"concierge/modules/catalog"
+	"concierge/modules/checkout"
+	"concierge/modules/orders"
 	"concierge/tenants"
 )
 
@@ -92,6 +94,28 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 			Zones: []cart.Zone{{NameAR: "الرياض", NameEN: "Riyadh", Fee: 2500}}}); err != nil {
 			t.Fatal(err)
 		}
+		// Cash on delivery on; an order of a second cart, confirmed (order,
+		// lines, timeline, counter, payment and its events).
+		on := true
+		if _, err := ta.app.checkout.UpdatePaymentSettings(tctx, map[string]checkout.SettingsChange{"cod": {Enabled: &on}}); err != nil {
+			t.Fatal(err)
+		}
+		c2, err := ta.app.cart.Create(tctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ta.app.cart.Add(tctx, c2.ID, "ABY-1-S", 1); err != nil {
+			t.Fatal(err)
+		}
+		res, err := ta.app.checkout.Init(tctx, checkout.InitRequest{CartID: c2.ID, CustomerName: "Sara", CustomerPhone: "+966551234567",
+			Locale: "ar", Method: "cod", Actor: "test", Address: orders.Address{BuildingNumber: "2929", Street: "King Fahd", District: "Olaya",
+				City: "Riyadh", PostalCode: "12345"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ta.app.checkout.Confirm(tctx, res.Order.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// Both carts become abandoned, each with its event.
 	if n, err := ta.app.cart.MarkAbandoned(ctx); err != nil || n < 2 {
@@ -149,10 +173,10 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 			}
 		})
 	}
-	if movesRefused < 17 {
+	if movesRefused < 24 {
 		t.Fatalf("only %d tables proved cross-tenant writes are refused", movesRefused)
 	}
-	if visibleToA < 18 {
+	if visibleToA < 25 {
 		t.Fatalf("only %d tenant tables hold tenant A's data; the fixture is too thin to prove isolation", visibleToA)
 	}
 }

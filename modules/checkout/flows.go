@@ -351,7 +351,7 @@ func (t *turn) start() error {
 	}
 	t.set(dataPinNote, a.Notes)
 	t.res.State.Step = stepSaved
-	t.buttons(t.text("checkout.saved", "{name}", last.CustomerName, "{address}", addressText(a)),
+	t.buttons(t.text("checkout.saved", "{name}", last.CustomerName, "{address}", addressText(a, t.locale)),
 		t.opt("saved:yes", "checkout.button.use_saved"), t.opt("saved:no", "checkout.button.new_address"), t.opt("stop", "checkout.button.stop"))
 	return nil
 }
@@ -524,7 +524,7 @@ func (t *turn) summary() error {
 	}
 	t.say(t.text("checkout.summary", "{items}", cartItems(priced, t.locale, t.f.svc), "{city}", t.data(dataCity), "{shipping}", shipping,
 		"{vat}", t.f.svc.money(tot.VAT, priced.Currency, t.locale), "{total}", t.f.svc.money(tot.Total, priced.Currency, t.locale),
-		"{name}", t.data(dataName), "{address}", addressText(t.address())))
+		"{name}", t.data(dataName), "{address}", addressText(t.address(), t.locale)))
 	t.res.State.Step = stepConsent
 	t.buttons(t.text("checkout.consent", "{privacy_url}", t.req.Tenant.PrivacyURL),
 		t.opt("agree", "checkout.button.agree"), t.opt("saved:no", "checkout.button.change_address"), t.opt("stop", "checkout.button.stop"))

@@ -124,8 +124,8 @@ func (s *Service) sessionStarted(ctx context.Context, tx bun.Tx, p payments.Prov
 	switch {
 	case caps.CustomerConfirms:
 		return s.notify(ctx, tx, o, Notice{Key: "order:" + o.ID.String() + ":confirm", Text: "checkout.notify.cod_confirm",
-			Vars:     []string{"{order}", numberOf(o), "{total}", total, "{items}", s.itemsText(o), "{address}", addressText(o.Address), "{deadline}", s.deadline(pay, o.Locale)},
-			Template: "cod_confirmation", Params: []string{numberOf(o), total, addressText(o.Address)},
+			Vars:     []string{"{order}", numberOf(o), "{total}", total, "{items}", s.itemsText(o), "{address}", addressText(o.Address, o.Locale), "{deadline}", s.deadline(pay, o.Locale)},
+			Template: "cod_confirmation", Params: []string{numberOf(o), total, addressText(o.Address, o.Locale)},
 			Buttons: []NoticeButton{{ID: idConfirm + o.ID.String(), Text: "checkout.button.confirm"},
 				{ID: idCancel + o.ID.String(), Text: "checkout.button.cancel"}}})
 	case caps.Redirect && pay.RedirectURL != "" && o.Channel == "whatsapp":

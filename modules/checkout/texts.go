@@ -11,7 +11,7 @@ import (
 )
 
 // addressText is an address on one line, as a courier reads it.
-func addressText(a orders.Address) string {
+func addressText(a orders.Address, locale string) string {
 	var parts []string
 	if a.BuildingNumber != "" {
 		parts = append(parts, a.BuildingNumber)
@@ -30,7 +30,10 @@ func addressText(a orders.Address) string {
 	if a.Location != nil {
 		parts = append(parts, fmt.Sprintf("https://maps.google.com/?q=%.6f,%.6f", a.Location.Lat, a.Location.Lng))
 	}
-	return strings.Join(parts, "، ")
+	if locale == "ar" {
+		return strings.Join(parts, "، ")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // itemsText lists an order's lines, one per line: "2 × Abaya (Black / M)".
