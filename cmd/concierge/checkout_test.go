@@ -578,3 +578,58 @@ func TestCheckoutStripe(t *testing.T) {
 		t.Fatalf("unknown tenant: %d", r.status)
 	}
 }
+
+// TestCheckoutAcrossTenants: tenant A's cart, order and payment settings
+// are out of reach from tenant B's host by every checkout and order route,
+// and B's staff never list or touch A's orders.
+func TestCheckoutAcrossTenants(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, modeServe, cartLimits).withT(t)
+	hostA, ownerA, _ := checkoutShop(t, ta, "ordera")
+	hostB, ownerB, _ := checkoutShop(t, ta, "orderb")
+	for _, s := range []struct{ host, token string }{{hostA, ownerA}, {hostB, ownerB}} {
+		if r := ta.do(request{method: "PUT", path: "/api/v1/settings/payments", host: s.host, token: s.token,
+			body: `{"cod":{"enabled":true},"stripe":{"secret_key":"sk_test_` + s.host[:6] + `","webhook_secret":"whsec_x"}}`}); r.status != 200 {
+			t.Fatal(r.body)
+		}
+	}
+	cartA := newCart(t, ta, hostA, "PRF-002", 1)
+	co := decodeCheckout(t, ta.do(request{method: "POST", path: "/api/v1/checkout/init", host: hostA, body: checkoutBody(cartA, "cod", "Riyadh")}))
+	// B's cart checks out on B: its number series is its own.
+	cartB := newCart(t, ta, hostB, "PRF-002", 1)
+	if coB := decodeCheckout(t, ta.do(request{method: "POST", path: "/api/v1/checkout/init", host: hostB, body: checkoutBody(cartB, "cod", "Riyadh")})); coB.Order.Number != "1001" {
+		t.Fatalf("B's first order number: %s", coB.Order.Number)
+	}
+	for _, rq := range []request{
+		{method: "POST", path: "/api/v1/checkout/init", body: checkoutBody(cartA, "cod", "Riyadh")},
+		{method: "POST", path: "/api/v1/checkout/confirm", body: `{"order_id":"` + co.Order.ID + `"}`},
+		{method: "GET", path: "/api/v1/orders/" + co.Order.ID, token: ownerB},
+		{method: "GET", path: "/api/v1/orders/" + co.Order.ID + "/timeline", token: ownerB},
+		{method: "POST", path: "/api/v1/orders/" + co.Order.ID + "/cod-collected", token: ownerB},
+		{method: "POST", path: "/api/v1/orders/" + co.Order.ID + "/cod-refused", token: ownerB},
+		{method: "POST", path: "/api/v1/orders/" + co.Order.ID + "/refunds", token: ownerB, body: `{}`},
+	} {
+		rq.host = hostB
+		r := ta.do(rq)
+		wantProblem(t, r, 404, "")
+		if strings.Contains(r.body, `"number"`) || strings.Contains(r.body, "Sara") {
+			t.Fatalf("%s %s on B shows A's order: %s", rq.method, rq.path, r.body)
+		}
+	}
+	if r := ta.do(request{method: "GET", path: "/api/v1/orders", host: hostB, token: ownerB}); r.status != 200 || strings.Contains(r.body, co.Order.ID) {
+		t.Fatalf("B's order list shows A's order: %s", r.body)
+	}
+	if r := ta.do(request{method: "GET", path: "/api/v1/orders/" + co.Order.ID, host: hostA, token: ownerB}); r.status != 401 && r.status != 403 {
+		t.Fatalf("B's owner on A's host: %d", r.status)
+	}
+	// A's order is untouched, and B's payment settings are B's.
+	if r := ta.do(request{method: "GET", path: "/api/v1/orders/" + co.Order.ID, host: hostA, token: ownerA}); !strings.Contains(r.body, `"status":"pending_payment"`) {
+		t.Fatalf("A's order after B's attempts: %s", r.body)
+	}
+	if r := ta.do(request{method: "PUT", path: "/api/v1/settings/payments", host: hostB, token: ownerB, body: `{"cod":{"enabled":false}}`}); r.status != 200 {
+		t.Fatal(r.body)
+	}
+	if r := ta.do(request{method: "GET", path: "/api/v1/settings/payments", host: hostA, token: ownerA}); !strings.Contains(r.body, `"cod":{"confirm_within":"24h","enabled":true`) {
+		t.Fatalf("B's settings reached A: %s", r.body)
+	}
+}

@@ -21,7 +21,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"concierge/modules/cart"
 	"concierge/modules/catalog"
+	"concierge/modules/checkout"
 	"concierge/modules/whatsapp/cloudapi"
 	"concierge/tenants"
 )
@@ -186,7 +188,46 @@ func FuzzStaffJSON(f *testing.F) {
 		{"PATCH", "/api/v1/carts/" + fc.ID + "/items/FZ-1", false},
 		{"PUT", "/api/v1/settings/pricing", false},
 		{"POST", "/api/v1/carts", false},
+		{"POST", "/api/v1/checkout/init", false},
+		{"POST", "/api/v1/checkout/confirm", false},
+		{"PUT", "/api/v1/settings/payments", false},
+		{"POST", "/api/v1/orders/" + uuid.NewString() + "/refunds", false},
+		{"POST", "/payments/stripe/webhook/acme", false},
 	}
+	// Checkout: a cart holding FZ-1, delivery anywhere, cash on delivery on.
+	fee := int64(1000)
+	if _, err := ta.app.cart.UpdatePricingSettings(ctx, cart.Settings{VATRateBP: 1500, PricesIncludeVAT: true, DefaultFee: &fee}); err != nil {
+		f.Fatal(err)
+	}
+	on := true
+	if _, err := ta.app.checkout.UpdatePaymentSettings(ctx, map[string]checkout.SettingsChange{"cod": {Enabled: &on},
+		"stripe": {Enabled: &on, Secrets: map[string]string{"secret_key": "sk_test_fz", "webhook_secret": "whsec_fz"}}}); err != nil {
+		f.Fatal(err)
+	}
+	oc, err := ta.app.cart.Create(ctx)
+	if err == nil {
+		_, err = ta.app.cart.Add(ctx, oc.ID, "FZ-1", 1)
+	}
+	if err != nil {
+		f.Fatal(err)
+	}
+	initBody := `{"cart_id":"` + oc.ID + `","customer":{"name":"Fuzz","phone":"0551234567"},"address":{"building_number":"٢٩٢٩","street":"S",` +
+		`"district":"D","city":"Riyadh","postal_code":"12345","location":{"lat":24.7,"lng":46.6}},"payment_method":"cod"}`
+	for _, b := range []string{initBody, strings.Replace(initBody, `"lat":24.7`, `"lat":1e400`, 1), strings.Replace(initBody, "0551234567", "+\u0000", 1),
+		strings.Replace(initBody, `"cod"`, `"stripe"`, 1), strings.Replace(initBody, `"2929"`, `"99999999999999999999"`, 1), `{"cart_id":[]}`} {
+		f.Add(uint8(21), []byte(b))
+	}
+	for _, b := range []string{`{"order_id":"` + uuid.NewString() + `"}`, `{"order_id":"\u0000"}`, `{"order_id":1}`} {
+		f.Add(uint8(22), []byte(b))
+	}
+	for _, b := range []string{`{"cod":{"enabled":true,"max_order_total":1e400}}`, `{"stripe":{"secret_key":{"set":true}}}`, `{"cod":[]}`,
+		`{"\u0000":{}}`, `{"cod":{"confirm_within":"9999999999h"}}`, `{"stripe":{"secret_key":"sk_test_\u0000"}}`} {
+		f.Add(uint8(23), []byte(b))
+	}
+	for _, b := range []string{`{"amount":5}`, `{"amount":-1}`, `{"amount":99999999999999999999}`, `{"reason":"\u0000"}`} {
+		f.Add(uint8(24), []byte(b))
+	}
+	f.Add(uint8(25), []byte(`{"id":"evt_1","type":"checkout.session.completed","data":{"object":{}}}`))
 	_ = p
 	client := &http.Client{Timeout: 30 * time.Second}
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
