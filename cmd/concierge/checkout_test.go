@@ -262,7 +262,7 @@ func TestCheckoutCashOnDelivery(t *testing.T) {
 	// Staff read the order with its timeline and payments.
 	r = ta.do(request{method: "GET", path: "/api/v1/orders/" + co.Order.ID, host: host, token: agent})
 	var detail struct {
-		Timeline []struct{ Kind string } `json:"timeline"`
+		Timeline []struct{ Kind string }   `json:"timeline"`
 		Payments []struct{ Status string } `json:"payments"`
 	}
 	_ = json.Unmarshal(r.raw, &detail)

@@ -132,7 +132,7 @@ func (s *Service) sessionStarted(ctx context.Context, tx bun.Tx, p payments.Prov
 		return s.notify(ctx, tx, o, Notice{Key: "payment:" + pay.ID.String() + ":link", Text: "checkout.notify.pay_link",
 			Vars:     []string{"{order}", numberOf(o), "{total}", total, "{deadline}", s.deadline(pay, o.Locale)},
 			Template: "payment_link", Params: []string{numberOf(o), total, pay.RedirectURL},
-			URL:      pay.RedirectURL, URLText: "checkout.button.pay"})
+			URL: pay.RedirectURL, URLText: "checkout.button.pay"})
 	}
 	return nil
 }

@@ -358,7 +358,7 @@ func (s *Service) place(ctx context.Context, tx bun.Tx, o *orders.Order, pay *Pa
 		return err
 	}
 	return s.notify(ctx, tx, o, Notice{Key: "order:" + o.ID.String() + ":confirmed", Text: "checkout.notify.confirmed",
-		Vars: []string{"{order}", numberOf(o), "{total}", s.money(o.Totals.Total, o.Totals.Currency, o.Locale)},
+		Vars:     []string{"{order}", numberOf(o), "{total}", s.money(o.Totals.Total, o.Totals.Currency, o.Locale)},
 		Template: "order_confirmed", Params: []string{numberOf(o), s.money(o.Totals.Total, o.Totals.Currency, o.Locale)}})
 }
 
