@@ -29,6 +29,16 @@
 #
 #   make bench BENCH_ARGS="-scenarios cart-add,cart-view -rates 1000,1500"
 #
+# The checkout scenario checkout-cod (opt-in) checks out a fresh cart per
+# request (POST /api/v1/checkout/init, cash on delivery, to Riyadh; only a
+# 201 counts): loadgen prepares the carts first, one line each of the demo
+# catalog's untracked-stock SKUs, as many as the run uses (loadgen
+# -checkout-* flags); it never reuses one: a step that runs out stops. It
+# needs nothing of this script beyond the demo seed (COD on, Riyadh served),
+# e.g.
+#
+#   make bench BENCH_ARGS="-duration 10s -warmup 3s -rates 100,200,300 -sat-workers 16 -scenarios checkout-cod"
+#
 # The WhatsApp webhook scenario is opt-in: signed Cloud API payloads, one new
 # message each, for the seeded demo number (loadgen -webhook-* flags), e.g.
 #

@@ -150,7 +150,10 @@ func parseCartSKUs(list string) ([]cartSKU, error) {
 // plannedRequests estimates how many requests one scenario sends the target
 // in a run: the probe, the warm-up, the fixed-rate steps and the saturation
 // step at satGuess.
-func plannedRequests(cfg config) int {
+func plannedRequests(cfg config) int { return plannedAt(cfg, satGuess) }
+
+// plannedAt is plannedRequests with the saturation step at sat requests/s.
+func plannedAt(cfg config, sat int) int {
 	secs := cfg.duration.Seconds()
 	n := 1.0
 	if cfg.warmup > 0 {
@@ -164,7 +167,7 @@ func plannedRequests(cfg config) int {
 		n += float64(r) * secs
 	}
 	if cfg.satWorkers > 0 {
-		n += satGuess * secs
+		n += float64(sat) * secs
 	}
 	return int(math.Ceil(n))
 }
@@ -414,13 +417,18 @@ type CartReport struct {
 	Held         uint64 `json:"held,omitempty"`          // sum of the quantities in the pool's carts
 	Checked      bool   `json:"checked,omitempty"`       // the read-back ran
 	Landed       bool   `json:"every_accepted_add_landed,omitempty"`
+	// checkout-cod only (Sent and Unanswered too).
+	HandedOut uint64 `json:"checked_out,omitempty"`   // carts the target got (probe, warm-ups, steps)
+	Created   uint64 `json:"created,omitempty"`       // answered 201
+	NoCart    uint64 `json:"found_no_cart,omitempty"` // requests that found every cart taken: their steps stopped
 }
 
 // cartSetup is what a cart scenario's setup leaves for the run's end.
 type cartSetup struct {
-	report CartReport
-	ids    []string
-	gen    *cartAddGen // cart-add only
+	report   CartReport
+	ids      []string
+	gen      *cartAddGen  // cart-add only
+	checkout *checkoutGen // checkout-cod only
 }
 
 // setupCartAdd creates cart-add's pool on the target.
@@ -500,10 +508,17 @@ func checkCartAdd(ctx context.Context, cfg config, st *cartSetup, t *tally) erro
 
 func printCartSetup(w io.Writer, r CartReport) {
 	fmt.Fprintf(w, "setup %-10s %d carts, %d lines each, %d SKUs", r.Scenario, r.Carts, r.Lines, r.SKUs)
-	if r.Scenario == cartAddScenario {
+	switch r.Scenario {
+	case cartAddScenario:
 		fmt.Fprintf(w, ", room for %d adds under the stock and line caps", r.Capacity)
+	case checkoutCODScenario:
+		fmt.Fprintf(w, ", one checkout each")
 	}
-	fmt.Fprintf(w, " (%d ms)\n", r.SetupMs)
+	fmt.Fprintf(w, " (%d ms", r.SetupMs)
+	if r.SetupMs > 0 {
+		fmt.Fprintf(w, ", %.0f carts/s", float64(r.Carts)*1000/float64(r.SetupMs))
+	}
+	fmt.Fprintln(w, ")")
 }
 
 func printCartCheck(w io.Writer, r CartReport) {

@@ -519,7 +519,7 @@ func TestSummariseCountsOnly2xx(t *testing.T) {
 		m.Add(&vegeta.Result{Code: code, Timestamp: start.Add(time.Duration(i) * 200 * time.Millisecond), Latency: time.Millisecond})
 	}
 	m.Close()
-	s := summarise("cart-add", "target", 5, m)
+	s := summarise("cart-add", "target", 5, 0, m)
 	if !near(s.Success, 0.5, 1e-9) || !near(s.RPS, 3/1.001, 1e-6) {
 		t.Fatalf("success %v rps %v, want 0.5 and ~3", s.Success, s.RPS)
 	}

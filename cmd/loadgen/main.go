@@ -25,6 +25,10 @@
 // cart-add's carts back and checks that every add the product accepted is in
 // a cart exactly once (see cart.go).
 //
+// The checkout-cod scenario (opt-in) checks out a fresh cart per request,
+// cash on delivery; loadgen prepares the carts before its probe, and only a
+// 201 counts as a success (see checkout.go).
+//
 // Exit status: 0 on success; 1 if a fixed-rate step against the target
 // succeeded for less than 99% of its requests, a scenario's setup was refused
 // or cart-add's carts do not hold what was accepted; 2 on bad flags; 3 if the
@@ -79,6 +83,7 @@ type config struct {
 	warmup     time.Duration
 	webhook    webhookOptions
 	cart       cartOptions
+	checkout   checkoutOptions
 }
 
 func main() {
@@ -112,6 +117,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.cart.viewCarts, "cart-view-carts", 1000, "carts cart-view reads, created and filled before its probe")
 	fs.BoolVar(&cfg.cart.idempotency, "cart-idempotency", true, "cart-add sends an Idempotency-Key with every add, as a storefront does")
 	skus := fs.String("cart-skus", "", "comma separated `SKU[:cap]` the cart scenarios add, cap = stock on hand (default: the demo catalog's variants with untracked stock or at least 30 on hand)")
+	fs.IntVar(&cfg.checkout.carts, "checkout-carts", 0, "carts checkout-cod prepares before its probe, one per checkout (0: sized to the run, the saturation step at 1500/s)")
+	checkoutSKUs := fs.String("checkout-skus", "", "comma separated `SKUs` checkout-cod's carts hold, one each, in turn (default: the demo catalog's variants with untracked stock)")
+	fs.BoolVar(&cfg.checkout.idempotency, "checkout-idempotency", true, "checkout-cod sends an Idempotency-Key with every checkout, as a storefront does")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -151,6 +159,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if err := cfg.cart.validate(); err != nil {
 		return cfg, err
 	}
+	if cfg.checkout.skus, err = parseCheckoutSKUs(*checkoutSKUs); err != nil {
+		return cfg, err
+	}
+	if err := cfg.checkout.validate(); err != nil {
+		return cfg, err
+	}
 	if cfg.scenarios, err = parseScenarios(*list); err != nil {
 		return cfg, err
 	}
@@ -167,6 +181,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 type tally struct {
 	sent       uint64 // requests loadgen tried
 	ok         uint64 // answered 200
+	created    uint64 // answered 201
 	unanswered uint64 // no HTTP answer (timeout, connection error, interrupted)
 }
 
@@ -176,6 +191,7 @@ func (t *tally) add(m *vegeta.Metrics) {
 	}
 	t.sent += m.Requests
 	t.ok += uint64(m.StatusCodes["200"])
+	t.created += uint64(m.StatusCodes["201"])
 	t.unanswered += uint64(m.StatusCodes["0"])
 }
 
@@ -186,6 +202,8 @@ func (t *tally) addProbe(p Probe, err error) {
 		t.unanswered++
 	case p.Status == http.StatusOK:
 		t.ok++
+	case p.Status == http.StatusCreated:
+		t.created++
 	}
 }
 
@@ -304,7 +322,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			hostNote = " (Host: " + cfg.host + ")"
 		}
 		fmt.Fprintf(stdout, "probe %-10s %s %s%s -> %d, %d bytes\n", s.Name, s.Method, s.Path, hostNote, p.Status, p.Bytes)
-		if p.Status < 200 || p.Status >= 400 {
+		if p.Status < 200 || p.Status >= 400 || (s.Status != 0 && p.Status != s.Status) {
 			fmt.Fprintf(stderr, "loadgen: warning: %s answers %d; its steps will fail\n", s.Name, p.Status)
 		}
 	}
@@ -352,6 +370,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	code := exitOK
+	if st := setups[checkoutCODScenario]; st != nil {
+		finishCheckout(st, tallies[checkoutCODScenario])
+		printCheckoutSummary(stdout, st.report)
+		if st.report.NoCart > 0 {
+			rep.Failed = append(rep.Failed, fmt.Sprintf("checkout-cod: %d requests found no cart left; raise -checkout-carts", st.report.NoCart))
+			code = exitFailed
+		}
+	}
 	if st := setups[cartAddScenario]; st != nil {
 		// Every add the target accepted must be in a cart, once.
 		if err := checkCartAdd(ctx, cfg, st, tallies[cartAddScenario]); err != nil {
@@ -405,7 +431,11 @@ func runSteps(ctx context.Context, cfg config, s Scenario, server, base string, 
 		}
 		m := attack(ctx, cfg, s, base, rate)
 		t.add(&m)
-		st := summarise(s.Name, server, rate, m)
+		want := 0 // any 2xx
+		if server == "target" {
+			want = s.Status
+		}
+		st := summarise(s.Name, server, rate, want, m)
 		if rate == 0 {
 			st.Workers = uint64(cfg.satWorkers)
 		}

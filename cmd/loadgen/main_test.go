@@ -147,7 +147,7 @@ func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
 
 func TestSummarise(t *testing.T) {
 	m := syntheticMetrics(1000, 10)
-	s := summarise("store", "target", 1000, m)
+	s := summarise("store", "target", 1000, 0, m)
 	if s.Requests != 1000 || s.Label() != "1000" || s.Scenario != "store" || s.Server != "target" {
 		t.Fatalf("step = %+v", s)
 	}
@@ -180,10 +180,10 @@ func TestSummarise(t *testing.T) {
 		}
 	}
 
-	if got := summarise("store", "baseline", 0, m).name(); got != "store (baseline)" {
+	if got := summarise("store", "baseline", 0, 0, m).name(); got != "store (baseline)" {
 		t.Errorf("baseline name = %q", got)
 	}
-	if got := summarise("store", "target", 0, m).Label(); got != "max" {
+	if got := summarise("store", "target", 0, 0, m).Label(); got != "max" {
 		t.Errorf("saturation label = %q", got)
 	}
 }
@@ -195,7 +195,7 @@ func TestSummariseCapsErrors(t *testing.T) {
 		m.Add(&vegeta.Result{Timestamp: now, Error: strings.Repeat("e", i+1)})
 	}
 	m.Close()
-	s := summarise("x", "target", 1, m)
+	s := summarise("x", "target", 1, 0, m)
 	if len(s.Errors) != maxErrors || !s.Truncated || len(s.Metrics.Errors) != maxErrors {
 		t.Fatalf("errors %d truncated %v", len(s.Errors), s.Truncated)
 	}
@@ -225,7 +225,7 @@ func TestSaturationRatioAndFailures(t *testing.T) {
 
 func TestWriteJSON(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nested", "latest.json")
-	rep := &Report{Target: "http://x", Steps: []Step{summarise("healthz", "target", 0, syntheticMetrics(10, 0))}}
+	rep := &Report{Target: "http://x", Steps: []Step{summarise("healthz", "target", 0, 0, syntheticMetrics(10, 0))}}
 	if err := writeJSON(path, rep); err != nil {
 		t.Fatal(err)
 	}

@@ -24,8 +24,9 @@ const maxErrors = 20
 // Step is the outcome of one attack: one scenario, one server, one rate.
 type Step struct {
 	Scenario  string         `json:"scenario"`
-	Server    string         `json:"server"` // "target" or "baseline"
-	Rate      int            `json:"rate"`   // requests per second; 0 = saturation
+	Server    string         `json:"server"`                // "target" or "baseline"
+	Rate      int            `json:"rate"`                  // requests per second; 0 = saturation
+	Want      int            `json:"want_status,omitempty"` // the one status that succeeds; 0: any 2xx
 	Workers   uint64         `json:"workers,omitempty"`
 	Requests  uint64         `json:"requests"`
 	RPS       float64        `json:"rps"`       // successful responses per second
@@ -54,8 +55,12 @@ func (s Step) Label() string {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// succeeded counts the 2xx answers among codes.
-func succeeded(codes map[string]int) uint64 {
+// succeeded counts the answers among codes that are want, or 2xx when want
+// is 0.
+func succeeded(codes map[string]int, want int) uint64 {
+	if want != 0 {
+		return uint64(codes[strconv.Itoa(want)])
+	}
 	var n uint64
 	for code, c := range codes {
 		if len(code) == 3 && code[0] == '2' {
@@ -66,13 +71,15 @@ func succeeded(codes map[string]int) uint64 {
 }
 
 // summarise turns closed vegeta metrics into a step. Only 2xx answers are
-// successes (vegeta also counts 3xx): Success and RPS count those.
-func summarise(scenario, server string, rate int, m vegeta.Metrics) Step {
-	ok := succeeded(m.StatusCodes)
+// successes (vegeta also counts 3xx), or only want ones when want is not 0:
+// Success and RPS count those.
+func summarise(scenario, server string, rate, want int, m vegeta.Metrics) Step {
+	ok := succeeded(m.StatusCodes, want)
 	s := Step{
 		Scenario: scenario,
 		Server:   server,
 		Rate:     rate,
+		Want:     want,
 		Requests: m.Requests,
 		SentRate: m.Rate,
 		P50ms:    ms(m.Latencies.P50),

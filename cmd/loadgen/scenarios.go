@@ -16,6 +16,10 @@ type Scenario struct {
 	Method string `json:"method"` // HTTP method
 	Path   string `json:"path"`   // request path (and query) below the target's base URL
 	Tenant bool   `json:"tenant"` // send the tenant Host header (-host)
+	// Status, when set, is the one status that counts as a success on the
+	// target (checkout-cod: 201, a new order); otherwise any 2xx does. The
+	// baseline always answers 200.
+	Status int `json:"status,omitempty"`
 
 	// Dynamic, when set, makes every request of the scenario different (a
 	// fresh body, a signature, ...) instead of the same static target. It is
@@ -52,6 +56,7 @@ var scenarios = []Scenario{
 	{Name: searchScenario, Method: http.MethodGet, Path: "/api/v1/products?q=abaya", Tenant: true, Dynamic: newSearchRequest},
 	{Name: cartAddScenario, Method: http.MethodPost, Path: cartsPath + "/" + cartIDParam + "/items", Tenant: true, Setup: setupCartAdd},
 	{Name: cartViewScenario, Method: http.MethodGet, Path: cartsPath + "/" + cartIDParam, Tenant: true, Setup: setupCartView},
+	{Name: checkoutCODScenario, Method: http.MethodPost, Path: checkoutInitPath, Tenant: true, Status: http.StatusCreated, Setup: setupCheckoutCOD},
 }
 
 // scenarioNames lists the registry's names, for flag help and error messages.

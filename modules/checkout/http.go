@@ -315,8 +315,10 @@ func (h *handlers) refund(c *fiber.Ctx) error {
 		return err
 	}
 	var req refundReq
-	if err := httpx.Bind(c, h.validate, &req); err != nil {
-		return err
+	if len(c.Body()) > 0 {
+		if err := httpx.Bind(c, h.validate, &req); err != nil {
+			return err
+		}
 	}
 	o, pay, err := h.svc.Refund(c.UserContext(), id, req.Amount, h.svc.actor(c.UserContext()), req.Reason)
 	if err != nil {

@@ -246,24 +246,8 @@ func (s *Service) CODRefused(ctx context.Context, orderID uuid.UUID, actor, note
 // a hosted page never paid (asked of the provider first: a payment made
 // at the last minute is applied, not expired).
 func (s *Service) expire(ctx context.Context, paymentID uuid.UUID) error {
-	var (
-		pay *Payment
-		p   payments.Provider
-		set payments.Settings
-	)
-	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		if pay, err = getPayment(ctx, tx, false, "id = ?", paymentID); err != nil || pay == nil {
-			return err
-		}
-		var ok bool
-		if p, ok = s.providers.Get(pay.Provider); !ok {
-			return nil
-		}
-		set, err = s.providerSettings(ctx, tx, p)
-		return err
-	})
-	if err != nil || pay == nil || p == nil || !pay.Status.Live() || pay.ConfirmedAt != nil {
+	pay, p, set, err := s.paymentAndSettings(ctx, paymentID)
+	if err != nil || pay == nil || !pay.Status.Live() || pay.ConfirmedAt != nil {
 		return err
 	}
 	if pay.ExpiresAt != nil && s.now().Before(*pay.ExpiresAt) {
@@ -296,8 +280,10 @@ func (s *Service) expire(ctx context.Context, paymentID uuid.UUID) error {
 	})
 }
 
-// cancelAtProvider closes a superseded payment's page at the provider.
-func (s *Service) cancelAtProvider(ctx context.Context, paymentID uuid.UUID) error {
+// paymentAndSettings reads a payment with its provider and the tenant's
+// settings of it; a nil payment when there is none (or its provider is no
+// longer registered).
+func (s *Service) paymentAndSettings(ctx context.Context, paymentID uuid.UUID) (*Payment, payments.Provider, payments.Settings, error) {
 	var (
 		pay *Payment
 		p   payments.Provider
@@ -310,12 +296,19 @@ func (s *Service) cancelAtProvider(ctx context.Context, paymentID uuid.UUID) err
 		}
 		var ok bool
 		if p, ok = s.providers.Get(pay.Provider); !ok {
+			pay = nil
 			return nil
 		}
 		set, err = s.providerSettings(ctx, tx, p)
 		return err
 	})
-	if err != nil || pay == nil || p == nil || pay.Ref == "" {
+	return pay, p, set, err
+}
+
+// cancelAtProvider closes a superseded payment's page at the provider.
+func (s *Service) cancelAtProvider(ctx context.Context, paymentID uuid.UUID) error {
+	pay, p, set, err := s.paymentAndSettings(ctx, paymentID)
+	if err != nil || pay == nil || pay.Ref == "" {
 		return err
 	}
 	_, err = p.Cancel(ctx, payments.Operation{Settings: set, PaymentID: pay.ID.String(), Ref: pay.Ref, Amount: pay.Amount,
