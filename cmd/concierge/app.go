@@ -136,7 +136,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 	a.cart = cart.New(cart.Config{AbandonAfter: cfg.CartAbandonAfter, Retention: cfg.CartRetention},
 		cart.Deps{Scope: d.scope, Tenants: d.tenants, Catalog: a.catalog, Redis: d.rdb, RedisPrefix: cfg.RedisPrefix,
 			Audit: d.audit, Log: log, Messages: a.texts})
-	a.orders = orders.New(orders.Deps{Scope: d.scope, Log: log})
+	a.orders = orders.New(orders.Config{}, orders.Deps{Scope: d.scope, Log: log})
 	notices := &notifier{}
 	a.checkout = checkout.New(checkout.Config{PublicBaseURL: cfg.PublicBaseURL, PlatformDomain: cfg.PlatformDomain, ExpiryGrace: cfg.CheckoutExpiryGrace},
 		checkout.Deps{Scope: d.scope, Jobs: a.jobs, Providers: newPaymentProviders(cfg, log), Carts: a.cart, Stock: a.catalog, Orders: a.orders,

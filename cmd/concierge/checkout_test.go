@@ -562,6 +562,22 @@ func TestCheckoutStripe(t *testing.T) {
 	if r := hook(host, "cardshop", secret, expired, time.Now()); r.status != 200 || !strings.Contains(r.body, `"applied":0`) {
 		t.Fatalf("expired after failed: %d %s", r.status, r.body)
 	}
+	// An expired payment link: the session lapses, the stock comes back,
+	// and checking out again gives a new link for the same order.
+	cart4 := newCart(t, ta, host, "ABY-001-BLK-M", 1)
+	co4 := decodeCheckout(t, ta.do(request{method: "POST", path: "/api/v1/checkout/init", host: host, body: checkoutBody(cart4, "stripe", "Riyadh")}))
+	lapsed := stripeEvent("evt_expired_4", "checkout.session.expired", sessionObject(co4.Payment.ID, co4.Order.ID, 0, "unpaid"))
+	stockBefore := *stockOf(t, ta, ctx, "ABY-001-BLK-M")
+	if r := hook(host, "cardshop", secret, lapsed, time.Now()); r.status != 200 || !strings.Contains(r.body, `"applied":1`) {
+		t.Fatalf("expired: %d %s", r.status, r.body)
+	}
+	if n := *stockOf(t, ta, ctx, "ABY-001-BLK-M"); n != stockBefore+1 {
+		t.Fatalf("stock after an expired link: %d, want %d", n, stockBefore+1)
+	}
+	r = ta.do(request{method: "POST", path: "/api/v1/checkout/init", host: host, body: checkoutBody(cart4, "stripe", "Riyadh")})
+	if co5 := decodeCheckout(t, r); co5.Order.ID != co4.Order.ID || co5.Payment.ID == co4.Payment.ID || co5.Payment.RedirectURL == "" {
+		t.Fatalf("checkout after an expired link: %s", r.body)
+	}
 	// Hostile bodies at the webhook: 400, never 5xx.
 	for _, b := range []string{"", "{", `{"id":"evt","type":"checkout.session.completed","data":{"object":[]}}`, "\x00\xff"} {
 		if r := hook(host, "cardshop", secret, b, time.Now()); r.status != 400 {

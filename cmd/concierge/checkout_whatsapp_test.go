@@ -117,12 +117,25 @@ func TestCheckoutInWhatsApp(t *testing.T) {
 	// English, cash on delivery, address by location pin.
 	en := &waChat{t: t, n: n, phone: waPhone(), total: 3}
 	n.onboard(en.phone, "en", "Sara")
-	fill(en.phone, 2)
+	// From the product: Add to cart, a quantity, then Checkout.
+	prod, err := ta.app.catalog.ProductBySKU(ctx, "PRF-002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := "cart:add:" + prod.ID.String() + ":" + prod.Variants[0].ID.String()
+	qty := idWith(t, en.tap(add, 1), strings.Replace(add, "cart:add:", "cart:q:", 1)+":2:")
+	wantText(t, en.send(sandbox.CustomerMessage{ListReply: &sandbox.ReplyChoice{ID: qty, Title: "2"}}, 1), "Added 2")
 	wantText(t, en.tap("cart:checkout", 1), "What name")
 	wantText(t, en.typeText("Sara Ali", 1), "location pin")
 	got := en.send(sandbox.CustomerMessage{Location: &sandbox.Location{Latitude: 24.7136, Longitude: 46.6753, Name: "Home", Address: "Olaya St"}}, 2)
 	wantText(t, got, "Got your location")
 	wantText(t, en.tap(idWith(t, got, "checkout:city:0"), 1), "Which district")
+	// The customer wanders off to the cart and comes back: the checkout
+	// resumes at the district.
+	en.typeText("cart", 1)
+	got = en.tap("cart:checkout", 2)
+	wantText(t, got, "Welcome back")
+	wantText(t, got, "Which district")
 	wantText(t, en.typeText("Al Olaya", 1), "street")
 	en.tap("checkout:skip", 1)
 	en.tap("checkout:skip", 1)
@@ -144,6 +157,8 @@ func TestCheckoutInWhatsApp(t *testing.T) {
 		t.Fatalf("order consent records: %d", consents)
 	}
 	got = en.tap("checkout:pay:cod", 2) // the reply, then the confirmation notice
+	// A second tap on the same button: the same order, no second notice.
+	wantText(t, en.tap("checkout:pay:cod", 1), "Order #1001")
 	wantText(t, got, "Order #1001")
 	notice := wantText(t, got, "Please confirm your order by")
 	wantText(t, []sandbox.Recorded{notice}, "2 × ")

@@ -54,9 +54,11 @@ const (
 	checkoutInitPath    = "/api/v1/checkout/init"
 
 	// checkoutSatGuess is the saturation throughput (checkouts/s) the
-	// automatic cart count plans for; a faster saturation step runs out
-	// of carts and stops early, which the summary says.
-	checkoutSatGuess = 1500
+	// automatic cart count plans for, about twice what adding to a cart
+	// reaches on the project machine (a checkout does more); a faster
+	// saturation step runs out of carts and stops early, which the
+	// summary says.
+	checkoutSatGuess = 1000
 	// Bounds of the automatic cart count.
 	minAutoCheckoutCarts = 1000
 	maxAutoCheckoutCarts = 200_000

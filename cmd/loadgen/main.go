@@ -117,7 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.cart.viewCarts, "cart-view-carts", 1000, "carts cart-view reads, created and filled before its probe")
 	fs.BoolVar(&cfg.cart.idempotency, "cart-idempotency", true, "cart-add sends an Idempotency-Key with every add, as a storefront does")
 	skus := fs.String("cart-skus", "", "comma separated `SKU[:cap]` the cart scenarios add, cap = stock on hand (default: the demo catalog's variants with untracked stock or at least 30 on hand)")
-	fs.IntVar(&cfg.checkout.carts, "checkout-carts", 0, "carts checkout-cod prepares before its probe, one per checkout (0: sized to the run, the saturation step at 1500/s)")
+	fs.IntVar(&cfg.checkout.carts, "checkout-carts", 0, fmt.Sprintf("carts checkout-cod prepares before its probe, one per checkout (0: sized to the run, the saturation step at %d/s)", checkoutSatGuess))
 	checkoutSKUs := fs.String("checkout-skus", "", "comma separated `SKUs` checkout-cod's carts hold, one each, in turn (default: the demo catalog's variants with untracked stock)")
 	fs.BoolVar(&cfg.checkout.idempotency, "checkout-idempotency", true, "checkout-cod sends an Idempotency-Key with every checkout, as a storefront does")
 	if err := fs.Parse(args); err != nil {

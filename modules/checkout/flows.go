@@ -75,6 +75,10 @@ const (
 	dataLng      = "co.lng"
 	dataPinNote  = "co.pin"
 	dataAgreed   = "co.agreed"
+	dataStep     = "co.step" // the step left, for resuming
+	// dataPlaced is the last order placed here ("<text key>|<number>|<total>"),
+	// kept after the answers are cleared, for a repeated tap.
+	dataPlaced = "checkout.placed"
 )
 
 // ConsentPurpose is the consent ledger's purpose for an order's use of the
@@ -167,6 +171,13 @@ func (t *turn) opt(id, key string) dialog.Option {
 
 func (t *turn) data(k string) string { return t.res.State.Data[k] }
 
+// at moves the conversation to a checkout step, remembered so that a
+// customer who leaves (to the cart, the menu, days later) resumes there.
+func (t *turn) at(step string) {
+	t.res.State.Step = step
+	t.set(dataStep, step)
+}
+
 func (t *turn) set(k, v string) { t.res.State.Data[k] = v }
 
 func (t *turn) customer() (uuid.UUID, bool) {
@@ -207,7 +218,7 @@ func (t *turn) route(id string) error {
 	case id == "skip":
 		return t.skip()
 	case id == "city:other":
-		t.res.State.Step = stepCity
+		t.at(stepCity)
 		t.say(t.text("checkout.ask.city_other"))
 		return nil
 	case strings.HasPrefix(id, "city:"):
@@ -317,7 +328,8 @@ func (t *turn) start() error {
 		t.buttons(t.text("checkout.empty"), t.browse())
 		return nil
 	}
-	if t.data(dataName) != "" && strings.HasPrefix(t.req.State.Step, FlowsName+":") && t.req.State.Step != stepPlaced {
+	if left := t.data(dataStep); left != "" && left != stepSaved && t.data(dataName) != "" {
+		t.res.State.Step = left
 		t.say(t.text("checkout.resume"))
 		return t.reprompt()
 	}
@@ -350,20 +362,20 @@ func (t *turn) start() error {
 		t.set(dataLng, strconv.FormatFloat(l.Lng, 'f', 6, 64))
 	}
 	t.set(dataPinNote, a.Notes)
-	t.res.State.Step = stepSaved
+	t.at(stepSaved)
 	t.buttons(t.text("checkout.saved", "{name}", last.CustomerName, "{address}", addressText(a, t.locale)),
 		t.opt("saved:yes", "checkout.button.use_saved"), t.opt("saved:no", "checkout.button.new_address"), t.opt("stop", "checkout.button.stop"))
 	return nil
 }
 
 func (t *turn) askName() error {
-	t.res.State.Step = stepName
+	t.at(stepName)
 	t.say(t.text("checkout.ask.name"))
 	return nil
 }
 
 func (t *turn) askLocation() error {
-	t.res.State.Step = stepLocation
+	t.at(stepLocation)
 	t.buttons(t.text("checkout.ask.location"), t.opt("type", "checkout.button.type_address"))
 	return nil
 }
@@ -385,7 +397,7 @@ func (t *turn) pin(l *dialog.Location) error {
 // askCity offers the store's zones as a list (and "Other city" when the
 // store delivers anywhere), or asks to type when there are none.
 func (t *turn) askCity() error {
-	t.res.State.Step = stepCity
+	t.at(stepCity)
 	set, err := t.f.svc.carts.PricingSettings(t.ctx)
 	if err != nil {
 		return err
@@ -439,7 +451,7 @@ func (t *turn) typedCity(s string) error {
 }
 
 func (t *turn) askDistrict() error {
-	t.res.State.Step = stepDistrict
+	t.at(stepDistrict)
 	t.say(t.text("checkout.ask.district", "{city}", t.data(dataCity)))
 	return nil
 }
@@ -448,7 +460,7 @@ func (t *turn) hasPin() bool { return t.data(dataLat) != "" }
 
 // ask asks a field's question; after a pin the field may be skipped.
 func (t *turn) ask(step, key string) error {
-	t.res.State.Step = step
+	t.at(step)
 	if t.hasPin() {
 		t.buttons(t.text(key)+"\n\n"+t.text("checkout.may_skip"), t.opt("skip", "checkout.button.skip"))
 		return nil
@@ -525,7 +537,7 @@ func (t *turn) summary() error {
 	t.say(t.text("checkout.summary", "{items}", cartItems(priced, t.locale, t.f.svc), "{city}", t.data(dataCity), "{shipping}", shipping,
 		"{vat}", t.f.svc.money(tot.VAT, priced.Currency, t.locale), "{total}", t.f.svc.money(tot.Total, priced.Currency, t.locale),
 		"{name}", t.data(dataName), "{address}", addressText(t.address(), t.locale)))
-	t.res.State.Step = stepConsent
+	t.at(stepConsent)
 	t.buttons(t.text("checkout.consent", "{privacy_url}", t.req.Tenant.PrivacyURL),
 		t.opt("agree", "checkout.button.agree"), t.opt("saved:no", "checkout.button.change_address"), t.opt("stop", "checkout.button.stop"))
 	return nil
@@ -554,7 +566,7 @@ func (t *turn) agree() error {
 		t.buttons(t.text("checkout.no_methods"), dialog.Option{ID: dialog.IDHandoff, Title: t.text("checkout.button.staff")})
 		return nil
 	}
-	t.res.State.Step = stepPay
+	t.at(stepPay)
 	var opts []dialog.Option
 	for _, n := range names {
 		if len(opts) == dialog.MaxButtons {
@@ -579,6 +591,13 @@ func (t *turn) methodName(n string) string {
 // pay creates the order and starts its payment.
 func (t *turn) pay(method string) error {
 	if t.data(dataAgreed) != "1" {
+		if placed := t.data(dataPlaced); t.res.State.Step == stepPlaced && placed != "" {
+			// A second tap on the button that placed the order: say so again.
+			key, rest, _ := strings.Cut(placed, "|")
+			number, total, _ := strings.Cut(rest, "|")
+			t.say(t.text(key, "{order}", number, "{total}", total))
+			return nil
+		}
 		return t.summary()
 	}
 	cid, ok := t.customer()
@@ -609,7 +628,9 @@ func (t *turn) pay(method string) error {
 	if p, ok := t.f.svc.providers.Get(method); ok && p.Capabilities().CustomerConfirms {
 		key = "checkout.placed.confirm"
 	}
-	t.say(t.text(key, "{order}", numberOf(o), "{total}", t.f.svc.money(o.Totals.Total, o.Totals.Currency, t.locale)))
+	total := t.f.svc.money(o.Totals.Total, o.Totals.Currency, t.locale)
+	t.set(dataPlaced, key+"|"+numberOf(o)+"|"+total)
+	t.say(t.text(key, "{order}", numberOf(o), "{total}", total))
 	return nil
 }
 
@@ -630,7 +651,7 @@ func (t *turn) refused(err error) error {
 			t.buttons(t.text("checkout.cod_refusals"), t.methodOptions("cod")...)
 			return nil
 		case "not_served":
-			t.res.State.Step = stepCity
+			t.at(stepCity)
 			t.say(t.text("checkout.bad.city_short"))
 			return t.askCity()
 		}

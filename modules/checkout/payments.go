@@ -123,7 +123,7 @@ func (s *Service) sessionStarted(ctx context.Context, tx bun.Tx, p payments.Prov
 	total := s.money(o.Totals.Total, o.Totals.Currency, o.Locale)
 	switch {
 	case caps.CustomerConfirms:
-		return s.notify(ctx, tx, o, Notice{Key: "order:" + o.ID.String() + ":confirm", Text: "checkout.notify.cod_confirm",
+		return s.notify(ctx, tx, o, Notice{Key: "payment:" + pay.ID.String() + ":confirm", Text: "checkout.notify.cod_confirm",
 			Vars:     []string{"{order}", numberOf(o), "{total}", total, "{items}", s.itemsText(o), "{address}", addressText(o.Address, o.Locale), "{deadline}", s.deadline(pay, o.Locale)},
 			Template: "cod_confirmation", Params: []string{numberOf(o), total, addressText(o.Address, o.Locale)},
 			Buttons: []NoticeButton{{ID: idConfirm + o.ID.String(), Text: "checkout.button.confirm"},

@@ -75,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 		Redis: env.Redis, RedisPrefix: env.Prefix, Log: env.Log, Messages: env.Catalog})
 	f.carts = cart.New(cart.Config{}, cart.Deps{Scope: env.Scope, Tenants: env.Tenants, Catalog: f.cat, Audit: env.Audit, Log: env.Log,
 		Now: f.clock.Now, Messages: env.Catalog})
-	f.orders = orders.New(orders.Deps{Scope: env.Scope, Log: env.Log, Now: f.clock.Now})
+	f.orders = orders.New(orders.Config{}, orders.Deps{Scope: env.Scope, Log: env.Log, Now: f.clock.Now})
 	f.svc = New(Config{PublicBaseURL: "https://concierge.test"}, Deps{Scope: env.Scope, Jobs: env.Jobs, Providers: payments.NewRegistry(cod.New()),
 		Carts: f.carts, Stock: f.cat, Orders: f.orders, Notifier: f.notices, Secrets: env.Keys, Audit: env.Audit, Log: env.Log, Now: f.clock.Now})
 	f.orders.SetPayments(f.svc)

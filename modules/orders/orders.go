@@ -190,6 +190,10 @@ const MaxListPage = 100
 // ErrNotFound is an order this tenant does not have.
 var ErrNotFound = errs.New(errs.CodeNotFound, "orders.not_found")
 
+// Config tunes the service (nothing yet: the module contract's first door
+// takes one).
+type Config struct{}
+
 // Deps are what the service needs.
 type Deps struct {
 	Scope *tenants.Scope
@@ -208,7 +212,7 @@ type Service struct {
 }
 
 // New builds the service.
-func New(d Deps) *Service {
+func New(_ Config, d Deps) *Service {
 	s := &Service{scope: d.Scope, payments: d.Payments, log: d.Log, now: d.Now}
 	if s.log == nil {
 		s.log = slog.Default()
