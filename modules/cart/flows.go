@@ -31,7 +31,7 @@ import (
 //	cart:edit[:<offset>]                      the lines, to pick one to change
 //	cart:line:<variantID>                     one line: type a new quantity, or Remove
 //	cart:rm:<variantID>                       remove the line
-//	cart:checkout                             checkout (coming soon: the checkout issue replaces it)
+//	cart:checkout                             checkout (modules/checkout's steps; staff without them)
 //
 // # Steps and state
 //
@@ -671,7 +671,7 @@ func (t *turn) checkout() error {
 		return nil
 	}
 	t.step(stepCheckout)
-	t.buttons(t.text("cart.checkout.soon"), dialog.Option{ID: dialog.IDHandoff, Title: t.text("cart.button.staff")}, t.viewButton(), t.shopButton())
+	t.buttons(t.text("cart.checkout.staff"), dialog.Option{ID: dialog.IDHandoff, Title: t.text("cart.button.staff")}, t.viewButton(), t.shopButton())
 	return nil
 }
 

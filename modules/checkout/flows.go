@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -80,6 +81,9 @@ const (
 	// kept after the answers are cleared, for a repeated tap.
 	dataPlaced = "checkout.placed"
 )
+
+// waNumber is an E.164 number as WhatsApp ids are.
+var waNumber = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 // ConsentPurpose is the consent ledger's purpose for an order's use of the
 // customer's name, phone and address.
@@ -612,9 +616,12 @@ func (t *turn) pay(method string) error {
 	if len(c.Lines) == 0 {
 		return t.start()
 	}
-	phone := ""
-	if t.req.Customer.WAID != "" {
-		phone, _ = orders.ParsePhone("+" + strings.TrimPrefix(t.req.Customer.WAID, "+"))
+	// The WhatsApp id is the customer's number, verified by WhatsApp: it
+	// is taken as it is when the number plan does not know it.
+	wa := "+" + strings.TrimPrefix(t.req.Customer.WAID, "+")
+	phone, err := orders.ParsePhone(wa)
+	if err != nil && waNumber.MatchString(wa) {
+		phone = wa
 	}
 	res, err := t.f.svc.Init(t.ctx, InitRequest{CartID: c.ID, CustomerName: t.data(dataName), CustomerPhone: phone, CustomerID: &cid,
 		Locale: t.locale, Address: t.address(), Method: method, Actor: "customer:" + cid.String(), Deferred: true})

@@ -1,9 +1,12 @@
 package whatsapp_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"concierge/modules/identity"
 	"concierge/modules/whatsapp"
@@ -137,6 +140,16 @@ func TestSendUnansweredIsSettled(t *testing.T) {
 	pending := f.outbound(whatsapp.StatusSending)
 	if len(pending) != 2 {
 		t.Fatalf("%d messages sending, want 2", len(pending))
+	}
+	// The two conversations ran in either order: pending[0] is the reply
+	// to taken, pending[1] the reply to lost.
+	var first string
+	f.inTx(func(ctx context.Context, tx bun.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT c.wa_id FROM conversations v JOIN customers c ON c.id = v.customer_id WHERE v.id = ?`,
+			pending[0].ConversationID).Scan(&first)
+	})
+	if first != taken {
+		pending[0], pending[1] = pending[1], pending[0]
 	}
 	// Both wait for a status at first.
 	for _, m := range pending {

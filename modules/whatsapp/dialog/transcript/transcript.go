@@ -17,6 +17,7 @@
 //	> [image] a caption              sends an image (also [document], [audio],
 //	                                 [video], [sticker]); the caption is optional
 //	> [location]                     shares a location
+//	> [location:24.71,46.67] Home    ... at that pin, named Home
 //	> [order]                        sends a cart from a catalog message
 //	> [reaction]                     reacts to a message
 //	> [unknown]                      sends something the channel cannot read
@@ -49,6 +50,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -157,6 +159,15 @@ func parseCustomer(s string) (dialog.Inbound, error) {
 		return dialog.Inbound{Kind: kind, Text: rest}, nil
 	}
 	name, id, _ := strings.Cut(tag, ":")
+	if name == "location" {
+		lat, lng, ok := strings.Cut(id, ",")
+		la, err1 := strconv.ParseFloat(lat, 64)
+		ln, err2 := strconv.ParseFloat(lng, 64)
+		if !ok || err1 != nil || err2 != nil {
+			return dialog.Inbound{}, fmt.Errorf("tag [%s]: want [location:LAT,LNG]", tag)
+		}
+		return dialog.Inbound{Kind: dialog.KindLocation, Text: rest, Location: &dialog.Location{Lat: la, Lng: ln, Name: rest}}, nil
+	}
 	if kind, ok := idTags[name]; ok {
 		if id == "" {
 			return dialog.Inbound{}, fmt.Errorf("tag [%s] needs an id: [%s:ID]", tag, name)
