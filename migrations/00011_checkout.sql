@@ -3,8 +3,10 @@
 --
 -- orders: one per checkout of a cart. While pending_payment it is the cart's
 -- draft (re-priced when the cart changed); at most one order per cart is not
--- cancelled. number is per tenant, sequential (order_counters), readable;
--- gaps after rolled-back transactions are allowed, duplicates never.
+-- cancelled. number is per tenant, sequential and readable (1001, 1002, …),
+-- from the tenant's own sequence (next_order_number): a sequence takes no row
+-- lock, so checkouts of one tenant never queue on a counter; a rolled-back
+-- checkout leaves a gap, never a duplicate (UNIQUE (tenant_id, number)).
 -- stock_held: the lines' quantities are taken from the variants' stock (the
 -- reservation); released (given back) when the payment fails, expires or is
 -- cancelled, or the order is cancelled.
@@ -21,11 +23,31 @@
 -- deferred (not yet applicable: retried after the payment's next change).
 
 -- +goose Up
-CREATE TABLE order_counters (
-  tenant_id uuid NOT NULL REFERENCES tenants (id),
-  last      bigint NOT NULL CHECK (last >= 1000),
-  PRIMARY KEY (tenant_id)
-);
+-- The tenant of the transaction's next order number: its sequence
+-- (order_number_<tenant id hex>, created on first use by the migrating role,
+-- which owns this SECURITY DEFINER function). Only the tenant set in
+-- app.tenant_id may draw from its own sequence.
+-- +goose StatementBegin
+CREATE FUNCTION next_order_number(t uuid) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+DECLARE
+  seq text := 'order_number_' || replace(t::text, '-', '');
+BEGIN
+  IF t IS NULL OR t IS DISTINCT FROM NULLIF(current_setting('app.tenant_id', true), '')::uuid THEN
+    RAISE EXCEPTION 'next_order_number: % is not the transaction''s tenant', t USING ERRCODE = '42501';
+  END IF;
+  IF to_regclass(seq) IS NULL THEN
+    BEGIN
+      EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I START 1001 MINVALUE 1001', seq);
+    EXCEPTION WHEN unique_violation OR duplicate_table THEN
+      NULL; -- created meanwhile by another checkout of the tenant
+    END;
+  END IF;
+  RETURN nextval(seq::regclass);
+END $$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION next_order_number(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION next_order_number(uuid) TO concierge_app;
 
 CREATE TABLE orders (
   tenant_id      uuid NOT NULL REFERENCES tenants (id),
@@ -159,7 +181,7 @@ CREATE INDEX payment_events_deferred ON payment_events (tenant_id, payment_id) W
 DO $$
 DECLARE t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['order_counters', 'orders', 'order_lines', 'order_events', 'payment_settings', 'payments', 'payment_events'] LOOP
+  FOREACH t IN ARRAY ARRAY['orders', 'order_lines', 'order_events', 'payment_settings', 'payments', 'payment_events'] LOOP
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
     EXECUTE format($p$CREATE POLICY tenant_isolation ON %I
@@ -177,4 +199,4 @@ DROP TABLE payment_settings;
 DROP TABLE order_events;
 DROP TABLE order_lines;
 DROP TABLE orders;
-DROP TABLE order_counters;
+DROP FUNCTION next_order_number(uuid);

@@ -41,8 +41,8 @@ func TestCheckoutFlags(t *testing.T) {
 	if o := cfg.checkout; o.carts != 0 || !o.idempotency || !reflect.DeepEqual(o.skus, demoUntrackedSKUs()) {
 		t.Fatalf("defaults %+v", o)
 	}
-	// probe + warm-up 300 + 3000 + saturation 10000, a twentieth more.
-	if got, want := plannedCheckouts(cfg), 13301+13301/20; got != want {
+	// probe + warm-up 300 + 3000 + saturation 5000, a twentieth more.
+	if got, want := plannedCheckouts(cfg), 8301+8301/20; got != want {
 		t.Errorf("plannedCheckouts = %d, want %d", got, want)
 	}
 	for _, bad := range [][]string{{"-checkout-carts", "-1"}, {"-checkout-carts", "10000000"}, {"-checkout-skus", "A B"}} {

@@ -329,8 +329,9 @@ type stockMove struct {
 }
 
 // moveStock adds deltas[i] to the stock of variant ids[i] (ids sorted: rows
-// are locked in that order), in one statement: the variants are locked, then
-// each tracked one whose stock stays >= 0 is changed.
+// are locked in that order), in one statement: the tracked variants are
+// locked, then each whose stock stays >= 0 is changed; untracked ones (stock
+// NULL) are neither locked nor changed, so checkouts of them never queue.
 func moveStock(ctx context.Context, tx bun.IDB, ids []uuid.UUID, deltas []int) ([]stockMove, error) {
 	strs := make([]string, len(ids))
 	for i, id := range ids {
@@ -339,11 +340,13 @@ func moveStock(ctx context.Context, tx bun.IDB, ids []uuid.UUID, deltas []int) (
 	var out []stockMove
 	err := tx.NewRaw(`WITH want AS (SELECT * FROM unnest(?::uuid[], ?::int[]) AS w (id, delta)),
 		locked AS (SELECT v.id, v.product_id, v.sku, v.stock, w.delta FROM variants v JOIN want w ON w.id = v.id
-			ORDER BY v.id FOR UPDATE OF v),
+			WHERE v.stock IS NOT NULL ORDER BY v.id FOR UPDATE OF v),
+		untracked AS (SELECT v.id, v.product_id, v.sku, w.delta FROM variants v JOIN want w ON w.id = v.id WHERE v.stock IS NULL),
 		upd AS (UPDATE variants v SET stock = l.stock + l.delta, updated_at = now() FROM locked l
 			WHERE v.id = l.id AND l.stock IS NOT NULL AND l.stock + l.delta >= 0 RETURNING v.id)
-		SELECT l.id, l.product_id, l.sku, l.stock AS before, l.delta,
-			(l.stock IS NULL OR u.id IS NOT NULL) AS moved
-		FROM locked l LEFT JOIN upd u ON u.id = l.id`, pgdialect.Array(strs), pgdialect.Array(deltas)).Scan(ctx, &out)
+		SELECT l.id, l.product_id, l.sku, l.stock AS before, l.delta, (l.stock IS NULL OR u.id IS NOT NULL) AS moved
+		FROM locked l LEFT JOIN upd u ON u.id = l.id
+		UNION ALL
+		SELECT id, product_id, sku, NULL, delta, true FROM untracked`, pgdialect.Array(strs), pgdialect.Array(deltas)).Scan(ctx, &out)
 	return out, err
 }

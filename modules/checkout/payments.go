@@ -80,25 +80,46 @@ func (s *Service) initiate(ctx context.Context, paymentID uuid.UUID) (*Payment, 
 		if pay.Status != payments.StatusPending || pay.Ref != "" {
 			return nil // recorded meanwhile by a concurrent retry
 		}
-		pay.Ref, pay.RedirectURL = session.Ref, session.RedirectURL
-		if !session.ExpiresAt.IsZero() {
-			at := session.ExpiresAt.UTC()
-			pay.ExpiresAt = &at
-		}
-		kind := payments.EventRequiresAction
-		if session.Status == payments.StatusAuthorized {
-			kind = payments.EventAuthorized
-		}
-		if _, err := s.apply(ctx, tx, p, o, pay, payments.Event{ID: "session:" + pay.ID.String(), Kind: kind, Ref: session.Ref,
-			Amount: pay.Amount, Currency: pay.Currency, At: s.now().UTC()}, "system:checkout"); err != nil {
-			return err
-		}
-		return s.sessionStarted(ctx, tx, p, o, pay)
+		return s.recordSession(ctx, tx, p, o, pay, session)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return pay, o, nil
+}
+
+// startLocal starts a payment with a local provider (no network: cash on
+// delivery) inside the checkout's own transaction, so the order, its
+// payment and the payment's start commit together. Errors: conflict (the
+// provider declined; the caller's transaction rolls back, nothing written).
+func (s *Service) startLocal(ctx context.Context, tx bun.Tx, p payments.Provider, set payments.Settings, o *orders.Order, pay *Payment) error {
+	session, err := p.Initiate(ctx, s.paymentRequest(ctx, set, o, pay))
+	if err != nil {
+		if errors.Is(err, payments.ErrDeclined) || errors.Is(err, payments.ErrNotEligible) {
+			return errs.Wrap(errs.CodeConflict, err, "checkout.payment.declined")
+		}
+		return err
+	}
+	return s.recordSession(ctx, tx, p, o, pay, session)
+}
+
+// recordSession stores a started payment's session (its reference, page and
+// expiry) as the machine's first move, and tells the customer what next.
+func (s *Service) recordSession(ctx context.Context, tx bun.Tx, p payments.Provider, o *orders.Order, pay *Payment, session payments.Session) error {
+	pay.Ref, pay.RedirectURL = session.Ref, session.RedirectURL
+	if !session.ExpiresAt.IsZero() {
+		at := session.ExpiresAt.UTC()
+		pay.ExpiresAt = &at
+	}
+	kind := payments.EventRequiresAction
+	if session.Status == payments.StatusAuthorized {
+		kind = payments.EventAuthorized
+	}
+	if _, err := s.apply(ctx, tx, p, o, pay, payments.Event{ID: "session:" + pay.ID.String(), Kind: kind, Ref: session.Ref,
+		Amount: pay.Amount, Currency: pay.Currency, At: s.now().UTC()}, "system:checkout"); err != nil {
+		return err
+	}
+	return s.sessionStarted(ctx, tx, p, o, pay)
 }
 
 // sessionStarted schedules the payment's expiry and tells the customer what
@@ -265,7 +286,8 @@ func (s *Service) apply(ctx context.Context, tx bun.Tx, p payments.Provider, o *
 		return "duplicate", err
 	}
 	outcome, err := s.step(ctx, tx, p, o, pay, row, ev.PaymentRef, actor)
-	if err != nil || outcome != outcomeApplied {
+	if err != nil || outcome != outcomeApplied || !pay.Status.Paid() {
+		// Only refunds wait (deferred) and only a capture lets them in.
 		return outcome, err
 	}
 	// A change may make events that came too early applicable.

@@ -133,12 +133,14 @@ func (s *Service) Init(ctx context.Context, req InitRequest) (*InitResult, error
 		if err := insertPayment(ctx, tx, toPaymentRow(t.ID, pay)); err != nil {
 			return err
 		}
-		if req.Deferred {
-			if err := s.jobs.InsertTx(ctx, tx, InitiateArgs{TenantID: t.ID, PaymentID: pay.ID}, nil); err != nil {
-				return err
-			}
+		res.Order, res.Payment = o, pay
+		switch {
+		case p.Capabilities().Local:
+			return s.startLocal(ctx, tx, p, set, o, pay)
+		case req.Deferred:
+			return s.jobs.InsertTx(ctx, tx, InitiateArgs{TenantID: t.ID, PaymentID: pay.ID}, nil)
 		}
-		res.Order, res.Payment, start = o, pay, !req.Deferred
+		start = true
 		return nil
 	})
 	if stockChanged {

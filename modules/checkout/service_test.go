@@ -195,21 +195,18 @@ func TestCODUnconfirmedExpiresAndGivesStockBack(t *testing.T) {
 	}
 }
 
-func TestDeferredStartThenConfirmedSurvivesItsExpiryJob(t *testing.T) {
+func TestChatCheckoutConfirmedSurvivesItsExpiryJob(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	// From the chat (deferred): cash on delivery is local, so it starts in
+	// the checkout's own transaction — no initiate job, the notice at once.
 	res := f.checkout(t, 1, true)
-	if res.Payment.Status != payments.StatusPending || f.scheduled(t, "checkout.initiate", res.Payment.ID).IsZero() {
-		t.Fatalf("deferred: %+v", res.Payment)
+	if res.Payment.Status != payments.StatusAuthorized || !f.scheduled(t, "checkout.initiate", res.Payment.ID).IsZero() {
+		t.Fatalf("chat checkout: %+v", res.Payment)
 	}
-	if len(f.notices.keys()) != 0 {
-		t.Fatal("notified before the payment started")
-	}
-	// The job starts it (twice: a retried job) and sends the confirmation.
-	for i := 0; i < 2; i++ {
-		if _, _, err := f.svc.initiate(f.ctx, res.Payment.ID); err != nil {
-			t.Fatal(err)
-		}
+	// A retried start changes nothing and notifies once.
+	if _, _, err := f.svc.initiate(f.ctx, res.Payment.ID); err != nil {
+		t.Fatal(err)
 	}
 	if keys := f.notices.keys(); len(keys) != 1 || len(f.notices.sent[0].Buttons) != 2 ||
 		f.notices.sent[0].Buttons[0].ID != idConfirm+res.Order.ID.String() {

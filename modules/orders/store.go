@@ -154,8 +154,7 @@ func (r eventRow) toEvent() Event {
 }
 
 // insertOrder writes a new order, its lines and its first event in one
-// statement, numbering it from the tenant's counter: the counter's row lock
-// is taken last in the statement and held only until the caller commits.
+// statement, numbering it from the tenant's sequence (next_order_number).
 func insertOrder(ctx context.Context, tx bun.IDB, r *orderRow, lines []lineRow, ev eventRow) (int64, error) {
 	lj, err := json.Marshal(lines)
 	if err != nil {
@@ -166,14 +165,11 @@ func insertOrder(ctx context.Context, tx bun.IDB, r *orderRow, lines []lineRow, 
 	}
 	dj, _ := json.Marshal(ev.Data)
 	var number int64
-	err = tx.NewRaw(`WITH n AS (
-			INSERT INTO order_counters (tenant_id, last) VALUES (?0, 1001)
-			ON CONFLICT (tenant_id) DO UPDATE SET last = order_counters.last + 1 RETURNING last),
-		o AS (
+	err = tx.NewRaw(`WITH o AS (
 			INSERT INTO orders (tenant_id, id, number, cart_id, channel, customer_id, customer_name, customer_phone, locale, status,
 				payment_method, currency, subtotal, discount, shipping, vat, total, vat_rate_bp, vat_included, city, address, notes,
 				stock_held, cart_version, created_at, updated_at)
-			SELECT ?0, ?1, n.last, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?23 FROM n
+			VALUES (?0, ?1, next_order_number(?0), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?23)
 			RETURNING number),
 		l AS (
 			INSERT INTO order_lines (tenant_id, order_id, position, variant_id, product_id, sku, title_ar, title_en, options_ar, options_en, quantity, unit_price)

@@ -110,6 +110,10 @@ type Capabilities struct {
 	// is released for fulfilment, within Session.ExpiresAt (cash on
 	// delivery); unconfirmed, the order expires.
 	CustomerConfirms bool
+	// Local: Initiate, Capture, Refund and Cancel make no network call and
+	// keep no state (cash on delivery), so checkout may call them inside its
+	// transaction instead of around it.
+	Local bool
 }
 
 // Accepts reports whether the provider takes currency.

@@ -59,6 +59,7 @@ func (*Provider) Capabilities() payments.Capabilities {
 		Webhooks:         false,
 		Redirect:         false,
 		CustomerConfirms: true,
+		Local:            true,
 	}
 }
 

@@ -27,7 +27,7 @@ func TestDescription(t *testing.T) {
 	if p.Name() != "cod" {
 		t.Errorf("Name() = %q", p.Name())
 	}
-	want := payments.Capabilities{SeparateCapture: true, Refunds: true, PartialRefund: true, CustomerConfirms: true}
+	want := payments.Capabilities{SeparateCapture: true, Refunds: true, PartialRefund: true, CustomerConfirms: true, Local: true}
 	if got := p.Capabilities(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Capabilities() = %+v, want %+v", got, want)
 	}
