@@ -21,6 +21,14 @@
 -- event id (each applied once) and the outcome: applied, no_change, refused
 -- (an illegal transition or a mismatched amount: logged, never applied) or
 -- deferred (not yet applicable: retried after the payment's next change).
+--
+-- The child tables (order_lines, order_events, payments, payment_events)
+-- reference their parent by (tenant_id, id), which references tenants: they
+-- carry no foreign key of their own to tenants. Each such key makes every
+-- insert lock the tenant's row (FOR KEY SHARE); concurrent checkouts of one
+-- tenant then share that lock through multixacts and queue on the row's
+-- page. For the same reason cart_items loses its direct key to tenants
+-- (carts keeps it).
 
 -- +goose Up
 -- The tenant of the transaction's next order number: its sequence
@@ -89,7 +97,7 @@ CREATE INDEX orders_by_phone ON orders (tenant_id, customer_phone, created_at DE
 CREATE INDEX orders_by_customer ON orders (tenant_id, customer_id, created_at DESC) WHERE customer_id IS NOT NULL;
 
 CREATE TABLE order_lines (
-  tenant_id  uuid NOT NULL REFERENCES tenants (id),
+  tenant_id  uuid NOT NULL,
   order_id   uuid NOT NULL,
   position   integer NOT NULL CHECK (position >= 0),
   variant_id uuid NOT NULL,
@@ -106,7 +114,7 @@ CREATE TABLE order_lines (
 );
 
 CREATE TABLE order_events (
-  tenant_id   uuid NOT NULL REFERENCES tenants (id),
+  tenant_id   uuid NOT NULL,
   id          uuid NOT NULL,
   order_id    uuid NOT NULL,
   kind        text NOT NULL CHECK (length(kind) BETWEEN 1 AND 64),
@@ -132,7 +140,7 @@ CREATE TABLE payment_settings (
 );
 
 CREATE TABLE payments (
-  tenant_id    uuid NOT NULL REFERENCES tenants (id),
+  tenant_id    uuid NOT NULL,
   id           uuid NOT NULL,
   order_id     uuid NOT NULL,
   provider     text NOT NULL,
@@ -157,7 +165,7 @@ CREATE INDEX payments_ref ON payments (tenant_id, provider, ref) WHERE ref <> ''
 CREATE INDEX payments_payment_ref ON payments (tenant_id, provider, payment_ref) WHERE payment_ref <> '';
 
 CREATE TABLE payment_events (
-  tenant_id   uuid NOT NULL REFERENCES tenants (id),
+  tenant_id   uuid NOT NULL,
   id          uuid NOT NULL,
   payment_id  uuid NOT NULL,
   provider    text NOT NULL,
@@ -177,6 +185,8 @@ CREATE TABLE payment_events (
 CREATE INDEX payment_events_payment ON payment_events (tenant_id, payment_id, at);
 CREATE INDEX payment_events_deferred ON payment_events (tenant_id, payment_id) WHERE outcome = 'deferred';
 
+ALTER TABLE cart_items DROP CONSTRAINT cart_items_tenant_id_fkey;
+
 -- +goose StatementBegin
 DO $$
 DECLARE t text;
@@ -193,6 +203,7 @@ END $$;
 -- +goose StatementEnd
 
 -- +goose Down
+ALTER TABLE cart_items ADD CONSTRAINT cart_items_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants (id);
 DROP TABLE payment_events;
 DROP TABLE payments;
 DROP TABLE payment_settings;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -89,9 +90,11 @@ func (s *Service) initiate(ctx context.Context, paymentID uuid.UUID) (*Payment, 
 }
 
 // startLocal starts a payment with a local provider (no network: cash on
-// delivery) inside the checkout's own transaction, so the order, its
-// payment and the payment's start commit together. Errors: conflict (the
-// provider declined; the caller's transaction rolls back, nothing written).
+// delivery) inside the checkout's own transaction and stores it already
+// started: the payment row and its first event in one statement, the
+// machine's move computed here. The order, its payment and the payment's
+// start commit together. Errors: conflict (the provider declined; the
+// caller's transaction rolls back, nothing written).
 func (s *Service) startLocal(ctx context.Context, tx bun.Tx, p payments.Provider, set payments.Settings, o *orders.Order, pay *Payment) error {
 	session, err := p.Initiate(ctx, s.paymentRequest(ctx, set, o, pay))
 	if err != nil {
@@ -100,7 +103,39 @@ func (s *Service) startLocal(ctx context.Context, tx bun.Tx, p payments.Provider
 		}
 		return err
 	}
-	return s.recordSession(ctx, tx, p, o, pay, session)
+	pay.Ref, pay.RedirectURL = session.Ref, session.RedirectURL
+	if !session.ExpiresAt.IsZero() {
+		at := session.ExpiresAt.UTC()
+		pay.ExpiresAt = &at
+	}
+	kind := sessionKind(session)
+	next, err := payments.Next(pay.state(), kind, pay.Amount)
+	if err != nil {
+		return err
+	}
+	prev := pay.Status
+	pay.Status = next.Status
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	if err := insertStartedPayment(ctx, tx, toPaymentRow(t.ID, pay), &eventRow{TenantID: t.ID, ID: uuid.Must(uuid.NewV7()), PaymentID: pay.ID,
+		Provider: p.Name(), EventID: "session:" + pay.ID.String(), Kind: string(kind), Amount: pay.Amount, Currency: pay.Currency,
+		FromStatus: string(prev), ToStatus: string(pay.Status), Outcome: outcomeApplied, At: s.now().UTC()}); err != nil {
+		return err
+	}
+	if err := s.consequences(ctx, tx, p, o, pay, prev, kind, "system:checkout"); err != nil {
+		return err
+	}
+	return s.sessionStarted(ctx, tx, p, o, pay)
+}
+
+// sessionKind is the event a started session is.
+func sessionKind(session payments.Session) payments.EventKind {
+	if session.Status == payments.StatusAuthorized {
+		return payments.EventAuthorized
+	}
+	return payments.EventRequiresAction
 }
 
 // recordSession stores a started payment's session (its reference, page and
@@ -111,10 +146,7 @@ func (s *Service) recordSession(ctx context.Context, tx bun.Tx, p payments.Provi
 		at := session.ExpiresAt.UTC()
 		pay.ExpiresAt = &at
 	}
-	kind := payments.EventRequiresAction
-	if session.Status == payments.StatusAuthorized {
-		kind = payments.EventAuthorized
-	}
+	kind := sessionKind(session)
 	if _, err := s.apply(ctx, tx, p, o, pay, payments.Event{ID: "session:" + pay.ID.String(), Kind: kind, Ref: session.Ref,
 		Amount: pay.Amount, Currency: pay.Currency, At: s.now().UTC()}, "system:checkout"); err != nil {
 		return err
@@ -158,16 +190,20 @@ func (s *Service) sessionStarted(ctx context.Context, tx bun.Tx, p payments.Prov
 	return nil
 }
 
+// riyadh is the Gulf's time zone for deadlines in texts (read once).
+var riyadh = sync.OnceValue(func() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Riyadh"); err == nil {
+		return loc
+	}
+	return time.FixedZone("AST", 3*3600)
+})
+
 // deadline is when a payment lapses, as the customer reads it.
 func (s *Service) deadline(pay *Payment, locale string) string {
 	if pay.ExpiresAt == nil {
 		return ""
 	}
-	loc, err := time.LoadLocation("Asia/Riyadh")
-	if err != nil {
-		loc = time.FixedZone("AST", 3*3600)
-	}
-	return formatTime(pay.ExpiresAt.In(loc), locale)
+	return formatTime(pay.ExpiresAt.In(riyadh()), locale)
 }
 
 // initiateFailed records a provider's refusal (the payment failed, its

@@ -130,13 +130,14 @@ func (s *Service) Init(ctx context.Context, req InitRequest) (*InitResult, error
 		now := s.now().UTC()
 		pay := &Payment{ID: uuid.Must(uuid.NewV7()), OrderID: o.ID, Provider: p.Name(), Status: payments.StatusPending,
 			Amount: o.Totals.Total, Currency: o.Totals.Currency, CreatedAt: now, UpdatedAt: now}
+		res.Order, res.Payment = o, pay
+		if p.Capabilities().Local {
+			return s.startLocal(ctx, tx, p, set, o, pay)
+		}
 		if err := insertPayment(ctx, tx, toPaymentRow(t.ID, pay)); err != nil {
 			return err
 		}
-		res.Order, res.Payment = o, pay
 		switch {
-		case p.Capabilities().Local:
-			return s.startLocal(ctx, tx, p, set, o, pay)
 		case req.Deferred:
 			return s.jobs.InsertTx(ctx, tx, InitiateArgs{TenantID: t.ID, PaymentID: pay.ID}, nil)
 		}

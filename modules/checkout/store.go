@@ -52,6 +52,13 @@ func insertPayment(ctx context.Context, tx bun.IDB, r *paymentRow) error {
 	return db.Translate(err, "payment")
 }
 
+// insertStartedPayment writes a payment already started and its first
+// event in one statement.
+func insertStartedPayment(ctx context.Context, tx bun.IDB, p *paymentRow, e *eventRow) error {
+	_, err := tx.NewRaw(`WITH p AS (?) ?`, tx.NewInsert().Model(p), tx.NewInsert().Model(e)).Exec(ctx)
+	return db.Translate(err, "payment")
+}
+
 func updatePayment(ctx context.Context, tx bun.IDB, r *paymentRow) error {
 	_, err := tx.NewUpdate().Model(r).
 		Column("status", "captured", "refunded", "ref", "payment_ref", "redirect_url", "expires_at", "confirmed_at", "updated_at").
