@@ -22,13 +22,14 @@
 -- (an illegal transition or a mismatched amount: logged, never applied) or
 -- deferred (not yet applicable: retried after the payment's next change).
 --
--- The child tables (order_lines, order_events, payments, payment_events)
--- reference their parent by (tenant_id, id), which references tenants: they
--- carry no foreign key of their own to tenants. Each such key makes every
--- insert lock the tenant's row (FOR KEY SHARE); concurrent checkouts of one
--- tenant then share that lock through multixacts and queue on the row's
--- page. For the same reason cart_items loses its direct key to tenants
--- (carts keeps it).
+-- The checkout's tables carry no foreign key to tenants (payment_settings,
+-- written rarely, does): such a key makes every insert lock the tenant's row
+-- (FOR KEY SHARE), and concurrent checkouts of one tenant then share that
+-- lock through multixacts and queue on the row's page. The child tables
+-- reference their parent by (tenant_id, id); orders hold the tenant of the
+-- scoped transaction that wrote them (the policy's WITH CHECK pins tenant_id
+-- to the resolved tenant, and tenants are suspended, never deleted). For the
+-- same reason cart_items loses its direct key to tenants (carts keeps it).
 
 -- +goose Up
 -- The tenant of the transaction's next order number: its sequence
@@ -58,7 +59,7 @@ REVOKE ALL ON FUNCTION next_order_number(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION next_order_number(uuid) TO concierge_app;
 
 CREATE TABLE orders (
-  tenant_id      uuid NOT NULL REFERENCES tenants (id),
+  tenant_id      uuid NOT NULL,
   id             uuid NOT NULL,
   number         bigint NOT NULL CHECK (number > 1000),
   cart_id        text NOT NULL,
