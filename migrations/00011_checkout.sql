@@ -164,6 +164,8 @@ CREATE UNIQUE INDEX payments_one_live ON payments (tenant_id, order_id) WHERE st
 CREATE INDEX payments_order ON payments (tenant_id, order_id, created_at);
 CREATE INDEX payments_ref ON payments (tenant_id, provider, ref) WHERE ref <> '';
 CREATE INDEX payments_payment_ref ON payments (tenant_id, provider, payment_ref) WHERE payment_ref <> '';
+-- The expiry sweep's scan across tenants: live payments by expiry.
+CREATE INDEX payments_due ON payments (expires_at) WHERE status IN ('pending', 'requires_action', 'authorized') AND expires_at IS NOT NULL;
 
 CREATE TABLE payment_events (
   tenant_id   uuid NOT NULL,
@@ -202,6 +204,12 @@ BEGIN
   END LOOP;
 END $$;
 -- +goose StatementEnd
+
+-- The expiry sweep (platform role, read-only): which live payments of which
+-- tenant are due, never amounts, references or customers; each is expired in
+-- its tenant's own scoped transaction.
+CREATE POLICY platform_sweep ON payments FOR SELECT TO concierge_platform USING (true);
+GRANT SELECT (tenant_id, id, provider, status, expires_at, confirmed_at) ON payments TO concierge_platform;
 
 -- +goose Down
 ALTER TABLE cart_items ADD CONSTRAINT cart_items_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants (id);

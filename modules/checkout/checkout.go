@@ -165,16 +165,22 @@ type Config struct {
 	PublicBaseURL string
 	// PlatformDomain makes "<slug>.<domain>" the tenant's storefront.
 	PlatformDomain string
-	// ExpiryGrace is how long after a hosted page's expiry the expiry job
-	// runs (the provider's own "expired" webhook usually comes first).
+	// ExpiryGrace is how long after a hosted page's expiry the expiry sweep
+	// takes it (the provider's own "expired" webhook usually comes first).
 	ExpiryGrace time.Duration
 	// DefaultConfirmWithin applies when a provider's session has no expiry.
 	DefaultConfirmWithin time.Duration
 }
 
+// Tenants reads a tenant whole (jobs carry only its id).
+type Tenants interface {
+	Get(ctx context.Context, idOrSlug string) (*tenants.Tenant, error)
+}
+
 // Deps are what checkout needs.
 type Deps struct {
 	Scope     *tenants.Scope
+	Tenants   Tenants
 	Jobs      *jobs.Jobs
 	Providers *payments.Registry
 	Carts     Carts
@@ -195,6 +201,7 @@ type Deps struct {
 type Service struct {
 	cfg       Config
 	scope     *tenants.Scope
+	tenants   Tenants
 	jobs      *jobs.Jobs
 	providers *payments.Registry
 	carts     Carts
@@ -217,7 +224,7 @@ func New(cfg Config, d Deps) *Service {
 	if cfg.DefaultConfirmWithin <= 0 {
 		cfg.DefaultConfirmWithin = 24 * time.Hour
 	}
-	s := &Service{cfg: cfg, scope: d.Scope, jobs: d.Jobs, providers: d.Providers, carts: d.Carts, stock: d.Stock, orders: d.Orders,
+	s := &Service{cfg: cfg, scope: d.Scope, tenants: d.Tenants, jobs: d.Jobs, providers: d.Providers, carts: d.Carts, stock: d.Stock, orders: d.Orders,
 		notifier: d.Notifier, secrets: d.Secrets, audit: d.Audit, idem: d.Idempotency, actor: d.Actor, log: d.Log, now: d.Now}
 	if s.actor == nil {
 		s.actor = func(context.Context) string { return "staff" }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 
 	"concierge/internal/errs"
@@ -103,11 +102,7 @@ func (s *Service) startLocal(ctx context.Context, tx bun.Tx, p payments.Provider
 		}
 		return err
 	}
-	pay.Ref, pay.RedirectURL = session.Ref, session.RedirectURL
-	if !session.ExpiresAt.IsZero() {
-		at := session.ExpiresAt.UTC()
-		pay.ExpiresAt = &at
-	}
+	pay.Ref, pay.RedirectURL, pay.ExpiresAt = session.Ref, session.RedirectURL, s.sessionExpiry(p, session)
 	kind := sessionKind(session)
 	next, err := payments.Next(pay.state(), kind, pay.Amount)
 	if err != nil {
@@ -130,6 +125,20 @@ func (s *Service) startLocal(ctx context.Context, tx bun.Tx, p payments.Provider
 	return s.sessionStarted(ctx, tx, p, o, pay)
 }
 
+// sessionExpiry is when a started session lapses: the provider's expiry,
+// else, for payments the customer must confirm, DefaultConfirmWithin.
+func (s *Service) sessionExpiry(p payments.Provider, session payments.Session) *time.Time {
+	switch {
+	case !session.ExpiresAt.IsZero():
+		at := session.ExpiresAt.UTC()
+		return &at
+	case p.Capabilities().CustomerConfirms:
+		at := s.now().UTC().Add(s.cfg.DefaultConfirmWithin)
+		return &at
+	}
+	return nil
+}
+
 // sessionKind is the event a started session is.
 func sessionKind(session payments.Session) payments.EventKind {
 	if session.Status == payments.StatusAuthorized {
@@ -141,11 +150,7 @@ func sessionKind(session payments.Session) payments.EventKind {
 // recordSession stores a started payment's session (its reference, page and
 // expiry) as the machine's first move, and tells the customer what next.
 func (s *Service) recordSession(ctx context.Context, tx bun.Tx, p payments.Provider, o *orders.Order, pay *Payment, session payments.Session) error {
-	pay.Ref, pay.RedirectURL = session.Ref, session.RedirectURL
-	if !session.ExpiresAt.IsZero() {
-		at := session.ExpiresAt.UTC()
-		pay.ExpiresAt = &at
-	}
+	pay.Ref, pay.RedirectURL, pay.ExpiresAt = session.Ref, session.RedirectURL, s.sessionExpiry(p, session)
 	kind := sessionKind(session)
 	if _, err := s.apply(ctx, tx, p, o, pay, payments.Event{ID: "session:" + pay.ID.String(), Kind: kind, Ref: session.Ref,
 		Amount: pay.Amount, Currency: pay.Currency, At: s.now().UTC()}, "system:checkout"); err != nil {
@@ -154,25 +159,12 @@ func (s *Service) recordSession(ctx context.Context, tx bun.Tx, p payments.Provi
 	return s.sessionStarted(ctx, tx, p, o, pay)
 }
 
-// sessionStarted schedules the payment's expiry and tells the customer what
-// to do: confirm (cash on delivery) or pay on the provider's page (when
-// they checked out in the chat).
+// sessionStarted gives a payment that must be confirmed an expiry (the
+// expiry sweep takes it then) and tells the customer what to do: confirm
+// (cash on delivery) or pay on the provider's page (when they checked out
+// in the chat).
 func (s *Service) sessionStarted(ctx context.Context, tx bun.Tx, p payments.Provider, o *orders.Order, pay *Payment) error {
 	caps := p.Capabilities()
-	if pay.ExpiresAt == nil && caps.CustomerConfirms {
-		at := s.now().UTC().Add(s.cfg.DefaultConfirmWithin)
-		pay.ExpiresAt = &at
-	}
-	if pay.ExpiresAt != nil {
-		at := *pay.ExpiresAt
-		if caps.Redirect {
-			at = at.Add(s.cfg.ExpiryGrace)
-		}
-		t, _ := tenants.FromContext(ctx)
-		if err := s.jobs.InsertTx(ctx, tx, ExpireArgs{TenantID: t.ID, PaymentID: pay.ID}, &river.InsertOpts{ScheduledAt: at}); err != nil {
-			return err
-		}
-	}
 	total := s.money(o.Totals.Total, o.Totals.Currency, o.Locale)
 	switch {
 	case caps.CustomerConfirms:

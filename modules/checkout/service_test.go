@@ -76,7 +76,7 @@ func newFixture(t *testing.T) *fixture {
 	f.carts = cart.New(cart.Config{}, cart.Deps{Scope: env.Scope, Tenants: env.Tenants, Catalog: f.cat, Audit: env.Audit, Log: env.Log,
 		Now: f.clock.Now, Messages: env.Catalog})
 	f.orders = orders.New(orders.Config{}, orders.Deps{Scope: env.Scope, Log: env.Log, Now: f.clock.Now})
-	f.svc = New(Config{PublicBaseURL: "https://concierge.test"}, Deps{Scope: env.Scope, Jobs: env.Jobs, Providers: payments.NewRegistry(cod.New()),
+	f.svc = New(Config{PublicBaseURL: "https://concierge.test"}, Deps{Scope: env.Scope, Tenants: env.Tenants, Jobs: env.Jobs, Providers: payments.NewRegistry(cod.New()),
 		Carts: f.carts, Stock: f.cat, Orders: f.orders, Notifier: f.notices, Secrets: env.Keys, Audit: env.Audit, Log: env.Log, Now: f.clock.Now})
 	f.orders.SetPayments(f.svc)
 	f.ctx = env.Tenant(t, "shop").Ctx
@@ -156,29 +156,34 @@ func TestCODUnconfirmedExpiresAndGivesStockBack(t *testing.T) {
 	if res.Payment.Status != payments.StatusAuthorized || res.Payment.ExpiresAt == nil || !res.Payment.ExpiresAt.Equal(f.clock.Now().Add(time.Hour)) {
 		t.Fatalf("payment: %+v", res.Payment)
 	}
-	if at := f.scheduled(t, "checkout.expire", res.Payment.ID); !at.Equal(*res.Payment.ExpiresAt) {
-		t.Fatalf("expiry job at %s, want %s", at, res.Payment.ExpiresAt)
-	}
 	if f.stock(t) != 3 {
 		t.Fatalf("stock after checkout: %d", f.stock(t))
 	}
 	if keys := f.notices.keys(); len(keys) != 1 || keys[0] != "checkout.notify.cod_confirm" {
 		t.Fatalf("notices: %v", keys)
 	}
-	// Early (a job run before its time): nothing.
+	// Early: the sweep finds nothing due, and expiring it anyway does nothing.
 	f.clock.Add(30 * time.Minute)
+	if n, err := f.svc.ExpireDue(context.Background()); err != nil || n != 0 {
+		t.Fatalf("sweep before the deadline: %d %v", n, err)
+	}
 	if err := f.svc.expire(f.ctx, res.Payment.ID); err != nil {
 		t.Fatal(err)
 	}
 	if o, p := f.state(t, res.Order.ID); o != orders.StatusPendingPayment || p != payments.StatusAuthorized {
 		t.Fatalf("before the deadline: %s %s", o, p)
 	}
-	// Due: expired, cancelled, stock back, the customer told — once.
+	// Due: the sweep (across tenants, on the platform path) expires it:
+	// cancelled, stock back, the customer told — once, however often it runs.
 	f.clock.Add(31 * time.Minute)
-	for i := 0; i < 2; i++ {
-		if err := f.svc.expire(f.ctx, res.Payment.ID); err != nil {
-			t.Fatal(err)
-		}
+	if n, err := f.svc.ExpireDue(context.Background()); err != nil || n != 1 {
+		t.Fatalf("sweep after the deadline: %d %v", n, err)
+	}
+	if n, err := f.svc.ExpireDue(context.Background()); err != nil || n != 0 {
+		t.Fatalf("second sweep: %d %v", n, err)
+	}
+	if err := f.svc.expire(f.ctx, res.Payment.ID); err != nil {
+		t.Fatal(err)
 	}
 	if o, p := f.state(t, res.Order.ID); o != orders.StatusCancelled || p != payments.StatusExpired {
 		t.Fatalf("after the deadline: %s %s", o, p)
@@ -216,8 +221,8 @@ func TestChatCheckoutConfirmedSurvivesItsExpiryJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.Add(2 * time.Hour)
-	if err := f.svc.expire(f.ctx, res.Payment.ID); err != nil {
-		t.Fatal(err)
+	if n, err := f.svc.ExpireDue(context.Background()); err != nil || n != 0 {
+		t.Fatalf("sweep of a confirmed order's payment: %d %v", n, err)
 	}
 	if o, p := f.state(t, res.Order.ID); o != orders.StatusConfirmed || p != payments.StatusAuthorized {
 		t.Fatalf("confirmed order after its expiry job: %s %s", o, p)
