@@ -138,7 +138,8 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 			Audit: d.audit, Log: log, Messages: a.texts})
 	a.orders = orders.New(orders.Config{}, orders.Deps{Scope: d.scope, Log: log})
 	notices := &notifier{}
-	a.checkout = checkout.New(checkout.Config{PublicBaseURL: cfg.PublicBaseURL, PlatformDomain: cfg.PlatformDomain, ExpiryGrace: cfg.CheckoutExpiryGrace},
+	a.checkout = checkout.New(checkout.Config{PublicBaseURL: cfg.PublicBaseURL, PlatformDomain: cfg.PlatformDomain, ExpiryGrace: cfg.CheckoutExpiryGrace,
+		Concurrency: cfg.CheckoutConcurrency},
 		checkout.Deps{Scope: d.scope, Tenants: d.tenants, Jobs: a.jobs, Providers: newPaymentProviders(cfg, log), Carts: a.cart, Stock: a.catalog, Orders: a.orders,
 			Notifier: notices, Secrets: d.keys, Audit: d.audit, Idempotency: idempotency.New(d.rdb, cfg.RedisPrefix, idempotency.Config{}, log),
 			Actor: actorName, Log: log})

@@ -70,6 +70,7 @@ var Vars = []Var{
 	{"CART_ABANDON_AFTER", "24h"},
 	{"STRIPE_API_BASE", ""},
 	{"CHECKOUT_EXPIRY_GRACE", "10m"},
+	{"CHECKOUT_CONCURRENCY", ""},
 	{"CART_RETENTION", "720h"},
 	{"PPROF_ADDR", ""},
 	{"METRICS_ADDR", "127.0.0.1:9090"},
@@ -134,6 +135,7 @@ type Config struct {
 	// the sandbox point it at stripe-mock.
 	StripeAPIBase       string
 	CheckoutExpiryGrace time.Duration
+	CheckoutConcurrency int
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil).
@@ -166,6 +168,13 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Sprintf("%s: want a positive integer, got %q", name, get(name)))
 		}
 		return n
+	}
+	// optNum is num where empty means 0 (the code picks).
+	optNum := func(name string) int {
+		if get(name) == "" {
+			return 0
+		}
+		return num(name)
 	}
 	list := func(name string) []string {
 		var out []string
@@ -230,6 +239,7 @@ func Load(getenv func(string) string) (Config, error) {
 
 		StripeAPIBase:       get("STRIPE_API_BASE"),
 		CheckoutExpiryGrace: dur("CHECKOUT_EXPIRY_GRACE"),
+		CheckoutConcurrency: optNum("CHECKOUT_CONCURRENCY"),
 	}
 	switch sb := strings.ToLower(getenv("SANDBOX_ENABLED")); sb {
 	case "":

@@ -23,11 +23,13 @@ package checkout
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"concierge/internal/errs"
 	"concierge/internal/idempotency"
 	"concierge/internal/jobs"
 	"concierge/modules/cart"
@@ -170,6 +172,11 @@ type Config struct {
 	ExpiryGrace time.Duration
 	// DefaultConfirmWithin applies when a provider's session has no expiry.
 	DefaultConfirmWithin time.Duration
+	// Concurrency bounds the checkout transactions a process runs at once
+	// (CHECKOUT_CONCURRENCY; 0: 2 per CPU). Under a burst, checkouts wait
+	// their turn in the process instead of crowding the database with
+	// transactions that take turns on the same index pages and CPUs.
+	Concurrency int
 }
 
 // Tenants reads a tenant whole (jobs carry only its id).
@@ -200,6 +207,7 @@ type Deps struct {
 // Service is checkout.
 type Service struct {
 	cfg       Config
+	slots     chan struct{}
 	scope     *tenants.Scope
 	tenants   Tenants
 	jobs      *jobs.Jobs
@@ -224,7 +232,10 @@ func New(cfg Config, d Deps) *Service {
 	if cfg.DefaultConfirmWithin <= 0 {
 		cfg.DefaultConfirmWithin = 24 * time.Hour
 	}
-	s := &Service{cfg: cfg, scope: d.Scope, tenants: d.Tenants, jobs: d.Jobs, providers: d.Providers, carts: d.Carts, stock: d.Stock, orders: d.Orders,
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 2 * runtime.GOMAXPROCS(0)
+	}
+	s := &Service{cfg: cfg, slots: make(chan struct{}, cfg.Concurrency), scope: d.Scope, tenants: d.Tenants, jobs: d.Jobs, providers: d.Providers, carts: d.Carts, stock: d.Stock, orders: d.Orders,
 		notifier: d.Notifier, secrets: d.Secrets, audit: d.Audit, idem: d.Idempotency, actor: d.Actor, log: d.Log, now: d.Now}
 	if s.actor == nil {
 		s.actor = func(context.Context) string { return "staff" }
@@ -236,4 +247,15 @@ func New(cfg Config, d Deps) *Service {
 		s.now = time.Now
 	}
 	return s
+}
+
+// admit waits for a checkout slot (or the request's end). The returned
+// function gives it back.
+func (s *Service) admit(ctx context.Context) (func(), error) {
+	select {
+	case s.slots <- struct{}{}:
+		return func() { <-s.slots }, nil
+	case <-ctx.Done():
+		return nil, errs.Wrap(errs.CodeUnavailable, ctx.Err(), "checkout.busy")
+	}
 }

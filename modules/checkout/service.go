@@ -38,7 +38,11 @@ func (s *Service) Init(ctx context.Context, req InitRequest) (*InitResult, error
 		start        bool
 		stockChanged bool
 	)
-	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	release, err := s.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		res, start, stockChanged = InitResult{}, false, false
 		set, err := s.providerSettings(ctx, tx, p)
 		if err != nil {
@@ -144,6 +148,7 @@ func (s *Service) Init(ctx context.Context, req InitRequest) (*InitResult, error
 		start = true
 		return nil
 	})
+	release()
 	if stockChanged {
 		s.stock.StockChanged(ctx)
 	}
