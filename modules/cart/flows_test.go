@@ -3,7 +3,6 @@ package cart_test
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,7 +18,6 @@ import (
 	"concierge/modules/catalog/feed"
 	"concierge/modules/whatsapp/dialog"
 	"concierge/modules/whatsapp/dialog/dialogtest"
-	"concierge/modules/whatsapp/dialog/transcript"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/transcripts/*.txt with the flows' current replies (review the diff!)")
@@ -55,41 +53,14 @@ func TestFlowTranscripts(t *testing.T) {
 	f := newFixture(t)
 	f.seedDemo(t)
 	ids := catalogtest.Names(t, f.ctx, f.cat)
-	files, err := filepath.Glob(filepath.Join("testdata", "transcripts", "*.txt"))
-	if err != nil {
-		t.Fatal(err)
+	files := make([]string, 0, len(flowTranscripts))
+	for name := range flowTranscripts {
+		files = append(files, name)
 	}
-	for _, file := range files {
-		if _, ok := flowTranscripts[filepath.Base(file)]; !ok {
-			t.Errorf("%s is not in flowTranscripts: it would never run", file)
-		}
-	}
-	for name, locale := range flowTranscripts {
-		t.Run(strings.TrimSuffix(name, ".txt"), func(t *testing.T) {
-			t.Parallel()
-			file := filepath.Join("testdata", "transcripts", name)
-			// Each transcript is its own customer, with an empty cart.
-			newSession := func() *flowSession { return newFlowSession(t, f, ids, locale) }
-			if *update {
-				src, err := os.ReadFile(file)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out, err := transcript.Rewrite(bytes.NewReader(src), newSession().Drive)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(file, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			turns, err := transcript.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			transcript.Run(t, turns, newSession().Drive)
-		})
-	}
+	// Each transcript is its own customer, with an empty cart.
+	dialogtest.RunFiles(t, filepath.Join("testdata", "transcripts"), files, *update, func(t *testing.T, name string) *dialogtest.Session {
+		return newFlowSession(t, f, ids, flowTranscripts[name]).Session
+	})
 }
 
 // TestDoubleTapAddsOnce: the same quantity button tapped twice (two

@@ -1,10 +1,8 @@
 package catalog_test
 
 import (
-	"bytes"
 	"context"
 	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -18,7 +16,6 @@ import (
 	"concierge/modules/catalog/catalogtest"
 	"concierge/modules/whatsapp/dialog"
 	"concierge/modules/whatsapp/dialog/dialogtest"
-	"concierge/modules/whatsapp/dialog/transcript"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/transcripts/*.txt with the flows' current replies (review the diff!)")
@@ -56,46 +53,16 @@ func TestFlowTranscripts(t *testing.T) {
 	f.seedDemo(t)
 	ids := catalogtest.Names(t, f.ctx, f.svc)
 
-	files, err := filepath.Glob(filepath.Join("testdata", "transcripts", "*.txt"))
-	if err != nil {
-		t.Fatal(err)
+	files := make([]string, len(flowTranscripts))
+	for i, tc := range flowTranscripts {
+		files[i] = tc.file
 	}
-	for _, file := range files {
-		if !slices.ContainsFunc(flowTranscripts, func(tc struct{ file, locale, metaCatalogID string }) bool {
-			return tc.file == filepath.Base(file)
-		}) {
-			t.Errorf("%s is not in flowTranscripts: it would never run", file)
-		}
-	}
-	for _, tc := range flowTranscripts {
-		t.Run(strings.TrimSuffix(tc.file, ".txt"), func(t *testing.T) {
-			t.Parallel()
-			file := filepath.Join("testdata", "transcripts", tc.file)
-			newSession := func() *dialogtest.Session {
-				s := newFlowSession(t, f.ctx, dialog.New(nil, catalog.NewFlows(f.svc, dialog.Words{})), ids, tc.locale)
-				s.Tenant.MetaCatalogID = tc.metaCatalogID
-				return s
-			}
-			if *update {
-				src, err := os.ReadFile(file)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out, err := transcript.Rewrite(bytes.NewReader(src), newSession().Drive)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(file, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			turns, err := transcript.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			transcript.Run(t, turns, newSession().Drive)
-		})
-	}
+	dialogtest.RunFiles(t, filepath.Join("testdata", "transcripts"), files, *update, func(t *testing.T, name string) *dialogtest.Session {
+		i := slices.IndexFunc(flowTranscripts, func(tc struct{ file, locale, metaCatalogID string }) bool { return tc.file == name })
+		s := newFlowSession(t, f.ctx, dialog.New(nil, catalog.NewFlows(f.svc, dialog.Words{})), ids, flowTranscripts[i].locale)
+		s.Tenant.MetaCatalogID = flowTranscripts[i].metaCatalogID
+		return s
+	})
 }
 
 // newFlowSession is one transcript's customer of the catalog's steps.

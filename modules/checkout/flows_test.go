@@ -1,11 +1,9 @@
 package checkout
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -19,7 +17,6 @@ import (
 	"concierge/modules/catalog"
 	"concierge/modules/whatsapp/dialog"
 	"concierge/modules/whatsapp/dialog/dialogtest"
-	"concierge/modules/whatsapp/dialog/transcript"
 	"concierge/tenants"
 )
 
@@ -47,41 +44,13 @@ var waSeq atomic.Int64
 
 func TestFlowTranscripts(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join("testdata", "transcripts", "*.txt"))
-	if err != nil {
-		t.Fatal(err)
+	files := make([]string, 0, len(flowTranscripts))
+	for name := range flowTranscripts {
+		files = append(files, name)
 	}
-	for _, file := range files {
-		if _, ok := flowTranscripts[filepath.Base(file)]; !ok {
-			t.Errorf("%s is not in flowTranscripts: it would never run", file)
-		}
-	}
-	for name, locale := range flowTranscripts {
-		t.Run(strings.TrimSuffix(name, ".txt"), func(t *testing.T) {
-			t.Parallel()
-			f := newFixture(t)
-			file := filepath.Join("testdata", "transcripts", name)
-			newSession := func() *dialogtest.Session { return f.session(t, locale, !strings.HasPrefix(name, "empty")) }
-			if *update {
-				src, err := os.ReadFile(file)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out, err := transcript.Rewrite(bytes.NewReader(src), newSession().Drive)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(file, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			turns, err := transcript.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			transcript.Run(t, turns, newSession().Drive)
-		})
-	}
+	dialogtest.RunFiles(t, filepath.Join("testdata", "transcripts"), files, *update, func(t *testing.T, name string) *dialogtest.Session {
+		return newFixture(t).session(t, flowTranscripts[name], !strings.HasPrefix(name, "empty"))
+	})
 }
 
 // session is a new consented customer (with 2 of the fixture's product in

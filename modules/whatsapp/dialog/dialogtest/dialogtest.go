@@ -8,8 +8,11 @@
 package dialogtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -21,6 +24,7 @@ import (
 	"github.com/google/uuid"
 
 	"concierge/modules/whatsapp/dialog"
+	"concierge/modules/whatsapp/dialog/transcript"
 )
 
 // Names gives ids stable names ("p:classic-black-abaya"), written <name> in
@@ -210,4 +214,46 @@ func (n *Names) WithPrefix(prefix string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// RunFiles checks the golden transcripts in dir, each in its own parallel
+// subtest against a fresh session (newSession is called once per run of a
+// file: a new customer). Every *.txt in dir must be one of files, or the
+// test fails (it would never run). With update, each file's bot lines are
+// first rewritten from the current replies (review the diff).
+func RunFiles(t *testing.T, dir string, files []string, update bool, newSession func(t *testing.T, file string) *Session) {
+	t.Helper()
+	found, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range found {
+		if !slices.Contains(files, filepath.Base(f)) {
+			t.Errorf("%s is not listed: it would never run", f)
+		}
+	}
+	for _, name := range files {
+		t.Run(strings.TrimSuffix(name, ".txt"), func(t *testing.T) {
+			t.Parallel()
+			file := filepath.Join(dir, name)
+			if update {
+				src, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out, err := transcript.Rewrite(bytes.NewReader(src), newSession(t, name).Drive)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(file, out, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			turns, err := transcript.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			transcript.Run(t, turns, newSession(t, name).Drive)
+		})
+	}
 }
