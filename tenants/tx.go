@@ -41,6 +41,14 @@ func (s *Scope) InTenantTx(ctx context.Context, fn func(ctx context.Context, tx 
 	return s.inTx(ctx, db.AppRole, t.ID, fn)
 }
 
+// InTx reports whether ctx carries an open scoped transaction (an
+// InTenantTx in it joins that transaction instead of opening one: a failed
+// statement fails the caller's transaction, so the caller cannot retry).
+func InTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(openTx)
+	return ok
+}
+
 // txKey carries the open scoped transaction in fn's context.
 type txKey struct{}
 

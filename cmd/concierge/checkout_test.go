@@ -309,6 +309,34 @@ func TestCheckoutCashOnDelivery(t *testing.T) {
 	}
 	setPrice(t, ta, ctx, "ABY-001-BLK-M", 90000)
 	wantProblem(t, init(other), 422, "payment_method")
+
+	// Five simultaneous submits of one checkout (a double tap, a retry
+	// racing the first): one order, one payment, one 201.
+	cart5 := newCart(t, ta, host, "PRF-002", 1)
+	body5 := strings.Replace(checkoutBody(cart5, "cod", "Riyadh"), "0551234567", "0557654321", 1)
+	var wg sync.WaitGroup
+	answers := make([]response, 5)
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = init(body5)
+		}()
+	}
+	wg.Wait()
+	created, first := 0, decodeCheckout(t, answers[0])
+	for _, a := range answers {
+		c := decodeCheckout(t, a)
+		if a.status == 201 {
+			created++
+		}
+		if a.status != 200 && a.status != 201 || c.Order.ID != first.Order.ID || c.Payment.ID != first.Payment.ID {
+			t.Fatalf("simultaneous submits: %d %s", a.status, a.body)
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d of 5 simultaneous submits created an order", created)
+	}
 }
 
 // TestCheckoutLastUnitRace: twenty shoppers check out the same variant at

@@ -42,8 +42,40 @@ func (s *Service) Init(ctx context.Context, req InitRequest) (*InitResult, error
 	if err != nil {
 		return nil, err
 	}
-	err = s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, start, stockChanged = InitResult{}, false, false
+	for attempt := 0; ; attempt++ {
+		err = s.scope.InTenantTx(ctx, s.initTx(req, p, &res, &start, &stockChanged))
+		if !errors.Is(err, errCartRaced) || attempt > 0 || tenants.InTx(ctx) {
+			break
+		}
+	}
+	release()
+	if stockChanged {
+		s.stock.StockChanged(ctx)
+	}
+	if errors.Is(err, errCartRaced) {
+		err = errs.Wrap(errs.CodeConflict, err, "checkout.busy")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if start {
+		pay, o, err := s.initiate(ctx, res.Payment.ID)
+		if err != nil {
+			return nil, err
+		}
+		res.Payment, res.Order = pay, o
+	}
+	return &res, nil
+}
+
+// errCartRaced is a cart whose order another checkout created meanwhile
+// (Init runs again and answers that order).
+var errCartRaced = errors.New("checkout: the cart's order was created meanwhile")
+
+// initTx is Init's transaction.
+func (s *Service) initTx(req InitRequest, p payments.Provider, res *InitResult, start, stockChanged *bool) func(ctx context.Context, tx bun.Tx) error {
+	return func(ctx context.Context, tx bun.Tx) error {
+		*res, *start, *stockChanged = InitResult{}, false, false
 		set, err := s.providerSettings(ctx, tx, p)
 		if err != nil {
 			return err
@@ -51,14 +83,19 @@ func (s *Service) Init(ctx context.Context, req InitRequest) (*InitResult, error
 		if !set.Enabled {
 			return s.methodErrorTx(ctx, tx, "checkout.field.method_off")
 		}
+		// Locks in one order on every path that changes an order: the order
+		// (when the cart has one), then the cart, then the payment — a
+		// webhook or a confirmation takes the order first too, so the two
+		// never wait on each other crosswise.
+		existing, err := s.orders.ForCartTx(ctx, tx, req.CartID)
+		if err != nil && !errors.Is(err, errs.ErrNotFound) {
+			return err
+		}
 		c, pricing, err := s.carts.ForCheckout(ctx, req.CartID, req.Address.City)
 		if err != nil {
 			return err
 		}
-		existing, err := s.orders.ForCartTx(ctx, tx, c.ID)
-		if err != nil && !errors.Is(err, errs.ErrNotFound) {
-			return err
-		}
+
 		if existing != nil && existing.Status != orders.StatusPendingPayment {
 			// Checked out already: the same order, whatever was sent.
 			res.Order = existing
@@ -82,7 +119,7 @@ func (s *Service) Init(ctx context.Context, req InitRequest) (*InitResult, error
 			}
 			if existing.CartVersion == version && live != nil && live.Provider == req.Method {
 				res.Order, res.Payment = existing, live
-				start = !req.Deferred && live.Status == payments.StatusPending && live.Ref == ""
+				*start = !req.Deferred && live.Status == payments.StatusPending && live.Ref == ""
 				return nil
 			}
 		}
@@ -102,7 +139,7 @@ func (s *Service) Init(ctx context.Context, req InitRequest) (*InitResult, error
 				if ch, err := s.stock.ReleaseStock(ctx, tx, stockLines(existing.Lines)); err != nil {
 					return err
 				} else if ch {
-					stockChanged = true
+					*stockChanged = true
 				}
 			}
 			if live != nil {
@@ -115,7 +152,7 @@ func (s *Service) Init(ctx context.Context, req InitRequest) (*InitResult, error
 		if ch, err := s.stock.ReserveStock(ctx, tx, stockLines(o.Lines)); err != nil {
 			return err
 		} else if ch {
-			stockChanged = true
+			*stockChanged = true
 		}
 		o.StockHeld = true
 		if existing != nil {
@@ -126,6 +163,11 @@ func (s *Service) Init(ctx context.Context, req InitRequest) (*InitResult, error
 			}
 		} else {
 			if err := s.orders.CreateTx(ctx, tx, o, req.Actor); err != nil {
+				if errors.Is(err, errs.ErrConflict) {
+					// Another checkout of this cart created its order while
+					// this one waited for the cart: run again to answer it.
+					return errCartRaced
+				}
 				return err
 			}
 			res.Created = true
@@ -145,24 +187,9 @@ func (s *Service) Init(ctx context.Context, req InitRequest) (*InitResult, error
 		case req.Deferred:
 			return s.jobs.InsertTx(ctx, tx, InitiateArgs{TenantID: t.ID, PaymentID: pay.ID}, nil)
 		}
-		start = true
+		*start = true
 		return nil
-	})
-	release()
-	if stockChanged {
-		s.stock.StockChanged(ctx)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if start {
-		pay, o, err := s.initiate(ctx, res.Payment.ID)
-		if err != nil {
-			return nil, err
-		}
-		res.Payment, res.Order = pay, o
-	}
-	return &res, nil
 }
 
 // checkCart refuses what cannot become an order.
