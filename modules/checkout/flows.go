@@ -477,19 +477,14 @@ func (t *turn) askStreet() error   { return t.ask(stepStreet, "checkout.ask.stre
 func (t *turn) askBuilding() error { return t.ask(stepBuilding, "checkout.ask.building") }
 func (t *turn) askPostal() error   { return t.ask(stepPostal, "checkout.ask.postal") }
 
+// skip passes over an optional field (after a pin): the next step's
+// question, or the summary after the last.
 func (t *turn) skip() error {
-	if !t.hasPin() {
+	next := map[string]func() error{stepStreet: t.askBuilding, stepBuilding: t.askPostal, stepPostal: t.summary}[t.res.State.Step]
+	if !t.hasPin() || next == nil {
 		return t.reprompt()
 	}
-	switch t.res.State.Step {
-	case stepStreet:
-		return t.askBuilding()
-	case stepBuilding:
-		return t.askPostal()
-	case stepPostal:
-		return t.summary()
-	}
-	return t.reprompt()
+	return next()
 }
 
 // address is the address the answers make.
@@ -812,6 +807,7 @@ func (s *Service) CancelPending(ctx context.Context, orderID uuid.UUID, actor st
 	})
 }
 
+// clip cuts s to n characters (what the columns count), for stored text.
 func clip(s string, n int) string {
 	r := []rune(s)
 	if len(r) > n {

@@ -308,7 +308,7 @@ func (s *Service) apply(ctx context.Context, tx bun.Tx, p payments.Provider, o *
 		at = s.now().UTC()
 	}
 	row := &eventRow{TenantID: t.ID, ID: uuid.Must(uuid.NewV7()), PaymentID: pay.ID, Provider: p.Name(), EventID: ev.ID, Kind: string(ev.Kind),
-		Amount: ev.Amount, Currency: ev.Currency, Outcome: outcomeDeferred, Reason: truncate(ev.Reason, 500), At: at}
+		Amount: ev.Amount, Currency: ev.Currency, Outcome: outcomeDeferred, Reason: clip(ev.Reason, 500), At: at}
 	claimed, err := claimEvent(ctx, tx, row)
 	if err != nil || !claimed {
 		return "duplicate", err
@@ -347,7 +347,7 @@ func (s *Service) step(ctx context.Context, tx bun.Tx, p payments.Provider, o *o
 	amount := row.Amount
 	if (kind == payments.EventCaptured || kind == payments.EventAuthorized) && row.Currency != "" &&
 		(row.Amount != pay.Amount || row.Currency != pay.Currency) {
-		row.Outcome, row.Reason = outcomeRefused, truncate("amount or currency differs from the payment's: "+
+		row.Outcome, row.Reason = outcomeRefused, clip("amount or currency differs from the payment's: "+
 			strconv.FormatInt(row.Amount, 10)+" "+row.Currency, 500)
 		s.log.WarnContext(ctx, "payment event refused: amount mismatch", "payment_id", pay.ID, "event_id", row.EventID,
 			"event_amount", row.Amount, "event_currency", row.Currency, "amount", pay.Amount, "currency", pay.Currency)
@@ -374,7 +374,7 @@ func (s *Service) step(ctx context.Context, tx bun.Tx, p payments.Provider, o *o
 			row.Outcome = outcomeDeferred
 			return row.Outcome, setEventOutcome(ctx, tx, row)
 		}
-		row.Outcome, row.Reason = outcomeRefused, truncate(err.Error(), 500)
+		row.Outcome, row.Reason = outcomeRefused, clip(err.Error(), 500)
 		s.log.WarnContext(ctx, "payment event refused: illegal transition", "payment_id", pay.ID, "event_id", row.EventID,
 			"kind", kind, "status", pay.Status)
 		return row.Outcome, setEventOutcome(ctx, tx, row)
@@ -461,14 +461,4 @@ func (s *Service) release(ctx context.Context, tx bun.Tx, o *orders.Order) error
 		s.stock.StockChanged(ctx)
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && (s[n]&0xC0) == 0x80 {
-		n--
-	}
-	return s[:n]
 }

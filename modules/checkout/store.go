@@ -138,12 +138,6 @@ func deferredEvents(ctx context.Context, tx bun.IDB, paymentID uuid.UUID) ([]eve
 	return rs, err
 }
 
-func paymentEvents(ctx context.Context, tx bun.IDB, paymentID uuid.UUID) ([]eventRow, error) {
-	var rs []eventRow
-	err := tx.NewSelect().Model(&rs).Where("payment_id = ?", paymentID).Order("at", "id").Scan(ctx)
-	return rs, err
-}
-
 // settingsRow is a tenant's settings of one provider.
 type settingsRow struct {
 	bun.BaseModel `bun:"table:payment_settings"`
