@@ -120,34 +120,13 @@ type Orders interface {
 	RefusalsTx(ctx context.Context, tx bun.IDB, phone string) (int, error)
 }
 
-// Notice is a message to the customer (whatsapp.Notification through the
-// composition root's adapter): a session text inside the 24-hour window, an
-// approved template outside it, sent once per Key.
-type Notice struct {
-	CustomerID *uuid.UUID
-	Phone      string // E.164, when there is no CustomerID
-	Key        string
-	Text       string // bot text key
-	Vars       []string
-	Template   string
-	Params     []string
-	Buttons    []NoticeButton
-	URL        string
-	URLText    string // bot text key of the link's label
-}
-
-// NoticeButton is a reply button of a notice.
-type NoticeButton struct {
-	ID   string
-	Text string // bot text key
-}
-
-// Notifier queues notices inside the caller's transaction. Errors:
-// not_found (no WhatsApp customer with that id or phone), conflict (the
-// customer has not consented): checkout logs those and goes on.
-type Notifier interface {
-	NotifyTx(ctx context.Context, tx bun.Tx, n Notice) error
-}
+// Notice, NoticeButton and Notifier are the orders module's: one shape of
+// customer notification for every module after the sale.
+type (
+	Notice       = orders.Notice
+	NoticeButton = orders.NoticeButton
+	Notifier     = orders.Notifier
+)
 
 // Sealer seals and opens provider secrets (secrets.Keyring).
 type Sealer interface {

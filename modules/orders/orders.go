@@ -78,9 +78,12 @@ type Order struct {
 	CancelledAt *time.Time
 	// RefusedAt is when staff marked a cash-on-delivery order refused at
 	// the door.
-	RefusedAt *time.Time
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	RefusedAt   *time.Time
+	ShippedAt   *time.Time
+	DeliveredAt *time.Time // the return window counts from here
+	Tracking    Tracking
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Totals are the order's money, from the cart's pricing (cart.Price).
@@ -106,6 +109,13 @@ type Address struct {
 	ShortAddress     string // AAAA0000, optional
 	Notes            string
 	Location         *Location
+}
+
+// Tracking is how a shipped order can be followed.
+type Tracking struct {
+	Number  string
+	URL     string // https
+	Carrier string
 }
 
 // Location is a map pin.
@@ -163,6 +173,45 @@ type Payments interface {
 	OrderPayments(ctx context.Context, tx bun.IDB, orderIDs []uuid.UUID) (map[uuid.UUID][]Payment, error)
 }
 
+// Notice is a message to the customer (whatsapp.Notification through the
+// composition root's adapter): a session text inside the 24-hour window, an
+// approved template outside it, sent once per Key, queued in the caller's
+// transaction (nothing is sent for a rolled-back change).
+type Notice struct {
+	CustomerID *uuid.UUID
+	Phone      string // E.164, when there is no CustomerID
+	Key        string
+	Text       string // bot text key
+	Vars       []string
+	Template   string
+	Params     []string
+	Buttons    []NoticeButton
+	URL        string
+	URLText    string // bot text key of the link's label
+}
+
+// NoticeButton is a reply button of a notice.
+type NoticeButton struct {
+	ID   string
+	Text string // bot text key
+}
+
+// Notifier queues notices inside the caller's transaction. Errors:
+// not_found (no WhatsApp customer with that id or phone), conflict (the
+// customer has not consented, or the template is not approved): callers
+// log those and go on.
+type Notifier interface {
+	NotifyTx(ctx context.Context, tx bun.Tx, n Notice) error
+}
+
+// Observer is told of every status change of an order inside the
+// transaction that makes it (tax invoices on confirmation, SLA timers); an
+// error rolls the change back, so an observer fails only when the change
+// must not happen.
+type Observer interface {
+	OrderMovedTx(ctx context.Context, tx bun.Tx, o *Order, ev Event) error
+}
+
 // Detail is an order with its timeline and payments.
 type Detail struct {
 	Order
@@ -205,10 +254,11 @@ type Deps struct {
 
 // Service keeps orders.
 type Service struct {
-	scope    *tenants.Scope
-	payments Payments
-	log      *slog.Logger
-	now      func() time.Time
+	scope     *tenants.Scope
+	payments  Payments
+	observers []Observer
+	log       *slog.Logger
+	now       func() time.Time
 }
 
 // New builds the service.
@@ -222,6 +272,10 @@ func New(_ Config, d Deps) *Service {
 	}
 	return s
 }
+
+// Observe adds an observer of status changes (composition root only,
+// before serving).
+func (s *Service) Observe(o Observer) { s.observers = append(s.observers, o) }
 
 // SetPayments names the payments reader (checkout is built after orders).
 func (s *Service) SetPayments(p Payments) { s.payments = p }

@@ -68,8 +68,20 @@ func (s *Service) MoveTx(ctx context.Context, tx bun.Tx, o *Order, to string, ev
 		o.ConfirmedAt = &now
 	case StatusCancelled:
 		o.CancelledAt = &now
+	case StatusShipped:
+		o.ShippedAt = &now
+	case StatusDelivered:
+		o.DeliveredAt = &now
 	}
-	return s.UpdateTx(ctx, tx, o, false, ev)
+	if err := s.UpdateTx(ctx, tx, o, false, ev); err != nil {
+		return err
+	}
+	for _, obs := range s.observers {
+		if err := obs.OrderMovedTx(ctx, tx, o, ev); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // EventTx adds an event to an order's timeline inside tx.

@@ -44,6 +44,11 @@ type orderRow struct {
 	ConfirmedAt   *time.Time      `bun:"confirmed_at"`
 	CancelledAt   *time.Time      `bun:"cancelled_at"`
 	RefusedAt     *time.Time      `bun:"refused_at"`
+	ShippedAt     *time.Time      `bun:"shipped_at"`
+	DeliveredAt   *time.Time      `bun:"delivered_at"`
+	TrackingNo    string          `bun:"tracking_number"`
+	TrackingURL   string          `bun:"tracking_url"`
+	Carrier       string          `bun:"carrier"`
 	CreatedAt     time.Time       `bun:"created_at"`
 	UpdatedAt     time.Time       `bun:"updated_at"`
 }
@@ -93,7 +98,8 @@ func toOrderRow(tenantID uuid.UUID, o *Order) *orderRow {
 		Currency: o.Totals.Currency, Subtotal: o.Totals.Subtotal, Discount: o.Totals.Discount, Shipping: o.Totals.Shipping,
 		VAT: o.Totals.VAT, Total: o.Totals.Total, VATRateBP: o.Totals.VATRateBP, VATIncluded: o.Totals.VATIncluded,
 		City: o.Address.City, Address: toDBAddress(o.Address), Notes: o.Notes, StockHeld: o.StockHeld, CartVersion: o.CartVersion,
-		ConfirmedAt: o.ConfirmedAt, CancelledAt: o.CancelledAt, RefusedAt: o.RefusedAt, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+		ConfirmedAt: o.ConfirmedAt, CancelledAt: o.CancelledAt, RefusedAt: o.RefusedAt, ShippedAt: o.ShippedAt, DeliveredAt: o.DeliveredAt,
+		TrackingNo: o.Tracking.Number, TrackingURL: o.Tracking.URL, Carrier: o.Tracking.Carrier, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
 }
 
 func (r *orderRow) toOrder() Order {
@@ -102,7 +108,8 @@ func (r *orderRow) toOrder() Order {
 		Totals: Totals{Currency: r.Currency, Subtotal: r.Subtotal, Discount: r.Discount, Shipping: r.Shipping, VAT: r.VAT, Total: r.Total,
 			VATRateBP: r.VATRateBP, VATIncluded: r.VATIncluded},
 		Address: fromDBAddress(r.Address), Notes: r.Notes, StockHeld: r.StockHeld, CartVersion: r.CartVersion,
-		ConfirmedAt: r.ConfirmedAt, CancelledAt: r.CancelledAt, RefusedAt: r.RefusedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		ConfirmedAt: r.ConfirmedAt, CancelledAt: r.CancelledAt, RefusedAt: r.RefusedAt, ShippedAt: r.ShippedAt, DeliveredAt: r.DeliveredAt,
+		Tracking: Tracking{Number: r.TrackingNo, URL: r.TrackingURL, Carrier: r.Carrier}, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 type lineRow struct {
@@ -191,7 +198,7 @@ func updateOrder(ctx context.Context, tx bun.IDB, r *orderRow) error {
 	_, err := tx.NewUpdate().Model(r).
 		Column("customer_id", "customer_name", "customer_phone", "locale", "status", "payment_method", "currency", "subtotal", "discount",
 			"shipping", "vat", "total", "vat_rate_bp", "vat_included", "city", "address", "notes", "stock_held", "cart_version",
-			"confirmed_at", "cancelled_at", "refused_at", "updated_at").
+			"confirmed_at", "cancelled_at", "refused_at", "shipped_at", "delivered_at", "tracking_number", "tracking_url", "carrier", "updated_at").
 		Where("id = ?", r.ID).Exec(ctx)
 	return translate(err)
 }

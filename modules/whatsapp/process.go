@@ -14,6 +14,7 @@ import (
 
 	"concierge/internal/errs"
 	"concierge/modules/identity"
+	"concierge/modules/whatsapp/cloudapi"
 	"concierge/modules/whatsapp/dialog"
 	"concierge/tenants"
 )
@@ -147,7 +148,7 @@ func (s *Service) processBatch(ctx context.Context, conversationID uuid.UUID) (i
 				Tenant:   s.dialogTenant(tenant),
 				Customer: dialog.Customer{ID: cust.ID.String(), Locale: cust.Locale, Consent: cust.Consent, Name: cust.ProfileName, WAID: cust.WAID},
 				State:    state,
-				In:       dialog.Inbound{Kind: string(in.Kind), Text: in.Text, ReplyID: in.ReplyID, Location: pin},
+				In:       dialog.Inbound{Kind: string(in.Kind), Text: in.Text, ReplyID: in.ReplyID, Location: pin, Media: mediaOf(in)},
 				Now:      s.now(),
 			}
 			res, err := s.engine.Handle(ctx, req)
@@ -266,4 +267,12 @@ func (s *Service) publish(ctx context.Context, tenantID uuid.UUID, event string,
 	if err := s.rdb.Publish(ctx, s.prefix+"events:{"+tenantID.String()+"}", b).Err(); err != nil {
 		s.log.WarnContext(ctx, "could not publish staff event", "event", event, "error", err)
 	}
+}
+
+// mediaOf is the attachment of a normalised message, for the dialog.
+func mediaOf(in cloudapi.Inbound) *dialog.Media {
+	if in.Media == nil || in.Media.ID == "" {
+		return nil
+	}
+	return &dialog.Media{ID: in.Media.ID, MimeType: in.Media.MimeType, SHA256: in.Media.SHA256}
 }

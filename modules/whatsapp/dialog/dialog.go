@@ -218,6 +218,16 @@ type Inbound struct {
 	ReplyID string
 	// Location is the shared pin of a KindLocation message.
 	Location *Location
+	// Media is the attachment of an image, document, audio, video or
+	// sticker message: the channel's media id, to fetch it later.
+	Media *Media
+}
+
+// Media is an attachment the customer sent, not yet downloaded.
+type Media struct {
+	ID       string // the channel's media id (Cloud API: fetched through GET /{media-id})
+	MimeType string // as the channel declared it
+	SHA256   string // as the channel declared it, when it does
 }
 
 // Location is a pin the customer shared.
