@@ -204,12 +204,14 @@ type Notifier interface {
 	NotifyTx(ctx context.Context, tx bun.Tx, n Notice) error
 }
 
-// Observer is told of every status change of an order inside the
-// transaction that makes it (tax invoices on confirmation, SLA timers); an
-// error rolls the change back, so an observer fails only when the change
-// must not happen.
+// Observer is told of every timeline event added to an order after its
+// creation (status changes, payments captured and refunded, notes), inside
+// the transaction that adds it: tax invoices on confirmation, credit notes
+// on refunds, SLA timers. o is the order after the change when the event
+// is a status change (ev.To set), else nil. An error rolls the change back,
+// so an observer fails only when the change must not happen.
 type Observer interface {
-	OrderMovedTx(ctx context.Context, tx bun.Tx, o *Order, ev Event) error
+	OrderEventTx(ctx context.Context, tx bun.Tx, orderID uuid.UUID, o *Order, ev Event) error
 }
 
 // Detail is an order with its timeline and payments.

@@ -47,7 +47,7 @@ func (s *Service) UpdateTx(ctx context.Context, tx bun.Tx, o *Order, withLines b
 	if ev.Kind == "" {
 		return nil
 	}
-	return s.EventTx(ctx, tx, o.ID, ev)
+	return s.addEvent(ctx, tx, o.ID, nil, ev)
 }
 
 // MoveTx moves o to status to inside tx, stamping when it was confirmed
@@ -73,19 +73,20 @@ func (s *Service) MoveTx(ctx context.Context, tx bun.Tx, o *Order, to string, ev
 	case StatusDelivered:
 		o.DeliveredAt = &now
 	}
-	if err := s.UpdateTx(ctx, tx, o, false, ev); err != nil {
+	if err := s.UpdateTx(ctx, tx, o, false, Event{}); err != nil {
 		return err
 	}
-	for _, obs := range s.observers {
-		if err := obs.OrderMovedTx(ctx, tx, o, ev); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.addEvent(ctx, tx, o.ID, o, ev)
 }
 
 // EventTx adds an event to an order's timeline inside tx.
 func (s *Service) EventTx(ctx context.Context, tx bun.Tx, orderID uuid.UUID, ev Event) error {
+	return s.addEvent(ctx, tx, orderID, nil, ev)
+}
+
+// addEvent stores ev and tells the observers; o is the moved order of a
+// status change.
+func (s *Service) addEvent(ctx context.Context, tx bun.Tx, orderID uuid.UUID, o *Order, ev Event) error {
 	t, err := tenants.FromContext(ctx)
 	if err != nil {
 		return err
@@ -93,8 +94,17 @@ func (s *Service) EventTx(ctx context.Context, tx bun.Tx, orderID uuid.UUID, ev 
 	if ev.At.IsZero() {
 		ev.At = s.now().UTC()
 	}
-	return insertEvent(ctx, tx, &eventRow{TenantID: t.ID, ID: uuid.Must(uuid.NewV7()), OrderID: orderID, Kind: ev.Kind,
-		FromStatus: ev.From, ToStatus: ev.To, Actor: ev.Actor, Note: ev.Note, Data: ev.Data, At: ev.At})
+	ev.ID = uuid.Must(uuid.NewV7())
+	if err := insertEvent(ctx, tx, &eventRow{TenantID: t.ID, ID: ev.ID, OrderID: orderID, Kind: ev.Kind,
+		FromStatus: ev.From, ToStatus: ev.To, Actor: ev.Actor, Note: ev.Note, Data: ev.Data, At: ev.At}); err != nil {
+		return err
+	}
+	for _, obs := range s.observers {
+		if err := obs.OrderEventTx(ctx, tx, orderID, o, ev); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // GetTx reads an order with its lines inside tx; lock holds it (FOR
@@ -113,6 +123,13 @@ func (s *Service) ForCartTx(ctx context.Context, tx bun.IDB, cartID string) (*Or
 // address is offered at the next checkout). Errors: not_found.
 func (s *Service) LatestForCustomerTx(ctx context.Context, tx bun.IDB, customerID uuid.UUID) (*Order, error) {
 	return getOrder(ctx, tx, "customer_id = ?", customerID, false)
+}
+
+// ForCustomerTx reads a WhatsApp customer's newest placed orders (drafts
+// waiting for payment left out), newest first, at most limit, without their
+// lines (GetTx reads one whole).
+func (s *Service) ForCustomerTx(ctx context.Context, tx bun.IDB, customerID uuid.UUID, limit int) ([]Order, error) {
+	return customerOrders(ctx, tx, customerID, limit)
 }
 
 // RefusalsTx counts the orders of phone refused at the door.

@@ -309,3 +309,16 @@ func translate(err error) error {
 	}
 	return db.Translate(err, "order")
 }
+
+// customerOrders reads a WhatsApp customer's newest placed orders (not
+// drafts waiting for payment), without lines.
+func customerOrders(ctx context.Context, tx bun.IDB, customerID uuid.UUID, limit int) ([]Order, error) {
+	var rs []orderRow
+	err := tx.NewSelect().Model(&rs).Where("customer_id = ? AND status <> 'pending_payment'", customerID).
+		OrderExpr("created_at DESC, id DESC").Limit(int64(limit)).Scan(ctx)
+	out := make([]Order, len(rs))
+	for i := range rs {
+		out[i] = rs[i].toOrder()
+	}
+	return out, err
+}
