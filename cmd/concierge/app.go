@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/go-redis/redis_rate/v10"
 	"github.com/gofiber/fiber/v2"
 
 	"concierge/cmd/concierge/sandbox"
@@ -136,23 +137,27 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 	a.cart = cart.New(cart.Config{AbandonAfter: cfg.CartAbandonAfter, Retention: cfg.CartRetention},
 		cart.Deps{Scope: d.scope, Tenants: d.tenants, Catalog: a.catalog, Redis: d.rdb, RedisPrefix: cfg.RedisPrefix,
 			Audit: d.audit, Log: log, Messages: a.texts})
-	a.orders = orders.New(orders.Config{}, orders.Deps{Scope: d.scope, Log: log})
-	notices := &notifier{}
+	a.orders = orders.New(orders.Config{LookupPerHour: cfg.OrderLookupPerHour, RedisPrefix: cfg.RedisPrefix},
+		orders.Deps{Scope: d.scope, Limiter: redis_rate.NewLimiter(d.rdb), Actor: actorName, Log: log})
+	notices, orderNotices := &notifier{author: "checkout"}, &notifier{author: "orders"}
+	a.orders.SetNotifier(orderNotices)
 	a.checkout = checkout.New(checkout.Config{PublicBaseURL: cfg.PublicBaseURL, PlatformDomain: cfg.PlatformDomain, ExpiryGrace: cfg.CheckoutExpiryGrace,
 		Concurrency: cfg.CheckoutConcurrency},
 		checkout.Deps{Scope: d.scope, Tenants: d.tenants, Jobs: a.jobs, Providers: newPaymentProviders(cfg, log), Carts: a.cart, Stock: a.catalog, Orders: a.orders,
 			Notifier: notices, Secrets: d.keys, Audit: d.audit, Idempotency: idempotency.New(d.rdb, cfg.RedisPrefix, idempotency.Config{}, log),
 			Actor: actorName, Log: log})
 	a.orders.SetPayments(a.checkout)
+	a.orders.SetCanceller(a.checkout)
 	words := dialog.Words{Overrides: whatsapp.TextOverrides{}, Catalog: a.texts}
 	browse := dialog.IDMenuPrefix + catalog.FlowsName
 	catalogFlows := catalog.NewFlows(a.catalog, words)
 	cartFlows := cart.NewFlows(a.cart, words, browse)
 	checkoutFlows := checkout.NewFlows(a.checkout, words, browse)
+	orderFlows := orders.NewFlows(a.orders, words)
 	catalogFlows.Cart = cartFlows
 	cartFlows.Checkout = checkoutFlows
-	a.conv = newChannel(cfg, d, a.jobs, a.texts, log, catalogFlows, cartFlows, checkoutFlows)
-	notices.channel = a.conv
+	a.conv = newChannel(cfg, d, a.jobs, a.texts, log, catalogFlows, cartFlows, checkoutFlows, orderFlows)
+	notices.channel, orderNotices.channel = a.conv, a.conv
 	if cfg.SandboxEnabled && m != modeWorker {
 		a.sandbox = sandbox.New(sandbox.Config{WebhookURL: "http://" + cfg.HTTPAddr + "/webhook/whatsapp", Log: log}, d.tenants)
 	}

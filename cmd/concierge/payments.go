@@ -7,8 +7,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/config"
-	"concierge/modules/checkout"
 	"concierge/modules/identity"
+	"concierge/modules/orders"
 	"concierge/modules/whatsapp"
 	"concierge/plugins/payments"
 	"concierge/plugins/payments/cod"
@@ -24,11 +24,15 @@ func newPaymentProviders(cfg config.Config, log *slog.Logger) *payments.Registry
 	)
 }
 
-// notifier sends checkout's notices through the WhatsApp channel
-// (checkout.Notifier over whatsapp.Service.NotifyTx).
-type notifier struct{ channel *whatsapp.Service }
+// notifier sends a module's order notices through the WhatsApp channel
+// (orders.Notifier over whatsapp.Service.NotifyTx), written by
+// "system:<author>".
+type notifier struct {
+	channel *whatsapp.Service
+	author  string
+}
 
-func (n *notifier) NotifyTx(ctx context.Context, tx bun.Tx, c checkout.Notice) error {
+func (n *notifier) NotifyTx(ctx context.Context, tx bun.Tx, c orders.Notice) error {
 	to := whatsapp.Recipient{WAID: c.Phone}
 	if c.CustomerID != nil {
 		to = whatsapp.Recipient{CustomerID: *c.CustomerID}
@@ -37,8 +41,8 @@ func (n *notifier) NotifyTx(ctx context.Context, tx bun.Tx, c checkout.Notice) e
 	for i, b := range c.Buttons {
 		bs[i] = whatsapp.NotificationButton{ID: b.ID, Text: b.Text}
 	}
-	_, err := n.channel.NotifyTx(ctx, tx, to, whatsapp.Notification{Key: c.Key, Author: identity.SystemActor("checkout"),
-		Text: c.Text, Vars: c.Vars, Template: whatsapp.Template{Name: c.Template, Params: c.Params}, Buttons: bs,
+	_, err := n.channel.NotifyTx(ctx, tx, to, whatsapp.Notification{Key: c.Key, Author: identity.SystemActor(n.author),
+		Text: c.Text, Vars: c.Vars, Amounts: c.Amounts, Template: whatsapp.Template{Name: c.Template, Params: c.Params}, Buttons: bs,
 		URL: c.URL, URLText: c.URLText})
 	return err
 }

@@ -71,6 +71,7 @@ var Vars = []Var{
 	{"STRIPE_API_BASE", ""},
 	{"CHECKOUT_EXPIRY_GRACE", "10m"},
 	{"CHECKOUT_CONCURRENCY", ""},
+	{"ORDER_LOOKUP_PER_HOUR", "10"},
 	{"CART_RETENTION", "720h"},
 	{"PPROF_ADDR", ""},
 	{"METRICS_ADDR", "127.0.0.1:9090"},
@@ -136,6 +137,7 @@ type Config struct {
 	StripeAPIBase       string
 	CheckoutExpiryGrace time.Duration
 	CheckoutConcurrency int
+	OrderLookupPerHour  int
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil).
@@ -240,6 +242,7 @@ func Load(getenv func(string) string) (Config, error) {
 		StripeAPIBase:       get("STRIPE_API_BASE"),
 		CheckoutExpiryGrace: dur("CHECKOUT_EXPIRY_GRACE"),
 		CheckoutConcurrency: optNum("CHECKOUT_CONCURRENCY"),
+		OrderLookupPerHour:  num("ORDER_LOOKUP_PER_HOUR"),
 	}
 	switch sb := strings.ToLower(getenv("SANDBOX_ENABLED")); sb {
 	case "":

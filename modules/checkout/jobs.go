@@ -17,12 +17,14 @@ import (
 // begun in the chat and send its link or confirmation), checkout.expire_due
 // (every minute: payments whose time is up — unconfirmed cash on delivery,
 // unpaid hosted pages — are expired and give their stock back) and
-// checkout.cancel (close a superseded payment's page at the provider).
+// checkout.cancel (close a superseded payment's page at the provider) and
+// checkout.refund_order (refund a cancelled order's payment in full).
 func (s *Service) Workers(j *jobs.Jobs) error {
 	for _, err := range []error{
 		jobs.AddWorker(j, &InitiateWorker{Service: s}),
 		jobs.AddWorker(j, &ExpireDueWorker{Service: s}),
 		jobs.AddWorker(j, &CancelWorker{Service: s}),
+		jobs.AddWorker(j, &RefundOrderWorker{Service: s}),
 		j.Periodic(time.Minute, func() (river.JobArgs, *river.InsertOpts) { return ExpireDueArgs{}, nil }),
 	} {
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,6 +12,7 @@ import (
 	"concierge/internal/errs"
 	"concierge/internal/money"
 	"concierge/modules/orders"
+	"concierge/modules/whatsapp/dialog"
 	"concierge/plugins/payments"
 	"concierge/tenants"
 )
@@ -119,7 +119,7 @@ func (s *Service) startLocal(ctx context.Context, tx bun.Tx, p payments.Provider
 		FromStatus: string(prev), ToStatus: string(pay.Status), Outcome: outcomeApplied, At: s.now().UTC()}); err != nil {
 		return err
 	}
-	if err := s.consequences(ctx, tx, p, o, pay, prev, kind, "system:checkout"); err != nil {
+	if err := s.consequences(ctx, tx, p, o, pay, prev, 0, kind, "system:checkout"); err != nil {
 		return err
 	}
 	return s.sessionStarted(ctx, tx, p, o, pay)
@@ -182,20 +182,12 @@ func (s *Service) sessionStarted(ctx context.Context, tx bun.Tx, p payments.Prov
 	return nil
 }
 
-// riyadh is the Gulf's time zone for deadlines in texts (read once).
-var riyadh = sync.OnceValue(func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Riyadh"); err == nil {
-		return loc
-	}
-	return time.FixedZone("AST", 3*3600)
-})
-
 // deadline is when a payment lapses, as the customer reads it.
 func (s *Service) deadline(pay *Payment, locale string) string {
 	if pay.ExpiresAt == nil {
 		return ""
 	}
-	return formatTime(pay.ExpiresAt.In(riyadh()), locale)
+	return dialog.FormatTime(*pay.ExpiresAt, locale)
 }
 
 // initiateFailed records a provider's refusal (the payment failed, its
@@ -269,8 +261,9 @@ func (s *Service) storeURL(t *tenants.Tenant) string {
 	return s.cfg.PublicBaseURL
 }
 
-// supersede ends a live payment that a re-priced draft replaces.
-func (s *Service) supersede(ctx context.Context, tx bun.Tx, pay *Payment) error {
+// supersede ends a live payment that a re-priced draft replaces (or whose
+// order staff cancelled: reason says which).
+func (s *Service) supersede(ctx context.Context, tx bun.Tx, pay *Payment, reason string) error {
 	next, err := payments.Next(pay.state(), payments.EventCancelled, 0)
 	if err != nil {
 		return err
@@ -279,7 +272,7 @@ func (s *Service) supersede(ctx context.Context, tx bun.Tx, pay *Payment) error 
 	now := s.now().UTC()
 	if _, err := claimEvent(ctx, tx, &eventRow{TenantID: t.ID, ID: uuid.Must(uuid.NewV7()), PaymentID: pay.ID, Provider: pay.Provider,
 		EventID: "superseded:" + pay.ID.String(), Kind: string(payments.EventCancelled), FromStatus: string(pay.Status),
-		ToStatus: string(next.Status), Outcome: outcomeApplied, Reason: "the order was re-priced", At: now}); err != nil {
+		ToStatus: string(next.Status), Outcome: outcomeApplied, Reason: reason, At: now}); err != nil {
 		return err
 	}
 	pay.Status, pay.UpdatedAt = next.Status, now
@@ -381,7 +374,7 @@ func (s *Service) step(ctx context.Context, tx bun.Tx, p payments.Provider, o *o
 	case err != nil:
 		return "", err
 	}
-	prev := pay.Status
+	prev, prevRefunded := pay.Status, pay.Refunded
 	pay.Status, pay.Captured, pay.Refunded, pay.UpdatedAt = next.Status, next.Captured, next.Refunded, s.now().UTC()
 	if paymentRef != "" && pay.PaymentRef == "" {
 		pay.PaymentRef = paymentRef
@@ -393,11 +386,13 @@ func (s *Service) step(ctx context.Context, tx bun.Tx, p payments.Provider, o *o
 	if err := setEventOutcome(ctx, tx, row); err != nil {
 		return "", err
 	}
-	return row.Outcome, s.consequences(ctx, tx, p, o, pay, prev, kind, actor)
+	return row.Outcome, s.consequences(ctx, tx, p, o, pay, prev, pay.Refunded-prevRefunded, kind, actor)
 }
 
 // consequences carries a payment's change over to its order.
-func (s *Service) consequences(ctx context.Context, tx bun.Tx, p payments.Provider, o *orders.Order, pay *Payment, prev payments.Status, kind payments.EventKind, actor string) error {
+// refunded is what this event refunded.
+func (s *Service) consequences(ctx context.Context, tx bun.Tx, p payments.Provider, o *orders.Order, pay *Payment, prev payments.Status,
+	refunded int64, kind payments.EventKind, actor string) error {
 	caps := p.Capabilities()
 	data := map[string]string{"payment_id": pay.ID.String(), "provider": pay.Provider, "from": string(prev), "to": string(pay.Status)}
 	switch kind {
@@ -415,7 +410,16 @@ func (s *Service) consequences(ctx context.Context, tx bun.Tx, p payments.Provid
 		return s.place(ctx, tx, o, pay, actor, "payment_captured")
 	case payments.EventRefunded:
 		data["refunded"] = strconv.FormatInt(pay.Refunded, 10)
-		return s.orders.EventTx(ctx, tx, o.ID, orders.Event{Kind: "payment_refunded", Actor: actor, Data: data})
+		if err := s.orders.EventTx(ctx, tx, o.ID, orders.Event{Kind: "payment_refunded", Actor: actor, Data: data}); err != nil {
+			return err
+		}
+		text := "checkout.notify.refunded"
+		if !caps.Local {
+			text = "checkout.notify.refunded_card"
+		}
+		return s.notify(ctx, tx, o, Notice{Key: "refund:" + pay.ID.String() + ":" + data["refunded"], Text: text,
+			Vars: []string{"{order}", numberOf(o)}, Amounts: map[string]money.Amount{"{amount}": {Minor: refunded, Currency: pay.Currency}},
+			Template: "refund_issued", Params: []string{numberOf(o), "{amount}"}})
 	}
 	// failed, cancelled, expired: the stock comes back while the order waits.
 	if err := s.orders.EventTx(ctx, tx, o.ID, orders.Event{Kind: "payment_" + string(kind), Actor: actor, Data: data}); err != nil {

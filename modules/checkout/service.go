@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/errs"
+	"concierge/internal/money"
 	"concierge/modules/cart"
 	"concierge/modules/catalog"
 	"concierge/modules/orders"
@@ -143,7 +144,7 @@ func (s *Service) initTx(req InitRequest, p payments.Provider, res *InitResult, 
 				}
 			}
 			if live != nil {
-				if err := s.supersede(ctx, tx, live); err != nil {
+				if err := s.supersede(ctx, tx, live, "the order was re-priced"); err != nil {
 					return err
 				}
 			}
@@ -393,8 +394,8 @@ func (s *Service) place(ctx context.Context, tx bun.Tx, o *orders.Order, pay *Pa
 		return err
 	}
 	return s.notify(ctx, tx, o, Notice{Key: "order:" + o.ID.String() + ":confirmed", Text: "checkout.notify.confirmed",
-		Vars:     []string{"{order}", numberOf(o), "{total}", s.money(o.Totals.Total, o.Totals.Currency, o.Locale)},
-		Template: "order_confirmed", Params: []string{numberOf(o), s.money(o.Totals.Total, o.Totals.Currency, o.Locale)}})
+		Vars: []string{"{order}", numberOf(o)}, Amounts: map[string]money.Amount{"{total}": {Minor: o.Totals.Total, Currency: o.Totals.Currency}},
+		Template: "order_confirmed", Params: []string{numberOf(o), "{total}"}})
 }
 
 func numberOf(o *orders.Order) string { return strconv.FormatInt(o.Number, 10) }

@@ -3,7 +3,6 @@ package checkout
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"concierge/modules/cart"
 	"concierge/modules/orders"
@@ -70,15 +69,4 @@ func pick(first, second string) string {
 		return first
 	}
 	return second
-}
-
-var arabicMonths = [...]string{"يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"}
-
-// formatTime is a moment as people read it in locale: "3 December, 14:30"
-// or "٣ ديسمبر، ١٤:٣٠".
-func formatTime(t time.Time, locale string) string {
-	if locale == "ar" {
-		return dialog.Digits(fmt.Sprintf("%d %s، %02d:%02d", t.Day(), arabicMonths[t.Month()-1], t.Hour(), t.Minute()), "ar")
-	}
-	return t.Format("2 January, 15:04")
 }

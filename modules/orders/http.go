@@ -12,11 +12,42 @@ import (
 )
 
 // Mount serves the staff reads: GET /orders (orders:read; ?phone, ?status,
-// ?cursor, ?limit), GET /orders/{id} and GET /orders/{id}/timeline.
+// ?cursor, ?limit), GET /orders/{id} and GET /orders/{id}/timeline; the
+// staff moves, POST /orders/{id}/transitions (orders:write); and the public
+// lookup, POST /orders/lookup (tenant from the Host).
 func (s *Service) Mount(r httpx.Routers) {
 	r.Staff.Get("/orders", r.Allow("orders", "read"), s.list)
 	r.Staff.Get("/orders/:id", r.Allow("orders", "read"), s.get)
 	r.Staff.Get("/orders/:id/timeline", r.Allow("orders", "read"), s.timeline)
+	r.Public.Post("/orders/lookup", func(c *fiber.Ctx) error { return s.lookup(c, r.Validator) })
+	r.Staff.Post("/orders/:id/transitions", r.Allow("orders", "write"), func(c *fiber.Ctx) error { return s.transition(c, r.Validator) })
+}
+
+// transitionBody is POST /orders/{id}/transitions.
+type transitionBody struct {
+	To             string `json:"to" validate:"required,oneof=processing shipped delivered cancelled"`
+	TrackingNumber string `json:"tracking_number" validate:"max=100"`
+	TrackingURL    string `json:"tracking_url" validate:"omitempty,max=1000,weburl"`
+	Carrier        string `json:"carrier" validate:"max=100"`
+	Note           string `json:"note" validate:"max=1000"`
+}
+
+func (s *Service) transition(c *fiber.Ctx, v *httpx.Validator) error {
+	id, err := orderID(c)
+	if err != nil {
+		return err
+	}
+	var b transitionBody
+	if err := httpx.Bind(c, v, &b); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	o, err := s.Transition(ctx, id, Transition{To: b.To, Note: b.Note, Actor: s.actor(ctx),
+		Tracking: Tracking{Number: b.TrackingNumber, URL: b.TrackingURL, Carrier: b.Carrier}})
+	if err != nil {
+		return err
+	}
+	return c.JSON(ToAPIOrder(*o))
 }
 
 // ---- JSON shapes (docs/openapi.yaml) ----
@@ -94,10 +125,21 @@ type APIOrder struct {
 	ConfirmedAt   *time.Time   `json:"confirmed_at"`
 	CancelledAt   *time.Time   `json:"cancelled_at"`
 	RefusedAt     *time.Time   `json:"refused_at,omitempty"`
+	ShippedAt     *time.Time   `json:"shipped_at,omitempty"`
+	DeliveredAt   *time.Time   `json:"delivered_at,omitempty"`
+	Tracking      *APITracking `json:"tracking,omitempty"`
+	Allowed       []string     `json:"allowed_transitions"`
 	CreatedAt     time.Time    `json:"created_at"`
 	UpdatedAt     time.Time    `json:"updated_at"`
 	Timeline      []APIEvent   `json:"timeline,omitempty"`
 	Payments      []APIPayment `json:"payments,omitempty"`
+}
+
+// APITracking is how a shipped order can be followed.
+type APITracking struct {
+	Number  string `json:"number,omitempty"`
+	URL     string `json:"url,omitempty"`
+	Carrier string `json:"carrier,omitempty"`
 }
 
 // APIEvent is a timeline entry.
@@ -134,7 +176,11 @@ func ToAPIOrder(o Order) APIOrder {
 		Notes: o.Notes, Items: make([]APILine, len(o.Lines)),
 		Totals: APITotals{Currency: o.Totals.Currency, Subtotal: o.Totals.Subtotal, Discount: o.Totals.Discount, Shipping: o.Totals.Shipping,
 			VAT: o.Totals.VAT, Total: o.Totals.Total, VATRate: o.Totals.VATRateBP, VATIncl: o.Totals.VATIncluded},
-		ConfirmedAt: o.ConfirmedAt, CancelledAt: o.CancelledAt, RefusedAt: o.RefusedAt, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+		ConfirmedAt: o.ConfirmedAt, CancelledAt: o.CancelledAt, RefusedAt: o.RefusedAt, ShippedAt: o.ShippedAt, DeliveredAt: o.DeliveredAt,
+		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Allowed: staffAllowed(o.Status)}
+	if o.Tracking != (Tracking{}) {
+		a.Tracking = &APITracking{Number: o.Tracking.Number, URL: o.Tracking.URL, Carrier: o.Tracking.Carrier}
+	}
 	if l := o.Address.Location; l != nil {
 		a.Address.Location = &APILocation{Lat: l.Lat, Lng: l.Lng}
 	}
@@ -237,6 +283,19 @@ func (s *Service) list(c *fiber.Ctx) error {
 		out.Items[i] = ToAPIOrder(o)
 	}
 	return c.JSON(out)
+}
+
+// staffAllowed lists the moves staff may make from status.
+func staffAllowed(status string) []string {
+	out := []string{}
+	for _, to := range transitions[status] {
+		for _, t := range StaffTargets {
+			if t == to {
+				out = append(out, to)
+			}
+		}
+	}
+	return out
 }
 
 func validStatus(s string) bool {

@@ -14,10 +14,12 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/go-redis/redis_rate/v10"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"concierge/internal/errs"
+	"concierge/internal/money"
 	"concierge/tenants"
 )
 
@@ -183,11 +185,14 @@ type Notice struct {
 	Key        string
 	Text       string // bot text key
 	Vars       []string
-	Template   string
-	Params     []string
-	Buttons    []NoticeButton
-	URL        string
-	URLText    string // bot text key of the link's label
+	// Amounts are money placeholders ("{total}"), formatted in the
+	// customer's language when sent (template parameters too).
+	Amounts  map[string]money.Amount
+	Template string
+	Params   []string
+	Buttons  []NoticeButton
+	URL      string
+	URLText  string // bot text key of the link's label
 }
 
 // NoticeButton is a reply button of a notice.
@@ -241,31 +246,51 @@ const MaxListPage = 100
 // ErrNotFound is an order this tenant does not have.
 var ErrNotFound = errs.New(errs.CodeNotFound, "orders.not_found")
 
-// Config tunes the service (nothing yet: the module contract's first door
-// takes one).
-type Config struct{}
+// Config tunes the service.
+type Config struct {
+	// LookupPerHour bounds the public order lookups per IP and per phone
+	// (ORDER_LOOKUP_PER_HOUR; 0: 10).
+	LookupPerHour int
+	// RedisPrefix prefixes the rate-limit keys.
+	RedisPrefix string
+}
 
 // Deps are what the service needs.
 type Deps struct {
 	Scope *tenants.Scope
 	// Payments fills the payments of an order's detail (nil: none).
 	Payments Payments
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Limiter counts public lookups (nil: not limited).
+	Limiter *redis_rate.Limiter
+	// Actor names who acts in a request's context ("user:<id>").
+	Actor func(context.Context) string
+	Log   *slog.Logger
+	Now   func() time.Time
 }
 
 // Service keeps orders.
 type Service struct {
+	cfg       Config
+	limiter   *redis_rate.Limiter
 	scope     *tenants.Scope
 	payments  Payments
+	canceller Canceller
+	notifier  Notifier
 	observers []Observer
+	actor     func(context.Context) string
 	log       *slog.Logger
 	now       func() time.Time
 }
 
 // New builds the service.
-func New(_ Config, d Deps) *Service {
-	s := &Service{scope: d.Scope, payments: d.Payments, log: d.Log, now: d.Now}
+func New(cfg Config, d Deps) *Service {
+	if cfg.LookupPerHour <= 0 {
+		cfg.LookupPerHour = 10
+	}
+	s := &Service{cfg: cfg, scope: d.Scope, payments: d.Payments, limiter: d.Limiter, actor: d.Actor, log: d.Log, now: d.Now}
+	if s.actor == nil {
+		s.actor = func(context.Context) string { return "staff" }
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

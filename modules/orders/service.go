@@ -110,26 +110,39 @@ func (s *Service) addEvent(ctx context.Context, tx bun.Tx, orderID uuid.UUID, o 
 // GetTx reads an order with its lines inside tx; lock holds it (FOR
 // UPDATE) until tx ends. Errors: not_found.
 func (s *Service) GetTx(ctx context.Context, tx bun.IDB, id uuid.UUID, lock bool) (*Order, error) {
-	return getOrder(ctx, tx, "id = ?", id, lock)
+	return getOrder(ctx, tx, "id = ?", lock, id)
 }
 
 // ForCartTx reads (and locks) the order of a cart that is not cancelled.
 // Errors: not_found.
 func (s *Service) ForCartTx(ctx context.Context, tx bun.IDB, cartID string) (*Order, error) {
-	return getOrder(ctx, tx, "cart_id = ? AND status <> 'cancelled'", cartID, true)
+	return getOrder(ctx, tx, "cart_id = ? AND status <> 'cancelled'", true, cartID)
 }
 
 // LatestForCustomerTx reads a WhatsApp customer's most recent order (its
 // address is offered at the next checkout). Errors: not_found.
 func (s *Service) LatestForCustomerTx(ctx context.Context, tx bun.IDB, customerID uuid.UUID) (*Order, error) {
-	return getOrder(ctx, tx, "customer_id = ?", customerID, false)
+	return getOrder(ctx, tx, "customer_id = ?", false, customerID)
 }
 
 // ForCustomerTx reads a WhatsApp customer's newest placed orders (drafts
 // waiting for payment left out), newest first, at most limit, without their
 // lines (GetTx reads one whole).
 func (s *Service) ForCustomerTx(ctx context.Context, tx bun.IDB, customerID uuid.UUID, limit int) ([]Order, error) {
-	return customerOrders(ctx, tx, customerID, limit)
+	return customerOrders(ctx, tx, customerID, "", limit)
+}
+
+// ForContactTx is ForCustomerTx with also the orders placed on the web
+// with the customer's phone (E.164): a WhatsApp customer's orders wherever
+// they were placed.
+func (s *Service) ForContactTx(ctx context.Context, tx bun.IDB, customerID uuid.UUID, phone string, limit int) ([]Order, error) {
+	return customerOrders(ctx, tx, customerID, phone, limit)
+}
+
+// Mine reports whether o belongs to the WhatsApp customer with this id or
+// phone (E.164).
+func Mine(o Order, customerID uuid.UUID, phone string) bool {
+	return (o.CustomerID != nil && *o.CustomerID == customerID) || (phone != "" && o.CustomerPhone == phone)
 }
 
 // RefusalsTx counts the orders of phone refused at the door.
@@ -198,7 +211,7 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 func (s *Service) Timeline(ctx context.Context, id uuid.UUID) ([]Event, error) {
 	var out []Event
 	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := getOrder(ctx, tx, "id = ?", id, false); err != nil {
+		if _, err := getOrder(ctx, tx, "id = ?", false, id); err != nil {
 			return err
 		}
 		var err error

@@ -227,9 +227,9 @@ func insertEvent(ctx context.Context, tx bun.IDB, r *eventRow) error {
 }
 
 // getOrder reads an order with its lines (lock: FOR UPDATE of the order).
-func getOrder(ctx context.Context, tx bun.IDB, where string, arg any, lock bool) (*Order, error) {
+func getOrder(ctx context.Context, tx bun.IDB, where string, lock bool, args ...any) (*Order, error) {
 	var r orderRow
-	q := tx.NewSelect().Model(&r).Where(where, arg).OrderExpr("created_at DESC").Limit(1)
+	q := tx.NewSelect().Model(&r).Where(where, args...).OrderExpr("created_at DESC").Limit(1)
 	if lock {
 		q = q.For("UPDATE")
 	}
@@ -312,9 +312,17 @@ func translate(err error) error {
 
 // customerOrders reads a WhatsApp customer's newest placed orders (not
 // drafts waiting for payment), without lines.
-func customerOrders(ctx context.Context, tx bun.IDB, customerID uuid.UUID, limit int) ([]Order, error) {
+func customerOrders(ctx context.Context, tx bun.IDB, customerID uuid.UUID, phone string, limit int) ([]Order, error) {
 	var rs []orderRow
-	err := tx.NewSelect().Model(&rs).Where("customer_id = ? AND status <> 'pending_payment'", customerID).
+	q := tx.NewSelect().Model(&rs).Where("status <> 'pending_payment'")
+	if phone != "" {
+		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("customer_id = ?", customerID).WhereOr("customer_phone = ?", phone)
+		})
+	} else {
+		q = q.Where("customer_id = ?", customerID)
+	}
+	err := q.
 		OrderExpr("created_at DESC, id DESC").Limit(int64(limit)).Scan(ctx)
 	out := make([]Order, len(rs))
 	for i := range rs {

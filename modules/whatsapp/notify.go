@@ -12,6 +12,7 @@ import (
 
 	"concierge/internal/errs"
 	"concierge/internal/input"
+	"concierge/internal/money"
 	"concierge/modules/identity"
 	"concierge/modules/whatsapp/cloudapi"
 	"concierge/tenants"
@@ -59,6 +60,10 @@ type Notification struct {
 	// "1042"); {store} and {name} are filled for every notification.
 	Text string
 	Vars []string
+	// Amounts are money placeholders ("{total}") formatted in the language
+	// the customer gets the message in; a template parameter that is such
+	// a placeholder is replaced too.
+	Amounts map[string]money.Amount
 	// Template is sent instead outside the window (and when a queued
 	// session text finds the window closed by the time it is sent).
 	Template Template
@@ -157,6 +162,9 @@ func (s *Service) NotifyTx(ctx context.Context, tx bun.Tx, to Recipient, n Notif
 	}
 	params := make([]string, len(n.Template.Params))
 	for i, p := range n.Template.Params {
+		if a, ok := n.Amounts[p]; ok {
+			p = money.Format(a, lang)
+		}
 		// Template text parameters may not hold new lines, tabs or runs of
 		// spaces.
 		params[i] = cloudapi.Truncate(strings.Join(strings.Fields(p), " "), 1024)
@@ -170,6 +178,9 @@ func (s *Service) NotifyTx(ctx context.Context, tx bun.Tx, to Recipient, n Notif
 	form := "template"
 	if conv.InWindow(s.now()) {
 		vars := append(customerVars(t, cust, locale), n.Vars...)
+		for k, a := range n.Amounts {
+			vars = append(vars, k, money.Format(a, locale))
+		}
 		body := s.words.Text(ctx, locale, n.Text, vars...)
 		session := cloudapi.TextMessage(body)
 		if len(n.Buttons) > 0 {

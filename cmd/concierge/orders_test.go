@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"concierge/modules/cart"
+	"concierge/modules/checkout"
+	"concierge/tenants"
+)
+
+// After the sale, end to end through the API, the real worker and the
+// sandbox: staff move a confirmed order through processing, shipped (with
+// tracking) and delivered, the customer hearing of each move once in the
+// chat; "my orders" in the chat; cancelling a paid order refunds it; the
+// public lookup.
+
+// lifeShop is a tenant with a WhatsApp number, the demo catalog, delivery
+// to Riyadh, cash on delivery on, and an owner.
+func lifeShop(t *testing.T, ta *testApp, slug string) (n *waNumber, owner string, ctx context.Context) {
+	t.Helper()
+	n = waTenant(t, ta, slug)
+	seedCatalog(t, n)
+	ctx = tenants.WithTenant(context.Background(), n.tenant)
+	if _, err := ta.app.cart.UpdatePricingSettings(ctx, cart.Settings{VATRateBP: 1500, PricesIncludeVAT: true,
+		Zones: []cart.Zone{{NameAR: "الرياض", NameEN: "Riyadh", Fee: 2500}}}); err != nil {
+		t.Fatal(err)
+	}
+	on := true
+	if _, err := ta.app.checkout.UpdatePaymentSettings(ctx, map[string]checkout.SettingsChange{"cod": {Enabled: &on}}); err != nil {
+		t.Fatal(err)
+	}
+	return n, ta.user("owner@"+slug+".test", false, slug, "owner"), ctx
+}
+
+// placeCOD checks a web cart out with cash on delivery for the WhatsApp
+// customer phone (digits) and confirms it; it returns the order.
+func placeCOD(t *testing.T, ta *testApp, n *waNumber, phone string) apiOrder {
+	t.Helper()
+	cartID := newCart(t, ta, n.host, "PRF-002", 1)
+	body := strings.Replace(checkoutBody(cartID, "cod", "Riyadh"), `"0551234567"`, `"+`+phone+`"`, 1)
+	r := ta.do(request{method: "POST", path: "/api/v1/checkout/init", host: n.host, body: body})
+	co := decodeCheckout(t, r)
+	if r := ta.do(request{method: "POST", path: "/api/v1/checkout/confirm", host: n.host, body: `{"order_id":"` + co.Order.ID + `"}`}); r.status != 200 {
+		t.Fatalf("confirm: %d %s", r.status, r.body)
+	}
+	return apiOrder{ID: co.Order.ID, Number: co.Order.Number}
+}
+
+type apiOrder struct {
+	ID       string   `json:"id"`
+	Number   string   `json:"number"`
+	Status   string   `json:"status"`
+	Allowed  []string `json:"allowed_transitions"`
+	Tracking *struct {
+		Number, URL, Carrier string
+	} `json:"tracking"`
+	Timeline []struct {
+		Kind, From, To, Actor, Note string
+	} `json:"timeline"`
+	Payments []struct {
+		Provider, Status string
+		Refunded         int64
+	} `json:"payments"`
+}
+
+func decodeOrder(t *testing.T, r response) apiOrder {
+	t.Helper()
+	var o apiOrder
+	if err := json.Unmarshal(r.raw, &o); err != nil || o.ID == "" {
+		t.Fatalf("not an order (%d): %s", r.status, r.body)
+	}
+	return o
+}
+
+// notices counts the notifications queued for an order.
+func notices(t *testing.T, n *waNumber, orderID string) int {
+	t.Helper()
+	var c int
+	n.inTx(func(ctx context.Context, tx bun.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT count(*) FROM whatsapp_notifications WHERE key LIKE ?`, "order:"+orderID+":%").Scan(&c)
+	})
+	return c
+}
+
+func TestOrderLifecycle(t *testing.T) {
+	t.Parallel()
+	ta := waStartApp(t, modeDev, nil)
+	n, owner, _ := lifeShop(t, ta, "lifeshop")
+	agent := ta.user("agent@lifeshop.test", false, "lifeshop", "agent")
+	chat := &waChat{t: t, n: n, phone: waPhone(), total: 3}
+	n.onboard(chat.phone, "en", "Sara")
+
+	o := placeCOD(t, ta, n, chat.phone)
+	// The COD confirmation request and the confirmation reach the chat.
+	chat.total += 2
+	got := n.waitBot(chat.phone, chat.total, 20*time.Second)
+	wantText(t, got[chat.total-2:], "Order #"+o.Number+" is confirmed")
+
+	move := func(token, body string) response {
+		return ta.do(request{method: "POST", path: "/api/v1/orders/" + o.ID + "/transitions", host: n.host, token: token, body: body})
+	}
+	// Refused, each with nothing changed: an agent may not move orders; a
+	// status staff cannot set; tracking on a move other than shipped; a
+	// tracking link that is not a web link; unknown fields.
+	wantProblem(t, move(agent, `{"to":"processing"}`), 403, "")
+	wantProblem(t, move(owner, `{"to":"returned"}`), 422, "to")
+	wantProblem(t, move(owner, `{"to":"confirmed"}`), 422, "to")
+	wantProblem(t, move(owner, `{"to":"processing","tracking_number":"X1"}`), 422, "tracking_number")
+	wantProblem(t, move(owner, `{"to":"shipped","tracking_url":"javascript:alert(1)"}`), 422, "tracking_url")
+	wantProblem(t, move(owner, `{"to":"shipped","by":"x"}`), 422, "by")
+	wantProblem(t, move(owner, `{"to":"shipped","note":"`+strings.Repeat("x", 1001)+`"}`), 422, "note")
+	wantProblem(t, ta.do(request{method: "POST", path: "/api/v1/orders/00000000-0000-7000-8000-000000000000/transitions", host: n.host,
+		token: owner, body: `{"to":"processing"}`}), 404, "")
+
+	// processing: no message to the customer.
+	r := move(owner, `{"to":"processing","note":"packing"}`)
+	if got := decodeOrder(t, r); r.status != 200 || got.Status != "processing" || strings.Join(got.Allowed, ",") != "shipped,cancelled" {
+		t.Fatalf("processing: %d %s", r.status, r.body)
+	}
+	if c := notices(t, n, o.ID); c != 1 {
+		t.Fatalf("notices after processing: %d (want the confirmation only)", c)
+	}
+	// shipped with tracking: the text names the carrier and number, the
+	// link comes as a button.
+	r = move(owner, `{"to":"shipped","tracking_number":"SMSA123456","tracking_url":"https://track.example.sa/SMSA123456","carrier":"SMSA"}`)
+	if got := decodeOrder(t, r); r.status != 200 || got.Tracking == nil || got.Tracking.Number != "SMSA123456" {
+		t.Fatalf("shipped: %d %s", r.status, r.body)
+	}
+	chat.total++
+	got = n.waitBot(chat.phone, chat.total, 20*time.Second)
+	shipped := wantText(t, got[chat.total-1:], "has shipped with SMSA. Tracking number: SMSA123456")
+	if shipped.Type != "interactive" || !strings.Contains(string(shipped.Raw), `"cta_url"`) || !strings.Contains(string(shipped.Raw), "https://track.example.sa/SMSA123456") {
+		t.Fatalf("shipped notice is not a tracking button: %s", shipped.Raw)
+	}
+	// A retried move answers the same order and notifies nobody twice.
+	if r := move(owner, `{"to":"shipped","tracking_number":"SMSA123456"}`); r.status != 200 {
+		t.Fatalf("shipped again: %d %s", r.status, r.body)
+	}
+	r = move(owner, `{"to":"delivered"}`)
+	if r.status != 200 {
+		t.Fatalf("delivered: %d %s", r.status, r.body)
+	}
+	chat.total++
+	got = n.waitBot(chat.phone, chat.total, 20*time.Second)
+	wantText(t, got[chat.total-1:], "has been delivered")
+	move(owner, `{"to":"delivered"}`)
+	if c := notices(t, n, o.ID); c != 3 {
+		t.Fatalf("notices: %d, want confirmed, shipped, delivered", c)
+	}
+	// Delivered back to processing: 409 naming what is allowed.
+	wantProblem(t, move(owner, `{"to":"processing"}`), 409, "")
+
+	// The timeline: who, from, to, note.
+	r = ta.do(request{method: "GET", path: "/api/v1/orders/" + o.ID, host: n.host, token: owner})
+	d := decodeOrder(t, r)
+	var moves []string
+	for _, e := range d.Timeline {
+		if e.To != "" {
+			moves = append(moves, e.From+">"+e.To)
+		}
+		if e.To == "processing" && (e.Note != "packing" || !strings.HasPrefix(e.Actor, "user:")) {
+			t.Fatalf("processing event: %+v", e)
+		}
+	}
+	if strings.Join(moves, " ") != ">pending_payment pending_payment>confirmed confirmed>processing processing>shipped shipped>delivered" {
+		t.Fatalf("timeline moves: %v", moves)
+	}
+
+	// "my orders" in the chat: the list, then the order with its timeline,
+	// tracking button and "Talk to us".
+	list := chat.typeText("my orders", 1)
+	show := idWith(t, list, "orders:show:"+o.ID)
+	wantText(t, list, "#"+o.Number+" · Delivered")
+	got = chat.tap(show, 3)
+	wantText(t, got, "Order #"+o.Number+" — Delivered")
+	wantText(t, got, "Shipped")
+	wantText(t, got, "Tracking number: SMSA123456 SMSA")
+	wantText(t, got, "https://track.example.sa/SMSA123456")
+	idWith(t, got, "handoff")
+	// Another customer's order id gives nothing away.
+	other := placeCOD(t, ta, n, waPhone())
+	wantText(t, chat.tap("orders:show:"+other.ID, 1), "could not find that order")
+	// In Arabic.
+	ar := &waChat{t: t, n: n, phone: waPhone(), total: 3}
+	n.onboard(ar.phone, "ar", "نورة")
+	wantText(t, ar.typeText("طلباتي", 1), "لا توجد لديك طلبات")
+}
+
+// TestCancelPaidOrderRefunds: staff cancel an order whose cash was
+// collected: the stock comes back, the payment is refunded in full by the
+// refund job (cash on delivery: recorded as handed back), and the customer
+// is told of the cancellation and of the refund.
+func TestCancelPaidOrderRefunds(t *testing.T) {
+	t.Parallel()
+	ta := waStartApp(t, modeDev, nil)
+	n, owner, ctx := lifeShop(t, ta, "cancelshop")
+	setStock(t, ta, ctx, "PRF-002", intPtr(5))
+	chat := &waChat{t: t, n: n, phone: waPhone(), total: 3}
+	n.onboard(chat.phone, "en", "Omar")
+	o := placeCOD(t, ta, n, chat.phone)
+	chat.total += 2
+	n.waitBot(chat.phone, chat.total, 20*time.Second)
+	if s := *stockOf(t, ta, ctx, "PRF-002"); s != 4 {
+		t.Fatalf("stock after the order: %d", s)
+	}
+	if r := ta.do(request{method: "POST", path: "/api/v1/orders/" + o.ID + "/cod-collected", host: n.host, token: owner}); r.status != 200 {
+		t.Fatalf("collected: %d %s", r.status, r.body)
+	}
+	r := ta.do(request{method: "POST", path: "/api/v1/orders/" + o.ID + "/transitions", host: n.host, token: owner, body: `{"to":"cancelled","note":"out of area"}`})
+	if r.status != 200 || decodeOrder(t, r).Status != "cancelled" {
+		t.Fatalf("cancel: %d %s", r.status, r.body)
+	}
+	if s := *stockOf(t, ta, ctx, "PRF-002"); s != 5 {
+		t.Fatalf("stock after cancelling: %d", s)
+	}
+	chat.total += 2
+	got := n.waitBot(chat.phone, chat.total, 30*time.Second)[chat.total-2:]
+	wantText(t, got, "Your order #"+o.Number+" has been cancelled")
+	wantText(t, got, "We have refunded SAR\u00a0")
+	d := decodeOrder(t, ta.do(request{method: "GET", path: "/api/v1/orders/" + o.ID, host: n.host, token: owner}))
+	if len(d.Payments) != 1 || d.Payments[0].Status != "refunded" || d.Payments[0].Refunded == 0 {
+		t.Fatalf("payment after cancelling: %+v", d.Payments)
+	}
+	// Cancelling again changes nothing and refunds nothing more.
+	if r := ta.do(request{method: "POST", path: "/api/v1/orders/" + o.ID + "/transitions", host: n.host, token: owner, body: `{"to":"cancelled"}`}); r.status != 200 {
+		t.Fatalf("cancel again: %d %s", r.status, r.body)
+	}
+}
+
+// TestOrderLookup: the right phone and number give the public view (no
+// address beyond the city, no name or phone); a wrong pair and an unknown
+// order get byte-identical 404s; the 11th try within the hour gets 429 with
+// Retry-After.
+func TestOrderLookup(t *testing.T) {
+	t.Parallel()
+	ta := waStartApp(t, modeDev, nil)
+	n, _, _ := lifeShop(t, ta, "lookshop")
+	phone := waPhone()
+	o := placeCOD(t, ta, n, phone)
+	look := func(body string) response {
+		return ta.do(request{method: "POST", path: "/api/v1/orders/lookup", host: n.host, body: body})
+	}
+	r := look(fmt.Sprintf(`{"phone":"+%s","order_number":"#%s"}`, phone, o.Number))
+	if r.status != 200 {
+		t.Fatalf("lookup: %d %s", r.status, r.body)
+	}
+	for _, leak := range []string{phone[3:], "Sara", "King Fahd", "2929", "12345", "Al Olaya", o.ID} {
+		if strings.Contains(r.body, leak) {
+			t.Fatalf("the public view shows %q: %s", leak, r.body)
+		}
+	}
+	for _, want := range []string{`"city":"Riyadh"`, `"status":"confirmed"`, `"number":"` + o.Number + `"`, `"status":"placed"`, `"sku":"PRF-002"`} {
+		if !strings.Contains(r.body, want) {
+			t.Fatalf("the public view lacks %s: %s", want, r.body)
+		}
+	}
+	// Arabic-Indic digits and a local phone form find it too.
+	arabicNumber := strings.NewReplacer("0", "٠", "1", "١", "2", "٢", "3", "٣", "4", "٤", "5", "٥", "6", "٦", "7", "٧", "8", "٨", "9", "٩").Replace(o.Number)
+	if r := look(fmt.Sprintf(`{"phone":"0%s","order_number":"%s"}`, phone[3:], arabicNumber)); r.status != 200 {
+		t.Fatalf("lookup in Arabic digits: %d %s", r.status, r.body)
+	}
+	strip := regexp.MustCompile(`"(instance|trace_id|request_id)":"[^"]*",?`)
+	wrong := look(fmt.Sprintf(`{"phone":"+966500000001","order_number":"%s"}`, o.Number))
+	unknown := look(fmt.Sprintf(`{"phone":"+%s","order_number":"999999"}`, phone))
+	if wrong.status != 404 || unknown.status != 404 || strip.ReplaceAllString(wrong.body, "") != strip.ReplaceAllString(unknown.body, "") {
+		t.Fatalf("wrong pair %d %s / unknown %d %s", wrong.status, wrong.body, unknown.status, unknown.body)
+	}
+	wantProblem(t, look(`{"phone":"hello","order_number":"abc"}`), 422, "order_number")
+	// Four tries counted so far from this address (the malformed one is
+	// refused before it counts): the 5th to 10th pass, the 11th is refused.
+	for i := 5; i <= 10; i++ {
+		if r := look(fmt.Sprintf(`{"phone":"+%s","order_number":"%d"}`, phone, 5000+i)); r.status != 404 {
+			t.Fatalf("try %d: %d %s", i, r.status, r.body)
+		}
+	}
+	r = look(fmt.Sprintf(`{"phone":"+%s","order_number":"%s"}`, phone, o.Number))
+	if r.status != 429 || r.header.Get("Retry-After") == "" {
+		t.Fatalf("11th try: %d %s", r.status, r.body)
+	}
+}
