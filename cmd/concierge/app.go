@@ -156,7 +156,8 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 	orderFlows := orders.NewFlows(a.orders, words)
 	catalogFlows.Cart = cartFlows
 	cartFlows.Checkout = checkoutFlows
-	a.conv = newChannel(cfg, d, a.jobs, a.texts, log, catalogFlows, cartFlows, checkoutFlows, orderFlows)
+	staff := staffSide{context: &customerContexts{scope: d.scope, carts: a.cart, orders: a.orders, payments: a.checkout}}
+	a.conv = newChannel(cfg, d, a.jobs, a.texts, log, staff, catalogFlows, cartFlows, checkoutFlows, orderFlows)
 	notices.channel, orderNotices.channel = a.conv, a.conv
 	if cfg.SandboxEnabled && m != modeWorker {
 		a.sandbox = sandbox.New(sandbox.Config{WebhookURL: "http://" + cfg.HTTPAddr + "/webhook/whatsapp", Log: log}, d.tenants)
@@ -208,7 +209,16 @@ func newIdentity(d *deps) (*identity.Service, error) {
 // newChannel builds the WhatsApp channel: the Cloud API client (Meta, or the
 // built-in emulator when the sandbox is on), the per-number sender and the
 // dialog engine with the capabilities' steps.
-func newChannel(cfg config.Config, d *deps, j *jobs.Jobs, texts *i18n.Catalog, log *slog.Logger, caps ...dialog.Capability) *whatsapp.Service {
+// staffSide are the channel's links to the modules staff work with: the
+// template registry, SLA timers, quick replies and the customer's context.
+type staffSide struct {
+	templates    whatsapp.Templates
+	timers       whatsapp.Timers
+	quickReplies whatsapp.QuickReplies
+	context      whatsapp.CustomerContexts
+}
+
+func newChannel(cfg config.Config, d *deps, j *jobs.Jobs, texts *i18n.Catalog, log *slog.Logger, staff staffSide, caps ...dialog.Capability) *whatsapp.Service {
 	base := cfg.WhatsAppAPIBaseURL
 	if base == "" {
 		base = "https://graph.facebook.com"
@@ -228,5 +238,6 @@ func newChannel(cfg config.Config, d *deps, j *jobs.Jobs, texts *i18n.Catalog, l
 	}, whatsapp.Deps{
 		Scope: d.scope, Tenants: d.tenants, Jobs: j, Sender: sender, Capabilities: caps,
 		Audit: d.audit, Catalog: texts, Redis: d.rdb, RedisPrefix: cfg.RedisPrefix, Log: log,
+		Templates: staff.templates, Timers: staff.timers, QuickReplies: staff.quickReplies, Context: staff.context,
 	})
 }

@@ -205,6 +205,12 @@ func (s *Service) CustomerCart(ctx context.Context, customerID uuid.UUID) (*Cart
 	return s.change(ctx, target{customer: customerID, create: true}, nil)
 }
 
+// OpenCustomerCart returns the customer's open cart without making one.
+// Errors: not_found (no open cart).
+func (s *Service) OpenCustomerCart(ctx context.Context, customerID uuid.UUID) (*Cart, error) {
+	return s.change(ctx, target{customer: customerID}, nil)
+}
+
 // List returns a page of the tenant's carts of q.Status that hold items,
 // most recently touched first, with their value at the last change.
 func (s *Service) List(ctx context.Context, q ListQuery) (ListPage, error) {

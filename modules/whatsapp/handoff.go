@@ -97,6 +97,12 @@ func (s *Service) Reply(ctx context.Context, id uuid.UUID, text string) (*Messag
 		if err := saveConversation(ctx, tx, conv); err != nil {
 			return err
 		}
+		if s.timers != nil {
+			// The first reply answers the hand-off: its SLA timer stops.
+			if err := s.timers.StopTx(ctx, tx, TimerHandoff, conv.ID); err != nil {
+				return err
+			}
+		}
 		m, err := s.queueText(ctx, tx, conv, author, text)
 		if err == nil && m == nil {
 			return ErrEmptyReply
@@ -105,6 +111,47 @@ func (s *Service) Reply(ctx context.Context, id uuid.UUID, text string) (*Messag
 		return err
 	})
 	return out, err
+}
+
+// ReplyQuick sends a quick reply (by shortcut or id) rendered in the
+// customer's language with vars; {{customer_name}}, {{store_name}} and
+// {{order_number}} (the customer's last order) are filled unless given.
+// Errors: those of Reply; not_found (no such quick reply, or no quick
+// replies configured); invalid (a variable without a value).
+func (s *Service) ReplyQuick(ctx context.Context, id uuid.UUID, ref string, vars map[string]string) (*Message, error) {
+	if s.quickReplies == nil {
+		return nil, errs.New(errs.CodeNotFound, "whatsapp.quick_reply.not_found")
+	}
+	v, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := tenants.FromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	locale := localeOf(t, &v.Customer)
+	all := map[string]string{"customer_name": v.Customer.ProfileName, "store_name": t.NameAR}
+	if locale == "en" {
+		all["store_name"] = t.NameEN
+	}
+	if s.contexts != nil {
+		cc, err := s.contexts.CustomerContext(ctx, v.Customer.ID, "+"+v.Customer.WAID)
+		if err != nil {
+			return nil, err
+		}
+		if cc.LastOrder != nil {
+			all["order_number"] = cc.LastOrder.Number
+		}
+	}
+	for k, val := range vars {
+		all[k] = val
+	}
+	text, err := s.quickReplies.Render(ctx, ref, locale, all)
+	if err != nil {
+		return nil, err
+	}
+	return s.Reply(ctx, id, text)
 }
 
 // TakeOver lets the staff member of ctx take the conversation: the bot
@@ -143,6 +190,12 @@ func (s *Service) setHandoff(ctx context.Context, id uuid.UUID, resumed bool, ch
 		change(conv)
 		if err := saveConversation(ctx, tx, conv); err != nil {
 			return err
+		}
+		if resumed && s.timers != nil {
+			// Back with the bot: nobody waits for a person any more.
+			if err := s.timers.StopTx(ctx, tx, TimerHandoff, conv.ID); err != nil {
+				return err
+			}
 		}
 		if resumed && before != HandoffBot {
 			cust, err := getCustomer(ctx, tx, conv.CustomerID)

@@ -138,7 +138,57 @@ func (s *Service) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toAPIConversation(*v, time.Now()))
+	out := apiConversationDetail{apiConversation: toAPIConversation(*v, time.Now())}
+	if s.contexts != nil {
+		cc, err := s.contexts.CustomerContext(c.UserContext(), v.Customer.ID, "+"+v.Customer.WAID)
+		if err != nil {
+			return err
+		}
+		out.Context = toAPIContext(cc)
+	}
+	return c.JSON(out)
+}
+
+// apiConversationDetail is one conversation with what staff see of its
+// customer.
+type apiConversationDetail struct {
+	apiConversation
+	Context *apiContext `json:"context,omitempty"`
+}
+
+type apiContext struct {
+	Cart      *apiCartSummary  `json:"cart"`
+	LastOrder *apiOrderSummary `json:"last_order"`
+}
+
+type apiCartSummary struct {
+	ID       string `json:"id"`
+	Items    int    `json:"items"`
+	Total    int64  `json:"total"`
+	Currency string `json:"currency"`
+}
+
+type apiOrderSummary struct {
+	ID            uuid.UUID `json:"id"`
+	Number        string    `json:"number"`
+	Status        string    `json:"status"`
+	Total         int64     `json:"total"`
+	Currency      string    `json:"currency"`
+	PaymentMethod string    `json:"payment_method"`
+	PaymentStatus string    `json:"payment_status"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+func toAPIContext(cc CustomerContext) *apiContext {
+	out := &apiContext{}
+	if c := cc.Cart; c != nil {
+		out.Cart = &apiCartSummary{ID: c.ID, Items: c.Items, Total: c.Total, Currency: c.Currency}
+	}
+	if o := cc.LastOrder; o != nil {
+		out.LastOrder = &apiOrderSummary{ID: o.ID, Number: o.Number, Status: o.Status, Total: o.Total, Currency: o.Currency,
+			PaymentMethod: o.PaymentMethod, PaymentStatus: o.PaymentStatus, CreatedAt: o.CreatedAt}
+	}
+	return out
 }
 
 func (s *Service) messages(c *fiber.Ctx) error {
@@ -161,8 +211,12 @@ func (s *Service) messages(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"items": out})
 }
 
+// replyRequest is a typed reply, or a quick reply by shortcut or id with
+// its variables.
 type replyRequest struct {
-	Text string `json:"text" text:"multiline" validate:"required,max=4096"`
+	Text       string            `json:"text" text:"multiline" validate:"required_without=QuickReply,excluded_with=QuickReply,max=4096"`
+	QuickReply string            `json:"quick_reply" validate:"max=64"`
+	Vars       map[string]string `json:"vars" validate:"max=20,dive,keys,max=64,endkeys,max=500"`
 }
 
 func (s *Service) reply(c *fiber.Ctx) error {
@@ -174,7 +228,12 @@ func (s *Service) reply(c *fiber.Ctx) error {
 	if err := httpx.Bind(c, s.validator, &in); err != nil {
 		return err
 	}
-	m, err := s.Reply(c.UserContext(), id, in.Text)
+	var m *Message
+	if in.QuickReply != "" {
+		m, err = s.ReplyQuick(c.UserContext(), id, in.QuickReply, in.Vars)
+	} else {
+		m, err = s.Reply(c.UserContext(), id, in.Text)
+	}
 	if err != nil {
 		return err
 	}

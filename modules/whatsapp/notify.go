@@ -123,7 +123,8 @@ func (s *Service) Notify(ctx context.Context, to Recipient, n Notification) (*Me
 // earlier under the same key. Errors: invalid (n incomplete, or its text
 // unknown), not_found (no such customer of this tenant:
 // ErrCustomerNotFound), conflict (the customer has not consented, or
-// withdrew: ErrNoConsent).
+// withdrew: ErrNoConsent; outside the window, the template is not approved
+// in the tenant's registry: ErrTemplateNotApproved).
 func (s *Service) NotifyTx(ctx context.Context, tx bun.Tx, to Recipient, n Notification) (*Message, error) {
 	if err := s.checkNotification(n); err != nil {
 		return nil, err
@@ -176,7 +177,18 @@ func (s *Service) NotifyTx(ctx context.Context, tx bun.Tx, to Recipient, n Notif
 	tpl := cloudapi.TemplateMessage(n.Template.Name, lang, params, payloads)
 	msg := outbound{Outgoing: tpl}
 	form := "template"
-	if conv.InWindow(s.now()) {
+	inWindow := conv.InWindow(s.now())
+	if !inWindow && s.templates != nil {
+		ok, err := s.templates.ApprovedTx(ctx, tx, n.Template.Name, lang)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			s.metrics.notifications.WithLabelValues("template_not_approved").Inc()
+			return nil, ErrTemplateNotApproved
+		}
+	}
+	if inWindow {
 		vars := append(customerVars(t, cust, locale), n.Vars...)
 		for k, a := range n.Amounts {
 			vars = append(vars, k, money.Format(a, locale))

@@ -244,6 +244,9 @@ func (s *Service) applyEffects(ctx context.Context, tx bun.Tx, conv *Conversatio
 				now := s.now().UTC()
 				conv.Handoff, conv.HandoffAt = HandoffWaiting, &now
 				events = append(events, staffEvent{tenantID: conv.TenantID, event: "handoff_requested"})
+				if s.timers != nil {
+					err = s.timers.StartTx(ctx, tx, TimerHandoff, conv.ID)
+				}
 			}
 		default:
 			s.log.WarnContext(ctx, "unknown dialog effect", "kind", e.Kind)

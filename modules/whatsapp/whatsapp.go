@@ -166,6 +166,10 @@ var (
 	ErrCustomerNotFound = errs.New(errs.CodeNotFound, "whatsapp.customer.not_found")
 	ErrOutsideWindow    = errs.New(errs.CodeConflict, "whatsapp.outside_window")
 	ErrNoConsent        = errs.New(errs.CodeConflict, "whatsapp.notify.no_consent")
+	// ErrTemplateNotApproved: outside the 24-hour window only a template
+	// Meta approved may be sent, and this one is not (unknown, pending,
+	// rejected).
+	ErrTemplateNotApproved = errs.New(errs.CodeConflict, "whatsapp.notify.template_not_approved")
 	ErrBadSignature     = errs.New(errs.CodeUnauthorized, "whatsapp.webhook.bad_signature")
 	ErrEmptyReply       = errs.Invalid(errs.Field("text", "required", "whatsapp.reply.empty"))
 	ErrVerifyMismatch   = errs.New(errs.CodeForbidden, "whatsapp.webhook.verify_mismatch")
@@ -258,6 +262,72 @@ type Deps struct {
 	Tracer trace.Tracer
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Templates is the tenant's registry of Meta-approved templates
+	// (modules/cms): a notification outside the 24-hour window is refused
+	// unless its template is approved. Nil: not checked.
+	Templates Templates
+	// Timers starts the hand-off SLA timer when a customer asks for a
+	// person and stops it at the first staff reply (modules/sla). Nil: none.
+	Timers Timers
+	// QuickReplies renders a staff member's quick reply (modules/cms). Nil:
+	// replies are typed only.
+	QuickReplies QuickReplies
+	// Context is what staff see of a customer beside the conversation: the
+	// open cart, the last order and its payment (nil: nothing).
+	Context CustomerContexts
+}
+
+// Templates says whether a tenant's message template is approved.
+type Templates interface {
+	ApprovedTx(ctx context.Context, tx bun.IDB, name, language string) (bool, error)
+}
+
+// Timers starts and stops SLA timers in the caller's transaction.
+type Timers interface {
+	StartTx(ctx context.Context, tx bun.Tx, kind string, subject uuid.UUID) error
+	StopTx(ctx context.Context, tx bun.Tx, kind string, subject uuid.UUID) error
+}
+
+// TimerHandoff is the SLA timer from a hand-off request to the first staff
+// reply.
+const TimerHandoff = "handoff_first_reply"
+
+// QuickReplies renders a quick reply (by shortcut or id) in locale with vars.
+// Errors: not_found, invalid (a variable without a value).
+type QuickReplies interface {
+	Render(ctx context.Context, ref, locale string, vars map[string]string) (string, error)
+}
+
+// CustomerContexts reads what staff see of a customer: the open cart, the
+// last order and its payment. phone is E.164.
+type CustomerContexts interface {
+	CustomerContext(ctx context.Context, customerID uuid.UUID, phone string) (CustomerContext, error)
+}
+
+// CustomerContext is what staff see of a customer beside the conversation.
+type CustomerContext struct {
+	Cart      *CartSummary
+	LastOrder *OrderSummary
+}
+
+// CartSummary is a customer's open cart.
+type CartSummary struct {
+	ID       string
+	Items    int
+	Total    int64
+	Currency string
+}
+
+// OrderSummary is a customer's last order with its payment.
+type OrderSummary struct {
+	ID            uuid.UUID
+	Number        string
+	Status        string
+	Total         int64
+	Currency      string
+	PaymentMethod string
+	PaymentStatus string
+	CreatedAt     time.Time
 }
 
 // Service is the WhatsApp channel.
@@ -276,6 +346,10 @@ type Service struct {
 	log     *slog.Logger
 	tracer  trace.Tracer
 	metrics *metrics
+	templates    Templates
+	timers       Timers
+	quickReplies QuickReplies
+	contexts     CustomerContexts
 	// validator binds the staff API's bodies (the Routers' Validator, set
 	// by Mount).
 	validator *httpx.Validator
@@ -314,7 +388,8 @@ func New(cfg Config, d Deps) *Service {
 	}
 	s := &Service{cfg: cfg, scope: d.Scope, tenants: d.Tenants, jobs: d.Jobs, sender: d.Sender, engine: d.Engine,
 		words: words, catalog: d.Catalog, audit: d.Audit, rdb: d.Redis, prefix: d.RedisPrefix, log: d.Log,
-		tracer: d.Tracer, metrics: newMetrics(), now: d.Now}
+		tracer: d.Tracer, metrics: newMetrics(), now: d.Now,
+		templates: d.Templates, timers: d.Timers, quickReplies: d.QuickReplies, contexts: d.Context}
 	s.batch = newBatcher(s)
 	return s
 }

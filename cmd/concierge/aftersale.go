@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"concierge/internal/errs"
+	"concierge/modules/cart"
+	"concierge/modules/checkout"
+	"concierge/modules/orders"
+	"concierge/modules/whatsapp"
+	"concierge/tenants"
+)
+
+// customerContexts shows staff, beside a conversation, the customer's open
+// cart and last order with its payment (whatsapp.CustomerContexts over the
+// cart, orders and checkout services).
+type customerContexts struct {
+	scope    *tenants.Scope
+	carts    *cart.Service
+	orders   *orders.Service
+	payments *checkout.Service
+}
+
+func (c *customerContexts) CustomerContext(ctx context.Context, customerID uuid.UUID, phone string) (whatsapp.CustomerContext, error) {
+	var out whatsapp.CustomerContext
+	crt, err := c.carts.OpenCustomerCart(ctx, customerID)
+	switch {
+	case err == nil && crt.Items() > 0:
+		out.Cart = &whatsapp.CartSummary{ID: crt.ID, Items: crt.Items(), Total: crt.Totals.Total, Currency: crt.Totals.Currency}
+	case err != nil && !errors.Is(err, errs.ErrNotFound):
+		return out, err
+	}
+	err = c.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		os, err := c.orders.ForContactTx(ctx, tx, customerID, phone, 1)
+		if err != nil || len(os) == 0 {
+			return err
+		}
+		o := os[0]
+		out.LastOrder = &whatsapp.OrderSummary{ID: o.ID, Number: strconv.FormatInt(o.Number, 10), Status: o.Status, Total: o.Totals.Total,
+			Currency: o.Totals.Currency, PaymentMethod: o.PaymentMethod, CreatedAt: o.CreatedAt}
+		ps, err := c.payments.OrderPayments(ctx, tx, []uuid.UUID{o.ID})
+		if n := len(ps[o.ID]); err == nil && n > 0 {
+			out.LastOrder.PaymentStatus = ps[o.ID][n-1].Status
+		}
+		return err
+	})
+	return out, err
+}
