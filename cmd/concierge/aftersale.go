@@ -11,7 +11,9 @@ import (
 	"concierge/internal/errs"
 	"concierge/modules/cart"
 	"concierge/modules/checkout"
+	"concierge/modules/invoices"
 	"concierge/modules/orders"
+	"concierge/modules/sla"
 	"concierge/modules/whatsapp"
 	"concierge/tenants"
 )
@@ -50,4 +52,31 @@ func (c *customerContexts) CustomerContext(ctx context.Context, customerID uuid.
 		return err
 	})
 	return out, err
+}
+
+// dispatchTimer runs the order-dispatch SLA timer (orders.Observer over
+// sla.Service): from confirmation until shipped, or cancelled.
+type dispatchTimer struct{ timers *sla.Service }
+
+func (d dispatchTimer) OrderEventTx(ctx context.Context, tx bun.Tx, orderID uuid.UUID, _ *orders.Order, ev orders.Event) error {
+	switch ev.To {
+	case orders.StatusConfirmed:
+		return d.timers.StartTx(ctx, tx, sla.KindOrderDispatch, orderID)
+	case orders.StatusShipped, orders.StatusCancelled:
+		return d.timers.StopTx(ctx, tx, sla.KindOrderDispatch, orderID)
+	}
+	return nil
+}
+
+// invoiceLinks gives the customer the signed link to an order's tax
+// invoice (orders.InvoiceLinks over invoices.Service); none while the store
+// has no VAT number or the order was never confirmed.
+type invoiceLinks struct{ invoices *invoices.Service }
+
+func (l invoiceLinks) InvoiceLink(ctx context.Context, orderID uuid.UUID) (string, bool) {
+	doc, err := l.invoices.Invoice(ctx, orderID)
+	if err != nil {
+		return "", false
+	}
+	return l.invoices.Link(&doc.Invoice), true
 }

@@ -23,7 +23,9 @@ import (
 	"concierge/modules/catalog"
 	"concierge/modules/checkout"
 	"concierge/modules/identity"
+	"concierge/modules/invoices"
 	"concierge/modules/orders"
+	"concierge/modules/sla"
 	"concierge/modules/whatsapp"
 	"concierge/modules/whatsapp/cloudapi"
 	"concierge/modules/whatsapp/dialog"
@@ -51,6 +53,8 @@ type App struct {
 	cart     *cart.Service
 	orders   *orders.Service
 	checkout *checkout.Service
+	invoices *invoices.Service
+	sla      *sla.Service
 	conv     *whatsapp.Service
 	sandbox  *sandbox.Emulator
 	// tenantsHTTP resolves tenants at the doors and serves the onboarding API.
@@ -75,7 +79,7 @@ type worker interface{ Workers(*jobs.Jobs) error }
 func (a *App) mounters() []mounter {
 	ms := []mounter{
 		a.identity, a.deps.audit, a.tenantsHTTP, jobs.NewHTTP(a.jobs),
-		a.catalog, a.cart, a.orders, a.checkout, a.conv, demoMedia{},
+		a.catalog, a.cart, a.orders, a.checkout, a.invoices, a.sla, a.conv, demoMedia{},
 	}
 	if a.sandbox != nil {
 		ms = append(ms, a.sandbox)
@@ -84,7 +88,9 @@ func (a *App) mounters() []mounter {
 }
 
 // workers is every capability with background jobs.
-func (a *App) workers() []worker { return []worker{a.identity, a.catalog, a.cart, a.checkout, a.conv} }
+func (a *App) workers() []worker {
+	return []worker{a.identity, a.catalog, a.cart, a.checkout, a.sla, a.conv}
+}
 
 // newLogger is the one logger constructor: JSON, with trace, request and
 // tenant ids on every line.
@@ -148,15 +154,24 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 			Actor: actorName, Log: log})
 	a.orders.SetPayments(a.checkout)
 	a.orders.SetCanceller(a.checkout)
+	// After the sale: a tax invoice on confirmation and a credit note on
+	// each refund; SLA timers (dispatch after confirmation, hand-off, return
+	// decision).
+	a.invoices = invoices.New(invoices.Config{SigningKey: d.keys.Derive("invoices"), PublicBaseURL: cfg.PublicBaseURL},
+		invoices.Deps{Scope: d.scope, Orders: a.orders, Audit: d.audit, Actor: actorName, Log: log})
+	a.sla = sla.New(sla.Config{}, sla.Deps{Scope: d.scope, Jobs: a.jobs, Audit: d.audit, Log: log})
+	a.orders.Observe(a.invoices)
+	a.orders.Observe(dispatchTimer{a.sla})
 	words := dialog.Words{Overrides: whatsapp.TextOverrides{}, Catalog: a.texts}
 	browse := dialog.IDMenuPrefix + catalog.FlowsName
 	catalogFlows := catalog.NewFlows(a.catalog, words)
 	cartFlows := cart.NewFlows(a.cart, words, browse)
 	checkoutFlows := checkout.NewFlows(a.checkout, words, browse)
 	orderFlows := orders.NewFlows(a.orders, words)
+	orderFlows.Invoices = invoiceLinks{a.invoices}
 	catalogFlows.Cart = cartFlows
 	cartFlows.Checkout = checkoutFlows
-	staff := staffSide{context: &customerContexts{scope: d.scope, carts: a.cart, orders: a.orders, payments: a.checkout}}
+	staff := staffSide{timers: a.sla, context: &customerContexts{scope: d.scope, carts: a.cart, orders: a.orders, payments: a.checkout}}
 	a.conv = newChannel(cfg, d, a.jobs, a.texts, log, staff, catalogFlows, cartFlows, checkoutFlows, orderFlows)
 	notices.channel, orderNotices.channel = a.conv, a.conv
 	if cfg.SandboxEnabled && m != modeWorker {
@@ -178,6 +193,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 	a.metrics.MustRegister(a.jobs.Collector())
 	a.metrics.MustRegister(a.conv.Collectors()...)
 	a.metrics.MustRegister(a.catalog.Collectors()...)
+	a.metrics.MustRegister(a.sla.Collectors()...)
 	// Step 6: the HTTP gateway: the worker answers only health (for probes);
 	// serve and dev mount every capability on the doors.
 	if m == modeWorker {

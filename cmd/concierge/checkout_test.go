@@ -652,6 +652,7 @@ func TestCheckoutAcrossTenants(t *testing.T) {
 		{method: "POST", path: "/api/v1/orders/" + co.Order.ID + "/cod-collected", token: ownerB},
 		{method: "POST", path: "/api/v1/orders/" + co.Order.ID + "/cod-refused", token: ownerB},
 		{method: "POST", path: "/api/v1/orders/" + co.Order.ID + "/refunds", token: ownerB, body: `{}`},
+		{method: "POST", path: "/api/v1/orders/" + co.Order.ID + "/transitions", token: ownerB, body: `{"to":"cancelled"}`},
 	} {
 		rq.host = hostB
 		r := ta.do(rq)

@@ -274,9 +274,15 @@ func TestOrderLookup(t *testing.T) {
 		t.Fatalf("wrong pair %d %s / unknown %d %s", wrong.status, wrong.body, unknown.status, unknown.body)
 	}
 	wantProblem(t, look(`{"phone":"hello","order_number":"abc"}`), 422, "order_number")
-	// Four tries counted so far from this address (the malformed one is
-	// refused before it counts): the 5th to 10th pass, the 11th is refused.
-	for i := 5; i <= 10; i++ {
+	// Another store's host does not find this store's order.
+	other, _, _ := lifeShop(t, ta, "lookother")
+	if r := ta.do(request{method: "POST", path: "/api/v1/orders/lookup", host: other.host,
+		body: fmt.Sprintf(`{"phone":"+%s","order_number":"%s"}`, phone, o.Number)}); r.status != 404 {
+		t.Fatalf("lookup on another store: %d %s", r.status, r.body)
+	}
+	// Five tries counted so far from this address (the malformed one is
+	// refused before it counts): the 6th to 10th pass, the 11th is refused.
+	for i := 6; i <= 10; i++ {
 		if r := look(fmt.Sprintf(`{"phone":"+%s","order_number":"%d"}`, phone, 5000+i)); r.status != 404 {
 			t.Fatalf("try %d: %d %s", i, r.status, r.body)
 		}

@@ -12,6 +12,7 @@ import (
 	"concierge/modules/cart"
 	"concierge/modules/checkout"
 	"concierge/modules/identity"
+	"concierge/modules/invoices"
 	"concierge/tenants"
 )
 
@@ -78,6 +79,9 @@ func seedDemo(ctx context.Context, d *deps, out io.Writer) error {
 	if err := seedDemoPayments(ctx, d, t, out); err != nil {
 		return err
 	}
+	if err := seedDemoInvoicing(ctx, d, t, out); err != nil {
+		return err
+	}
 	port := ""
 	if _, p, err := net.SplitHostPort(d.cfg.HTTPAddr); err == nil && p != "80" {
 		port = ":" + p
@@ -108,6 +112,26 @@ func seedDemoPayments(ctx context.Context, d *deps, t *tenants.Tenant, out io.Wr
 		return err
 	}
 	fmt.Fprintln(out, say(errs.M("cli.seed_payments")))
+	return nil
+}
+
+// demoVATNumber is the demo store's (fictitious) Saudi VAT number.
+const demoVATNumber = "310122393500003"
+
+// seedDemoInvoicing gives the demo tenant a VAT number, so its confirmed
+// orders get tax invoices, unless it has invoicing settings of its own.
+func seedDemoInvoicing(ctx context.Context, d *deps, t *tenants.Tenant, out io.Writer) error {
+	svc := invoices.New(invoices.Config{SigningKey: d.keys.Derive("invoices")}, invoices.Deps{Scope: d.scope, Audit: d.audit,
+		Actor: actorName, Log: d.log})
+	tctx := identity.WithActor(tenants.WithTenant(ctx, t), identity.SystemActor("seed"))
+	cur, err := svc.Settings(tctx)
+	if err != nil || cur.Configured {
+		return err
+	}
+	if _, err := svc.SetSettings(tctx, invoices.Settings{VATNumber: demoVATNumber, SellerNameAR: t.NameAR, SellerNameEN: t.NameEN}); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, say(errs.M("cli.seed_invoicing", "vat", demoVATNumber)))
 	return nil
 }
 
