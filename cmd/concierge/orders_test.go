@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -97,8 +99,13 @@ func TestOrderLifecycle(t *testing.T) {
 	agent := ta.user("agent@lifeshop.test", false, "lifeshop", "agent")
 	chat := &waChat{t: t, n: n, phone: waPhone(), total: 3}
 	n.onboard(chat.phone, "en", "Sara")
+	if r := ta.do(request{method: "PUT", path: "/api/v1/settings/invoicing", host: n.host, token: owner,
+		body: `{"vat_number":"٣١٠١٢٢٣٩٣٥٠٠٠٠٣","seller_name_ar":"متجر الرياض","seller_name_en":"Riyadh Store"}`}); r.status != 200 {
+		t.Fatalf("invoicing settings: %d %s", r.status, r.body)
+	}
 
 	o := placeCOD(t, ta, n, chat.phone)
+	checkInvoice(t, ta, n, owner, o)
 	// The COD confirmation request and the confirmation reach the chat.
 	chat.total += 2
 	got := n.waitBot(chat.phone, chat.total, 20*time.Second)
@@ -192,6 +199,62 @@ func TestOrderLifecycle(t *testing.T) {
 	ar := &waChat{t: t, n: n, phone: waPhone(), total: 3}
 	n.onboard(ar.phone, "ar", "نورة")
 	wantText(t, ar.typeText("طلباتي", 1), "لا توجد لديك طلبات")
+}
+
+// checkInvoice reads a confirmed order's tax invoice as JSON, decodes its
+// QR payload (ZATCA TLV) and checks every tag, then opens its public link
+// without signing in.
+func checkInvoice(t *testing.T, ta *testApp, n *waNumber, owner string, o apiOrder) {
+	t.Helper()
+	r := ta.do(request{method: "GET", path: "/api/v1/orders/" + o.ID + "/invoice", host: n.host, token: owner,
+		headers: map[string]string{"Accept": "application/json"}})
+	var inv struct {
+		Number    string `json:"number"`
+		IssuedAt  string `json:"issued_at"`
+		Total     int64  `json:"total"`
+		VAT       int64  `json:"vat"`
+		Currency  string `json:"currency"`
+		QR        string `json:"qr_tlv_base64"`
+		PublicURL string `json:"public_url"`
+	}
+	if err := json.Unmarshal(r.raw, &inv); err != nil || r.status != 200 || inv.QR == "" {
+		t.Fatalf("invoice: %d %s", r.status, r.body)
+	}
+	raw, err := base64.StdEncoding.DecodeString(inv.QR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := map[byte]string{}
+	for i := 0; i+2 <= len(raw); {
+		tag, l := raw[i], int(raw[i+1])
+		if i+2+l > len(raw) {
+			t.Fatalf("TLV cut short at tag %d", tag)
+		}
+		tags[tag] = string(raw[i+2 : i+2+l])
+		i += 2 + l
+	}
+	issued, _ := time.Parse(time.RFC3339, inv.IssuedAt)
+	want := map[byte]string{1: "متجر الرياض", 2: "310122393500003", 3: issued.UTC().Format("2006-01-02T15:04:05Z"),
+		4: fmt.Sprintf("%d.%02d", inv.Total/100, inv.Total%100), 5: fmt.Sprintf("%d.%02d", inv.VAT/100, inv.VAT%100)}
+	for tag, v := range want {
+		if tags[tag] != v {
+			t.Fatalf("QR tag %d = %q, want %q (all: %q)", tag, tags[tag], v, tags)
+		}
+	}
+	if inv.Total != 12000 || inv.VAT != 1565 || inv.Currency != "SAR" {
+		t.Fatalf("invoice totals: %+v", inv)
+	}
+	u, err := url.Parse(inv.PublicURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := ta.do(request{method: "GET", path: u.Path})
+	if page.status != 200 || !strings.Contains(page.body, `dir="rtl"`) || !strings.Contains(page.body, "310122393500003") {
+		t.Fatalf("public invoice page: %d %.300s", page.status, page.body)
+	}
+	if tampered := ta.do(request{method: "GET", path: u.Path[:len(u.Path)-2] + "xx"}); tampered.status != 404 {
+		t.Fatalf("a tampered invoice link: %d", tampered.status)
+	}
 }
 
 // TestCancelPaidOrderRefunds: staff cancel an order whose cash was
