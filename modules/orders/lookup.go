@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -33,13 +34,15 @@ var ErrLookupNotFound = errs.New(errs.CodeNotFound, "orders.lookup.not_found")
 func (s *Service) Lookup(ctx context.Context, phone string, number int64) (*Detail, error) {
 	var out *Detail
 	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		o, err := getOrder(ctx, tx, "number = ? AND customer_phone = ? AND status <> 'pending_payment'", false, number, phone)
-		if err != nil {
+		o, evs, err := getDetail(ctx, tx, "o.number = ? AND o.customer_phone = ? AND o.status <> 'pending_payment'", number, phone)
+		if errors.Is(err, ErrNotFound) {
 			return ErrLookupNotFound
 		}
-		out = &Detail{Order: *o}
-		out.Events, err = orderEvents(ctx, tx, o.ID)
-		return err
+		if err != nil {
+			return err
+		}
+		out = &Detail{Order: *o, Events: evs}
+		return nil
 	})
 	return out, err
 }

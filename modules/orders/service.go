@@ -154,14 +154,11 @@ func (s *Service) RefusalsTx(ctx context.Context, tx bun.IDB, phone string) (int
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 	var out *Detail
 	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		o, err := s.GetTx(ctx, tx, id, false)
+		o, evs, err := getDetail(ctx, tx, "o.id = ?", id)
 		if err != nil {
 			return err
 		}
-		out = &Detail{Order: *o}
-		if out.Events, err = orderEvents(ctx, tx, id); err != nil {
-			return err
-		}
+		out = &Detail{Order: *o, Events: evs}
 		if s.payments != nil {
 			ps, err := s.payments.OrderPayments(ctx, tx, []uuid.UUID{id})
 			if err != nil {

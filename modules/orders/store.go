@@ -144,16 +144,16 @@ func (r lineRow) toLine() Line {
 
 type eventRow struct {
 	bun.BaseModel `bun:"table:order_events"`
-	TenantID      uuid.UUID         `bun:"tenant_id"`
-	ID            uuid.UUID         `bun:"id"`
-	OrderID       uuid.UUID         `bun:"order_id"`
-	Kind          string            `bun:"kind"`
-	FromStatus    string            `bun:"from_status"`
-	ToStatus      string            `bun:"to_status"`
-	Actor         string            `bun:"actor"`
-	Note          string            `bun:"note"`
-	Data          map[string]string `bun:"data,type:jsonb"`
-	At            time.Time         `bun:"at"`
+	TenantID      uuid.UUID         `bun:"tenant_id" json:"-"`
+	ID            uuid.UUID         `bun:"id" json:"id"`
+	OrderID       uuid.UUID         `bun:"order_id" json:"-"`
+	Kind          string            `bun:"kind" json:"kind"`
+	FromStatus    string            `bun:"from_status" json:"from_status"`
+	ToStatus      string            `bun:"to_status" json:"to_status"`
+	Actor         string            `bun:"actor" json:"actor"`
+	Note          string            `bun:"note" json:"note"`
+	Data          map[string]string `bun:"data,type:jsonb" json:"data"`
+	At            time.Time         `bun:"at" json:"at"`
 }
 
 func (r eventRow) toEvent() Event {
@@ -245,6 +245,50 @@ func getOrder(ctx context.Context, tx bun.IDB, where string, lock bool, args ...
 		o.Lines = append(o.Lines, l.toLine())
 	}
 	return &o, nil
+}
+
+// detailRow is an order read whole in one statement: its lines and events
+// aggregated as JSON beside its row.
+type detailRow struct {
+	orderRow
+	LinesJSON  json.RawMessage `bun:"lines_json"`
+	EventsJSON json.RawMessage `bun:"events_json"`
+}
+
+// getDetail reads one order with its lines and timeline in one statement
+// (the staff read and the public lookup are one round trip, not three).
+// Errors: not_found.
+func getDetail(ctx context.Context, tx bun.IDB, where string, args ...any) (*Order, []Event, error) {
+	var r detailRow
+	err := tx.NewRaw(`SELECT o.*,
+			(SELECT coalesce(json_agg(l ORDER BY l.position), '[]') FROM (SELECT position, variant_id, product_id, sku, title_ar,
+				title_en, options_ar, options_en, quantity, unit_price FROM order_lines WHERE order_id = o.id) l) AS lines_json,
+			(SELECT coalesce(json_agg(e ORDER BY e.at, e.id), '[]') FROM (SELECT id, kind, from_status, to_status, actor, note, data, at
+				FROM order_events WHERE order_id = o.id) e) AS events_json
+		FROM orders o WHERE `+where+` LIMIT 1`, args...).Scan(ctx, &r)
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	var (
+		ls []lineRow
+		es []eventRow
+	)
+	if err := json.Unmarshal(r.LinesJSON, &ls); err != nil {
+		return nil, nil, err
+	}
+	if err := json.Unmarshal(r.EventsJSON, &es); err != nil {
+		return nil, nil, err
+	}
+	o := r.toOrder()
+	o.Lines = make([]Line, len(ls))
+	for i, l := range ls {
+		o.Lines[i] = l.toLine()
+	}
+	evs := make([]Event, len(es))
+	for i, e := range es {
+		evs[i] = e.toEvent()
+	}
+	return &o, evs, nil
 }
 
 func orderEvents(ctx context.Context, tx bun.IDB, orderID uuid.UUID) ([]Event, error) {
