@@ -208,11 +208,8 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 func (s *Service) Timeline(ctx context.Context, id uuid.UUID) ([]Event, error) {
 	var out []Event
 	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := getOrder(ctx, tx, "id = ?", false, id); err != nil {
-			return err
-		}
 		var err error
-		out, err = orderEvents(ctx, tx, id)
+		_, out, err = getDetail(ctx, tx, "o.id = ?", id)
 		return err
 	})
 	return out, err

@@ -291,18 +291,6 @@ func getDetail(ctx context.Context, tx bun.IDB, where string, args ...any) (*Ord
 	return &o, evs, nil
 }
 
-func orderEvents(ctx context.Context, tx bun.IDB, orderID uuid.UUID) ([]Event, error) {
-	var rs []eventRow
-	if err := tx.NewSelect().Model(&rs).Where("order_id = ?", orderID).Order("at", "id").Scan(ctx); err != nil {
-		return nil, err
-	}
-	out := make([]Event, len(rs))
-	for i, r := range rs {
-		out[i] = r.toEvent()
-	}
-	return out, nil
-}
-
 // listCursor is where a page of the staff list ends.
 type listCursor struct {
 	CreatedAt time.Time `json:"c"`
