@@ -39,6 +39,21 @@
 #
 #   make bench BENCH_ARGS="-duration 10s -warmup 3s -rates 100,200,300 -sat-workers 16 -scenarios checkout-cod"
 #
+# The order scenarios (opt-in) read orders loadgen places first (loadgen
+# -order-* flags; -order-orders, default 2000, each a one-line cart of an
+# untracked-stock SKU checked out cash on delivery as checkout-cod does, then
+# confirmed; placed once when both run): order-get (GET /api/v1/orders/{id},
+# staff, as the demo owner owner@demo.test, signed in once with the demo
+# password) and order-lookup (the public POST /api/v1/orders/lookup with the
+# order's phone and number), each request the next order, round robin; only
+# a 200 counts. This script runs the product with ORDER_LOOKUP_PER_HOUR at
+# BENCH_RATE_LIMIT (the lookup's per-IP and per-phone limit, 10 by default,
+# would otherwise answer 429) and ACCESS_TOKEN_TTL at BENCH_ACCESS_TOKEN_TTL
+# (12h, so the token outlives any run; loadgen signs in again after three
+# quarters of the token's lifetime all the same), e.g.
+#
+#   make bench BENCH_ARGS="-scenarios order-get,order-lookup -rates 500,1000,1500 -duration 10s -warmup 3s"
+#
 # The WhatsApp webhook scenario is opt-in: signed Cloud API payloads, one new
 # message each, for the seeded demo number (loadgen -webhook-* flags), e.g.
 #
@@ -50,8 +65,11 @@
 # Env knobs (default):
 #   BENCH_PORT              the product's port on 127.0.0.1 (18080); must be free
 #   BENCH_READY_TIMEOUT     seconds to wait for the product's /healthz (30)
-#   BENCH_RATE_LIMIT        RATE_LIMIT_IP and RATE_LIMIT_TENANT (10000000): the
-#                           limiter still runs, but never refuses loadgen
+#   BENCH_RATE_LIMIT        RATE_LIMIT_IP, RATE_LIMIT_TENANT and
+#                           ORDER_LOOKUP_PER_HOUR (10000000): the limiters
+#                           still run, but never refuse loadgen
+#   BENCH_ACCESS_TOKEN_TTL  the product's ACCESS_TOKEN_TTL (12h): order-get's
+#                           staff token
 #   BENCH_LOG_LEVEL         the product's LOG_LEVEL (info)
 #   BENCH_JOB_WORKERS       the product's JOB_WORKERS (4)
 #   BENCH_METRICS_ADDR      the product's METRICS_ADDR (127.0.0.1:0)
@@ -253,11 +271,14 @@ trap 'exit 143' TERM
 port_free # the template build may have taken minutes
 log "starting bin/concierge dev on $BASE (log: $SERVER_LOG)"
 # Rate limiting stays on (its Redis round trips are part of every request), with
-# budgets high enough that the load generator on one IP is not refused.
+# budgets high enough that the load generator on one IP is not refused (the
+# order lookup's per-IP and per-phone limit too); the staff access token
+# outlives the run.
 # `dev` runs the job worker next to the gateway, sharing its database pool,
 # hence the larger pool; the bot's sends go to the built-in sandbox emulator.
 # (fd 9 is closed for it: a server left behind must not hold the lock.)
 RATE_LIMIT_IP=${BENCH_RATE_LIMIT:-10000000} RATE_LIMIT_TENANT=${BENCH_RATE_LIMIT:-10000000} \
+ORDER_LOOKUP_PER_HOUR=${BENCH_RATE_LIMIT:-10000000} ACCESS_TOKEN_TTL=${BENCH_ACCESS_TOKEN_TTL:-12h} \
 DB_MAX_CONNS=40 JOB_WORKERS=${BENCH_JOB_WORKERS:-4} \
 METRICS_ADDR=${BENCH_METRICS_ADDR:-127.0.0.1:0} HTTP_ADDR="127.0.0.1:$BENCH_PORT" LOG_LEVEL=${BENCH_LOG_LEVEL:-info} bin/concierge dev >"$SERVER_LOG" 2>&1 9>&- &
 server_pid=$!

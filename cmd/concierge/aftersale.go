@@ -15,6 +15,7 @@ import (
 	"concierge/modules/orders"
 	"concierge/modules/sla"
 	"concierge/modules/whatsapp"
+	"concierge/plugins/payments"
 	"concierge/tenants"
 )
 
@@ -79,4 +80,21 @@ func (l invoiceLinks) InvoiceLink(ctx context.Context, orderID uuid.UUID) (strin
 		return "", false
 	}
 	return l.invoices.Link(&doc.Invoice), true
+}
+
+// returnRefunds refunds an approved return through the order's payment
+// provider (returns.Refunds over checkout.Service.RefundOnce, keyed by the
+// return); cash on delivery is money handed back by hand: manual.
+type returnRefunds struct {
+	checkout  *checkout.Service
+	providers *payments.Registry
+}
+
+func (r returnRefunds) Refund(ctx context.Context, orderID uuid.UUID, amount int64, key, actor, reason string) (bool, error) {
+	_, pay, err := r.checkout.RefundOnce(ctx, orderID, amount, key, actor, reason)
+	if err != nil {
+		return false, err
+	}
+	p, ok := r.providers.Get(pay.Provider)
+	return ok && p.Capabilities().Local, nil
 }

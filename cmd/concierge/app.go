@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/gofiber/fiber/v2"
@@ -22,9 +23,11 @@ import (
 	"concierge/modules/cart"
 	"concierge/modules/catalog"
 	"concierge/modules/checkout"
+	"concierge/modules/cms"
 	"concierge/modules/identity"
 	"concierge/modules/invoices"
 	"concierge/modules/orders"
+	"concierge/modules/returns"
 	"concierge/modules/sla"
 	"concierge/modules/whatsapp"
 	"concierge/modules/whatsapp/cloudapi"
@@ -55,6 +58,8 @@ type App struct {
 	checkout *checkout.Service
 	invoices *invoices.Service
 	sla      *sla.Service
+	cms      *cms.Service
+	returns  *returns.Service
 	conv     *whatsapp.Service
 	sandbox  *sandbox.Emulator
 	// tenantsHTTP resolves tenants at the doors and serves the onboarding API.
@@ -79,7 +84,7 @@ type worker interface{ Workers(*jobs.Jobs) error }
 func (a *App) mounters() []mounter {
 	ms := []mounter{
 		a.identity, a.deps.audit, a.tenantsHTTP, jobs.NewHTTP(a.jobs),
-		a.catalog, a.cart, a.orders, a.checkout, a.invoices, a.sla, a.conv, demoMedia{},
+		a.catalog, a.cart, a.orders, a.checkout, a.invoices, a.sla, a.cms, a.returns, a.conv, demoMedia{},
 	}
 	if a.sandbox != nil {
 		ms = append(ms, a.sandbox)
@@ -89,7 +94,7 @@ func (a *App) mounters() []mounter {
 
 // workers is every capability with background jobs.
 func (a *App) workers() []worker {
-	return []worker{a.identity, a.catalog, a.cart, a.checkout, a.sla, a.conv}
+	return []worker{a.identity, a.catalog, a.cart, a.checkout, a.sla, a.cms, a.returns, a.conv}
 }
 
 // newLogger is the one logger constructor: JSON, with trace, request and
@@ -145,11 +150,12 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 			Audit: d.audit, Log: log, Messages: a.texts})
 	a.orders = orders.New(orders.Config{LookupPerHour: cfg.OrderLookupPerHour, RedisPrefix: cfg.RedisPrefix},
 		orders.Deps{Scope: d.scope, Limiter: redis_rate.NewLimiter(d.rdb), Actor: actorName, Log: log})
-	notices, orderNotices := &notifier{author: "checkout"}, &notifier{author: "orders"}
+	notices, orderNotices, returnNotices := &notifier{author: "checkout"}, &notifier{author: "orders"}, &notifier{author: "returns"}
+	providers := newPaymentProviders(cfg, log)
 	a.orders.SetNotifier(orderNotices)
 	a.checkout = checkout.New(checkout.Config{PublicBaseURL: cfg.PublicBaseURL, PlatformDomain: cfg.PlatformDomain, ExpiryGrace: cfg.CheckoutExpiryGrace,
 		Concurrency: cfg.CheckoutConcurrency},
-		checkout.Deps{Scope: d.scope, Tenants: d.tenants, Jobs: a.jobs, Providers: newPaymentProviders(cfg, log), Carts: a.cart, Stock: a.catalog, Orders: a.orders,
+		checkout.Deps{Scope: d.scope, Tenants: d.tenants, Jobs: a.jobs, Providers: providers, Carts: a.cart, Stock: a.catalog, Orders: a.orders,
 			Notifier: notices, Secrets: d.keys, Audit: d.audit, Idempotency: idempotency.New(d.rdb, cfg.RedisPrefix, idempotency.Config{}, log),
 			Actor: actorName, Log: log})
 	a.orders.SetPayments(a.checkout)
@@ -162,6 +168,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 	a.sla = sla.New(sla.Config{}, sla.Deps{Scope: d.scope, Jobs: a.jobs, Audit: d.audit, Log: log})
 	a.orders.Observe(a.invoices)
 	a.orders.Observe(dispatchTimer{a.sla})
+	a.returns = returns.New(returns.Config{}, returns.Deps{Scope: d.scope, Tenants: d.tenants, Jobs: a.jobs, Orders: a.orders,
+		Refunds: returnRefunds{checkout: a.checkout, providers: providers}, Stock: a.catalog, Notifier: returnNotices, Timers: a.sla,
+		Audit: d.audit, Actor: actorName, Log: log})
 	words := dialog.Words{Overrides: whatsapp.TextOverrides{}, Catalog: a.texts}
 	browse := dialog.IDMenuPrefix + catalog.FlowsName
 	catalogFlows := catalog.NewFlows(a.catalog, words)
@@ -169,11 +178,23 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 	checkoutFlows := checkout.NewFlows(a.checkout, words, browse)
 	orderFlows := orders.NewFlows(a.orders, words)
 	orderFlows.Invoices = invoiceLinks{a.invoices}
+	returnFlows := returns.NewFlows(a.returns, words)
+	orderFlows.Returns = returnFlows
 	catalogFlows.Cart = cartFlows
 	cartFlows.Checkout = checkoutFlows
-	staff := staffSide{timers: a.sla, context: &customerContexts{scope: d.scope, carts: a.cart, orders: a.orders, payments: a.checkout}}
-	a.conv = newChannel(cfg, d, a.jobs, a.texts, log, staff, catalogFlows, cartFlows, checkoutFlows, orderFlows)
-	notices.channel, orderNotices.channel = a.conv, a.conv
+	// Quick replies, the registry of Meta-approved templates (synced from
+	// the Cloud API) and the bot texts' overrides.
+	a.cms = cms.New(cms.Config{GraphBaseURL: graphBase(cfg), GraphVersion: cfg.WhatsAppAPIVersion, SyncEvery: cfg.CMSTemplateSyncEvery},
+		cms.Deps{Scope: d.scope, Tenants: d.tenants, Jobs: a.jobs, Audit: d.audit, HTTPClient: &http.Client{Timeout: 30 * time.Second},
+			Catalog: a.texts, Actor: actorName, Log: log})
+	staff := staffSide{templates: a.cms, quickReplies: a.cms, timers: a.sla, context: &customerContexts{scope: d.scope, carts: a.cart, orders: a.orders, payments: a.checkout}}
+	a.conv = newChannel(cfg, d, a.jobs, a.texts, log, staff, catalogFlows, cartFlows, checkoutFlows, orderFlows, returnFlows)
+	notices.channel, orderNotices.channel, returnNotices.channel = a.conv, a.conv, a.conv
+	media, err := a.conv.MediaClient(whatsapp.MediaConfig{BaseURL: graphBase(cfg), Version: cfg.WhatsAppAPIVersion})
+	if err != nil {
+		return nil, err
+	}
+	a.returns.SetMedia(media)
 	if cfg.SandboxEnabled && m != modeWorker {
 		a.sandbox = sandbox.New(sandbox.Config{WebhookURL: "http://" + cfg.HTTPAddr + "/webhook/whatsapp", Log: log}, d.tenants)
 	}
@@ -234,15 +255,20 @@ type staffSide struct {
 	context      whatsapp.CustomerContexts
 }
 
-func newChannel(cfg config.Config, d *deps, j *jobs.Jobs, texts *i18n.Catalog, log *slog.Logger, staff staffSide, caps ...dialog.Capability) *whatsapp.Service {
-	base := cfg.WhatsAppAPIBaseURL
-	if base == "" {
-		base = "https://graph.facebook.com"
-		if cfg.SandboxEnabled {
-			base = "http://" + cfg.HTTPAddr + "/sandbox/graph"
-		}
+// graphBase is the Cloud API's base URL: WHATSAPP_API_BASE_URL, else the
+// sandbox's emulator when it is on, else Meta's.
+func graphBase(cfg config.Config) string {
+	switch {
+	case cfg.WhatsAppAPIBaseURL != "":
+		return cfg.WhatsAppAPIBaseURL
+	case cfg.SandboxEnabled:
+		return "http://" + cfg.HTTPAddr + "/sandbox/graph"
 	}
-	client := cloudapi.NewClient(base, cfg.WhatsAppAPIVersion, &http.Client{Timeout: cfg.WhatsAppSendTimeout})
+	return "https://graph.facebook.com"
+}
+
+func newChannel(cfg config.Config, d *deps, j *jobs.Jobs, texts *i18n.Catalog, log *slog.Logger, staff staffSide, caps ...dialog.Capability) *whatsapp.Service {
+	client := cloudapi.NewClient(graphBase(cfg), cfg.WhatsAppAPIVersion, &http.Client{Timeout: cfg.WhatsAppSendTimeout})
 	sender := cloudapi.NewSender(client, d.rdb, cfg.RedisPrefix, cloudapi.SenderConfig{
 		RatePerSecond: cfg.WhatsAppSendRate, FailClosed: true, Logger: log,
 	})

@@ -24,7 +24,7 @@ func numberFor(t *testing.T, ta *testApp, slug, pnid string) *tenants.Tenant {
 	t.Helper()
 	tn := ta.tenant(slug)
 	if _, err := ta.app.deps.tenants.AddNumber(context.Background(), "test", slug, tenants.NumberInput{
-		PhoneNumberID: pnid, DisplayPhone: "+966500000099", AccessToken: "tok-" + slug, AppSecret: "secret-" + slug}); err != nil {
+		PhoneNumberID: pnid, DisplayPhone: "+966500000099", WABAID: "9" + pnid, AccessToken: "tok-" + slug, AppSecret: "secret-" + slug}); err != nil {
 		t.Fatal(err)
 	}
 	return tn

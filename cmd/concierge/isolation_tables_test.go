@@ -15,7 +15,11 @@ import (
 	"concierge/modules/cart"
 	"concierge/modules/catalog"
 	"concierge/modules/checkout"
+	"concierge/modules/cms"
+	"concierge/modules/invoices"
 	"concierge/modules/orders"
+	"concierge/modules/returns"
+	"concierge/modules/sla"
 	"concierge/tenants"
 )
 
@@ -113,8 +117,38 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A VAT number first, so the confirmation issues a tax invoice; the
+		// confirmation starts the dispatch SLA timer.
+		if _, err := ta.app.invoices.SetSettings(tctx, invoices.Settings{VATNumber: "310122393500003", SellerNameAR: "متجر", SellerNameEN: "Shop"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ta.app.sla.UpdateSettings(tctx, sla.Settings{HandoffFirstReplySeconds: 600, ReturnDecisionSeconds: 86400, OrderDispatchSeconds: 86400}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := ta.app.checkout.Confirm(tctx, res.Order.ID, "test"); err != nil {
 			t.Fatal(err)
+		}
+		// Shipped and delivered, then a return of it (its lines, timeline,
+		// the return decision's timer) under the store's return settings.
+		for _, to := range []string{"shipped", "delivered"} {
+			if _, err := ta.app.orders.Transition(tctx, res.Order.ID, orders.Transition{To: to, Actor: "test"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := ta.app.returns.UpdateSettings(tctx, returns.Settings{WindowDays: 14}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ta.app.returns.Create(tctx, returns.Request{OrderID: res.Order.ID, Channel: "staff", Actor: "test",
+			Lines: []returns.LineRequest{{SKU: "ABY-1-S", Quantity: 1}}, Reason: "damaged"}); err != nil {
+			t.Fatal(err)
+		}
+		// A quick reply and the templates synced from the sandbox.
+		if _, err := ta.app.cms.CreateQuickReply(tctx, cms.QuickReplyInput{Shortcut: "hello", Title: "Hello",
+			BodyAR: "أهلًا {{customer_name}}", BodyEN: "Hello {{customer_name}}"}); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := ta.app.cms.SyncTemplates(tctx); err != nil || r.Created == 0 {
+			t.Fatalf("template sync: %+v %v", r, err)
 		}
 	}
 	// Both carts become abandoned, each with its event.
@@ -173,10 +207,10 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 			}
 		})
 	}
-	if movesRefused < 23 {
+	if movesRefused < 33 {
 		t.Fatalf("only %d tables proved cross-tenant writes are refused", movesRefused)
 	}
-	if visibleToA < 24 {
+	if visibleToA < 34 {
 		t.Fatalf("only %d tenant tables hold tenant A's data; the fixture is too thin to prove isolation", visibleToA)
 	}
 }

@@ -246,15 +246,16 @@ func newCartAPI(cfg config) cartAPI {
 
 func (a cartAPI) close() { a.client.CloseIdleConnections() }
 
-// do sends one request and decodes a cart from a want answer.
-func (a cartAPI) do(ctx context.Context, method, path string, body []byte, want int) (cartBody, error) {
+// send sends one request (a JSON body unless nil) on the tenant's host and
+// decodes a want answer into out (unless nil).
+func (a cartAPI) send(ctx context.Context, method, path string, body []byte, want int, out any) error {
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, a.base+path, r)
 	if err != nil {
-		return cartBody{}, err
+		return err
 	}
 	req.Host = a.host
 	if body != nil {
@@ -262,19 +263,29 @@ func (a cartAPI) do(ctx context.Context, method, path string, body []byte, want 
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return cartBody{}, err
+		return err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return cartBody{}, err
+		return err
 	}
 	if resp.StatusCode != want {
-		return cartBody{}, fmt.Errorf("%s %s (Host: %s) answered %d, want %d: %.300s", method, path, a.host, resp.StatusCode, want, b)
+		return fmt.Errorf("%s %s (Host: %s) answered %d, want %d: %.300s", method, path, a.host, resp.StatusCode, want, b)
 	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// do sends one request and decodes a cart from a want answer.
+func (a cartAPI) do(ctx context.Context, method, path string, body []byte, want int) (cartBody, error) {
 	var c cartBody
-	if err := json.Unmarshal(b, &c); err != nil {
-		return cartBody{}, fmt.Errorf("%s %s: %w", method, path, err)
+	if err := a.send(ctx, method, path, body, want, &c); err != nil {
+		return cartBody{}, err
 	}
 	return c, nil
 }
@@ -421,6 +432,13 @@ type CartReport struct {
 	HandedOut uint64 `json:"checked_out,omitempty"`   // carts the target got (probe, warm-ups, steps)
 	Created   uint64 `json:"created,omitempty"`       // answered 201
 	NoCart    uint64 `json:"found_no_cart,omitempty"` // requests that found every cart taken: their steps stopped
+	// order-get and order-lookup only: the orders (one per cart) they read.
+	Orders     int    `json:"orders,omitempty"`
+	PreparedBy string `json:"prepared_by,omitempty"` // the scenario whose setup placed them, when another one did
+	// order-get only.
+	SignedInAs string `json:"signed_in_as,omitempty"`
+	TokenTTLs  int64  `json:"access_token_ttl_s,omitempty"` // the access token's lifetime (expires_in)
+	Renewals   uint64 `json:"sign_in_renewals,omitempty"`   // sign-ins after the first, before the token expired
 }
 
 // cartSetup is what a cart scenario's setup leaves for the run's end.
@@ -429,6 +447,9 @@ type cartSetup struct {
 	ids      []string
 	gen      *cartAddGen  // cart-add only
 	checkout *checkoutGen // checkout-cod only
+	// close, when set, stops what the setup left running (order-get's
+	// token renewals); run calls it once, at the end.
+	close func()
 }
 
 // setupCartAdd creates cart-add's pool on the target.
@@ -507,6 +528,10 @@ func checkCartAdd(ctx context.Context, cfg config, st *cartSetup, t *tally) erro
 }
 
 func printCartSetup(w io.Writer, r CartReport) {
+	if r.Orders > 0 {
+		printOrderSetup(w, r)
+		return
+	}
 	fmt.Fprintf(w, "setup %-10s %d carts, %d lines each, %d SKUs", r.Scenario, r.Carts, r.Lines, r.SKUs)
 	switch r.Scenario {
 	case cartAddScenario:

@@ -130,9 +130,14 @@ func plannedCheckouts(cfg config) int {
 }
 
 // checkoutPhone is checkout n's phone, +96650 and n+1 in 7 digits.
-func checkoutPhone(n uint64) string {
+func checkoutPhone(n uint64) string { return saudiMobile(checkoutPhonePrefix, n) }
+
+// saudiMobile is prefix (+9665 and a network digit) and n+1 in 7 digits,
+// n taken modulo maxCheckoutCarts: a valid Saudi mobile number, a different
+// one for every n below maxCheckoutCarts.
+func saudiMobile(prefix string, n uint64) string {
 	d := strconv.FormatUint(n%maxCheckoutCarts+1, 10)
-	return checkoutPhonePrefix + strings.Repeat("0", checkoutPhoneDigits-len(d)) + d
+	return prefix + strings.Repeat("0", checkoutPhoneDigits-len(d)) + d
 }
 
 // checkoutBody is the init request for cart id, cash on delivery.
@@ -207,15 +212,9 @@ func setupCheckoutCOD(ctx context.Context, cfg config) (Request, *cartSetup, err
 	defer api.close()
 	ids := make([]string, n)
 	err := parallel(ctx, n, func(ctx context.Context, i int) error {
-		id, err := api.create(ctx)
-		if err != nil {
-			return err
-		}
-		if err := api.add(ctx, id, o.skus[i%len(o.skus)], 1); err != nil {
-			return err
-		}
+		id, err := prepareCart(ctx, api, o.skus[i%len(o.skus)])
 		ids[i] = id
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
@@ -224,6 +223,20 @@ func setupCheckoutCOD(ctx context.Context, cfg config) (Request, *cartSetup, err
 	st := &cartSetup{ids: ids, checkout: g, report: CartReport{Scenario: checkoutCODScenario, Carts: n, Lines: 1,
 		SKUs: min(len(o.skus), n), SetupMs: time.Since(start).Milliseconds()}}
 	return g.fill, st, nil
+}
+
+// prepareCart creates a cart on the target holding one line, quantity 1, of
+// sku: what checkout-cod checks out, and what the order scenarios place
+// their orders from.
+func prepareCart(ctx context.Context, api cartAPI, sku string) (string, error) {
+	id, err := api.create(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := api.add(ctx, id, sku, 1); err != nil {
+		return "", err
+	}
+	return id, nil
 }
 
 // finishCheckout fills the report's checkout counts at the run's end.

@@ -29,6 +29,18 @@
 // cash on delivery; loadgen prepares the carts before its probe, and only a
 // 201 counts as a success (see checkout.go).
 //
+// The order scenarios (opt-in: -scenarios order-get,order-lookup) read
+// orders loadgen places before their probes (-order-orders, default 2000,
+// placed once when both run: a one-line cart checked out cash on delivery
+// and confirmed): order-get GETs /api/v1/orders/{id} as the demo owner
+// (signed in once, again before the token expires), order-lookup POSTs the
+// public /api/v1/orders/lookup with an order's phone and number; each
+// request takes the next order, round robin, and only a 200 counts (see
+// orders.go). For example, with deploy/bench.sh (which raises the server's
+// ORDER_LOOKUP_PER_HOUR):
+//
+//	make bench BENCH_ARGS="-scenarios order-get,order-lookup -rates 500,1000,1500 -duration 10s -warmup 3s"
+//
 // Exit status: 0 on success; 1 if a fixed-rate step against the target
 // succeeded for less than 99% of its requests, a scenario's setup was refused
 // or cart-add's carts do not hold what was accepted; 2 on bad flags; 3 if the
@@ -84,6 +96,7 @@ type config struct {
 	webhook    webhookOptions
 	cart       cartOptions
 	checkout   checkoutOptions
+	orders     orderOptions
 }
 
 func main() {
@@ -118,8 +131,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.cart.idempotency, "cart-idempotency", true, "cart-add sends an Idempotency-Key with every add, as a storefront does")
 	skus := fs.String("cart-skus", "", "comma separated `SKU[:cap]` the cart scenarios add, cap = stock on hand (default: the demo catalog's variants with untracked stock or at least 30 on hand)")
 	fs.IntVar(&cfg.checkout.carts, "checkout-carts", 0, fmt.Sprintf("carts checkout-cod prepares before its probe, one per checkout (0: sized to the run, the saturation step at %d/s)", checkoutSatGuess))
-	checkoutSKUs := fs.String("checkout-skus", "", "comma separated `SKUs` checkout-cod's carts hold, one each, in turn (default: the demo catalog's variants with untracked stock)")
+	checkoutSKUs := fs.String("checkout-skus", "", "comma separated `SKUs` checkout-cod's carts and the order scenarios' orders hold, one each, in turn (default: the demo catalog's variants with untracked stock)")
 	fs.BoolVar(&cfg.checkout.idempotency, "checkout-idempotency", true, "checkout-cod sends an Idempotency-Key with every checkout, as a storefront does")
+	fs.IntVar(&cfg.orders.orders, "order-orders", defaultOrders, "orders order-get and order-lookup read, round robin, placed before their probes (once for both): a one-line cart checked out cash on delivery and confirmed")
+	fs.StringVar(&cfg.orders.email, "order-email", demoOwnerEmail, "`email` of the staff member order-get signs in as (needs orders:read on the -host tenant; default: the demo seed's owner)")
+	fs.StringVar(&cfg.orders.password, "order-password", demoPassword, "`password` order-get signs in with (default: the demo seed's)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -165,6 +181,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if err := cfg.checkout.validate(); err != nil {
 		return cfg, err
 	}
+	if err := cfg.orders.validate(); err != nil {
+		return cfg, err
+	}
+	cfg.orders.prep = &orderPrep{}
 	if cfg.scenarios, err = parseScenarios(*list); err != nil {
 		return cfg, err
 	}
@@ -249,6 +269,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		rep.Finished = time.Now()
 		for _, s := range cfg.scenarios {
 			if st := setups[s.Name]; st != nil {
+				if st.close != nil {
+					st.close()
+				}
 				rep.Carts = append(rep.Carts, st.report)
 			}
 		}
@@ -286,9 +309,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return finish(exitInterrupted)
 	}
 
-	// Set up what scenarios need on the target (the cart scenarios' carts),
-	// then probe every scenario before attacking anything, so an
-	// unreachable target fails fast.
+	// Set up what scenarios need on the target (the cart scenarios' carts,
+	// the order scenarios' orders), then probe every scenario before
+	// attacking anything, so an unreachable target fails fast.
 	for i, s := range cfg.scenarios {
 		if s.Setup == nil {
 			continue

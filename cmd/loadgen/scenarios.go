@@ -17,7 +17,8 @@ type Scenario struct {
 	Path   string `json:"path"`   // request path (and query) below the target's base URL
 	Tenant bool   `json:"tenant"` // send the tenant Host header (-host)
 	// Status, when set, is the one status that counts as a success on the
-	// target (checkout-cod: 201, a new order); otherwise any 2xx does. The
+	// target (checkout-cod: 201, a new order; order-get and order-lookup:
+	// 200); otherwise any 2xx does. The
 	// baseline always answers 200.
 	Status int `json:"status,omitempty"`
 
@@ -31,7 +32,8 @@ type Scenario struct {
 
 	// Setup, when set instead of Dynamic, prepares the scenario on the
 	// running target before its probe (the cart scenarios create their
-	// carts) and returns the Request like Dynamic, and what it set up.
+	// carts, the order scenarios place their orders) and returns the
+	// Request like Dynamic, and what it set up.
 	Setup func(ctx context.Context, cfg config) (Request, *cartSetup, error) `json:"-"`
 
 	request Request // Dynamic's or Setup's result
@@ -57,6 +59,8 @@ var scenarios = []Scenario{
 	{Name: cartAddScenario, Method: http.MethodPost, Path: cartsPath + "/" + cartIDParam + "/items", Tenant: true, Setup: setupCartAdd},
 	{Name: cartViewScenario, Method: http.MethodGet, Path: cartsPath + "/" + cartIDParam, Tenant: true, Setup: setupCartView},
 	{Name: checkoutCODScenario, Method: http.MethodPost, Path: checkoutInitPath, Tenant: true, Status: http.StatusCreated, Setup: setupCheckoutCOD},
+	{Name: orderGetScenario, Method: http.MethodGet, Path: ordersPath + "/" + orderIDParam, Tenant: true, Status: http.StatusOK, Setup: setupOrderGet},
+	{Name: orderLookupScenario, Method: http.MethodPost, Path: orderLookupPath, Tenant: true, Status: http.StatusOK, Setup: setupOrderLookup},
 }
 
 // scenarioNames lists the registry's names, for flag help and error messages.

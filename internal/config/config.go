@@ -72,6 +72,7 @@ var Vars = []Var{
 	{"CHECKOUT_EXPIRY_GRACE", "10m"},
 	{"CHECKOUT_CONCURRENCY", ""},
 	{"ORDER_LOOKUP_PER_HOUR", "10"},
+	{"CMS_TEMPLATE_SYNC_EVERY", "15m"},
 	{"CART_RETENTION", "720h"},
 	{"PPROF_ADDR", ""},
 	{"METRICS_ADDR", "127.0.0.1:9090"},
@@ -138,6 +139,9 @@ type Config struct {
 	CheckoutExpiryGrace time.Duration
 	CheckoutConcurrency int
 	OrderLookupPerHour  int
+	// CMSTemplateSyncEvery is how often every store's message templates
+	// are read again from the Cloud API.
+	CMSTemplateSyncEvery time.Duration
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil).
@@ -239,10 +243,11 @@ func Load(getenv func(string) string) (Config, error) {
 		CartAbandonAfter: dur("CART_ABANDON_AFTER"),
 		CartRetention:    dur("CART_RETENTION"),
 
-		StripeAPIBase:       get("STRIPE_API_BASE"),
-		CheckoutExpiryGrace: dur("CHECKOUT_EXPIRY_GRACE"),
-		CheckoutConcurrency: optNum("CHECKOUT_CONCURRENCY"),
-		OrderLookupPerHour:  num("ORDER_LOOKUP_PER_HOUR"),
+		StripeAPIBase:        get("STRIPE_API_BASE"),
+		CheckoutExpiryGrace:  dur("CHECKOUT_EXPIRY_GRACE"),
+		CheckoutConcurrency:  optNum("CHECKOUT_CONCURRENCY"),
+		OrderLookupPerHour:   num("ORDER_LOOKUP_PER_HOUR"),
+		CMSTemplateSyncEvery: dur("CMS_TEMPLATE_SYNC_EVERY"),
 	}
 	switch sb := strings.ToLower(getenv("SANDBOX_ENABLED")); sb {
 	case "":

@@ -330,16 +330,39 @@ func tenantOf(ctx context.Context) (*tenants.Tenant, error) { return tenants.Fro
 // the provider refunds only in full), conflict (nothing captured, or the
 // provider cannot refund), unavailable.
 func (s *Service) Refund(ctx context.Context, orderID uuid.UUID, amount int64, actor, reason string) (*orders.Order, *Payment, error) {
+	return s.refund(ctx, orderID, amount, "", actor, reason)
+}
+
+// RefundOnce is Refund under the caller's key (a return's "return:<id>"):
+// the provider gets it as the idempotency key and the refund is recorded
+// under it, so a retry after a refund that went through — even one whose
+// caller never heard back — refunds nothing more and answers the payment.
+func (s *Service) RefundOnce(ctx context.Context, orderID uuid.UUID, amount int64, key, actor, reason string) (*orders.Order, *Payment, error) {
+	if key == "" {
+		return nil, nil, errs.Invalid(errs.Field("key", "required", "field.required"))
+	}
+	return s.refund(ctx, orderID, amount, key, actor, reason)
+}
+
+func (s *Service) refund(ctx context.Context, orderID uuid.UUID, amount int64, callerKey, actor, reason string) (*orders.Order, *Payment, error) {
 	var (
-		o   *orders.Order
-		pay *Payment
-		p   payments.Provider
-		set payments.Settings
+		done bool
+		o    *orders.Order
+		pay  *Payment
+		p    payments.Provider
+		set  payments.Settings
 	)
 	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if o, err = s.orders.GetTx(ctx, tx, orderID, false); err != nil {
 			return err
+		}
+		if callerKey != "" {
+			// Refunded under this key before: the same answer again.
+			if pay, err = getPayment(ctx, tx, false, "order_id = ? AND id IN (SELECT payment_id FROM payment_events WHERE event_id = ?)", o.ID, callerKey); err != nil || pay != nil {
+				done = pay != nil
+				return err
+			}
 		}
 		if pay, err = getPayment(ctx, tx, false, "order_id = ? AND status IN ('captured', 'partially_refunded')", o.ID); err != nil {
 			return err
@@ -364,11 +387,14 @@ func (s *Service) Refund(ctx context.Context, orderID uuid.UUID, amount int64, a
 		set, err = s.providerSettings(ctx, tx, p)
 		return err
 	})
-	if err != nil {
-		return nil, nil, err
+	if err != nil || done {
+		return o, pay, err
 	}
 	total := pay.Refunded + amount
 	key := "refund:" + pay.ID.String() + ":" + strconv.FormatInt(total, 10)
+	if callerKey != "" {
+		key = callerKey
+	}
 	if _, err := p.Refund(ctx, payments.Operation{Settings: set, PaymentID: pay.ID.String(), Ref: pay.Ref, PaymentRef: pay.PaymentRef,
 		Amount: amount, Currency: pay.Currency, IdempotencyKey: key, Now: s.now().UTC()}); err != nil {
 		if errors.Is(err, payments.ErrDeclined) || errors.Is(err, payments.ErrUnsupported) {

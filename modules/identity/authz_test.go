@@ -46,7 +46,7 @@ func TestPolicy(t *testing.T) {
 	}{
 		{RoleOwner, tenant, tenantAll},
 		{RoleManager, tenant, without(tenantAll, "staff:write", "settings:write")},
-		{RoleAgent, tenant, []string{"store:read", "conversations:read", "conversations:write", "orders:read", "catalog:read"}},
+		{RoleAgent, tenant, []string{"store:read", "conversations:read", "conversations:write", "orders:read", "catalog:read", "templates:read"}},
 		{RoleViewer, tenant, reads()},
 		{RolePlatformAdmin, tenant, tenantAll},
 		{RolePlatformAdmin, PlatformDomain, []string{"platform:read", "platform:write", "jobs:read", "jobs:write", "audit:read"}},

@@ -161,6 +161,18 @@ func (s *Service) NotifyTx(ctx context.Context, tx bun.Tx, to Recipient, n Notif
 	if lang == "" {
 		lang = locale
 	}
+	inWindow := conv.InWindow(s.now())
+	if !inWindow && s.templates != nil {
+		code, err := s.templates.ApprovedLanguageTx(ctx, tx, n.Template.Name, lang)
+		if err != nil {
+			return nil, err
+		}
+		if code == "" {
+			s.metrics.notifications.WithLabelValues("template_not_approved").Inc()
+			return nil, ErrTemplateNotApproved
+		}
+		lang = code // Meta wants the exact code it approved
+	}
 	params := make([]string, len(n.Template.Params))
 	for i, p := range n.Template.Params {
 		if a, ok := n.Amounts[p]; ok {
@@ -177,17 +189,6 @@ func (s *Service) NotifyTx(ctx context.Context, tx bun.Tx, to Recipient, n Notif
 	tpl := cloudapi.TemplateMessage(n.Template.Name, lang, params, payloads)
 	msg := outbound{Outgoing: tpl}
 	form := "template"
-	inWindow := conv.InWindow(s.now())
-	if !inWindow && s.templates != nil {
-		ok, err := s.templates.ApprovedTx(ctx, tx, n.Template.Name, lang)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			s.metrics.notifications.WithLabelValues("template_not_approved").Inc()
-			return nil, ErrTemplateNotApproved
-		}
-	}
 	if inWindow {
 		vars := append(customerVars(t, cust, locale), n.Vars...)
 		for k, a := range n.Amounts {

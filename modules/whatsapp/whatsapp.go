@@ -170,10 +170,10 @@ var (
 	// Meta approved may be sent, and this one is not (unknown, pending,
 	// rejected).
 	ErrTemplateNotApproved = errs.New(errs.CodeConflict, "whatsapp.notify.template_not_approved")
-	ErrBadSignature     = errs.New(errs.CodeUnauthorized, "whatsapp.webhook.bad_signature")
-	ErrEmptyReply       = errs.Invalid(errs.Field("text", "required", "whatsapp.reply.empty"))
-	ErrVerifyMismatch   = errs.New(errs.CodeForbidden, "whatsapp.webhook.verify_mismatch")
-	ErrPageNotFound     = errs.New(errs.CodeNotFound, "whatsapp.privacy.not_found")
+	ErrBadSignature        = errs.New(errs.CodeUnauthorized, "whatsapp.webhook.bad_signature")
+	ErrEmptyReply          = errs.Invalid(errs.Field("text", "required", "whatsapp.reply.empty"))
+	ErrVerifyMismatch      = errs.New(errs.CodeForbidden, "whatsapp.webhook.verify_mismatch")
+	ErrPageNotFound        = errs.New(errs.CodeNotFound, "whatsapp.privacy.not_found")
 )
 
 // Tenants resolves a business number to its tenant and credentials, and a
@@ -277,9 +277,11 @@ type Deps struct {
 	Context CustomerContexts
 }
 
-// Templates says whether a tenant's message template is approved.
+// Templates finds a tenant's approved message template: the exact language
+// code Meta approved it in ("en_US" for "en"), or "" when it is not
+// approved in that language.
 type Templates interface {
-	ApprovedTx(ctx context.Context, tx bun.IDB, name, language string) (bool, error)
+	ApprovedLanguageTx(ctx context.Context, tx bun.IDB, name, language string) (string, error)
 }
 
 // Timers starts and stops SLA timers in the caller's transaction.
@@ -332,20 +334,20 @@ type OrderSummary struct {
 
 // Service is the WhatsApp channel.
 type Service struct {
-	cfg     Config
-	scope   *tenants.Scope
-	tenants Tenants
-	jobs    Jobs
-	sender  Sender
-	engine  Engine
-	words   dialog.Words
-	catalog *i18n.Catalog
-	audit   tenants.Auditor
-	rdb     redis.UniversalClient
-	prefix  string
-	log     *slog.Logger
-	tracer  trace.Tracer
-	metrics *metrics
+	cfg          Config
+	scope        *tenants.Scope
+	tenants      Tenants
+	jobs         Jobs
+	sender       Sender
+	engine       Engine
+	words        dialog.Words
+	catalog      *i18n.Catalog
+	audit        tenants.Auditor
+	rdb          redis.UniversalClient
+	prefix       string
+	log          *slog.Logger
+	tracer       trace.Tracer
+	metrics      *metrics
 	templates    Templates
 	timers       Timers
 	quickReplies QuickReplies

@@ -28,6 +28,7 @@ const jsonType = "application/json; charset=utf-8"
 //
 //	POST /sandbox/graph/:version/:phone_number_id/messages  Cloud API send (Bearer token)
 //	GET  /sandbox/graph/:version/:media_id                  Cloud API media URL (Bearer token)
+//	GET  /sandbox/graph/:version/:waba_id/message_templates Graph API template list (Bearer token; templates.go)
 //	GET  /sandbox/media/:media_id                           media download (Bearer token)
 //	GET  /sandbox                                           the chat page
 //	GET  /sandbox/api/numbers                               numbers to chat with
@@ -47,6 +48,7 @@ func (e *Emulator) Routes(r fiber.Router) {
 	g := r.Group("/sandbox")
 	g.Post("/graph/:version/:phone_number_id/messages", e.graphSend)
 	g.Get("/graph/:version/:media_id", e.graphMedia)
+	g.Get("/graph/:version/:waba_id/message_templates", e.graphTemplates)
 	g.Get("/media/:media_id", e.graphMediaDownload)
 	api := g.Group("/api")
 	api.Get("/numbers", e.apiNumbers)

@@ -123,6 +123,12 @@ type Emulator struct {
 	pending  int           // status jobs queued or running
 	changed  chan struct{} // closed and replaced on every change
 
+	// templates are the message templates per WABA id that SetTemplates
+	// changed (others list DefaultTemplates); templateFaults the failures
+	// queued for their next reads (FailTemplates). Both made on first use.
+	templates      map[string][]TemplateInfo
+	templateFaults map[string][]*Fault
+
 	pageOnce sync.Once
 	pageText string // the chat page with its words (pageHTML)
 }

@@ -107,7 +107,7 @@ func TestTranscripts(t *testing.T) {
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
 			t.Parallel()
-			runTranscript(t, file, func() *dialog.Engine { return dialog.New(nil, productCatalog{}) })
+			runTranscript(t, file, func() *dialog.Engine { return dialog.New(nil, productCatalog{}, productOrders{}) })
 		})
 	}
 }
@@ -130,6 +130,24 @@ func (productCatalog) MenuEntry(locale string) (dialog.Option, bool) {
 }
 
 func (productCatalog) Handle(context.Context, dialog.Request) (dialog.Result, bool, error) {
+	return dialog.Result{}, false, nil
+}
+
+// productOrders is the product's "my orders" capability as the golden
+// transcripts meet it: its main menu entry (in modules/orders' words), and
+// no claim on any turn. Keep its titles in step with the orders' bot texts.
+type productOrders struct{}
+
+func (productOrders) Name() string { return "orders" }
+
+func (productOrders) MenuEntry(locale string) (dialog.Option, bool) {
+	if locale == dialog.LocaleEN {
+		return dialog.Option{ID: "orders:list", Title: "My orders", Description: "Status, tracking and returns"}, true
+	}
+	return dialog.Option{ID: "orders:list", Title: "طلباتي", Description: "حالة طلباتك وتتبعها والإرجاع"}, true
+}
+
+func (productOrders) Handle(context.Context, dialog.Request) (dialog.Result, bool, error) {
 	return dialog.Result{}, false, nil
 }
 
