@@ -98,6 +98,14 @@ type Service struct {
 	audit          Auditor
 	platformDomain string
 	log            *slog.Logger
+	numberAdded    []func(ctx context.Context, n *Number)
+}
+
+// OnNumberAdded registers fn to run after a WhatsApp number is added or
+// changed (committed): the message-template registry syncs the number's
+// account. Composition root only, before serving.
+func (s *Service) OnNumberAdded(fn func(ctx context.Context, n *Number)) {
+	s.numberAdded = append(s.numberAdded, fn)
 }
 
 // New builds the service.
@@ -326,6 +334,9 @@ func (s *Service) AddNumber(ctx context.Context, actor, idOrSlug string, in Numb
 		return nil, err
 	}
 	s.invalidate(ctx, n.TenantID)
+	for _, fn := range s.numberAdded {
+		fn(ctx, n)
+	}
 	return n, nil
 }
 

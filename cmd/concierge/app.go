@@ -187,6 +187,12 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 	a.cms = cms.New(cms.Config{GraphBaseURL: graphBase(cfg), GraphVersion: cfg.WhatsAppAPIVersion, SyncEvery: cfg.CMSTemplateSyncEvery},
 		cms.Deps{Scope: d.scope, Tenants: d.tenants, Jobs: a.jobs, Audit: d.audit, HTTPClient: &http.Client{Timeout: 30 * time.Second},
 			Catalog: a.texts, Actor: actorName, Log: log})
+	d.tenants.OnNumberAdded(func(ctx context.Context, n *tenants.Number) {
+		// A new number's account: its approved templates, now.
+		if err := a.cms.EnqueueSync(tenants.WithTenantID(ctx, n.TenantID)); err != nil {
+			log.WarnContext(ctx, "template sync not queued", "tenant_id", n.TenantID, "error", err)
+		}
+	})
 	staff := staffSide{templates: a.cms, quickReplies: a.cms, timers: a.sla, context: &customerContexts{scope: d.scope, carts: a.cart, orders: a.orders, payments: a.checkout}}
 	a.conv = newChannel(cfg, d, a.jobs, a.texts, log, staff, catalogFlows, cartFlows, checkoutFlows, orderFlows, returnFlows)
 	notices.channel, orderNotices.channel, returnNotices.channel = a.conv, a.conv, a.conv

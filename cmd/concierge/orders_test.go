@@ -13,6 +13,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"concierge/cmd/concierge/sandbox"
 	"concierge/modules/cart"
 	"concierge/modules/checkout"
 	"concierge/tenants"
@@ -353,5 +354,68 @@ func TestOrderLookup(t *testing.T) {
 	r = look(fmt.Sprintf(`{"phone":"+%s","order_number":"%s"}`, phone, o.Number))
 	if r.status != 429 || r.header.Get("Retry-After") == "" {
 		t.Fatalf("11th try: %d %s", r.status, r.body)
+	}
+}
+
+// TestNotificationsOutsideWindow: a customer who last wrote two days ago
+// gets each change as the store's approved template, in the code Meta
+// approved it in, with its parameters — never a free-form message; a
+// template still pending in Meta is refused (the move still happens and
+// nothing is queued).
+func TestNotificationsOutsideWindow(t *testing.T) {
+	t.Parallel()
+	ta := waStartApp(t, modeDev, nil)
+	n, owner, ctx := lifeShop(t, ta, "windowshop")
+	// The number's account: order_delivered is still pending in Meta.
+	var ts []sandbox.TemplateInfo
+	for _, tpl := range sandbox.DefaultTemplates() {
+		if tpl.Name == "order_delivered" {
+			tpl.Status = "PENDING"
+		}
+		if tpl.Language == "en" {
+			tpl.Language = "en_US"
+		}
+		ts = append(ts, tpl)
+	}
+	ta.app.sandbox.SetTemplates("9"+n.pnid, ts)
+	if r, err := ta.app.cms.SyncTemplates(ctx); err != nil || r.Seen != len(ts) {
+		t.Fatalf("sync: %+v %v", r, err)
+	}
+	chat := &waChat{t: t, n: n, phone: waPhone(), total: 3}
+	n.onboard(chat.phone, "en", "Lina")
+	o := placeCOD(t, ta, n, chat.phone)
+	chat.total += 2
+	n.waitBot(chat.phone, chat.total, 20*time.Second)
+	n.inTx(func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE conversations SET last_inbound_at = now() - interval '2 days'
+			WHERE customer_id = (SELECT id FROM customers WHERE wa_id = ?)`, chat.phone)
+		return err
+	})
+	move := func(body string) {
+		t.Helper()
+		if r := ta.do(request{method: "POST", path: "/api/v1/orders/" + o.ID + "/transitions", host: n.host, token: owner, body: body}); r.status != 200 {
+			t.Fatalf("%s: %d %s", body, r.status, r.body)
+		}
+	}
+	move(`{"to":"shipped","tracking_number":"AR-77","tracking_url":"https://track.example.sa/AR-77","carrier":"Aramex"}`)
+	chat.total++
+	got := n.waitBot(chat.phone, chat.total, 20*time.Second)[chat.total-1]
+	tpl := got.Message.Template
+	if got.Type != "template" || tpl == nil || tpl.Name != "order_shipped" || tpl.Language == nil || tpl.Language.Code != "en_US" ||
+		!strings.Contains(string(got.Raw), `"text":"`+o.Number+`"`) || !strings.Contains(string(got.Raw), "https://track.example.sa/AR-77") {
+		t.Fatalf("shipped outside the window: %s %s", got.Type, got.Raw)
+	}
+	// order_delivered is pending in Meta: refused, nothing queued; the
+	// order is delivered all the same.
+	move(`{"to":"delivered"}`)
+	if c := notices(t, n, o.ID); c != 2 {
+		t.Fatalf("notices: %d, want confirmed and shipped only", c)
+	}
+	if d := decodeOrder(t, ta.do(request{method: "GET", path: "/api/v1/orders/" + o.ID, host: n.host, token: owner})); d.Status != "delivered" {
+		t.Fatalf("order: %s", d.Status)
+	}
+	n.settle(chat.phone, 20*time.Second)
+	if sent := ta.app.sandbox.Sent(n.pnid, chat.phone); len(sent) != chat.total {
+		t.Fatalf("%d messages reached the customer, want %d", len(sent), chat.total)
 	}
 }

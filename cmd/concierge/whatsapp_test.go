@@ -91,7 +91,7 @@ func waAddNumber(t *testing.T, ta *testApp, tn *tenants.Tenant) *waNumber {
 		pnid: fmt.Sprintf("1%011d", 70000000000+n), display: fmt.Sprintf("+96611%07d", n),
 		secret: "app-secret-" + tn.Slug + "-" + strconv.FormatInt(n, 10)}
 	_, err := ta.app.deps.tenants.AddNumber(context.Background(), "test", tn.Slug, tenants.NumberInput{
-		PhoneNumberID: w.pnid, DisplayPhone: w.display, AccessToken: "token-" + w.pnid, AppSecret: w.secret})
+		PhoneNumberID: w.pnid, DisplayPhone: w.display, WABAID: "9" + w.pnid, AccessToken: "token-" + w.pnid, AppSecret: w.secret})
 	if err != nil {
 		t.Fatalf("add number: %v", err)
 	}

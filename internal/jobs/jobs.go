@@ -312,13 +312,23 @@ func AddWorker[T river.JobArgs](j *Jobs, w river.Worker[T]) error {
 // are not tenant jobs: a sweep that needs tenants fans out by inserting one
 // TenantJob per tenant. On an insert-only Jobs it does nothing.
 func (j *Jobs) Periodic(interval time.Duration, constructor river.PeriodicJobConstructor) error {
+	return j.periodic(interval, constructor, nil)
+}
+
+// PeriodicFromStart is Periodic with a first run as the worker starts (a
+// sync that a restarted worker should not wait an interval for).
+func (j *Jobs) PeriodicFromStart(interval time.Duration, constructor river.PeriodicJobConstructor) error {
+	return j.periodic(interval, constructor, &river.PeriodicJobOpts{RunOnStart: true})
+}
+
+func (j *Jobs) periodic(interval time.Duration, constructor river.PeriodicJobConstructor, opts *river.PeriodicJobOpts) error {
 	if interval <= 0 || constructor == nil {
 		return fmt.Errorf("jobs: periodic job needs a positive interval (got %s) and a constructor", interval)
 	}
 	if j.worker == nil {
 		return nil
 	}
-	_, err := j.worker.PeriodicJobs().AddSafely(river.NewPeriodicJob(river.PeriodicInterval(interval), constructor, nil))
+	_, err := j.worker.PeriodicJobs().AddSafely(river.NewPeriodicJob(river.PeriodicInterval(interval), constructor, opts))
 	if err != nil {
 		return fmt.Errorf("jobs: periodic job: %w", err)
 	}

@@ -22,7 +22,7 @@ func (s *Service) Workers(j *jobs.Jobs) error {
 	for _, err := range []error{
 		jobs.AddWorker(j, &SyncTemplatesWorker{Service: s}),
 		jobs.AddWorker(j, &SyncAllWorker{Service: s}),
-		j.Periodic(s.cfg.SyncEvery, func() (river.JobArgs, *river.InsertOpts) { return SyncAllArgs{}, nil }),
+		j.PeriodicFromStart(s.cfg.SyncEvery, func() (river.JobArgs, *river.InsertOpts) { return SyncAllArgs{}, nil }),
 	} {
 		if err != nil {
 			return err
