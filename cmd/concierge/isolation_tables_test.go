@@ -147,7 +147,7 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 			BodyAR: "أهلًا {{customer_name}}", BodyEN: "Hello {{customer_name}}"}); err != nil {
 			t.Fatal(err)
 		}
-		if r, err := ta.app.cms.SyncTemplates(tctx); err != nil || r.Created == 0 {
+		if r, err := ta.app.cms.SyncTemplates(tctx); err != nil || r.Seen == 0 {
 			t.Fatalf("template sync: %+v %v", r, err)
 		}
 	}

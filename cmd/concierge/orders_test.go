@@ -366,6 +366,9 @@ func TestNotificationsOutsideWindow(t *testing.T) {
 	t.Parallel()
 	ta := waStartApp(t, modeDev, nil)
 	n, owner, ctx := lifeShop(t, ta, "windowshop")
+	// Adding the number queued a sync of its account; let it finish first,
+	// so it cannot write the registry over the one below.
+	templateSyncsDone(t, ta, n.tenant.ID.String())
 	// The number's account: order_delivered is still pending in Meta.
 	var ts []sandbox.TemplateInfo
 	for _, tpl := range sandbox.DefaultTemplates() {
@@ -418,4 +421,19 @@ func TestNotificationsOutsideWindow(t *testing.T) {
 	if sent := ta.app.sandbox.Sent(n.pnid, chat.phone); len(sent) != chat.total {
 		t.Fatalf("%d messages reached the customer, want %d", len(sent), chat.total)
 	}
+}
+
+// templateSyncsDone waits until no template sync of the tenant is queued
+// or running.
+func templateSyncsDone(t *testing.T, ta *testApp, tenantID string) {
+	t.Helper()
+	waPoll(t, 30*time.Second, "template sync still running", func() bool {
+		var open int
+		err := ta.app.deps.db.SQL.QueryRowContext(context.Background(), `SELECT count(*) FROM river_job
+			WHERE kind = 'cms.sync_templates' AND args->>'tenant_id' = $1 AND state NOT IN ('completed', 'cancelled', 'discarded')`, tenantID).Scan(&open)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return open == 0
+	})
 }

@@ -57,7 +57,7 @@ type createReq struct {
 
 type customerReq struct {
 	OrderID     string    `json:"order_id" validate:"required,uuid"`
-	OrderNumber int64     `json:"order_number" validate:"required,min=1"`
+	OrderNumber int64     `json:"order_number" validate:"required,min=1,max=9007199254740991"`
 	Phone       string    `json:"phone" validate:"required,max=32"`
 	Items       []itemReq `json:"items" validate:"required,min=1,max=50,dive"`
 	Reason      string    `json:"reason" validate:"required,oneof=wrong_size damaged not_as_described changed_mind other"`
