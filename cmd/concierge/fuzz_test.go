@@ -24,6 +24,7 @@ import (
 	"concierge/modules/cart"
 	"concierge/modules/catalog"
 	"concierge/modules/checkout"
+	"concierge/modules/orders"
 	"concierge/modules/whatsapp/cloudapi"
 	"concierge/tenants"
 )
@@ -228,6 +229,50 @@ func FuzzStaffJSON(f *testing.F) {
 		f.Add(uint8(24), []byte(b))
 	}
 	f.Add(uint8(25), []byte(`{"id":"evt_1","type":"checkout.session.completed","data":{"object":{}}}`))
+	// After the sale: an order to move and return, the lookup, returns,
+	// invoicing, SLA and return settings, quick replies, bot texts.
+	placed, err := ta.app.checkout.Init(ctx, checkout.InitRequest{CartID: oc.ID, CustomerName: "Fuzz", CustomerPhone: "+966551234567",
+		Locale: "ar", Method: "cod", Actor: "fuzz", Address: orders.Address{BuildingNumber: "2929", Street: "S", District: "D", City: "Riyadh",
+			PostalCode: "12345"}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	oid := placed.Order.ID.String()
+	routes = append(routes,
+		staffRoute{"POST", "/api/v1/orders/" + oid + "/transitions", false},            // 26
+		staffRoute{"POST", "/api/v1/orders/lookup", false},                             // 27
+		staffRoute{"POST", "/api/v1/returns", false},                                   // 28
+		staffRoute{"POST", "/api/v1/returns/" + uuid.NewString() + "/decision", false}, // 29
+		staffRoute{"PUT", "/api/v1/settings/invoicing", false},                         // 30
+		staffRoute{"PUT", "/api/v1/settings/sla", false},                               // 31
+		staffRoute{"POST", "/api/v1/quick-replies", false},                             // 32
+		staffRoute{"PUT", "/api/v1/bot-texts/orders.notify.shipped", false},            // 33
+		staffRoute{"PUT", "/api/v1/settings/returns", false},                           // 34
+		staffRoute{"POST", "/api/v1/conversations/" + conv.String() + "/reply", false}, // 35
+	)
+	for _, s := range []struct {
+		route uint8
+		body  string
+	}{
+		{26, `{"to":"processing","note":"x"}`}, {26, `{"to":"shipped","tracking_url":"javascript:alert(1)"}`}, {26, `{"to":"\u0000"}`},
+		{26, `{"to":"shipped","tracking_number":"` + strings.Repeat("9", 200) + `"}`}, {26, `{"to":"cancelled"}`},
+		{27, `{"phone":"0551234567","order_number":"1001"}`}, {27, `{"phone":"٠٥٥١٢٣٤٥٦٧","order_number":"#١٠٠١"}`},
+		{27, `{"phone":"+9665","order_number":"99999999999999999999999"}`}, {27, `{"phone":"\u0000","order_number":"-1"}`},
+		{28, `{"order_id":"` + oid + `","items":[{"sku":"FZ-1","quantity":1}],"reason":"damaged"}`},
+		{28, `{"order_id":"` + oid + `","items":[{"sku":"FZ-1","quantity":2147483648}],"reason":"other","reason_text":"\u0000"}`},
+		{29, `{"decision":"approve","refund_amount":99999999999999999999}`}, {29, `{"decision":"reject","note":""}`},
+		{30, `{"vat_number":"310122393500003","seller_name_ar":"متجر","seller_name_en":"Shop"}`},
+		{30, `{"vat_number":"٣١٠١٢٢٣٩٣٥٠٠٠٠٣","seller_name_ar":"` + strings.Repeat("م", 300) + `"}`},
+		{31, `{"handoff_first_reply_minutes":15,"return_decision_hours":48,"order_dispatch_hours":48}`},
+		{31, `{"handoff_first_reply_minutes":1e400,"return_decision_hours":-1,"order_dispatch_hours":9223372036854775807}`},
+		{32, `{"shortcut":"hi","title":"Hi","body_ar":"أهلًا {{customer_name}}","body_en":"Hi {{customer_name}}"}`},
+		{32, `{"shortcut":"\u0000","body_ar":"{{nope}}","body_en":"{{"}`},
+		{33, `{"ar":"شحنّا {order}","en":"Shipped {order}"}`}, {33, `{"ar":"{unknown}","en":null}`},
+		{34, `{"window_days":7}`}, {34, `{"window_days":99999999999}`},
+		{35, `{"quick_reply":"hi","vars":{"order_number":"1001"}}`}, {35, `{"quick_reply":"missing","text":"both"}`},
+	} {
+		f.Add(s.route, []byte(s.body))
+	}
 	_ = p
 	client := &http.Client{Timeout: 30 * time.Second}
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
