@@ -359,7 +359,7 @@ func (s *Service) refund(ctx context.Context, orderID uuid.UUID, amount int64, c
 		}
 		if callerKey != "" {
 			// Refunded under this key before: the same answer again.
-			if pay, err = getPayment(ctx, tx, false, "order_id = ? AND id IN (SELECT payment_id FROM payment_events WHERE event_id = ?)", o.ID, callerKey); err != nil || pay != nil {
+			if pay, err = getPayment(ctx, tx, false, "order_id = ? AND EXISTS (SELECT 1 FROM payment_events e WHERE e.payment_id = payment_row.id AND e.event_id = ?)", o.ID, callerKey); err != nil || pay != nil {
 				done = pay != nil
 				return err
 			}

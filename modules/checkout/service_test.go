@@ -255,3 +255,32 @@ func TestOrderNumbersPerTenant(t *testing.T) {
 		t.Fatalf("other tenant confirms the order: %v", err)
 	}
 }
+
+// TestRefundOnceRefundsOnce: a refund under a caller's key (a return's)
+// answers the same payment when asked again — after a retry of a job whose
+// first attempt went through — and refunds nothing more; another key
+// refunds again, up to what is left.
+func TestRefundOnceRefundsOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	res := f.checkout(t, 2, false)
+	if _, err := f.svc.Confirm(f.ctx, res.Order.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.CODCollected(f.ctx, res.Order.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		_, pay, err := f.svc.RefundOnce(f.ctx, res.Order.ID, 20000, "return:one", "test", "RMA-1001")
+		if err != nil || pay.Refunded != 20000 {
+			t.Fatalf("refund %d under one key: %+v %v", i, pay, err)
+		}
+	}
+	_, pay, err := f.svc.RefundOnce(f.ctx, res.Order.ID, 20000, "return:two", "test", "RMA-1002")
+	if err != nil || pay.Refunded != 40000 {
+		t.Fatalf("a second return's refund: %+v %v", pay, err)
+	}
+	if _, _, err := f.svc.RefundOnce(f.ctx, res.Order.ID, 20000, "return:three", "test", "RMA-1003"); errs.CodeOf(err) != errs.CodeInvalid {
+		t.Fatalf("a refund over what is left: %v", err)
+	}
+}
