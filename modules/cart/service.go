@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/errs"
+	"concierge/internal/keyset"
 	"concierge/internal/money"
 	"concierge/modules/catalog"
 	"concierge/tenants"
@@ -220,15 +221,12 @@ func (s *Service) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	if q.Limit <= 0 || q.Limit > MaxListPage {
 		q.Limit = MaxListPage
 	}
-	var after *listCursor
-	if q.Cursor != "" {
-		var err error
-		if after, err = decodeCursor(q.Cursor); err != nil {
-			return ListPage{}, err
-		}
+	after, err := keyset.Parse(q.Cursor, "cart.field.cursor")
+	if err != nil {
+		return ListPage{}, err
 	}
 	var page ListPage
-	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		rs, err := listCarts(ctx, tx, q.Status, after, q.Limit+1)
 		if err != nil {
 			return err
@@ -236,7 +234,7 @@ func (s *Service) List(ctx context.Context, q ListQuery) (ListPage, error) {
 		if len(rs) > q.Limit {
 			rs = rs[:q.Limit]
 			last := rs[len(rs)-1]
-			page.NextCursor = listCursor{UpdatedAt: last.UpdatedAt, ID: last.ID}.encode()
+			page.NextCursor = keyset.Cursor{At: last.UpdatedAt, ID: last.ID}.Encode()
 		}
 		for _, r := range rs {
 			page.Items = append(page.Items, Summary{ID: r.ID, Channel: r.Channel, CustomerID: r.CustomerID, Status: r.Status,

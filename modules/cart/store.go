@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base32"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -15,6 +13,7 @@ import (
 
 	"concierge/internal/db"
 	"concierge/internal/errs"
+	"concierge/internal/keyset"
 )
 
 // The store: every SQL query of the cart, as functions that take a bun.IDB
@@ -213,39 +212,16 @@ func cartItems(ctx context.Context, tx bun.IDB, cartID string) ([]itemRow, error
 
 // ---- the staff list ----
 
-func listCarts(ctx context.Context, tx bun.IDB, status string, after *listCursor, limit int) ([]cartRow, error) {
+func listCarts(ctx context.Context, tx bun.IDB, status string, after *keyset.Cursor, limit int) ([]cartRow, error) {
 	var rs []cartRow
 	q := tx.NewSelect().Model(&rs).
 		Column("tenant_id", "id", "channel", "customer_id", "status", "currency", "item_count", "subtotal", "abandoned_at", "updated_at").
 		Where("status = ?", status).Where("item_count > 0")
 	if after != nil {
-		q = q.Where("(updated_at, id) < (?, ?)", after.UpdatedAt, after.ID)
+		q = q.Where("(updated_at, id) < (?, ?)", after.At, after.ID)
 	}
 	err := q.OrderExpr("updated_at DESC, id DESC").Limit(int64(limit)).Scan(ctx)
 	return rs, err
-}
-
-// listCursor is where a page of the staff list ends.
-type listCursor struct {
-	UpdatedAt time.Time `json:"u"`
-	ID        string    `json:"i"`
-}
-
-func (c listCursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (*listCursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c listCursor
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err != nil || c.ID == "" {
-		return nil, errs.Invalid(errs.Field("cursor", "invalid", "cart.field.cursor"))
-	}
-	return &c, nil
 }
 
 // ---- pricing settings ----

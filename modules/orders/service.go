@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/errs"
+	"concierge/internal/keyset"
 	"concierge/tenants"
 )
 
@@ -177,15 +178,12 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 	if q.Limit <= 0 || q.Limit > MaxListPage {
 		q.Limit = 20
 	}
-	var after *listCursor
-	if q.Cursor != "" {
-		var err error
-		if after, err = decodeCursor(q.Cursor); err != nil {
-			return Page{}, err
-		}
+	after, err := keyset.Parse(q.Cursor, "orders.field.cursor")
+	if err != nil {
+		return Page{}, err
 	}
 	var page Page
-	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		rs, err := listOrders(ctx, tx, q, after)
 		if err != nil {
 			return err
@@ -193,7 +191,7 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 		if len(rs) > q.Limit {
 			rs = rs[:q.Limit]
 			last := rs[len(rs)-1]
-			page.NextCursor = listCursor{CreatedAt: last.CreatedAt, ID: last.ID}.encode()
+			page.NextCursor = keyset.Cursor{At: last.CreatedAt, ID: last.ID.String()}.Encode()
 		}
 		page.Items = make([]Order, len(rs))
 		for i := range rs {

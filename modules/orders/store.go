@@ -3,7 +3,6 @@ package orders
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"time"
@@ -12,7 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/db"
-	"concierge/internal/errs"
+	"concierge/internal/keyset"
 )
 
 type orderRow struct {
@@ -291,30 +290,7 @@ func getDetail(ctx context.Context, tx bun.IDB, where string, args ...any) (*Ord
 	return &o, evs, nil
 }
 
-// listCursor is where a page of the staff list ends.
-type listCursor struct {
-	CreatedAt time.Time `json:"c"`
-	ID        uuid.UUID `json:"i"`
-}
-
-func (c listCursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (*listCursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c listCursor
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err != nil || c.ID == uuid.Nil {
-		return nil, errs.Invalid(errs.Field("cursor", "invalid", "orders.field.cursor"))
-	}
-	return &c, nil
-}
-
-func listOrders(ctx context.Context, tx bun.IDB, q ListQuery, after *listCursor) ([]orderRow, error) {
+func listOrders(ctx context.Context, tx bun.IDB, q ListQuery, after *keyset.Cursor) ([]orderRow, error) {
 	var rs []orderRow
 	sel := tx.NewSelect().Model(&rs).OrderExpr("created_at DESC, id DESC").Limit(int64(q.Limit + 1))
 	if q.Phone != "" {
@@ -324,7 +300,7 @@ func listOrders(ctx context.Context, tx bun.IDB, q ListQuery, after *listCursor)
 		sel = sel.Where("status = ?", q.Status)
 	}
 	if after != nil {
-		sel = sel.Where("(created_at, id) < (?, ?)", after.CreatedAt, after.ID)
+		sel = sel.Where("(created_at, id) < (?, ?)", after.At, after.ID)
 	}
 	return rs, sel.Scan(ctx)
 }

@@ -16,6 +16,7 @@ import (
 
 	"concierge/internal/errs"
 	"concierge/internal/input"
+	"concierge/internal/keyset"
 	"concierge/internal/money"
 	"concierge/modules/catalog"
 	"concierge/modules/orders"
@@ -561,15 +562,12 @@ func (s *Service) List(ctx context.Context, q Query) (Page, error) {
 	if q.Status != "" && !slices.Contains(Statuses, q.Status) {
 		return Page{}, errs.Invalid(errs.Field("status", "oneof", "field.oneof", "param", strings.Join(Statuses, " ")))
 	}
-	var after *listCursor
-	if q.Cursor != "" {
-		var err error
-		if after, err = decodeCursor(q.Cursor); err != nil {
-			return Page{}, err
-		}
+	after, err := keyset.Parse(q.Cursor, "returns.field.cursor")
+	if err != nil {
+		return Page{}, err
 	}
 	var page Page
-	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		rs, err := listReturns(ctx, tx, q, after)
 		if err != nil {
 			return err
@@ -577,7 +575,7 @@ func (s *Service) List(ctx context.Context, q Query) (Page, error) {
 		if len(rs) > q.Limit {
 			rs = rs[:q.Limit]
 			last := rs[len(rs)-1]
-			page.NextCursor = listCursor{CreatedAt: last.CreatedAt, ID: last.ID}.encode()
+			page.NextCursor = keyset.Cursor{At: last.CreatedAt, ID: last.ID.String()}.Encode()
 		}
 		ids := make([]uuid.UUID, len(rs))
 		for i, r := range rs {

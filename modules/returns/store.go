@@ -3,8 +3,6 @@ package returns
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -12,7 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/db"
-	"concierge/internal/errs"
+	"concierge/internal/keyset"
 )
 
 type settingsRow struct {
@@ -271,37 +269,14 @@ func refundsOf(ctx context.Context, tx bun.IDB, orderID, except uuid.UUID) (int6
 	return sum, err
 }
 
-// listCursor is where a page of the staff list ends.
-type listCursor struct {
-	CreatedAt time.Time `json:"c"`
-	ID        uuid.UUID `json:"i"`
-}
-
-func (c listCursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (*listCursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c listCursor
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err != nil || c.ID == uuid.Nil {
-		return nil, errs.Invalid(errs.Field("cursor", "invalid", "returns.field.cursor"))
-	}
-	return &c, nil
-}
-
-func listReturns(ctx context.Context, tx bun.IDB, q Query, after *listCursor) ([]returnRow, error) {
+func listReturns(ctx context.Context, tx bun.IDB, q Query, after *keyset.Cursor) ([]returnRow, error) {
 	var rs []returnRow
 	sel := tx.NewSelect().Model(&rs).OrderExpr("created_at DESC, id DESC").Limit(int64(q.Limit + 1))
 	if q.Status != "" {
 		sel = sel.Where("status = ?", q.Status)
 	}
 	if after != nil {
-		sel = sel.Where("(created_at, id) < (?, ?)", after.CreatedAt, after.ID)
+		sel = sel.Where("(created_at, id) < (?, ?)", after.At, after.ID)
 	}
 	return rs, sel.Scan(ctx)
 }

@@ -28,6 +28,7 @@ import (
 
 	"concierge/internal/errs"
 	"concierge/internal/jobs"
+	"concierge/internal/keyset"
 	"concierge/modules/identity"
 	"concierge/tenants"
 )
@@ -324,7 +325,7 @@ func (s *Service) Breaches(ctx context.Context, q BreachQuery) (BreachPage, erro
 		if len(rs) > q.Limit {
 			rs = rs[:q.Limit]
 			last := rs[len(rs)-1]
-			page.NextCursor = breachCursor{BreachedAt: last.BreachedAt, ID: last.ID}.encode()
+			page.NextCursor = keyset.Cursor{At: last.BreachedAt, ID: last.ID.String()}.Encode()
 		}
 		page.Items = make([]Breach, len(rs))
 		for i := range rs {
@@ -336,7 +337,7 @@ func (s *Service) Breaches(ctx context.Context, q BreachQuery) (BreachPage, erro
 }
 
 // checkQuery lists what is wrong with q, by field, and decodes its cursor.
-func checkQuery(q BreachQuery) (*breachCursor, []errs.FieldError) {
+func checkQuery(q BreachQuery) (*keyset.Cursor, []errs.FieldError) {
 	var fe []errs.FieldError
 	if q.Kind != "" && !validKind(q.Kind) {
 		fe = append(fe, errs.Field("kind", "oneof", "field.oneof", "param", strings.Join(Kinds(), " ")))
@@ -344,13 +345,9 @@ func checkQuery(q BreachQuery) (*breachCursor, []errs.FieldError) {
 	if q.Limit < 0 || q.Limit > MaxBreachPage {
 		fe = append(fe, errs.Field("limit", "range", "field.range", "min", 1, "max", MaxBreachPage))
 	}
-	var after *breachCursor
-	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
-		if err != nil {
-			fe = append(fe, errs.Field("cursor", "invalid", "sla.field.cursor"))
-		}
-		after = c
+	after, err := keyset.Parse(q.Cursor, "sla.field.cursor")
+	if err != nil {
+		fe = append(fe, errs.Field("cursor", "invalid", "sla.field.cursor"))
 	}
 	return after, fe
 }

@@ -3,8 +3,6 @@ package sla
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -14,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"concierge/internal/db"
+	"concierge/internal/keyset"
 )
 
 // ---- settings ----
@@ -222,33 +221,7 @@ func recordBreach(ctx context.Context, tx bun.IDB, t *timerRow, at time.Time) (B
 	return r.toBreach(), nil
 }
 
-// breachCursor is where a page of breaches ends.
-type breachCursor struct {
-	BreachedAt time.Time `json:"b"`
-	ID         uuid.UUID `json:"i"`
-}
-
-func (c breachCursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (*breachCursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c breachCursor
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err == nil && (c.ID == uuid.Nil || c.BreachedAt.IsZero()) {
-		err = errors.New("sla: empty cursor")
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
-func listBreaches(ctx context.Context, tx bun.IDB, q BreachQuery, after *breachCursor) ([]breachRow, error) {
+func listBreaches(ctx context.Context, tx bun.IDB, q BreachQuery, after *keyset.Cursor) ([]breachRow, error) {
 	var rs []breachRow
 	sel := tx.NewSelect().Model(&rs).OrderExpr("breached_at DESC, id DESC").Limit(int64(q.Limit + 1))
 	if q.Kind != "" {
@@ -258,7 +231,7 @@ func listBreaches(ctx context.Context, tx bun.IDB, q BreachQuery, after *breachC
 		sel = sel.Where("breached_at >= ?", q.Since.UTC())
 	}
 	if after != nil {
-		sel = sel.Where("(breached_at, id) < (?, ?)", after.BreachedAt, after.ID)
+		sel = sel.Where("(breached_at, id) < (?, ?)", after.At, after.ID)
 	}
 	if err := sel.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("sla: list breaches: %w", err)
