@@ -3,7 +3,6 @@ package checkout
 import (
 	"context"
 	"errors"
-	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -111,7 +110,7 @@ func (f *Flows) MenuEntry(string) (dialog.Option, bool) { return dialog.Option{}
 // Begin starts (or resumes) checkout (cart.CheckoutStarter).
 func (f *Flows) Begin(ctx context.Context, req dialog.Request) (dialog.Result, error) {
 	t := f.newTurn(ctx, req)
-	return t.res, t.start()
+	return t.Res, t.start()
 }
 
 // Handle implements dialog.Capability.
@@ -138,62 +137,35 @@ func (f *Flows) Handle(ctx context.Context, req dialog.Request) (dialog.Result, 
 	if err != nil || !claimed {
 		return dialog.Result{}, false, err
 	}
-	return t.res, true, nil
+	return t.Res, true, nil
 }
 
 type turn struct {
-	f      *Flows
-	ctx    context.Context
-	req    dialog.Request
-	locale string
-	res    dialog.Result
+	*dialog.Turn
+	f *Flows
 }
 
 func (f *Flows) newTurn(ctx context.Context, req dialog.Request) *turn {
-	t := &turn{f: f, ctx: ctx, req: req, locale: req.Locale()}
-	t.res.State = req.State
-	t.res.State.Data = maps.Clone(req.State.Data)
-	if t.res.State.Data == nil {
-		t.res.State.Data = map[string]string{}
-	}
-	return t
+	return &turn{Turn: dialog.NewTurn(ctx, req, f.words, FlowsName), f: f}
 }
-
-func (t *turn) text(key string, pairs ...string) string {
-	return t.f.words.Text(t.ctx, t.locale, key, pairs...)
-}
-
-func (t *turn) say(body string) { t.res.Replies = append(t.res.Replies, dialog.TextReply(body)) }
-
-func (t *turn) buttons(body string, opts ...dialog.Option) {
-	t.res.Replies = append(t.res.Replies, dialog.ButtonsReply(body, opts...))
-}
-
-func (t *turn) opt(id, key string) dialog.Option {
-	return dialog.Option{ID: FlowsName + ":" + id, Title: t.text(key)}
-}
-
-func (t *turn) data(k string) string { return t.res.State.Data[k] }
 
 // at moves the conversation to a checkout step, remembered so that a
 // customer who leaves (to the cart, the menu, days later) resumes there.
 func (t *turn) at(step string) {
-	t.res.State.Step = step
-	t.set(dataStep, step)
+	t.Res.State.Step = step
+	t.Set(dataStep, step)
 }
 
-func (t *turn) set(k, v string) { t.res.State.Data[k] = v }
-
 func (t *turn) customer() (uuid.UUID, bool) {
-	id, err := uuid.Parse(t.req.Customer.ID)
+	id, err := uuid.Parse(t.Req.Customer.ID)
 	return id, err == nil
 }
 
 // clear forgets the checkout's answers.
 func (t *turn) clear() {
-	for k := range t.res.State.Data {
+	for k := range t.Res.State.Data {
 		if strings.HasPrefix(k, "co.") {
-			delete(t.res.State.Data, k)
+			delete(t.Res.State.Data, k)
 		}
 	}
 }
@@ -203,7 +175,7 @@ func (t *turn) browse() dialog.Option {
 	if id == "" {
 		id = dialog.IDMenu
 	}
-	return dialog.Option{ID: id, Title: t.text("checkout.button.shop")}
+	return dialog.Option{ID: id, Title: t.Text("checkout.button.shop")}
 }
 
 // ---- routing ----
@@ -223,7 +195,7 @@ func (t *turn) route(id string) error {
 		return t.skip()
 	case id == "city:other":
 		t.at(stepCity)
-		t.say(t.text("checkout.ask.city_other"))
+		t.Say(t.Text("checkout.ask.city_other"))
 		return nil
 	case strings.HasPrefix(id, "city:"):
 		return t.pickCity(strings.TrimPrefix(id, "city:"))
@@ -231,8 +203,8 @@ func (t *turn) route(id string) error {
 		return t.agree()
 	case id == "stop":
 		t.clear()
-		t.res.State.Step = dialog.StepMenu
-		t.buttons(t.text("checkout.stopped"), dialog.Option{ID: "cart:view", Title: t.text("checkout.button.cart")}, t.browse())
+		t.Res.State.Step = dialog.StepMenu
+		t.Buttons(t.Text("checkout.stopped"), dialog.Option{ID: "cart:view", Title: t.Text("checkout.button.cart")}, t.browse())
 		return nil
 	case strings.HasPrefix(id, "pay:"):
 		return t.pay(strings.TrimPrefix(id, "pay:"))
@@ -241,7 +213,7 @@ func (t *turn) route(id string) error {
 	case strings.HasPrefix(id, "cod_cancel:"):
 		return t.cancel(strings.TrimPrefix(id, "cod_cancel:"))
 	}
-	t.say(t.text("checkout.unknown"))
+	t.Say(t.Text("checkout.unknown"))
 	return nil
 }
 
@@ -250,37 +222,37 @@ func (t *turn) typed(s string) error {
 	if s == "" {
 		return t.reprompt()
 	}
-	switch t.res.State.Step {
+	switch t.Res.State.Step {
 	case stepName:
 		if len([]rune(s)) > 100 {
-			t.say(t.text("checkout.bad.name"))
+			t.Say(t.Text("checkout.bad.name"))
 			return nil
 		}
-		t.set(dataName, s)
+		t.Set(dataName, s)
 		return t.askLocation()
 	case stepLocation, stepCity:
 		return t.typedCity(s)
 	case stepDistrict:
-		t.set(dataDistrict, clip(s, 100))
+		t.Set(dataDistrict, clip(s, 100))
 		return t.askStreet()
 	case stepStreet:
-		t.set(dataStreet, clip(s, 200))
+		t.Set(dataStreet, clip(s, 200))
 		return t.askBuilding()
 	case stepBuilding:
 		a, fe := ParseAddress(AddressInput{BuildingNumber: s, PostalCode: "00000", Street: "-", District: "-", City: "-"}, "")
 		if len(fe) > 0 {
-			t.say(t.text("checkout.bad.building"))
+			t.Say(t.Text("checkout.bad.building"))
 			return nil
 		}
-		t.set(dataBuilding, a.BuildingNumber)
+		t.Set(dataBuilding, a.BuildingNumber)
 		return t.askPostal()
 	case stepPostal:
 		a, fe := ParseAddress(AddressInput{BuildingNumber: "0000", PostalCode: s, Street: "-", District: "-", City: "-"}, "")
 		if len(fe) > 0 {
-			t.say(t.text("checkout.bad.postal"))
+			t.Say(t.Text("checkout.bad.postal"))
 			return nil
 		}
-		t.set(dataPostal, a.PostalCode)
+		t.Set(dataPostal, a.PostalCode)
 		return t.summary()
 	}
 	return t.reprompt()
@@ -288,7 +260,7 @@ func (t *turn) typed(s string) error {
 
 // reprompt asks the current step's question again.
 func (t *turn) reprompt() error {
-	switch t.res.State.Step {
+	switch t.Res.State.Step {
 	case stepSaved:
 		return t.start()
 	case stepName:
@@ -319,27 +291,27 @@ func (t *turn) reprompt() error {
 func (t *turn) start() error {
 	cid, ok := t.customer()
 	if !ok {
-		t.say(t.text("checkout.unavailable"))
+		t.Say(t.Text("checkout.unavailable"))
 		return nil
 	}
-	c, err := t.f.svc.carts.CustomerCart(t.ctx, cid)
+	c, err := t.f.svc.carts.CustomerCart(t.Ctx, cid)
 	if err != nil {
 		return err
 	}
 	if len(c.Lines) == 0 {
 		t.clear()
-		t.res.State.Step = dialog.StepMenu
-		t.buttons(t.text("checkout.empty"), t.browse())
+		t.Res.State.Step = dialog.StepMenu
+		t.Buttons(t.Text("checkout.empty"), t.browse())
 		return nil
 	}
-	if left := t.data(dataStep); left != "" && left != stepSaved && t.data(dataName) != "" {
-		t.res.State.Step = left
-		t.say(t.text("checkout.resume"))
+	if left := t.Data(dataStep); left != "" && left != stepSaved && t.Data(dataName) != "" {
+		t.Res.State.Step = left
+		t.Say(t.Text("checkout.resume"))
 		return t.reprompt()
 	}
 	t.clear()
 	var last *orders.Order
-	err = t.f.svc.scope.InTenantTx(t.ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = t.f.svc.scope.InTenantTx(t.Ctx, func(ctx context.Context, tx bun.Tx) error {
 		o, err := t.f.svc.orders.LatestForCustomerTx(ctx, tx, cid)
 		if err == nil {
 			last = o
@@ -355,32 +327,32 @@ func (t *turn) start() error {
 		return t.askName()
 	}
 	a := last.Address
-	t.set(dataName, last.CustomerName)
-	t.set(dataCity, a.City)
-	t.set(dataDistrict, a.District)
-	t.set(dataStreet, a.Street)
-	t.set(dataBuilding, a.BuildingNumber)
-	t.set(dataPostal, a.PostalCode)
+	t.Set(dataName, last.CustomerName)
+	t.Set(dataCity, a.City)
+	t.Set(dataDistrict, a.District)
+	t.Set(dataStreet, a.Street)
+	t.Set(dataBuilding, a.BuildingNumber)
+	t.Set(dataPostal, a.PostalCode)
 	if l := a.Location; l != nil {
-		t.set(dataLat, strconv.FormatFloat(l.Lat, 'f', 6, 64))
-		t.set(dataLng, strconv.FormatFloat(l.Lng, 'f', 6, 64))
+		t.Set(dataLat, strconv.FormatFloat(l.Lat, 'f', 6, 64))
+		t.Set(dataLng, strconv.FormatFloat(l.Lng, 'f', 6, 64))
 	}
-	t.set(dataPinNote, a.Notes)
+	t.Set(dataPinNote, a.Notes)
 	t.at(stepSaved)
-	t.buttons(t.text("checkout.saved", "{name}", last.CustomerName, "{address}", addressText(a, t.locale)),
-		t.opt("saved:yes", "checkout.button.use_saved"), t.opt("saved:no", "checkout.button.new_address"), t.opt("stop", "checkout.button.stop"))
+	t.Buttons(t.Text("checkout.saved", "{name}", last.CustomerName, "{address}", addressText(a, t.Locale)),
+		t.Opt("saved:yes", "checkout.button.use_saved"), t.Opt("saved:no", "checkout.button.new_address"), t.Opt("stop", "checkout.button.stop"))
 	return nil
 }
 
 func (t *turn) askName() error {
 	t.at(stepName)
-	t.say(t.text("checkout.ask.name"))
+	t.Say(t.Text("checkout.ask.name"))
 	return nil
 }
 
 func (t *turn) askLocation() error {
 	t.at(stepLocation)
-	t.buttons(t.text("checkout.ask.location"), t.opt("type", "checkout.button.type_address"))
+	t.Buttons(t.Text("checkout.ask.location"), t.Opt("type", "checkout.button.type_address"))
 	return nil
 }
 
@@ -388,13 +360,13 @@ func (t *turn) askLocation() error {
 // become optional.
 func (t *turn) pin(l *dialog.Location) error {
 	if l.Lat < -90 || l.Lat > 90 || l.Lng < -180 || l.Lng > 180 {
-		t.say(t.text("checkout.bad.location"))
+		t.Say(t.Text("checkout.bad.location"))
 		return nil
 	}
-	t.set(dataLat, strconv.FormatFloat(l.Lat, 'f', 6, 64))
-	t.set(dataLng, strconv.FormatFloat(l.Lng, 'f', 6, 64))
-	t.set(dataPinNote, clip(strings.TrimSpace(strings.Join(nonEmpty(l.Name, l.Address), " — ")), 300))
-	t.say(t.text("checkout.pin_received"))
+	t.Set(dataLat, strconv.FormatFloat(l.Lat, 'f', 6, 64))
+	t.Set(dataLng, strconv.FormatFloat(l.Lng, 'f', 6, 64))
+	t.Set(dataPinNote, clip(strings.TrimSpace(strings.Join(nonEmpty(l.Name, l.Address), " — ")), 300))
+	t.Say(t.Text("checkout.pin_received"))
 	return t.askCity()
 }
 
@@ -402,7 +374,7 @@ func (t *turn) pin(l *dialog.Location) error {
 // store delivers anywhere), or asks to type when there are none.
 func (t *turn) askCity() error {
 	t.at(stepCity)
-	set, err := t.f.svc.carts.PricingSettings(t.ctx)
+	set, err := t.f.svc.carts.PricingSettings(t.Ctx)
 	if err != nil {
 		return err
 	}
@@ -411,22 +383,22 @@ func (t *turn) askCity() error {
 		if len(rows) == dialog.MaxListRows-1 {
 			break
 		}
-		rows = append(rows, dialog.Option{ID: FlowsName + ":city:" + strconv.Itoa(i), Title: dialog.Clip(z.Name(t.locale), dialog.MaxListTitle),
-			Description: t.f.svc.money(z.Fee, set.Currency, t.locale)})
+		rows = append(rows, dialog.Option{ID: FlowsName + ":city:" + strconv.Itoa(i), Title: dialog.Clip(z.Name(t.Locale), dialog.MaxListTitle),
+			Description: t.f.svc.money(z.Fee, set.Currency, t.Locale)})
 	}
 	if len(rows) == 0 {
-		t.say(t.text("checkout.ask.city_other"))
+		t.Say(t.Text("checkout.ask.city_other"))
 		return nil
 	}
 	if set.DefaultFee != nil || len(set.Zones) > len(rows) {
-		rows = append(rows, dialog.Option{ID: FlowsName + ":city:other", Title: t.text("checkout.button.other_city")})
+		rows = append(rows, dialog.Option{ID: FlowsName + ":city:other", Title: t.Text("checkout.button.other_city")})
 	}
-	t.res.Replies = append(t.res.Replies, dialog.ListReply(t.text("checkout.ask.city"), t.text("checkout.button.cities"), rows))
+	t.Res.Replies = append(t.Res.Replies, dialog.ListReply(t.Text("checkout.ask.city"), t.Text("checkout.button.cities"), rows))
 	return nil
 }
 
 func (t *turn) pickCity(n string) error {
-	set, err := t.f.svc.carts.PricingSettings(t.ctx)
+	set, err := t.f.svc.carts.PricingSettings(t.Ctx)
 	if err != nil {
 		return err
 	}
@@ -434,42 +406,42 @@ func (t *turn) pickCity(n string) error {
 	if err != nil || i < 0 || i >= len(set.Zones) {
 		return t.askCity()
 	}
-	t.set(dataCity, set.Zones[i].Name(t.locale))
+	t.Set(dataCity, set.Zones[i].Name(t.Locale))
 	return t.askDistrict()
 }
 
 func (t *turn) typedCity(s string) error {
-	set, err := t.f.svc.carts.PricingSettings(t.ctx)
+	set, err := t.f.svc.carts.PricingSettings(t.Ctx)
 	if err != nil {
 		return err
 	}
 	if !set.Ships(s) {
-		t.say(t.text("checkout.bad.city", "{city}", clip(s, 100), "{cities}", set.ShipsTo()))
+		t.Say(t.Text("checkout.bad.city", "{city}", clip(s, 100), "{cities}", set.ShipsTo()))
 		return t.askCity()
 	}
 	if z, ok := set.Zone(s); ok {
-		s = z.Name(t.locale)
+		s = z.Name(t.Locale)
 	}
-	t.set(dataCity, clip(s, 100))
+	t.Set(dataCity, clip(s, 100))
 	return t.askDistrict()
 }
 
 func (t *turn) askDistrict() error {
 	t.at(stepDistrict)
-	t.say(t.text("checkout.ask.district", "{city}", t.data(dataCity)))
+	t.Say(t.Text("checkout.ask.district", "{city}", t.Data(dataCity)))
 	return nil
 }
 
-func (t *turn) hasPin() bool { return t.data(dataLat) != "" }
+func (t *turn) hasPin() bool { return t.Data(dataLat) != "" }
 
 // ask asks a field's question; after a pin the field may be skipped.
 func (t *turn) ask(step, key string) error {
 	t.at(step)
 	if t.hasPin() {
-		t.buttons(t.text(key)+"\n\n"+t.text("checkout.may_skip"), t.opt("skip", "checkout.button.skip"))
+		t.Buttons(t.Text(key)+"\n\n"+t.Text("checkout.may_skip"), t.Opt("skip", "checkout.button.skip"))
 		return nil
 	}
-	t.say(t.text(key))
+	t.Say(t.Text(key))
 	return nil
 }
 
@@ -480,7 +452,7 @@ func (t *turn) askPostal() error   { return t.ask(stepPostal, "checkout.ask.post
 // skip passes over an optional field (after a pin): the next step's
 // question, or the summary after the last.
 func (t *turn) skip() error {
-	next := map[string]func() error{stepStreet: t.askBuilding, stepBuilding: t.askPostal, stepPostal: t.summary}[t.res.State.Step]
+	next := map[string]func() error{stepStreet: t.askBuilding, stepBuilding: t.askPostal, stepPostal: t.summary}[t.Res.State.Step]
 	if !t.hasPin() || next == nil {
 		return t.reprompt()
 	}
@@ -489,10 +461,10 @@ func (t *turn) skip() error {
 
 // address is the address the answers make.
 func (t *turn) address() orders.Address {
-	a := orders.Address{City: t.data(dataCity), District: t.data(dataDistrict), Street: t.data(dataStreet),
-		BuildingNumber: t.data(dataBuilding), PostalCode: t.data(dataPostal), Notes: t.data(dataPinNote)}
-	lat, err1 := strconv.ParseFloat(t.data(dataLat), 64)
-	lng, err2 := strconv.ParseFloat(t.data(dataLng), 64)
+	a := orders.Address{City: t.Data(dataCity), District: t.Data(dataDistrict), Street: t.Data(dataStreet),
+		BuildingNumber: t.Data(dataBuilding), PostalCode: t.Data(dataPostal), Notes: t.Data(dataPinNote)}
+	lat, err1 := strconv.ParseFloat(t.Data(dataLat), 64)
+	lng, err2 := strconv.ParseFloat(t.Data(dataLng), 64)
 	if err1 == nil && err2 == nil {
 		a.Location = &orders.Location{Lat: lat, Lng: lng}
 	}
@@ -503,16 +475,16 @@ func (t *turn) address() orders.Address {
 func (t *turn) summary() error {
 	cid, ok := t.customer()
 	if !ok {
-		t.say(t.text("checkout.unavailable"))
+		t.Say(t.Text("checkout.unavailable"))
 		return nil
 	}
-	if t.data(dataName) == "" {
+	if t.Data(dataName) == "" {
 		return t.askName()
 	}
-	if t.data(dataCity) == "" {
+	if t.Data(dataCity) == "" {
 		return t.askCity()
 	}
-	c, err := t.f.svc.carts.CustomerCart(t.ctx, cid)
+	c, err := t.f.svc.carts.CustomerCart(t.Ctx, cid)
 	if err != nil {
 		return err
 	}
@@ -520,39 +492,39 @@ func (t *turn) summary() error {
 		return t.start()
 	}
 	var priced *cart.Cart
-	err = t.f.svc.scope.InTenantTx(t.ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = t.f.svc.scope.InTenantTx(t.Ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		priced, _, err = t.f.svc.carts.ForCheckout(ctx, c.ID, t.data(dataCity))
+		priced, _, err = t.f.svc.carts.ForCheckout(ctx, c.ID, t.Data(dataCity))
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	tot := priced.Totals
-	shipping := t.f.svc.money(tot.Shipping, priced.Currency, t.locale)
+	shipping := t.f.svc.money(tot.Shipping, priced.Currency, t.Locale)
 	if tot.Shipping == 0 {
-		shipping = t.text("checkout.free")
+		shipping = t.Text("checkout.free")
 	}
-	t.say(t.text("checkout.summary", "{items}", cartItems(priced, t.locale, t.f.svc), "{city}", t.data(dataCity), "{shipping}", shipping,
-		"{vat}", t.f.svc.money(tot.VAT, priced.Currency, t.locale), "{total}", t.f.svc.money(tot.Total, priced.Currency, t.locale),
-		"{name}", t.data(dataName), "{address}", addressText(t.address(), t.locale)))
+	t.Say(t.Text("checkout.summary", "{items}", cartItems(priced, t.Locale, t.f.svc), "{city}", t.Data(dataCity), "{shipping}", shipping,
+		"{vat}", t.f.svc.money(tot.VAT, priced.Currency, t.Locale), "{total}", t.f.svc.money(tot.Total, priced.Currency, t.Locale),
+		"{name}", t.Data(dataName), "{address}", addressText(t.address(), t.Locale)))
 	t.at(stepConsent)
-	t.buttons(t.text("checkout.consent", "{privacy_url}", t.req.Tenant.PrivacyURL),
-		t.opt("agree", "checkout.button.agree"), t.opt("saved:no", "checkout.button.change_address"), t.opt("stop", "checkout.button.stop"))
+	t.Buttons(t.Text("checkout.consent", "{privacy_url}", t.Req.Tenant.PrivacyURL),
+		t.Opt("agree", "checkout.button.agree"), t.Opt("saved:no", "checkout.button.change_address"), t.Opt("stop", "checkout.button.stop"))
 	return nil
 }
 
 // agree records the consent and offers the payment methods.
 func (t *turn) agree() error {
-	if t.res.State.Step != stepConsent && t.res.State.Step != stepPay {
+	if t.Res.State.Step != stepConsent && t.Res.State.Step != stepPay {
 		return t.reprompt()
 	}
-	if t.res.State.Step == stepConsent {
-		t.res.Effects = append(t.res.Effects, dialog.Effect{Kind: dialog.EffectPurposeConsent, Value: ConsentPurpose + "@" + t.req.Tenant.NoticeVersion})
+	if t.Res.State.Step == stepConsent {
+		t.Res.Effects = append(t.Res.Effects, dialog.Effect{Kind: dialog.EffectPurposeConsent, Value: ConsentPurpose + "@" + t.Req.Tenant.NoticeVersion})
 	}
-	t.set(dataAgreed, "1")
+	t.Set(dataAgreed, "1")
 	var names []string
-	err := t.f.svc.scope.InTenantTx(t.ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := t.f.svc.scope.InTenantTx(t.Ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		names, err = t.f.svc.enabledNames(ctx, tx)
 		return err
@@ -561,8 +533,8 @@ func (t *turn) agree() error {
 		return err
 	}
 	if len(names) == 0 {
-		t.res.State.Step = dialog.StepMenu
-		t.buttons(t.text("checkout.no_methods"), dialog.Option{ID: dialog.IDHandoff, Title: t.text("checkout.button.staff")})
+		t.Res.State.Step = dialog.StepMenu
+		t.Buttons(t.Text("checkout.no_methods"), dialog.Option{ID: dialog.IDHandoff, Title: t.Text("checkout.button.staff")})
 		return nil
 	}
 	t.at(stepPay)
@@ -573,7 +545,7 @@ func (t *turn) agree() error {
 		}
 		opts = append(opts, dialog.Option{ID: FlowsName + ":pay:" + n, Title: t.methodName(n)})
 	}
-	t.buttons(t.text("checkout.ask.payment"), opts...)
+	t.Buttons(t.Text("checkout.ask.payment"), opts...)
 	return nil
 }
 
@@ -581,7 +553,7 @@ func (t *turn) agree() error {
 // checkout.method.<name>, else the name itself.
 func (t *turn) methodName(n string) string {
 	key := "checkout.method." + n
-	if s := t.text(key); s != "" && s != key && !strings.Contains(s, "bot.") {
+	if s := t.Text(key); s != "" && s != key && !strings.Contains(s, "bot.") {
 		return s
 	}
 	return n
@@ -589,22 +561,22 @@ func (t *turn) methodName(n string) string {
 
 // pay creates the order and starts its payment.
 func (t *turn) pay(method string) error {
-	if t.data(dataAgreed) != "1" {
-		if placed := t.data(dataPlaced); t.res.State.Step == stepPlaced && placed != "" {
+	if t.Data(dataAgreed) != "1" {
+		if placed := t.Data(dataPlaced); t.Res.State.Step == stepPlaced && placed != "" {
 			// A second tap on the button that placed the order: say so again.
 			key, rest, _ := strings.Cut(placed, "|")
 			number, total, _ := strings.Cut(rest, "|")
-			t.say(t.text(key, "{order}", number, "{total}", total))
+			t.Say(t.Text(key, "{order}", number, "{total}", total))
 			return nil
 		}
 		return t.summary()
 	}
 	cid, ok := t.customer()
 	if !ok {
-		t.say(t.text("checkout.unavailable"))
+		t.Say(t.Text("checkout.unavailable"))
 		return nil
 	}
-	c, err := t.f.svc.carts.CustomerCart(t.ctx, cid)
+	c, err := t.f.svc.carts.CustomerCart(t.Ctx, cid)
 	if err != nil {
 		return err
 	}
@@ -613,26 +585,26 @@ func (t *turn) pay(method string) error {
 	}
 	// The WhatsApp id is the customer's number, verified by WhatsApp: it
 	// is taken as it is when the number plan does not know it.
-	wa := "+" + strings.TrimPrefix(t.req.Customer.WAID, "+")
+	wa := "+" + strings.TrimPrefix(t.Req.Customer.WAID, "+")
 	phone, err := orders.ParsePhone(wa)
 	if err != nil && waNumber.MatchString(wa) {
 		phone = wa
 	}
-	res, err := t.f.svc.Init(t.ctx, InitRequest{CartID: c.ID, CustomerName: t.data(dataName), CustomerPhone: phone, CustomerID: &cid,
-		Locale: t.locale, Address: t.address(), Method: method, Actor: "customer:" + cid.String(), Deferred: true})
+	res, err := t.f.svc.Init(t.Ctx, InitRequest{CartID: c.ID, CustomerName: t.Data(dataName), CustomerPhone: phone, CustomerID: &cid,
+		Locale: t.Locale, Address: t.address(), Method: method, Actor: "customer:" + cid.String(), Deferred: true})
 	if err != nil {
 		return t.refused(err)
 	}
 	t.clear()
-	t.res.State.Step = stepPlaced
+	t.Res.State.Step = stepPlaced
 	o := res.Order
 	key := "checkout.placed.redirect"
 	if p, ok := t.f.svc.providers.Get(method); ok && p.Capabilities().CustomerConfirms {
 		key = "checkout.placed.confirm"
 	}
-	total := t.f.svc.money(o.Totals.Total, o.Totals.Currency, t.locale)
-	t.set(dataPlaced, key+"|"+numberOf(o)+"|"+total)
-	t.say(t.text(key, "{order}", numberOf(o), "{total}", total))
+	total := t.f.svc.money(o.Totals.Total, o.Totals.Currency, t.Locale)
+	t.Set(dataPlaced, key+"|"+numberOf(o)+"|"+total)
+	t.Say(t.Text(key, "{order}", numberOf(o), "{total}", total))
 	return nil
 }
 
@@ -647,25 +619,25 @@ func (t *turn) refused(err error) error {
 	for _, f := range errs.FieldsOf(err) {
 		switch f.Code {
 		case "max_order_total":
-			t.buttons(t.text("checkout.cod_limit"), t.methodOptions("cod")...)
+			t.Buttons(t.Text("checkout.cod_limit"), t.methodOptions("cod")...)
 			return nil
 		case "max_refusals":
-			t.buttons(t.text("checkout.cod_refusals"), t.methodOptions("cod")...)
+			t.Buttons(t.Text("checkout.cod_refusals"), t.methodOptions("cod")...)
 			return nil
 		case "not_served":
 			t.at(stepCity)
-			t.say(t.text("checkout.bad.city_short"))
+			t.Say(t.Text("checkout.bad.city_short"))
 			return t.askCity()
 		}
 	}
 	switch {
 	case strings.Contains(msg, "sold_out"), strings.Contains(msg, "stock"):
-		t.res.State.Step = dialog.StepMenu
-		t.buttons(t.text("checkout.sold_out"), dialog.Option{ID: "cart:view", Title: t.text("checkout.button.cart")}, t.browse())
+		t.Res.State.Step = dialog.StepMenu
+		t.Buttons(t.Text("checkout.sold_out"), dialog.Option{ID: "cart:view", Title: t.Text("checkout.button.cart")}, t.browse())
 	default:
-		t.res.State.Step = dialog.StepMenu
-		t.buttons(t.text("checkout.failed"), dialog.Option{ID: "cart:view", Title: t.text("checkout.button.cart")},
-			dialog.Option{ID: dialog.IDHandoff, Title: t.text("checkout.button.staff")})
+		t.Res.State.Step = dialog.StepMenu
+		t.Buttons(t.Text("checkout.failed"), dialog.Option{ID: "cart:view", Title: t.Text("checkout.button.cart")},
+			dialog.Option{ID: dialog.IDHandoff, Title: t.Text("checkout.button.staff")})
 	}
 	return nil
 }
@@ -673,7 +645,7 @@ func (t *turn) refused(err error) error {
 // methodOptions are the enabled methods other than skip.
 func (t *turn) methodOptions(skip string) []dialog.Option {
 	var names []string
-	_ = t.f.svc.scope.InTenantTx(t.ctx, func(ctx context.Context, tx bun.Tx) error {
+	_ = t.f.svc.scope.InTenantTx(t.Ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		names, err = t.f.svc.enabledNames(ctx, tx)
 		return err
@@ -684,7 +656,7 @@ func (t *turn) methodOptions(skip string) []dialog.Option {
 			opts = append(opts, dialog.Option{ID: FlowsName + ":pay:" + n, Title: t.methodName(n)})
 		}
 	}
-	return append(opts, dialog.Option{ID: dialog.IDHandoff, Title: t.text("checkout.button.staff")})
+	return append(opts, dialog.Option{ID: dialog.IDHandoff, Title: t.Text("checkout.button.staff")})
 }
 
 // ownOrder reads an order of this customer. Errors: not_found.
@@ -694,13 +666,13 @@ func (t *turn) ownOrder(id string) (uuid.UUID, error) {
 	if err != nil || !ok {
 		return uuid.Nil, orders.ErrNotFound
 	}
-	err = t.f.svc.scope.InTenantTx(t.ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = t.f.svc.scope.InTenantTx(t.Ctx, func(ctx context.Context, tx bun.Tx) error {
 		o, err := t.f.svc.orders.GetTx(ctx, tx, oid, false)
 		if err != nil {
 			return err
 		}
 		if o.CustomerID == nil || *o.CustomerID != cid {
-			if o.CustomerPhone != "+"+strings.TrimPrefix(t.req.Customer.WAID, "+") {
+			if o.CustomerPhone != "+"+strings.TrimPrefix(t.Req.Customer.WAID, "+") {
 				return orders.ErrNotFound
 			}
 		}
@@ -714,21 +686,21 @@ func (t *turn) ownOrder(id string) (uuid.UUID, error) {
 func (t *turn) confirm(id string) error {
 	oid, err := t.ownOrder(id)
 	if err == nil {
-		_, err = t.f.svc.Confirm(t.ctx, oid, "customer:"+t.req.Customer.ID)
+		_, err = t.f.svc.Confirm(t.Ctx, oid, "customer:"+t.Req.Customer.ID)
 	}
-	if t.res.State.Step == stepPlaced {
-		t.res.State.Step = dialog.StepMenu
+	if t.Res.State.Step == stepPlaced {
+		t.Res.State.Step = dialog.StepMenu
 	}
 	switch {
 	case err == nil:
-		t.say(t.text("checkout.confirmed_ack"))
+		t.Say(t.Text("checkout.confirmed_ack"))
 		return nil
 	case errors.Is(err, errs.ErrNotFound):
-		t.say(t.text("checkout.order_unknown"))
+		t.Say(t.Text("checkout.order_unknown"))
 		return nil
 	case errors.Is(err, errs.ErrConflict):
-		t.buttons(t.text("checkout.confirm_too_late"), dialog.Option{ID: "cart:view", Title: t.text("checkout.button.cart")},
-			dialog.Option{ID: dialog.IDHandoff, Title: t.text("checkout.button.staff")})
+		t.Buttons(t.Text("checkout.confirm_too_late"), dialog.Option{ID: "cart:view", Title: t.Text("checkout.button.cart")},
+			dialog.Option{ID: dialog.IDHandoff, Title: t.Text("checkout.button.staff")})
 		return nil
 	}
 	return err
@@ -738,20 +710,20 @@ func (t *turn) confirm(id string) error {
 func (t *turn) cancel(id string) error {
 	oid, err := t.ownOrder(id)
 	if err == nil {
-		err = t.f.svc.CancelPending(t.ctx, oid, "customer:"+t.req.Customer.ID)
+		err = t.f.svc.CancelPending(t.Ctx, oid, "customer:"+t.Req.Customer.ID)
 	}
-	if t.res.State.Step == stepPlaced {
-		t.res.State.Step = dialog.StepMenu
+	if t.Res.State.Step == stepPlaced {
+		t.Res.State.Step = dialog.StepMenu
 	}
 	switch {
 	case err == nil:
-		t.buttons(t.text("checkout.cancelled_ack"), dialog.Option{ID: "cart:view", Title: t.text("checkout.button.cart")}, t.browse())
+		t.Buttons(t.Text("checkout.cancelled_ack"), dialog.Option{ID: "cart:view", Title: t.Text("checkout.button.cart")}, t.browse())
 		return nil
 	case errors.Is(err, errs.ErrNotFound):
-		t.say(t.text("checkout.order_unknown"))
+		t.Say(t.Text("checkout.order_unknown"))
 		return nil
 	case errors.Is(err, errs.ErrConflict):
-		t.buttons(t.text("checkout.cancel_too_late"), dialog.Option{ID: dialog.IDHandoff, Title: t.text("checkout.button.staff")})
+		t.Buttons(t.Text("checkout.cancel_too_late"), dialog.Option{ID: dialog.IDHandoff, Title: t.Text("checkout.button.staff")})
 		return nil
 	}
 	return err

@@ -75,8 +75,7 @@ func (f *Flows) Keywords() dialog.Phrases { return f.keywords }
 
 // Handle implements dialog.Capability.
 func (f *Flows) Handle(ctx context.Context, req dialog.Request) (dialog.Result, bool, error) {
-	t := &orderTurn{f: f, ctx: ctx, req: req, locale: req.Locale()}
-	t.res.State = req.State
+	t := &orderTurn{Turn: dialog.NewTurn(ctx, req, f.words, FlowsName), f: f}
 	switch req.In.Kind {
 	case dialog.KindButtonReply, dialog.KindListReply, dialog.KindTemplateButton:
 		id, ok := strings.CutPrefix(strings.TrimSpace(req.In.ReplyID), FlowsName+":")
@@ -84,61 +83,54 @@ func (f *Flows) Handle(ctx context.Context, req dialog.Request) (dialog.Result, 
 			return dialog.Result{}, false, nil
 		}
 		if rest, ok := strings.CutPrefix(id, "show:"); ok {
-			return t.res, true, t.show(rest)
+			return t.Res, true, t.show(rest)
 		}
-		return t.res, true, t.list()
+		return t.Res, true, t.list()
 	case dialog.KindText:
 		if f.keywords.Match(req.In.Text) {
-			return t.res, true, t.list()
+			return t.Res, true, t.list()
 		}
 	}
 	return dialog.Result{}, false, nil
 }
 
 type orderTurn struct {
-	f      *Flows
-	ctx    context.Context
-	req    dialog.Request
-	locale string
-	res    dialog.Result
+	*dialog.Turn
+	f *Flows
 }
 
-func (t *orderTurn) text(key string, pairs ...string) string {
-	return t.f.words.Text(t.ctx, t.locale, key, pairs...)
-}
-
-func (t *orderTurn) reply(r dialog.Reply) { t.res.Replies = append(t.res.Replies, r) }
+func (t *orderTurn) reply(r dialog.Reply) { t.Res.Replies = append(t.Res.Replies, r) }
 
 func (t *orderTurn) customer() (uuid.UUID, bool) {
-	id, err := uuid.Parse(t.req.Customer.ID)
+	id, err := uuid.Parse(t.Req.Customer.ID)
 	return id, err == nil
 }
 
 // phone is the customer's number in E.164 ("" when unknown).
 func (t *orderTurn) phone() string {
-	if w := strings.TrimPrefix(t.req.Customer.WAID, "+"); w != "" {
+	if w := strings.TrimPrefix(t.Req.Customer.WAID, "+"); w != "" {
 		return "+" + w
 	}
 	return ""
 }
 
 func (t *orderTurn) money(minor int64, currency string) string {
-	return money.Format(money.Amount{Minor: minor, Currency: currency}, t.locale)
+	return money.Format(money.Amount{Minor: minor, Currency: currency}, t.Locale)
 }
 
 func (t *orderTurn) number(o Order) string {
-	return dialog.Digits(strconv.FormatInt(o.Number, 10), t.locale)
+	return dialog.Digits(strconv.FormatInt(o.Number, 10), t.Locale)
 }
 
-func (t *orderTurn) status(s string) string { return t.text("orders.status." + s) }
+func (t *orderTurn) status(s string) string { return t.Text("orders.status." + s) }
 
 // list shows the customer's recent orders.
 func (t *orderTurn) list() error {
-	t.res.State.Step = dialog.StepMenu
+	t.Res.State.Step = dialog.StepMenu
 	cust, ok := t.customer()
 	var os []Order
 	if ok {
-		err := t.f.svc.scope.InTenantTx(t.ctx, func(ctx context.Context, tx bun.Tx) error {
+		err := t.f.svc.scope.InTenantTx(t.Ctx, func(ctx context.Context, tx bun.Tx) error {
 			var err error
 			os, err = t.f.svc.ForContactTx(ctx, tx, cust, t.phone(), recentOrders)
 			return err
@@ -148,28 +140,28 @@ func (t *orderTurn) list() error {
 		}
 	}
 	if len(os) == 0 {
-		t.reply(dialog.ButtonsReply(t.text("orders.none"), dialog.Option{ID: dialog.IDMenu, Title: t.text("orders.button.menu")}))
+		t.reply(dialog.ButtonsReply(t.Text("orders.none"), dialog.Option{ID: dialog.IDMenu, Title: t.Text("orders.button.menu")}))
 		return nil
 	}
 	rows := make([]dialog.Option, len(os))
 	for i, o := range os {
 		rows[i] = dialog.Option{ID: FlowsName + ":show:" + o.ID.String(),
 			Title:       "#" + t.number(o) + " · " + t.status(o.Status),
-			Description: dialog.FormatDate(o.CreatedAt, t.locale) + " · " + t.money(o.Totals.Total, o.Totals.Currency)}
+			Description: dialog.FormatDate(o.CreatedAt, t.Locale) + " · " + t.money(o.Totals.Total, o.Totals.Currency)}
 	}
-	t.reply(dialog.ListReply(t.text("orders.list"), t.text("orders.button.list"), rows))
+	t.reply(dialog.ListReply(t.Text("orders.list"), t.Text("orders.button.list"), rows))
 	return nil
 }
 
 // show tells one order of the customer's: someone else's order, or no
 // order, is answered alike.
 func (t *orderTurn) show(raw string) error {
-	t.res.State.Step = dialog.StepMenu
+	t.Res.State.Step = dialog.StepMenu
 	id, err := uuid.Parse(raw)
 	cust, ok := t.customer()
 	var d *Detail
 	if err == nil && ok {
-		d, err = t.f.svc.Get(t.ctx, id)
+		d, err = t.f.svc.Get(t.Ctx, id)
 		if errors.Is(err, ErrNotFound) || (err == nil && !Mine(d.Order, cust, t.phone())) {
 			d, err = nil, nil
 		}
@@ -178,49 +170,49 @@ func (t *orderTurn) show(raw string) error {
 		}
 	}
 	if d == nil {
-		t.reply(dialog.ButtonsReply(t.text("orders.unknown"), dialog.Option{ID: FlowsName + ":list", Title: t.text("orders.button.list")}))
+		t.reply(dialog.ButtonsReply(t.Text("orders.unknown"), dialog.Option{ID: FlowsName + ":list", Title: t.Text("orders.button.list")}))
 		return nil
 	}
 	o := d.Order
 	var b strings.Builder
-	b.WriteString(t.text("orders.detail", "{order}", t.number(o), "{status}", t.status(o.Status),
-		"{date}", dialog.FormatDate(o.CreatedAt, t.locale), "{total}", t.money(o.Totals.Total, o.Totals.Currency)))
-	b.WriteString("\n\n" + t.text("orders.timeline"))
+	b.WriteString(t.Text("orders.detail", "{order}", t.number(o), "{status}", t.status(o.Status),
+		"{date}", dialog.FormatDate(o.CreatedAt, t.Locale), "{total}", t.money(o.Totals.Total, o.Totals.Currency)))
+	b.WriteString("\n\n" + t.Text("orders.timeline"))
 	for _, e := range d.Events {
 		if label, ok := t.eventLabel(e); ok {
-			b.WriteString("\n• " + dialog.FormatTime(e.At, t.locale) + " — " + label)
+			b.WriteString("\n• " + dialog.FormatTime(e.At, t.Locale) + " — " + label)
 		}
 	}
-	b.WriteString("\n\n" + t.text("orders.items"))
+	b.WriteString("\n\n" + t.Text("orders.items"))
 	for _, l := range o.Lines {
 		title := l.TitleAR
-		if t.locale == dialog.LocaleEN || title == "" {
+		if t.Locale == dialog.LocaleEN || title == "" {
 			title = firstOf(l.TitleEN, l.TitleAR)
 		}
-		b.WriteString("\n" + dialog.Number(l.Quantity, t.locale) + " × " + title)
+		b.WriteString("\n" + dialog.Number(l.Quantity, t.Locale) + " × " + title)
 	}
 	if o.Tracking.Number != "" {
-		b.WriteString("\n\n" + t.text("orders.tracking", "{tracking}", o.Tracking.Number, "{carrier}", o.Tracking.Carrier))
+		b.WriteString("\n\n" + t.Text("orders.tracking", "{tracking}", o.Tracking.Number, "{carrier}", o.Tracking.Carrier))
 	}
 	if t.f.Invoices != nil {
-		if link, ok := t.f.Invoices.InvoiceLink(t.ctx, o.ID); ok {
-			b.WriteString("\n\n" + t.text("orders.invoice", "{url}", link))
+		if link, ok := t.f.Invoices.InvoiceLink(t.Ctx, o.ID); ok {
+			b.WriteString("\n\n" + t.Text("orders.invoice", "{url}", link))
 		}
 	}
 	t.reply(dialog.TextReply(b.String()))
 	if o.Tracking.URL != "" {
-		t.reply(dialog.Reply{Kind: dialog.ReplyCTAURL, Body: t.text("orders.track_body", "{order}", t.number(o)),
-			ListButton: dialog.Clip(t.text("orders.button.track"), dialog.MaxButtonTitle), URL: o.Tracking.URL})
+		t.reply(dialog.Reply{Kind: dialog.ReplyCTAURL, Body: t.Text("orders.track_body", "{order}", t.number(o)),
+			ListButton: dialog.Clip(t.Text("orders.button.track"), dialog.MaxButtonTitle), URL: o.Tracking.URL})
 	}
 	opts := []dialog.Option{}
 	if t.f.Returns != nil {
-		if opt, ok := t.f.Returns.ReturnButton(t.ctx, t.req, o); ok {
+		if opt, ok := t.f.Returns.ReturnButton(t.Ctx, t.Req, o); ok {
 			opts = append(opts, opt)
 		}
 	}
-	opts = append(opts, dialog.Option{ID: dialog.IDHandoff, Title: t.text("orders.button.talk")},
-		dialog.Option{ID: FlowsName + ":list", Title: t.text("orders.button.list")})
-	t.reply(dialog.ButtonsReply(t.text("orders.next"), opts...))
+	opts = append(opts, dialog.Option{ID: dialog.IDHandoff, Title: t.Text("orders.button.talk")},
+		dialog.Option{ID: FlowsName + ":list", Title: t.Text("orders.button.list")})
+	t.reply(dialog.ButtonsReply(t.Text("orders.next"), opts...))
 	return nil
 }
 
@@ -229,11 +221,11 @@ func (t *orderTurn) show(raw string) error {
 func (t *orderTurn) eventLabel(e Event) (string, bool) {
 	switch {
 	case e.Kind == "created":
-		return t.text("orders.event.placed"), true
+		return t.Text("orders.event.placed"), true
 	case e.To != "" && e.To != StatusPendingPayment:
 		return t.status(e.To), true
 	case e.Kind == "payment_refunded":
-		return t.text("orders.event.refunded"), true
+		return t.Text("orders.event.refunded"), true
 	}
 	return "", false
 }

@@ -165,49 +165,23 @@ func (f *Flows) Handle(ctx context.Context, req dialog.Request) (dialog.Result, 
 	if err != nil || !claimed {
 		return dialog.Result{}, false, err
 	}
-	return t.res, true, nil
+	return t.Res, true, nil
 }
 
 type turn struct {
-	f      *Flows
-	ctx    context.Context
-	req    dialog.Request
-	locale string
-	res    dialog.Result
+	*dialog.Turn
+	f *Flows
 }
 
 func (f *Flows) newTurn(ctx context.Context, req dialog.Request) *turn {
-	t := &turn{f: f, ctx: ctx, req: req, locale: req.Locale()}
-	t.res.State = req.State
-	t.res.State.Data = maps.Clone(req.State.Data)
-	if t.res.State.Data == nil {
-		t.res.State.Data = map[string]string{}
-	}
-	return t
+	return &turn{Turn: dialog.NewTurn(ctx, req, f.words, FlowsName), f: f}
 }
-
-func (t *turn) text(key string, pairs ...string) string {
-	return t.f.words.Text(t.ctx, t.locale, key, pairs...)
-}
-
-func (t *turn) say(body string) { t.res.Replies = append(t.res.Replies, dialog.TextReply(body)) }
-
-func (t *turn) buttons(body string, opts ...dialog.Option) {
-	t.res.Replies = append(t.res.Replies, dialog.ButtonsReply(body, opts...))
-}
-
-func (t *turn) opt(id, key string) dialog.Option {
-	return dialog.Option{ID: FlowsName + ":" + id, Title: t.text(key)}
-}
-
-func (t *turn) data(k string) string { return t.res.State.Data[k] }
-func (t *turn) set(k, v string)      { t.res.State.Data[k] = v }
 
 // clear forgets the answers (the last request's number stays).
 func (t *turn) clear() {
-	for k := range t.res.State.Data {
+	for k := range t.Res.State.Data {
 		if strings.HasPrefix(k, "ret.") && k != dataPlaced {
-			delete(t.res.State.Data, k)
+			delete(t.Res.State.Data, k)
 		}
 	}
 }
@@ -215,32 +189,32 @@ func (t *turn) clear() {
 // leave ends the flow at the main menu.
 func (t *turn) leave() {
 	t.clear()
-	t.res.State.Step = dialog.StepMenu
+	t.Res.State.Step = dialog.StepMenu
 }
 
 func (t *turn) customer() (uuid.UUID, bool) {
-	id, err := uuid.Parse(t.req.Customer.ID)
+	id, err := uuid.Parse(t.Req.Customer.ID)
 	return id, err == nil
 }
 
 // phone is the customer's WhatsApp number in E.164.
 func (t *turn) phone() string {
-	if t.req.Customer.WAID == "" {
+	if t.Req.Customer.WAID == "" {
 		return ""
 	}
-	return "+" + strings.TrimPrefix(t.req.Customer.WAID, "+")
+	return "+" + strings.TrimPrefix(t.Req.Customer.WAID, "+")
 }
 
-func (t *turn) number(n int64) string { return dialog.Digits(strconv.FormatInt(n, 10), t.locale) }
+func (t *turn) number(n int64) string { return dialog.Digits(strconv.FormatInt(n, 10), t.Locale) }
 
 func (t *turn) money(minor int64, currency string) string {
-	return t.f.svc.money(minor, currency, t.locale)
+	return t.f.svc.money(minor, currency, t.Locale)
 }
 
 // help is the hand-off and menu buttons after a dead end.
 func (t *turn) help(body string) {
-	t.buttons(body, dialog.Option{ID: dialog.IDHandoff, Title: t.text("returns.button.staff")},
-		dialog.Option{ID: dialog.IDMenu, Title: t.text("returns.button.menu")})
+	t.Buttons(body, dialog.Option{ID: dialog.IDHandoff, Title: t.Text("returns.button.staff")},
+		dialog.Option{ID: dialog.IDMenu, Title: t.Text("returns.button.menu")})
 }
 
 // ---- routing ----
@@ -266,7 +240,7 @@ func (t *turn) route(id string) error {
 	case strings.HasPrefix(id, "reason:"):
 		return t.reason(strings.TrimPrefix(id, "reason:"))
 	case id == "skip":
-		if t.res.State.Step != stepPhoto {
+		if t.Res.State.Step != stepPhoto {
 			return t.reprompt()
 		}
 		return t.summary()
@@ -274,7 +248,7 @@ func (t *turn) route(id string) error {
 		return t.confirm()
 	case id == "cancel":
 		t.leave()
-		t.buttons(t.text("returns.cancelled"), dialog.Option{ID: dialog.IDMenu, Title: t.text("returns.button.menu")})
+		t.Buttons(t.Text("returns.cancelled"), dialog.Option{ID: dialog.IDMenu, Title: t.Text("returns.button.menu")})
 		return nil
 	}
 	return t.reprompt()
@@ -282,7 +256,7 @@ func (t *turn) route(id string) error {
 
 // typed answers the step the customer is at.
 func (t *turn) typed(s string) error {
-	switch t.res.State.Step {
+	switch t.Res.State.Step {
 	case stepQty:
 		n, err := strconv.Atoi(arabic.DigitsToASCII(s))
 		if err != nil {
@@ -294,10 +268,10 @@ func (t *turn) typed(s string) error {
 			return t.reprompt()
 		}
 		if utf8.RuneCountInString(s) > MaxReasonText {
-			t.say(t.text("returns.bad.text_long", "{max}", dialog.Number(MaxReasonText, t.locale)))
+			t.Say(t.Text("returns.bad.text_long", "{max}", dialog.Number(MaxReasonText, t.Locale)))
 			return nil
 		}
-		t.set(dataText, s)
+		t.Set(dataText, s)
 		return t.askPhoto()
 	}
 	return t.reprompt()
@@ -305,10 +279,10 @@ func (t *turn) typed(s string) error {
 
 // reprompt asks the current step's question again.
 func (t *turn) reprompt() error {
-	if t.data(dataOrder) == "" {
+	if t.Data(dataOrder) == "" {
 		return t.list()
 	}
-	switch t.res.State.Step {
+	switch t.Res.State.Step {
 	case stepQty:
 		return t.askQuantity()
 	case stepMore:
@@ -316,7 +290,7 @@ func (t *turn) reprompt() error {
 	case stepReason:
 		return t.askReason()
 	case stepText:
-		t.say(t.text("returns.ask.text", "{max}", dialog.Number(MaxReasonText, t.locale)))
+		t.Say(t.Text("returns.ask.text", "{max}", dialog.Number(MaxReasonText, t.Locale)))
 		return nil
 	case stepPhoto:
 		return t.askPhoto()
@@ -333,11 +307,11 @@ func (t *turn) reprompt() error {
 func (t *turn) list() error {
 	cid, ok := t.customer()
 	if !ok {
-		t.say(t.text("returns.unavailable"))
+		t.Say(t.Text("returns.unavailable"))
 		return nil
 	}
 	var els []*eligibility
-	err := t.f.svc.scope.InTenantTx(t.ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := t.f.svc.scope.InTenantTx(t.Ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		els, err = t.f.svc.customerOrdersTx(ctx, tx, cid, t.phone())
 		return err
@@ -359,16 +333,16 @@ func (t *turn) list() error {
 		var rows []dialog.Option
 		for _, e := range open[:min(len(open), dialog.MaxListRows)] {
 			o := e.Order
-			rows = append(rows, dialog.Option{ID: IDStart + o.ID.String(), Title: t.text("returns.row.order", "{order}", t.number(o.Number)),
-				Description: t.text("returns.row.order_desc", "{delivered}", dialog.FormatDate(*o.DeliveredAt, t.locale),
+			rows = append(rows, dialog.Option{ID: IDStart + o.ID.String(), Title: t.Text("returns.row.order", "{order}", t.number(o.Number)),
+				Description: t.Text("returns.row.order_desc", "{delivered}", dialog.FormatDate(*o.DeliveredAt, t.Locale),
 					"{total}", t.money(o.Totals.Total, o.Totals.Currency))})
 		}
-		t.res.Replies = append(t.res.Replies, dialog.ListReply(t.text("returns.ask.order"), t.text("returns.button.orders"), rows))
+		t.Res.Replies = append(t.Res.Replies, dialog.ListReply(t.Text("returns.ask.order"), t.Text("returns.button.orders"), rows))
 		return nil
 	}
 	t.leave()
 	if len(els) == 0 {
-		t.help(t.text("returns.none.no_orders"))
+		t.help(t.Text("returns.none.no_orders"))
 		return nil
 	}
 	// Why not: the newest order's reason, which is what the customer has in
@@ -382,14 +356,14 @@ func (t *turn) refusal(e *eligibility) string {
 	o := e.Order
 	switch e.Refusal {
 	case refusalNotDelivered:
-		return t.text("returns.refused.not_delivered", "{order}", t.number(o.Number))
+		return t.Text("returns.refused.not_delivered", "{order}", t.number(o.Number))
 	case refusalWindowClosed:
-		return t.text("returns.refused.window_closed", "{order}", t.number(o.Number), "{days}", t.f.words.Count(t.ctx, t.locale, "returns.days", e.WindowDays),
-			"{delivered}", dialog.FormatDate(*o.DeliveredAt, t.locale), "{closed}", dialog.FormatDate(e.ClosesAt, t.locale))
+		return t.Text("returns.refused.window_closed", "{order}", t.number(o.Number), "{days}", t.f.words.Count(t.Ctx, t.Locale, "returns.days", e.WindowDays),
+			"{delivered}", dialog.FormatDate(*o.DeliveredAt, t.Locale), "{closed}", dialog.FormatDate(e.ClosesAt, t.Locale))
 	case refusalNoReturns:
-		return t.text("returns.refused.no_returns")
+		return t.Text("returns.refused.no_returns")
 	}
-	return t.text("returns.refused.nothing_left", "{order}", t.number(o.Number))
+	return t.Text("returns.refused.nothing_left", "{order}", t.number(o.Number))
 }
 
 // start begins a return of an order the customer named (a button).
@@ -397,7 +371,7 @@ func (t *turn) start(id string) error {
 	e, err := t.own(id)
 	if errors.Is(err, errs.ErrNotFound) {
 		t.leave()
-		t.help(t.text("returns.order_unknown"))
+		t.help(t.Text("returns.order_unknown"))
 		return nil
 	}
 	if err != nil {
@@ -420,7 +394,7 @@ func (t *turn) own(id string) (*eligibility, error) {
 		return nil, orders.ErrNotFound
 	}
 	var out *eligibility
-	err = t.f.svc.scope.InTenantTx(t.ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = t.f.svc.scope.InTenantTx(t.Ctx, func(ctx context.Context, tx bun.Tx) error {
 		o, err := t.f.svc.orders.GetTx(ctx, tx, oid, false)
 		if err != nil {
 			return err
@@ -441,13 +415,13 @@ func (t *turn) own(id string) (*eligibility, error) {
 // begin starts afresh on an order that can be returned.
 func (t *turn) begin(e *eligibility) error {
 	t.clear()
-	t.set(dataOrder, e.Order.ID.String())
+	t.Set(dataOrder, e.Order.ID.String())
 	return t.showItems(e)
 }
 
 // current reads the order being returned, with its eligibility now.
 func (t *turn) current() (*eligibility, error) {
-	return t.own(t.data(dataOrder))
+	return t.own(t.Data(dataOrder))
 }
 
 // ---- items ----
@@ -455,7 +429,7 @@ func (t *turn) current() (*eligibility, error) {
 // picked reads the items chosen so far: order line → quantity.
 func (t *turn) picked() map[int]int {
 	out := map[int]int{}
-	for _, p := range strings.Split(t.data(dataItems), ",") {
+	for _, p := range strings.Split(t.Data(dataItems), ",") {
 		l, q, ok := strings.Cut(p, ":")
 		li, err1 := strconv.Atoi(l)
 		qi, err2 := strconv.Atoi(q)
@@ -473,7 +447,7 @@ func (t *turn) savePicked(p map[int]int) {
 			parts = append(parts, strconv.Itoa(l)+":"+strconv.Itoa(p[l]))
 		}
 	}
-	t.set(dataItems, strings.Join(parts, ","))
+	t.Set(dataItems, strings.Join(parts, ","))
 }
 
 // available is what may still be chosen of each line.
@@ -507,15 +481,15 @@ func (t *turn) showItems(e *eligibility) error {
 		if avail[i] == 0 || len(rows) == dialog.MaxListRows {
 			continue
 		}
-		rows = append(rows, dialog.Option{ID: FlowsName + ":item:" + strconv.Itoa(i), Title: dialog.Clip(lineTitle(l, t.locale), dialog.MaxListTitle),
-			Description: t.text("returns.row.item", "{n}", dialog.Number(avail[i], t.locale), "{price}", t.money(l.UnitPrice, e.Order.Totals.Currency))})
+		rows = append(rows, dialog.Option{ID: FlowsName + ":item:" + strconv.Itoa(i), Title: dialog.Clip(lineTitle(l, t.Locale), dialog.MaxListTitle),
+			Description: t.Text("returns.row.item", "{n}", dialog.Number(avail[i], t.Locale), "{price}", t.money(l.UnitPrice, e.Order.Totals.Currency))})
 	}
 	if len(rows) == 0 {
 		return t.askReason()
 	}
-	t.res.State.Step = stepItems
-	t.res.Replies = append(t.res.Replies, dialog.ListReply(t.text("returns.ask.item", "{order}", t.number(e.Order.Number)),
-		t.text("returns.button.items"), rows))
+	t.Res.State.Step = stepItems
+	t.Res.Replies = append(t.Res.Replies, dialog.ListReply(t.Text("returns.ask.item", "{order}", t.number(e.Order.Number)),
+		t.Text("returns.button.items"), rows))
 	return nil
 }
 
@@ -530,7 +504,7 @@ func (t *turn) pick(line string) error {
 	if err != nil || i < 0 || i >= len(avail) || avail[i] == 0 {
 		return t.showItems(e)
 	}
-	t.set(dataLine, line)
+	t.Set(dataLine, line)
 	if avail[i] == 1 {
 		return t.add(e, i, 1)
 	}
@@ -544,41 +518,41 @@ func (t *turn) askQuantity() error {
 	if err != nil {
 		return t.lost(err)
 	}
-	i, err := strconv.Atoi(t.data(dataLine))
+	i, err := strconv.Atoi(t.Data(dataLine))
 	avail := t.available(e)
 	if err != nil || i < 0 || i >= len(avail) || avail[i] == 0 {
 		return t.showItems(e)
 	}
-	t.res.State.Step = stepQty
-	body := t.text("returns.ask.quantity", "{item}", lineTitle(e.Order.Lines[i], t.locale), "{max}", dialog.Number(avail[i], t.locale))
+	t.Res.State.Step = stepQty
+	body := t.Text("returns.ask.quantity", "{item}", lineTitle(e.Order.Lines[i], t.Locale), "{max}", dialog.Number(avail[i], t.Locale))
 	var opts []dialog.Option
 	for n := 1; n <= min(avail[i], dialog.MaxListRows); n++ {
-		opts = append(opts, dialog.Option{ID: FlowsName + ":qty:" + strconv.Itoa(n), Title: dialog.Number(n, t.locale)})
+		opts = append(opts, dialog.Option{ID: FlowsName + ":qty:" + strconv.Itoa(n), Title: dialog.Number(n, t.Locale)})
 	}
 	if len(opts) <= dialog.MaxButtons {
-		t.buttons(body, opts...)
+		t.Buttons(body, opts...)
 		return nil
 	}
-	t.res.Replies = append(t.res.Replies, dialog.ListReply(body, t.text("returns.button.quantity"), opts))
+	t.Res.Replies = append(t.Res.Replies, dialog.ListReply(body, t.Text("returns.button.quantity"), opts))
 	return nil
 }
 
 // quantity takes how many of the item asked about.
 func (t *turn) quantity(n int) error {
-	if t.res.State.Step != stepQty {
+	if t.Res.State.Step != stepQty {
 		return t.reprompt()
 	}
 	e, err := t.current()
 	if err != nil {
 		return t.lost(err)
 	}
-	i, err := strconv.Atoi(t.data(dataLine))
+	i, err := strconv.Atoi(t.Data(dataLine))
 	avail := t.available(e)
 	if err != nil || i < 0 || i >= len(avail) {
 		return t.showItems(e)
 	}
 	if n < 1 || n > avail[i] {
-		t.say(t.text("returns.bad.quantity", "{max}", dialog.Number(avail[i], t.locale), "{ordered}", dialog.Number(e.Order.Lines[i].Quantity, t.locale)))
+		t.Say(t.Text("returns.bad.quantity", "{max}", dialog.Number(avail[i], t.Locale), "{ordered}", dialog.Number(e.Order.Lines[i].Quantity, t.Locale)))
 		return t.askQuantity()
 	}
 	return t.add(e, i, n)
@@ -589,14 +563,14 @@ func (t *turn) add(e *eligibility, i, n int) error {
 	p := t.picked()
 	p[i] += n
 	t.savePicked(p)
-	delete(t.res.State.Data, dataLine)
-	added := t.text("returns.added", "{n}", dialog.Number(n, t.locale), "{item}", lineTitle(e.Order.Lines[i], t.locale))
+	delete(t.Res.State.Data, dataLine)
+	added := t.Text("returns.added", "{n}", dialog.Number(n, t.Locale), "{item}", lineTitle(e.Order.Lines[i], t.Locale))
 	more := false
 	for _, a := range t.available(e) {
 		more = more || a > 0
 	}
 	if !more {
-		t.say(added)
+		t.Say(added)
 		return t.askReason()
 	}
 	return t.afterAdd(added)
@@ -604,12 +578,12 @@ func (t *turn) add(e *eligibility, i, n int) error {
 
 // afterAdd offers another item, the next step, or leaving.
 func (t *turn) afterAdd(added string) error {
-	t.res.State.Step = stepMore
-	body := t.text("returns.ask.more")
+	t.Res.State.Step = stepMore
+	body := t.Text("returns.ask.more")
 	if added != "" {
 		body = added + "\n\n" + body
 	}
-	t.buttons(body, t.opt("more", "returns.button.more"), t.opt("done", "returns.button.continue"), t.opt("cancel", "returns.button.cancel"))
+	t.Buttons(body, t.Opt("more", "returns.button.more"), t.Opt("done", "returns.button.continue"), t.Opt("cancel", "returns.button.cancel"))
 	return nil
 }
 
@@ -619,12 +593,12 @@ func (t *turn) askReason() error {
 	if len(t.picked()) == 0 {
 		return t.items()
 	}
-	t.res.State.Step = stepReason
+	t.Res.State.Step = stepReason
 	rows := make([]dialog.Option, len(Reasons))
 	for i, r := range Reasons {
-		rows[i] = dialog.Option{ID: FlowsName + ":reason:" + r, Title: t.text("returns.reason." + r)}
+		rows[i] = dialog.Option{ID: FlowsName + ":reason:" + r, Title: t.Text("returns.reason." + r)}
 	}
-	t.res.Replies = append(t.res.Replies, dialog.ListReply(t.text("returns.ask.reason"), t.text("returns.button.reasons"), rows))
+	t.Res.Replies = append(t.Res.Replies, dialog.ListReply(t.Text("returns.ask.reason"), t.Text("returns.button.reasons"), rows))
 	return nil
 }
 
@@ -636,20 +610,20 @@ func (t *turn) reason(r string) error {
 	if !known || len(t.picked()) == 0 {
 		return t.reprompt()
 	}
-	t.set(dataReason, r)
+	t.Set(dataReason, r)
 	if r == ReasonOther {
-		t.res.State.Step = stepText
-		t.say(t.text("returns.ask.text", "{max}", dialog.Number(MaxReasonText, t.locale)))
+		t.Res.State.Step = stepText
+		t.Say(t.Text("returns.ask.text", "{max}", dialog.Number(MaxReasonText, t.Locale)))
 		return nil
 	}
-	delete(t.res.State.Data, dataText)
+	delete(t.Res.State.Data, dataText)
 	return t.askPhoto()
 }
 
 func (t *turn) askPhoto() error {
-	t.res.State.Step = stepPhoto
-	t.buttons(t.text("returns.ask.photo", "{types}", t.f.svc.typeNames(t.locale), "{max}", megabytes(t.f.svc.cfg.MaxMediaBytes, t.locale)),
-		t.opt("skip", "returns.button.skip"), t.opt("cancel", "returns.button.cancel"))
+	t.Res.State.Step = stepPhoto
+	t.Buttons(t.Text("returns.ask.photo", "{types}", t.f.svc.typeNames(t.Locale), "{max}", megabytes(t.f.svc.cfg.MaxMediaBytes, t.Locale)),
+		t.Opt("skip", "returns.button.skip"), t.Opt("cancel", "returns.button.cancel"))
 	return nil
 }
 
@@ -658,11 +632,11 @@ func (t *turn) askPhoto() error {
 func (t *turn) photo(in dialog.Inbound) error {
 	m := in.Media
 	if in.Kind != dialog.KindImage || m == nil || !mediaIDPattern.MatchString(m.ID) || !t.f.svc.MediaAllowed(m.MimeType) || len(m.SHA256) > 128 {
-		t.say(t.text("returns.bad.photo", "{types}", t.f.svc.typeNames(t.locale)))
+		t.Say(t.Text("returns.bad.photo", "{types}", t.f.svc.typeNames(t.Locale)))
 		return t.askPhoto()
 	}
-	t.set(dataMedia, m.ID+"|"+normalizeMime(m.MimeType)+"|"+m.SHA256)
-	t.say(t.text("returns.photo_received"))
+	t.Set(dataMedia, m.ID+"|"+normalizeMime(m.MimeType)+"|"+m.SHA256)
+	t.Say(t.Text("returns.photo_received"))
 	return t.summary()
 }
 
@@ -678,7 +652,7 @@ func (t *turn) summary() error {
 	if len(p) == 0 {
 		return t.showItems(e)
 	}
-	if t.data(dataReason) == "" {
+	if t.Data(dataReason) == "" {
 		return t.askReason()
 	}
 	o := e.Order
@@ -694,34 +668,34 @@ func (t *turn) summary() error {
 		}
 		value := l.UnitPrice * int64(n)
 		total += value
-		b.WriteString(dialog.Number(n, t.locale) + " × " + lineTitle(l, t.locale) + " — " + t.money(value, o.Totals.Currency))
+		b.WriteString(dialog.Number(n, t.Locale) + " × " + lineTitle(l, t.Locale) + " — " + t.money(value, o.Totals.Currency))
 	}
-	reason := t.text("returns.reason." + t.data(dataReason))
-	if txt := t.data(dataText); txt != "" {
+	reason := t.Text("returns.reason." + t.Data(dataReason))
+	if txt := t.Data(dataText); txt != "" {
 		reason = txt // "Other", in the customer's words
 	}
-	photo := t.text("returns.summary.no_photo")
-	if t.data(dataMedia) != "" {
-		photo = t.text("returns.summary.photo")
+	photo := t.Text("returns.summary.no_photo")
+	if t.Data(dataMedia) != "" {
+		photo = t.Text("returns.summary.photo")
 	}
-	t.say(t.text("returns.summary", "{order}", t.number(o.Number), "{items}", b.String(), "{reason}", reason, "{photo}", photo,
+	t.Say(t.Text("returns.summary", "{order}", t.number(o.Number), "{items}", b.String(), "{reason}", reason, "{photo}", photo,
 		"{total}", t.money(total, o.Totals.Currency)))
-	t.res.State.Step = stepConfirm
-	t.buttons(t.text("returns.ask.confirm"), t.opt("confirm", "returns.button.confirm"), t.opt("cancel", "returns.button.cancel"))
+	t.Res.State.Step = stepConfirm
+	t.Buttons(t.Text("returns.ask.confirm"), t.Opt("confirm", "returns.button.confirm"), t.Opt("cancel", "returns.button.cancel"))
 	return nil
 }
 
 // confirm makes the request.
 func (t *turn) confirm() error {
-	if t.res.State.Step != stepConfirm {
-		if rma := t.data(dataPlaced); rma != "" && t.data(dataOrder) == "" {
-			t.say(t.text("returns.already", "{rma}", rma))
+	if t.Res.State.Step != stepConfirm {
+		if rma := t.Data(dataPlaced); rma != "" && t.Data(dataOrder) == "" {
+			t.Say(t.Text("returns.already", "{rma}", rma))
 			return nil
 		}
 		return t.reprompt()
 	}
 	cid, ok := t.customer()
-	oid, err := uuid.Parse(t.data(dataOrder))
+	oid, err := uuid.Parse(t.Data(dataOrder))
 	if !ok || err != nil {
 		return t.list()
 	}
@@ -730,27 +704,27 @@ func (t *turn) confirm() error {
 		return t.lost(err)
 	}
 	req := Request{OrderID: oid, Channel: ChannelWhatsApp, CustomerID: &cid, Phone: t.phone(), Actor: "customer:" + cid.String(),
-		Reason: t.data(dataReason), ReasonText: t.data(dataText)}
+		Reason: t.Data(dataReason), ReasonText: t.Data(dataText)}
 	p := t.picked()
 	for i, l := range e.Order.Lines {
 		if p[i] > 0 {
 			req.Lines = append(req.Lines, LineRequest{VariantID: l.VariantID, SKU: l.SKU, Quantity: p[i]})
 		}
 	}
-	if m := t.data(dataMedia); m != "" {
+	if m := t.Data(dataMedia); m != "" {
 		parts := strings.SplitN(m, "|", 3)
 		for len(parts) < 3 {
 			parts = append(parts, "")
 		}
 		req.Media = []MediaRef{{ID: parts[0], MimeType: parts[1], SHA256: parts[2]}}
 	}
-	r, err := t.f.svc.Create(t.ctx, req)
+	r, err := t.f.svc.Create(t.Ctx, req)
 	if err != nil {
 		return t.refused(err)
 	}
 	t.leave()
-	t.set(dataPlaced, r.RMA())
-	t.say(t.text("returns.created", "{rma}", r.RMA(), "{order}", t.number(e.Order.Number)))
+	t.Set(dataPlaced, r.RMA())
+	t.Say(t.Text("returns.created", "{rma}", r.RMA(), "{order}", t.number(e.Order.Number)))
 	return nil
 }
 
@@ -765,8 +739,8 @@ func (t *turn) refused(err error) error {
 	for _, f := range errs.FieldsOf(err) {
 		switch f.Code {
 		case "too_many", "not_in_order":
-			delete(t.res.State.Data, dataItems)
-			t.say(t.text("returns.bad.changed"))
+			delete(t.Res.State.Data, dataItems)
+			t.Say(t.Text("returns.bad.changed"))
 			return t.items()
 		case refusalNotDelivered, refusalWindowClosed, refusalNoReturns, refusalNothingLeft:
 			return t.items()
@@ -783,7 +757,7 @@ func (t *turn) lost(err error) error {
 		return err
 	}
 	t.leave()
-	t.help(t.text("returns.failed"))
+	t.help(t.Text("returns.failed"))
 	return nil
 }
 
