@@ -79,14 +79,14 @@ func (w *SyncTemplatesWorker) Work(ctx context.Context, j *river.Job[SyncTemplat
 	var ge *GraphError
 	switch {
 	case errors.As(err, &ge) && ge.Permanent:
-		s.log.ErrorContext(ctx, "cms: template sync refused by Meta; not retried", "tenant_id", t.ID,
+		s.log.ErrorContext(ctx, "cms: template sync refused by Meta; not retried",
 			"auth", ge.Auth, "status", ge.Status, "code", ge.Code, "error", ge.Error())
 		return river.JobCancel(err)
 	case err != nil:
-		s.log.WarnContext(ctx, "cms: template sync failed; retried", "tenant_id", t.ID, "attempt", j.Attempt, "error", err)
+		s.log.WarnContext(ctx, "cms: template sync failed; retried", "attempt", j.Attempt, "error", err)
 		return err
 	}
-	s.log.InfoContext(ctx, "cms: templates synced", "tenant_id", t.ID, "accounts", res.Accounts, "seen", res.Seen,
+	s.log.InfoContext(ctx, "cms: templates synced", "accounts", res.Accounts, "seen", res.Seen,
 		"created", res.Created, "changed", res.Changed, "disabled", res.Disabled, "skipped", res.Skipped)
 	return nil
 }

@@ -217,7 +217,7 @@ func (s *Service) toRows(ctx context.Context, tenantID uuid.UUID, ts []metaTempl
 		name, lang := strings.TrimSpace(m.Name), strings.TrimSpace(m.Language)
 		if !templateNameRe.MatchString(name) || !languageRe.MatchString(lang) || len(m.ID) > 64 {
 			res.Skipped++
-			s.log.WarnContext(ctx, "cms: template skipped", "tenant_id", tenantID, "name", name, "language", lang)
+			s.log.WarnContext(ctx, "cms: template skipped", "name", name, "language", lang)
 			continue
 		}
 		if seen[name+"|"+lang] {
