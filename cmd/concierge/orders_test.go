@@ -111,6 +111,10 @@ func TestOrderLifecycle(t *testing.T) {
 	chat.total += 2
 	got := n.waitBot(chat.phone, chat.total, 20*time.Second)
 	wantText(t, got[chat.total-2:], "Order #"+o.Number+" is confirmed")
+	// The web order's confirmation request reads in the customer's
+	// language (English), not the order's (the store's default, Arabic).
+	wantText(t, got[chat.total-2:], "1 × White Musk Perfume — SAR\u00a095.00")
+	wantText(t, got[chat.total-2:], "Total: SAR\u00a0120.00")
 
 	move := func(token, body string) response {
 		return ta.do(request{method: "POST", path: "/api/v1/orders/" + o.ID + "/transitions", host: n.host, token: token, body: body})

@@ -42,7 +42,7 @@ func (n *notifier) NotifyTx(ctx context.Context, tx bun.Tx, c orders.Notice) err
 		bs[i] = whatsapp.NotificationButton{ID: b.ID, Text: b.Text}
 	}
 	_, err := n.channel.NotifyTx(ctx, tx, to, whatsapp.Notification{Key: c.Key, Author: identity.SystemActor(n.author),
-		Text: c.Text, Vars: c.Vars, Amounts: c.Amounts, Template: whatsapp.Template{Name: c.Template, Params: c.Params}, Buttons: bs,
+		Text: c.Text, Vars: c.Vars, Amounts: c.Amounts, Localized: c.Localized, Template: whatsapp.Template{Name: c.Template, Params: c.Params}, Buttons: bs,
 		URL: c.URL, URLText: c.URLText})
 	return err
 }

@@ -165,18 +165,26 @@ func (s *Service) recordSession(ctx context.Context, tx bun.Tx, p payments.Provi
 // in the chat).
 func (s *Service) sessionStarted(ctx context.Context, tx bun.Tx, p payments.Provider, o *orders.Order, pay *Payment) error {
 	caps := p.Capabilities()
-	total := s.money(o.Totals.Total, o.Totals.Currency, o.Locale)
+	total := map[string]money.Amount{"{total}": {Minor: o.Totals.Total, Currency: o.Totals.Currency}}
+	// The customer reads it in their language, which may not be the
+	// order's (a WhatsApp customer who ordered on the web): both are given.
+	inLang := map[string][]string{}
+	for _, l := range []string{"ar", "en"} {
+		ol := *o
+		ol.Locale = l
+		inLang[l] = []string{"{items}", s.itemsText(&ol), "{address}", addressText(o.Address, l), "{deadline}", s.deadline(pay, l)}
+	}
 	switch {
 	case caps.CustomerConfirms:
 		return s.notify(ctx, tx, o, Notice{Key: "payment:" + pay.ID.String() + ":confirm", Text: "checkout.notify.cod_confirm",
-			Vars:     []string{"{order}", numberOf(o), "{total}", total, "{items}", s.itemsText(o), "{address}", addressText(o.Address, o.Locale), "{deadline}", s.deadline(pay, o.Locale)},
-			Template: "cod_confirmation", Params: []string{numberOf(o), total, addressText(o.Address, o.Locale)},
+			Vars: []string{"{order}", numberOf(o)}, Amounts: total, Localized: inLang,
+			Template: "cod_confirmation", Params: []string{numberOf(o), "{total}", "{address}"},
 			Buttons: []NoticeButton{{ID: idConfirm + o.ID.String(), Text: "checkout.button.confirm"},
 				{ID: idCancel + o.ID.String(), Text: "checkout.button.cancel"}}})
 	case caps.Redirect && pay.RedirectURL != "" && o.Channel == "whatsapp":
 		return s.notify(ctx, tx, o, Notice{Key: "payment:" + pay.ID.String() + ":link", Text: "checkout.notify.pay_link",
-			Vars:     []string{"{order}", numberOf(o), "{total}", total, "{deadline}", s.deadline(pay, o.Locale)},
-			Template: "payment_link", Params: []string{numberOf(o), total, pay.RedirectURL},
+			Vars: []string{"{order}", numberOf(o)}, Amounts: total, Localized: inLang,
+			Template: "payment_link", Params: []string{numberOf(o), "{total}", pay.RedirectURL},
 			URL: pay.RedirectURL, URLText: "checkout.button.pay"})
 	}
 	return nil

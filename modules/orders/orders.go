@@ -187,12 +187,15 @@ type Notice struct {
 	Vars       []string
 	// Amounts are money placeholders ("{total}"), formatted in the
 	// customer's language when sent (template parameters too).
-	Amounts  map[string]money.Amount
-	Template string
-	Params   []string
-	Buttons  []NoticeButton
-	URL      string
-	URLText  string // bot text key of the link's label
+	Amounts map[string]money.Amount
+	// Localized are placeholder pairs per language ("ar", "en"), used in
+	// the language the customer gets the message in.
+	Localized map[string][]string
+	Template  string
+	Params    []string
+	Buttons   []NoticeButton
+	URL       string
+	URLText   string // bot text key of the link's label
 }
 
 // NoticeButton is a reply button of a notice.

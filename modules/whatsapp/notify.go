@@ -64,6 +64,11 @@ type Notification struct {
 	// the customer gets the message in; a template parameter that is such
 	// a placeholder is replaced too.
 	Amounts map[string]money.Amount
+	// Localized are placeholder pairs per language ("ar", "en"): those of
+	// the language the customer gets the message in are added to Vars (an
+	// item list, an address, a deadline written for that language); a
+	// template parameter that is such a placeholder is replaced too.
+	Localized map[string][]string
 	// Template is sent instead outside the window (and when a queued
 	// session text finds the window closed by the time it is sent).
 	Template Template
@@ -173,10 +178,11 @@ func (s *Service) NotifyTx(ctx context.Context, tx bun.Tx, to Recipient, n Notif
 		}
 		lang = code // Meta wants the exact code it approved
 	}
+	inLang := localized(n, lang)
 	params := make([]string, len(n.Template.Params))
 	for i, p := range n.Template.Params {
-		if a, ok := n.Amounts[p]; ok {
-			p = money.Format(a, lang)
+		if v, ok := inLang[p]; ok {
+			p = v
 		}
 		// Template text parameters may not hold new lines, tabs or runs of
 		// spaces.
@@ -191,8 +197,8 @@ func (s *Service) NotifyTx(ctx context.Context, tx bun.Tx, to Recipient, n Notif
 	form := "template"
 	if inWindow {
 		vars := append(customerVars(t, cust, locale), n.Vars...)
-		for k, a := range n.Amounts {
-			vars = append(vars, k, money.Format(a, locale))
+		for k, v := range localized(n, locale) {
+			vars = append(vars, k, v)
 		}
 		body := s.words.Text(ctx, locale, n.Text, vars...)
 		session := cloudapi.TextMessage(body)
@@ -228,6 +234,25 @@ func (s *Service) NotifyTx(ctx context.Context, tx bun.Tx, to Recipient, n Notif
 	}
 	s.metrics.notifications.WithLabelValues(form).Inc()
 	return m, nil
+}
+
+// localized are n's placeholders written for lang (a locale, or a
+// template's language code such as en_US): its amounts formatted and its
+// pairs for that language.
+func localized(n Notification, lang string) map[string]string {
+	locale := "ar"
+	if strings.HasPrefix(lang, "en") {
+		locale = "en"
+	}
+	out := make(map[string]string, len(n.Amounts)+len(n.Localized[locale])/2)
+	for k, a := range n.Amounts {
+		out[k] = money.Format(a, locale)
+	}
+	pairs := n.Localized[locale]
+	for i := 0; i+1 < len(pairs); i += 2 {
+		out[pairs[i]] = pairs[i+1]
+	}
+	return out
 }
 
 // notified returns the message queued earlier under key, or nil.
