@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"concierge/modules/whatsapp/cloudapi"
 )
 
 // graph reads message templates from Meta's Graph API:
@@ -91,7 +93,7 @@ func (g *graph) templates(ctx context.Context, wabaID, token string) ([]metaTemp
 
 func (g *graph) get(ctx context.Context, u, token string, dst any) error {
 	if token == "" {
-		return &GraphError{Message: "the number has no access token", Permanent: true, Auth: true}
+		return &GraphError{Code: cloudapi.CodeAccessTokenExpired, Message: "the number has no access token", Permanent: true}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -113,7 +115,7 @@ func (g *graph) get(ctx context.Context, u, token string, dst any) error {
 		return &GraphError{Status: res.StatusCode, Message: "read response: " + err.Error(), Err: err}
 	}
 	if res.StatusCode/100 != 2 {
-		return newGraphError(res, raw)
+		return cloudapi.ParseError(res, raw)
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {
 		return &GraphError{Status: res.StatusCode, Message: "the response is not the templates JSON", Permanent: true, Err: err}
@@ -121,80 +123,7 @@ func (g *graph) get(ctx context.Context, u, token string, dst any) error {
 	return nil
 }
 
-// GraphError is a failed Graph API call: Meta's error (Code, Subcode,
-// Type, Message) with the HTTP Status, or a transport failure (Status 0).
-// Permanent: asking again cannot succeed (a 4xx other than 429); Auth: the
-// token is refused or lacks the permission (401, 403, codes 190, 10, 200).
-type GraphError struct {
-	Status     int
-	Code       int
-	Subcode    int
-	Type       string
-	Message    string
-	FBTraceID  string
-	Permanent  bool
-	Auth       bool
-	RetryAfter time.Duration
-	Err        error
-}
-
-// Error describes the failure without the token or the URL.
-func (e *GraphError) Error() string {
-	var b strings.Builder
-	b.WriteString("graph: ")
-	if e.Status != 0 {
-		fmt.Fprintf(&b, "HTTP %d", e.Status)
-	} else {
-		b.WriteString("transport")
-	}
-	if e.Code != 0 {
-		fmt.Fprintf(&b, " code %d", e.Code)
-		if e.Subcode != 0 {
-			fmt.Fprintf(&b, "/%d", e.Subcode)
-		}
-	}
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	if e.FBTraceID != "" {
-		b.WriteString(" (fbtrace_id " + e.FBTraceID + ")")
-	}
-	return b.String()
-}
-
-// Unwrap returns the transport error.
-func (e *GraphError) Unwrap() error { return e.Err }
-
-func newGraphError(res *http.Response, raw []byte) *GraphError {
-	e := &GraphError{Status: res.StatusCode}
-	if v, err := strconv.Atoi(strings.TrimSpace(res.Header.Get("Retry-After"))); err == nil && v > 0 {
-		e.RetryAfter = time.Duration(v) * time.Second
-	}
-	var body struct {
-		Error struct {
-			Message      string `json:"message"`
-			Type         string `json:"type"`
-			Code         int    `json:"code"`
-			ErrorSubcode int    `json:"error_subcode"`
-			FBTraceID    string `json:"fbtrace_id"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(raw, &body) == nil && (body.Error.Code != 0 || body.Error.Message != "") {
-		e.Code, e.Subcode, e.Type, e.Message, e.FBTraceID = body.Error.Code, body.Error.ErrorSubcode, body.Error.Type, body.Error.Message, body.Error.FBTraceID
-	} else {
-		e.Message = http.StatusText(res.StatusCode)
-	}
-	switch {
-	case res.StatusCode == http.StatusTooManyRequests, res.StatusCode == http.StatusRequestTimeout, res.StatusCode >= 500:
-	case e.Code == 4 || e.Code == 17 || e.Code == 32 || e.Code == 613 || e.Code == 80007:
-		// Meta's rate limits, sometimes answered 400: retried.
-	case res.StatusCode >= 400:
-		e.Permanent = true
-	}
-	e.Auth = res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden ||
-		e.Code == 190 || e.Code == 10 || (e.Code >= 200 && e.Code <= 299)
-	if e.Auth {
-		e.Permanent = true
-	}
-	return e
-}
+// GraphError is a failed Graph API call: the Cloud API client's error,
+// classified the same way (Permanent: asking again cannot succeed; Auth():
+// the token is refused or lacks the permission).
+type GraphError = cloudapi.APIError

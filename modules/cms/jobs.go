@@ -80,7 +80,7 @@ func (w *SyncTemplatesWorker) Work(ctx context.Context, j *river.Job[SyncTemplat
 	switch {
 	case errors.As(err, &ge) && ge.Permanent:
 		s.log.ErrorContext(ctx, "cms: template sync refused by Meta; not retried",
-			"auth", ge.Auth, "status", ge.Status, "code", ge.Code, "error", ge.Error())
+			"auth", ge.Auth(), "status", ge.Status, "code", ge.Code, "error", ge.Error())
 		return river.JobCancel(err)
 	case err != nil:
 		s.log.WarnContext(ctx, "cms: template sync failed; retried", "attempt", j.Attempt, "error", err)

@@ -136,7 +136,7 @@ func (c *Client) post(ctx context.Context, creds Creds, body []byte) (*sendRespo
 		return nil, &APIError{Status: res.StatusCode, Message: "read response: " + transportMessage(err), Err: err}
 	}
 	if res.StatusCode/100 != 2 {
-		return nil, newAPIError(res, raw)
+		return nil, ParseError(res, raw)
 	}
 	var out sendResponse
 	if err := json.Unmarshal(raw, &out); err != nil {
@@ -207,6 +207,13 @@ func (e *APIError) Error() string {
 // context.DeadlineExceeded) works.
 func (e *APIError) Unwrap() error { return e.Err }
 
+// Auth reports whether the token was refused or lacks the permission (401,
+// 403, code 190, 10 or 200–299): someone must fix the number's credentials.
+func (e *APIError) Auth() bool {
+	return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden ||
+		e.Code == CodeAccessTokenExpired || e.Code == 10 || (e.Code >= 200 && e.Code <= 299)
+}
+
 // errorBody is Meta's error response.
 type errorBody struct {
 	Error struct {
@@ -221,7 +228,9 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-func newAPIError(res *http.Response, raw []byte) *APIError {
+// ParseError reads a failed Graph API response (any endpoint: messages,
+// media, message_templates) into an *APIError, classified.
+func ParseError(res *http.Response, raw []byte) *APIError {
 	e := &APIError{Status: res.StatusCode, RetryAfter: parseRetryAfter(res.Header.Get("Retry-After"), time.Now())}
 	var eb errorBody
 	if json.Unmarshal(raw, &eb) == nil && (eb.Error.Code != 0 || eb.Error.Message != "") {
@@ -257,8 +266,8 @@ func classify(status, code int) bool {
 // codeClass is the classification of Meta's error codes.
 func codeClass(code int) (permanent, known bool) {
 	switch code {
-	case 1, 2, CodeRateLimitApp, CodeRateLimitAccount, CodeThroughput, CodeGeneric,
-		CodePairRateLimit, CodeServiceUnavailable, 133004:
+	case 1, 2, CodeRateLimitApp, 17, 32, 613, CodeRateLimitAccount, CodeThroughput, CodeGeneric,
+		CodePairRateLimit, CodeServiceUnavailable, 133004: // 17, 32, 613: Graph API call limits
 		return false, true
 	case CodeInvalidParameter, CodeAccessTokenExpired, CodeRequiredParamMissing, CodeParamInvalid,
 		CodeRecipientIsSender, CodeUndeliverable, CodeReengagement, CodeUnsupportedType,
