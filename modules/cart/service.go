@@ -206,10 +206,11 @@ func (s *Service) CustomerCart(ctx context.Context, customerID uuid.UUID) (*Cart
 	return s.change(ctx, target{customer: customerID, create: true}, nil)
 }
 
-// OpenCustomerCart returns the customer's open cart without making one.
+// OpenCustomerCart reads the customer's open cart, priced, without making
+// one, locking it or acknowledging price changes (staff look at it).
 // Errors: not_found (no open cart).
 func (s *Service) OpenCustomerCart(ctx context.Context, customerID uuid.UUID) (*Cart, error) {
-	return s.change(ctx, target{customer: customerID}, nil)
+	return s.read(ctx, target{customer: customerID}, false, "")
 }
 
 // List returns a page of the tenant's carts of q.Status that hold items,

@@ -403,14 +403,5 @@ func numberOf(o *orders.Order) string { return strconv.FormatInt(o.Number, 10) }
 // notify queues a notice to the order's customer, if they can be reached
 // on WhatsApp (a web shopper who never wrote to the store cannot).
 func (s *Service) notify(ctx context.Context, tx bun.Tx, o *orders.Order, n Notice) error {
-	if s.notifier == nil {
-		return nil
-	}
-	n.CustomerID, n.Phone = o.CustomerID, o.CustomerPhone
-	err := s.notifier.NotifyTx(ctx, tx, n)
-	if err != nil && (errors.Is(err, errs.ErrNotFound) || errors.Is(err, errs.ErrConflict)) {
-		s.log.InfoContext(ctx, "order notification not sent", "order_id", o.ID, "key", n.Key, "reason", err.Error())
-		return nil
-	}
-	return err
+	return orders.NotifyCustomer(ctx, tx, s.notifier, s.log, o, n)
 }

@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -156,13 +157,22 @@ func (s *Service) notifyMove(ctx context.Context, tx bun.Tx, o *Order) error {
 // in the chat: a customer who never consented, or has no conversation, is
 // logged and skipped (the move still happens).
 func (s *Service) Notify(ctx context.Context, tx bun.Tx, o *Order, n Notice) error {
-	if s.notifier == nil {
+	return NotifyCustomer(ctx, tx, s.notifier, s.log, o, n)
+}
+
+// NotifyCustomer queues n through notifier (nil: nothing) to the customer
+// of o, inside tx. A customer who cannot be reached in the chat (no
+// WhatsApp conversation, no consent, the window closed and the template
+// not approved) is logged and skipped: the change goes on. Other errors
+// are returned.
+func NotifyCustomer(ctx context.Context, tx bun.Tx, notifier Notifier, log *slog.Logger, o *Order, n Notice) error {
+	if notifier == nil {
 		return nil
 	}
 	n.CustomerID, n.Phone = o.CustomerID, o.CustomerPhone
-	err := s.notifier.NotifyTx(ctx, tx, n)
+	err := notifier.NotifyTx(ctx, tx, n)
 	if err != nil && (errors.Is(err, errs.ErrNotFound) || errors.Is(err, errs.ErrConflict)) {
-		s.log.InfoContext(ctx, "order notification not sent", "order_id", o.ID, "key", n.Key, "reason", err.Error())
+		log.InfoContext(ctx, "order notification not sent", "order_id", o.ID, "key", n.Key, "reason", err.Error())
 		return nil
 	}
 	return err

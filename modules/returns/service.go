@@ -2,7 +2,6 @@ package returns
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -713,17 +712,8 @@ func (s *Service) event(ctx context.Context, tx bun.Tx, o *orders.Order, r *Retu
 // notify queues a notice to the order's customer, if they can be reached on
 // WhatsApp; the {rma} and {order} placeholders are filled for every text.
 func (s *Service) notify(ctx context.Context, tx bun.Tx, o *orders.Order, r *Return, what, text string, vars []string, template string, params []string) error {
-	if s.notifier == nil {
-		return nil
-	}
-	n := orders.Notice{CustomerID: o.CustomerID, Phone: o.CustomerPhone, Key: "return:" + r.ID.String() + ":" + what, Text: text,
-		Vars: append([]string{"{rma}", r.RMA(), "{order}", number10(o.Number)}, vars...), Template: template, Params: params}
-	err := s.notifier.NotifyTx(ctx, tx, n)
-	if err != nil && (errors.Is(err, errs.ErrNotFound) || errors.Is(err, errs.ErrConflict)) {
-		s.log.InfoContext(ctx, "return notification not sent", "return_id", r.ID, "key", n.Key, "reason", err.Error())
-		return nil
-	}
-	return err
+	return orders.NotifyCustomer(ctx, tx, s.notifier, s.log, o, orders.Notice{Key: "return:" + r.ID.String() + ":" + what, Text: text,
+		Vars: append([]string{"{rma}", r.RMA(), "{order}", number10(o.Number)}, vars...), Template: template, Params: params})
 }
 
 func (s *Service) money(minor int64, currency, locale string) string {
