@@ -14,20 +14,15 @@ import (
 )
 
 // OrderCancelledTx undoes what a cancelled order held (orders.Canceller),
-// inside the cancelling transaction, the order locked and already
-// cancelled: its reserved stock comes back; a live payment is cancelled
+// inside the cancelling transaction, the order locked and about to be
+// cancelled: its reserved stock comes back (o.StockHeld cleared, written
+// with the move); a live payment is cancelled
 // (a provider's page closed by a job); a paid one is refunded in full by
 // the checkout.refund_order job (the provider is called outside any
 // transaction; the job's idempotency key makes a retry refund once).
 func (s *Service) OrderCancelledTx(ctx context.Context, tx bun.Tx, o *orders.Order, actor string) error {
-	held := o.StockHeld
 	if err := s.release(ctx, tx, o); err != nil {
 		return err
-	}
-	if held {
-		if err := s.orders.UpdateTx(ctx, tx, o, false, orders.Event{}); err != nil {
-			return err
-		}
 	}
 	pay, err := getPayment(ctx, tx, true, "order_id = ?", o.ID)
 	switch {

@@ -35,8 +35,9 @@ type Transition struct {
 
 // Canceller undoes what an order holds when staff cancel it (checkout): the
 // reserved stock and the payment (a live one cancelled, a captured one
-// refunded in full by a job). Called inside the cancelling transaction,
-// after the order moved.
+// refunded in full by a job). Called inside the cancelling transaction, the
+// order locked, just before it moves (what it changes on o, such as the
+// stock no longer held, is written with the move).
 type Canceller interface {
 	OrderCancelledTx(ctx context.Context, tx bun.Tx, o *Order, actor string) error
 }
@@ -81,13 +82,13 @@ func (s *Service) Transition(ctx context.Context, id uuid.UUID, tr Transition) (
 			o.Tracking = tr.Tracking
 			ev.Data = trackingData(tr.Tracking)
 		}
-		if err := s.MoveTx(ctx, tx, o, tr.To, ev); err != nil {
-			return err
-		}
 		if tr.To == StatusCancelled && s.canceller != nil {
 			if err := s.canceller.OrderCancelledTx(ctx, tx, o, tr.Actor); err != nil {
 				return err
 			}
+		}
+		if err := s.MoveTx(ctx, tx, o, tr.To, ev); err != nil {
+			return err
 		}
 		return s.notifyMove(ctx, tx, o)
 	})
