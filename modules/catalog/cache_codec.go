@@ -194,3 +194,35 @@ var categoriesCodec = codec[[]Category]{
 		return out, nil
 	},
 }
+
+type cacheFacets struct {
+	Brands  []string           `json:"brands"`
+	Options []cacheOptionValue `json:"options"`
+}
+
+type cacheOptionValue struct {
+	Option string `json:"option"`
+	AR     string `json:"ar,omitempty"`
+	EN     string `json:"en,omitempty"`
+}
+
+var facetsCodec = codec[Facets]{
+	encode: func(f Facets) ([]byte, error) {
+		out := cacheFacets{Brands: f.Brands, Options: make([]cacheOptionValue, len(f.Options))}
+		for i, o := range f.Options {
+			out.Options[i] = cacheOptionValue(o)
+		}
+		return json.Marshal(out)
+	},
+	decode: func(b []byte) (Facets, error) {
+		var in cacheFacets
+		if err := json.Unmarshal(b, &in); err != nil {
+			return Facets{}, err
+		}
+		out := Facets{Brands: in.Brands, Options: make([]OptionValue, len(in.Options))}
+		for i, o := range in.Options {
+			out.Options[i] = OptionValue(o)
+		}
+		return out, nil
+	},
+}

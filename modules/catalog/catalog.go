@@ -223,7 +223,17 @@ type Query struct {
 	MinPrice *int64
 	MaxPrice *int64
 	InStock  bool
-	Status   string // "" → active only (public); staff may ask for any
+	// Options asks for variant option values by kind ("size" → "M",
+	// "colour" → "Black"; optionKind): a product qualifies when its
+	// variants that are not archived carry every one.
+	Options map[string]string
+	// Understand reads constraints out of Q (Understand: price bounds,
+	// sizes, colours the store uses) and applies them as filters, unless
+	// Literal names them: "all" keeps every word as text, or a comma list
+	// of filter names ("colour,max_price") to keep.
+	Understand bool
+	Literal    string
+	Status     string // "" → active only (public); staff may ask for any
 	Cursor   string
 	Limit    int
 }
@@ -232,6 +242,9 @@ type Query struct {
 type Page struct {
 	Items      []Product
 	NextCursor string
+	// Applied are the filters read out of the query's words (Understand),
+	// each with the words it came from, so a client can show and undo them.
+	Applied []AppliedFilter
 }
 
 // Config holds the catalog's settings.

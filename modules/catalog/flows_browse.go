@@ -300,7 +300,7 @@ func representative(p Product) (Variant, bool) {
 
 // search lists the best matches of q from cursor on.
 func (t *turn) search(q, cursor string) error {
-	page, err := t.query(Query{Q: q, Cursor: cursor, Limit: listPage})
+	page, err := t.query(Query{Q: q, Understand: true, Cursor: cursor, Limit: listPage})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -135,7 +136,7 @@ func (h *handlers) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q.Status = ""
+	q.Status, q.Understand = "", true
 	return h.public(c, "l:"+queryKey(q), func(ctx context.Context, t *tenants.Tenant, version string) (any, error) {
 		page, err := h.svc.listAt(ctx, t, version, q)
 		if err != nil {
@@ -149,13 +150,31 @@ func invalidParam(name, id string) error {
 	return errs.Invalid(errs.Field(name, "invalid", id))
 }
 
-// parseListQuery reads q, category, brand, min_price, max_price (minor
-// units), in_stock, cursor and limit.
+// parseListQuery reads q, category, brand, size, colour (or color),
+// min_price, max_price (minor units), in_stock, literal, cursor and limit.
 func parseListQuery(c *fiber.Ctx) (Query, error) {
-	q := Query{Q: c.Query("q"), Category: c.Query("category"), Brand: c.Query("brand"), Cursor: c.Query("cursor")}
+	q := Query{Q: c.Query("q"), Category: c.Query("category"), Brand: c.Query("brand"), Cursor: c.Query("cursor"),
+		Literal: c.Query("literal")}
 	var fe []errs.FieldError
 	if len(q.Q) > 200 {
 		fe = append(fe, errs.Field("q", "max", "catalog.field.query_long", "max", 200))
+	}
+	if len(q.Literal) > 100 {
+		fe = append(fe, errs.Field("literal", "max", "field.max", "param", 100))
+	}
+	for _, o := range []struct{ param, kind string }{{"size", "size"}, {"colour", "colour"}, {"color", "colour"}} {
+		v := strings.TrimSpace(c.Query(o.param))
+		if v == "" {
+			continue
+		}
+		if len(v) > 100 {
+			fe = append(fe, errs.Field(o.param, "max", "field.max", "param", 100))
+			continue
+		}
+		if q.Options == nil {
+			q.Options = map[string]string{}
+		}
+		q.Options[o.kind] = v
 	}
 	for _, p := range []struct {
 		name string

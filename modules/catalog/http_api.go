@@ -82,6 +82,15 @@ type apiProduct struct {
 type apiPage struct {
 	Items      []apiProduct `json:"items"`
 	NextCursor string       `json:"next_cursor,omitempty"`
+	// AppliedFilters are the filters read out of q's words (public search);
+	// pass literal=<name> (or all) to keep those words as text instead.
+	AppliedFilters []apiAppliedFilter `json:"applied_filters,omitempty"`
+}
+
+type apiAppliedFilter struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	From  string `json:"from"`
 }
 
 type apiCategory struct {
@@ -141,6 +150,9 @@ func toAPIPage(p Page, staff bool) apiPage {
 	out := apiPage{Items: make([]apiProduct, len(p.Items)), NextCursor: p.NextCursor}
 	for i, it := range p.Items {
 		out.Items[i] = toAPIProduct(it, staff)
+	}
+	for _, a := range p.Applied {
+		out.AppliedFilters = append(out.AppliedFilters, apiAppliedFilter(a))
 	}
 	return out
 }

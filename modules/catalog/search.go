@@ -110,7 +110,10 @@ func indexTerms(s string) string {
 	return strings.Join(out, " ")
 }
 
-type document struct{ title, a, b, c string }
+type document struct {
+	title, a, b, c string
+	options        []string // filter tokens (optionTokens)
+}
 
 // titleTerms are the vocabulary words of a normalised title: letters and
 // digits, three runes or more.
@@ -155,10 +158,11 @@ func searchDocument(p productRow, vs []variantRow, categories []string) document
 	// search row bigger, and a search reads one row per match.
 	desc := clipRunes(p.DescriptionAR, 80) + " " + clipRunes(p.DescriptionEN, 80)
 	return document{
-		title: arabic.Normalize(title),
-		a:     indexTerms(title),
-		b:     indexTerms(b.String()),
-		c:     indexTerms(desc),
+		title:   arabic.Normalize(title),
+		a:       indexTerms(title),
+		b:       indexTerms(b.String()),
+		c:       indexTerms(desc),
+		options: optionTokens(vs),
 	}
 }
 
@@ -246,8 +250,8 @@ func decodeCursor(s string) (cursor, error) {
 // queryKey is a stable cache key for a query.
 func queryKey(q Query) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%q|%q|%q|%v|%v|%v|%q|%q|%d", arabic.Normalize(q.Q), q.Category, q.Brand, ptrVal(q.MinPrice),
-		ptrVal(q.MaxPrice), q.InStock, q.Status, q.Cursor, q.Limit)
+	fmt.Fprintf(h, "%q|%q|%q|%v|%v|%v|%q|%q|%d|%q|%q|%v", arabic.Normalize(q.Q), q.Category, q.Brand, ptrVal(q.MinPrice),
+		ptrVal(q.MaxPrice), q.InStock, q.Status, q.Cursor, q.Limit, filterTokens(q.Options), q.Literal, q.Understand)
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
@@ -261,7 +265,8 @@ func ptrVal(p *int64) any {
 // listProducts runs a list or a search in the caller's transaction.
 // Errors: invalid (cursor), not_found (category).
 func listProducts(ctx context.Context, tx bun.IDB, q Query) (Page, error) {
-	h := hitQuery{status: q.Status, brand: q.Brand, minPrice: q.MinPrice, maxPrice: q.MaxPrice, inStock: q.InStock, limit: q.Limit}
+	h := hitQuery{status: q.Status, brand: q.Brand, minPrice: q.MinPrice, maxPrice: q.MaxPrice, inStock: q.InStock, limit: q.Limit,
+		options: filterTokens(q.Options)}
 	if h.status == "" {
 		h.status = StatusActive
 	}

@@ -101,10 +101,55 @@ func (s *Service) List(ctx context.Context, q Query) (Page, error) {
 }
 
 // listAt reads a page of active products through the cache under version.
+// A query to understand (q.Understand) first has its constraint words read
+// into filters with the store's facets; the page says which (Applied).
 func (s *Service) listAt(ctx context.Context, t *tenants.Tenant, version string, q Query) (Page, error) {
 	q.Status = ""
-	return cached(ctx, s.cache, t.ID, version, "l:"+queryKey(q), pageCodec, func() (Page, error) {
+	var applied []AppliedFilter
+	if q.Understand && strings.TrimSpace(q.Q) != "" {
+		f, err := s.facetsAt(ctx, t, version)
+		if err != nil {
+			return Page{}, err
+		}
+		currency := t.Currency
+		if currency == "" {
+			if currency, err = s.currency(ctx); err != nil {
+				return Page{}, err
+			}
+		}
+		q, applied = q.apply(f, currency)
+	}
+	q.Understand, q.Literal = false, ""
+	page, err := cached(ctx, s.cache, t.ID, version, "l:"+queryKey(q), pageCodec, func() (Page, error) {
 		return s.list(ctx, q)
+	})
+	page.Applied = applied
+	return page, err
+}
+
+// Facets returns what the store's products can be filtered by (cached):
+// brands and the option values of variants on sale.
+func (s *Service) Facets(ctx context.Context) (Facets, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return Facets{}, err
+	}
+	version, err := s.cache.version(ctx, t.ID)
+	if err != nil {
+		return Facets{}, err
+	}
+	return s.facetsAt(ctx, t, version)
+}
+
+func (s *Service) facetsAt(ctx context.Context, t *tenants.Tenant, version string) (Facets, error) {
+	return cached(ctx, s.cache, t.ID, version, "f:all", facetsCodec, func() (Facets, error) {
+		var f Facets
+		err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			var err error
+			f, err = facets(ctx, tx)
+			return err
+		})
+		return f, err
 	})
 }
 

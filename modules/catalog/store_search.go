@@ -26,6 +26,7 @@ type hitQuery struct {
 	minPrice   *int64
 	maxPrice   *int64
 	inStock    bool
+	options    []string // filter tokens every product must carry
 	mode       matcher
 	words      searchQuery // matchWords and matchSimilar
 	after      *cursor
@@ -57,6 +58,10 @@ func searchHits(ctx context.Context, tx bun.IDB, h hitQuery) ([]hit, error) {
 		if h.inStock {
 			inner = inner.Where("p.in_stock")
 		}
+		if len(h.options) > 0 {
+			inner = inner.Where("EXISTS (SELECT 1 FROM product_search ps WHERE ps.tenant_id = p.tenant_id AND ps.product_id = p.id AND ps.options @> ?::text[])",
+				pgdialect.Array(h.options))
+		}
 	default:
 		// Words match: rank by full text (title weighted) and stock. Only
 		// the page's products are then read, under the tenant policy.
@@ -68,8 +73,9 @@ func searchHits(ctx context.Context, tx bun.IDB, h hitQuery) ([]hit, error) {
 			to = *h.maxPrice
 		}
 		inner = tx.NewSelect().ColumnExpr("s.id, s.score").
-			TableExpr("catalog_search_words(to_tsquery('simple', ?), to_tsquery('simple', ?), ?, ?, ?, ?, ?, ?, ?::uuid[]) AS s",
-				h.words.tsquery, h.words.title, h.status, inStockBonus, from, to, h.inStock, strings.ToLower(h.brand), uuidArray(h.categories))
+			TableExpr("catalog_search_words(to_tsquery('simple', ?), to_tsquery('simple', ?), ?, ?, ?, ?, ?, ?, ?::uuid[], ?::text[]) AS s",
+				h.words.tsquery, h.words.title, h.status, inStockBonus, from, to, h.inStock, strings.ToLower(h.brand), uuidArray(h.categories),
+				pgdialect.Array(emptyIfNil(h.options)))
 	}
 	outer := tx.NewSelect().TableExpr("(?) AS m", inner).Column("m.id", "m.score")
 	if h.after != nil {
@@ -158,8 +164,9 @@ func refreshChunk(ctx context.Context, tx bun.IDB, chunk []uuid.UUID) error {
 			termSet[w] = true
 		}
 		search = append(search, "(?::uuid, ?::uuid, ?::text, ?::boolean, ?::bigint, ?::bigint, lower(?::text), "+
-			"setweight(to_tsvector('simple', ?::text), 'A') || setweight(to_tsvector('simple', ?::text), 'B') || setweight(to_tsvector('simple', ?::text), 'C'))")
-		searchArgs = append(searchArgs, p.TenantID, p.ID, p.Status, agg.inStock, agg.min, agg.max, p.Brand, doc.a, doc.b, doc.c)
+			"setweight(to_tsvector('simple', ?::text), 'A') || setweight(to_tsvector('simple', ?::text), 'B') || setweight(to_tsvector('simple', ?::text), 'C'), ?::text[])")
+		searchArgs = append(searchArgs, p.TenantID, p.ID, p.Status, agg.inStock, agg.min, agg.max, p.Brand, doc.a, doc.b, doc.c,
+			pgdialect.Array(emptyIfNil(doc.options)))
 	}
 	if len(values) == 0 {
 		return nil
@@ -170,10 +177,11 @@ func refreshChunk(ctx context.Context, tx bun.IDB, chunk []uuid.UUID) error {
 	if err != nil {
 		return fmt.Errorf("catalog: refresh products: %w", err)
 	}
-	_, err = tx.NewRaw(`INSERT INTO product_search (tenant_id, product_id, status, in_stock, min_price, max_price, brand, doc)
+	_, err = tx.NewRaw(`INSERT INTO product_search (tenant_id, product_id, status, in_stock, min_price, max_price, brand, doc, options)
 		VALUES `+strings.Join(search, ",")+`
 		ON CONFLICT (tenant_id, product_id) DO UPDATE SET status = excluded.status, in_stock = excluded.in_stock,
-		min_price = excluded.min_price, max_price = excluded.max_price, brand = excluded.brand, doc = excluded.doc`, searchArgs...).Exec(ctx)
+		min_price = excluded.min_price, max_price = excluded.max_price, brand = excluded.brand, doc = excluded.doc,
+		options = excluded.options`, searchArgs...).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("catalog: refresh search: %w", err)
 	}
@@ -211,4 +219,37 @@ func aggregate(vs []variantRow, currency string) aggregates {
 		}
 	}
 	return a
+}
+
+// facets reads the brands and option values of the active products'
+// variants that are not archived, each once, in a stable order.
+func facets(ctx context.Context, tx bun.IDB) (Facets, error) {
+	var f Facets
+	err := tx.NewRaw(`SELECT DISTINCT p.brand FROM products p WHERE p.status = 'active' AND p.brand <> '' ORDER BY 1`).Scan(ctx, &f.Brands)
+	if err != nil {
+		return f, fmt.Errorf("catalog: brands: %w", err)
+	}
+	var rows []struct {
+		Name    string `bun:"name"`
+		Value   string `bun:"value"`
+		ValueAR string `bun:"value_ar"`
+	}
+	err = tx.NewRaw(`SELECT DISTINCT o->>'Name' AS name, o->>'Value' AS value, COALESCE(o->>'ValueAR', '') AS value_ar
+		FROM variants v JOIN products p ON p.tenant_id = v.tenant_id AND p.id = v.product_id
+		CROSS JOIN LATERAL jsonb_array_elements(v.options) AS o
+		WHERE p.status = 'active' AND NOT v.archived ORDER BY 1, 2, 3`).Scan(ctx, &rows)
+	if err != nil {
+		return f, fmt.Errorf("catalog: option values: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, r := range rows {
+		kind := optionKind(r.Name)
+		key := kind + "=" + filterValue(r.Value, r.ValueAR)
+		if seen[key] || filterValue(r.Value, r.ValueAR) == "" {
+			continue
+		}
+		seen[key] = true
+		f.Options = append(f.Options, OptionValue{Option: kind, EN: r.Value, AR: r.ValueAR})
+	}
+	return f, nil
 }

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -13,9 +14,8 @@ import (
 // 200", "عطر أقل من ٣٠٠". Understand reads the constraints out of the words
 // (a price bound, a size, a colour the store uses) and leaves the rest to be
 // searched; each derived filter keeps the words it came from, so a client
-// can show it and undo it (applied_filters). Not yet wired into the search
-// paths (issue 13: the storefront's search, WhatsApp search and
-// GET /api/v1/products?q= share it there).
+// can show it and undo it (applied_filters). The storefront's search,
+// WhatsApp search and GET /api/v1/products?q= share it (Query.Understand).
 
 // OptionValue is a value a store uses for a variant option, in both
 // languages: {Option: "size", EN: "M"}, {Option: "colour", AR: "أسود",
@@ -294,4 +294,159 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// Option kinds: whatever a store calls its size and colour options
+// (Size, المقاس, Color, اللون), a filter names them size and colour; any
+// other option goes by its normalised name.
+var optionKinds = func() map[string]string {
+	m := map[string]string{}
+	for kind, names := range map[string][]string{
+		"size":   {"size", "sizes", "مقاس", "المقاس", "مقاسات", "قياس", "القياس", "سايز"},
+		"colour": {"colour", "color", "colours", "colors", "لون", "اللون", "الالوان"},
+	} {
+		for _, n := range names {
+			m[arabic.Normalize(n)] = kind
+		}
+	}
+	return m
+}()
+
+// optionKind is the filter name of an option named name.
+func optionKind(name string) string {
+	n := arabic.Normalize(strings.TrimSpace(name))
+	if k, ok := optionKinds[n]; ok {
+		return k
+	}
+	return n
+}
+
+// filterValue is how a filter writes an option's value: the store's value
+// (its first language) normalised.
+func filterValue(value, valueAR string) string {
+	return arabic.Normalize(arabic.DigitsToASCII(strings.TrimSpace(firstNonEmpty(value, valueAR))))
+}
+
+// optionTokens are the filter tokens of variants ("size=m",
+// "colour=black"), each once, sorted.
+func optionTokens(vs []variantRow) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range vs {
+		for _, o := range v.Options {
+			t := optionKind(o.Name) + "=" + filterValue(o.Value, o.ValueAR)
+			if !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// filterTokens are the tokens a product must carry for the options asked
+// for, sorted (stable cache keys).
+func filterTokens(options map[string]string) []string {
+	out := make([]string, 0, len(options))
+	for k, v := range options {
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		out = append(out, optionKind(k)+"="+filterValue(v, ""))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func emptyIfNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Facets are what a store's products can be filtered by: their brands and
+// the values of their variants' options, in both languages.
+type Facets struct {
+	Brands  []string
+	Options []OptionValue
+}
+
+// Values returns the facet's values of an option kind (size, colour).
+func (f Facets) Values(kind string) []OptionValue {
+	var out []OptionValue
+	for _, v := range f.Options {
+		if v.Option == kind {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// apply reads q.Q for constraints with the store's facets (unless q.Literal
+// says to keep them as words) and returns the query to run: the words left
+// as Q, the derived price bounds and options added where the caller set
+// none, and the filters derived.
+func (q Query) apply(f Facets, currency string) (Query, []AppliedFilter) {
+	if !q.Understand || strings.TrimSpace(q.Q) == "" || q.Literal == "all" {
+		return q, nil
+	}
+	u := Understand(q.Q, currency, f.Options)
+	keep := map[string]bool{}
+	for _, n := range strings.Split(q.Literal, ",") {
+		keep[strings.TrimSpace(n)] = true
+	}
+	out := q
+	out.Options = make(map[string]string, len(q.Options)+len(u.Options))
+	for k, v := range q.Options {
+		out.Options[k] = v
+	}
+	var applied []AppliedFilter
+	var kept []string
+	for _, a := range u.Applied {
+		if keep[a.Name] {
+			kept = append(kept, a.From)
+			continue
+		}
+		switch a.Name {
+		case "min_price":
+			if q.MinPrice != nil {
+				kept = append(kept, a.From)
+				continue
+			}
+			out.MinPrice = u.MinPrice
+		case "max_price":
+			if q.MaxPrice != nil {
+				kept = append(kept, a.From)
+				continue
+			}
+			out.MaxPrice = u.MaxPrice
+		default:
+			if _, set := q.Options[a.Name]; set {
+				kept = append(kept, a.From)
+				continue
+			}
+			out.Options[a.Name] = a.Value
+		}
+		applied = append(applied, a)
+	}
+	if len(applied) == 0 {
+		return q, nil
+	}
+	// A range's two bounds share their words: keep them once.
+	out.Q = strings.TrimSpace(strings.Join(append(dedupeStrings(kept), u.Text), " "))
+	return out, applied
+}
+
+func dedupeStrings(ss []string) []string {
+	seen := map[string]bool{}
+	out := ss[:0:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
