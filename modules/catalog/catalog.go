@@ -234,8 +234,8 @@ type Query struct {
 	Understand bool
 	Literal    string
 	Status     string // "" → active only (public); staff may ask for any
-	Cursor   string
-	Limit    int
+	Cursor     string
+	Limit      int
 }
 
 // Page is one page of products.
