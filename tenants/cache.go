@@ -42,8 +42,10 @@ func (c *Cache) Observe(fn func(uuid.UUID)) { c.observe = fn }
 type cached struct {
 	Tenant *Tenant    `json:"tenant,omitempty"`
 	Number *numberRow `json:"number,omitempty"`
-	Miss   bool       `json:"miss,omitempty"`
-	_      struct{}   `json:"-"`
+	// Storefront is the tenant's storefront settings (StorefrontOf).
+	Storefront *Storefront `json:"storefront,omitempty"`
+	Miss       bool        `json:"miss,omitempty"`
+	_          struct{}    `json:"-"`
 }
 
 type cacheEntry struct {

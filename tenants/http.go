@@ -162,6 +162,8 @@ func (h *HTTP) Store(c *fiber.Ctx) error {
 // to platform admins (tenants, domains, numbers, API keys).
 func (h *HTTP) Mount(r httpx.Routers) {
 	r.Public.Get("/store", h.Store)
+	r.Staff.Get("/settings/storefront", r.Allow("settings", "read"), h.getStorefront)
+	r.Staff.Put("/settings/storefront", r.Allow("settings", "write"), h.putStorefront)
 	read, write := r.AllowPlatform("platform", "read"), r.AllowPlatform("platform", "write")
 	p := r.Platform
 	p.Get("/tenants", read, h.listTenants)
@@ -405,4 +407,40 @@ func PortOf(base string) string {
 		return p
 	}
 	return DefaultPort(strings.ToLower(u.Scheme))
+}
+
+// apiStorefront is GET/PUT /api/v1/settings/storefront.
+type apiStorefront struct {
+	NameAR        string     `json:"name_ar" validate:"max=100"`
+	NameEN        string     `json:"name_en" validate:"max=100"`
+	LogoURL       string     `json:"logo_url" validate:"omitempty,max=2048,weburl"`
+	PrimaryColor  string     `json:"primary_color" validate:"omitempty,max=7"`
+	WhatsAppPhone string     `json:"whatsapp_phone,omitempty" validate:"-"`
+	UpdatedAt     *time.Time `json:"updated_at,omitempty" validate:"-"`
+}
+
+func toAPIStorefront(sf *Storefront) apiStorefront {
+	return apiStorefront{NameAR: sf.NameAR, NameEN: sf.NameEN, LogoURL: sf.LogoURL, PrimaryColor: sf.PrimaryColor,
+		WhatsAppPhone: sf.WhatsAppPhone, UpdatedAt: sf.UpdatedAt}
+}
+
+func (h *HTTP) getStorefront(c *fiber.Ctx) error {
+	sf, err := h.svc.StorefrontOf(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(toAPIStorefront(sf))
+}
+
+func (h *HTTP) putStorefront(c *fiber.Ctx) error {
+	var in apiStorefront
+	if err := httpx.Bind(c, h.validate, &in); err != nil {
+		return err
+	}
+	sf, err := h.svc.SetStorefront(c.UserContext(), h.actor(c.UserContext()),
+		StorefrontInput{NameAR: in.NameAR, NameEN: in.NameEN, LogoURL: in.LogoURL, PrimaryColor: in.PrimaryColor})
+	if err != nil {
+		return err
+	}
+	return c.JSON(toAPIStorefront(sf))
 }

@@ -32,6 +32,7 @@ import (
 	"concierge/modules/whatsapp"
 	"concierge/modules/whatsapp/cloudapi"
 	"concierge/modules/whatsapp/dialog"
+	"concierge/storefront"
 	"concierge/tenants"
 )
 
@@ -61,7 +62,9 @@ type App struct {
 	cms      *cms.Service
 	returns  *returns.Service
 	conv     *whatsapp.Service
-	sandbox  *sandbox.Emulator
+	// storefront is the web shop on tenant hosts.
+	storefront *storefront.Site
+	sandbox    *sandbox.Emulator
 	// tenantsHTTP resolves tenants at the doors and serves the onboarding API.
 	tenantsHTTP *tenants.HTTP
 	metrics     *observability.Metrics
@@ -228,10 +231,21 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 		a.healthRoutes(a.fiber)
 		return a, nil
 	}
+	a.storefront = a.newStorefront(cfg)
 	app, r := a.doors(cfg, log)
+	// The storefront first: on a tenant host its pages (/privacy among
+	// them) answer; on any other host its routes pass the request on.
+	a.storefront.Mount(r.Root)
 	for _, mt := range a.mounters() {
 		mt.Mount(r)
 	}
+	// Last: an unknown path on a tenant host gets the store's 404 page.
+	app.Use(func(c *fiber.Ctx) error {
+		if a.storefront.NotFound(c) {
+			return nil
+		}
+		return c.Next()
+	})
 	a.fiber = app
 	return a, nil
 }

@@ -332,3 +332,15 @@ func nonNil(m map[string]string) map[string]string {
 	}
 	return m
 }
+
+// Version is the tenant's catalog version: it changes with every write to
+// the catalog, so a page cached under it is current exactly as long as it
+// stays the same. "" when there is no cache to version (Redis down): pages
+// are then not cached.
+func (s *Service) Version(ctx context.Context) (string, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	return s.cache.version(ctx, t.ID)
+}

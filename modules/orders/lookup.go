@@ -107,36 +107,43 @@ func (s *Service) lookup(c *fiber.Ctx, v *httpx.Validator) error {
 	if err := httpx.Bind(c, v, &b); err != nil {
 		return err
 	}
-	var fields []errs.FieldError
-	phone, err := ParsePhone(b.Phone)
-	if err != nil {
-		fields = append(fields, errs.Field("phone", "e164", "field.e164"))
-	}
-	number, ok := parseOrderNumber(b.OrderNumber)
-	if !ok {
-		fields = append(fields, errs.Field("order_number", "numeric", "field.numeric"))
-	}
-	if len(fields) > 0 {
-		return errs.Invalid(fields...)
-	}
-	ctx := c.UserContext()
-	t, err := tenants.FromContext(ctx)
-	if err != nil {
-		return err
-	}
 	ip, _ := gateway.ByIP(c)
-	if err := s.limit(ctx, "lookup:"+ip); err != nil {
-		return err
-	}
-	if err := s.limit(ctx, "lookup:{"+t.ID.String()+"}:"+phone); err != nil {
-		return err
-	}
-	d, err := s.Lookup(ctx, phone, number)
+	d, err := s.LookupLimited(c.UserContext(), ip, b.Phone, b.OrderNumber)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	return c.JSON(ToAPIPublicOrder(*d))
+}
+
+// LookupLimited is the public lookup as a shopper types it (phone in any
+// form, order number with or without "#", Arabic-Indic digits), counted
+// against the per-IP and per-phone limits once the input is well formed.
+// Errors: invalid (phone, order_number), rate_limited, ErrLookupNotFound.
+func (s *Service) LookupLimited(ctx context.Context, ip, rawPhone, rawNumber string) (*Detail, error) {
+	var fields []errs.FieldError
+	phone, err := ParsePhone(rawPhone)
+	if err != nil {
+		fields = append(fields, errs.Field("phone", "e164", "field.e164"))
+	}
+	number, ok := parseOrderNumber(rawNumber)
+	if !ok {
+		fields = append(fields, errs.Field("order_number", "numeric", "field.numeric"))
+	}
+	if len(fields) > 0 {
+		return nil, errs.Invalid(fields...)
+	}
+	t, err := tenants.FromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.limit(ctx, "lookup:"+ip); err != nil {
+		return nil, err
+	}
+	if err := s.limit(ctx, "lookup:{"+t.ID.String()+"}:"+phone); err != nil {
+		return nil, err
+	}
+	return s.Lookup(ctx, phone, number)
 }
 
 // limit counts one lookup try against key: 429 with Retry-After over
