@@ -296,10 +296,6 @@ func (s *Site) checkoutPost(c *fiber.Ctx, v *ui.View) error {
 	}
 	// The order is made: the cart cookie goes (the cart is closed).
 	c.Cookie(&fiber.Cookie{Name: cartCookie, Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
-	if res.Created {
-		id := res.Order.ID
-		s.track(c, Event{Name: "order_placed", Consented: true, OrderID: &id, Amount: res.Order.Totals.Total, Currency: res.Order.Totals.Currency})
-	}
 	if res.Payment != nil && res.Payment.RedirectURL != "" && res.Order.Status == orders.StatusPendingPayment {
 		return c.Redirect(res.Payment.RedirectURL, fiber.StatusSeeOther)
 	}

@@ -102,7 +102,7 @@ type Events interface {
 
 // Event is a funnel step seen by the storefront.
 type Event struct {
-	Name      string // product_viewed, search, handoff_clicked, cart_added, checkout_started, order_placed
+	Name      string // product_viewed, search, handoff_clicked, cart_added, checkout_started (orders record the rest)
 	SessionID string
 	Consented bool
 	ProductID *uuid.UUID

@@ -20,6 +20,7 @@ import (
 	"concierge/internal/idempotency"
 	"concierge/internal/jobs"
 	"concierge/internal/observability"
+	"concierge/modules/analytics"
 	"concierge/modules/cart"
 	"concierge/modules/catalog"
 	"concierge/modules/checkout"
@@ -62,6 +63,8 @@ type App struct {
 	cms      *cms.Service
 	returns  *returns.Service
 	conv     *whatsapp.Service
+	// analytics keeps the funnel's events (written in the background).
+	analytics *analytics.Service
 	// storefront is the web shop on tenant hosts.
 	storefront *storefront.Site
 	sandbox    *sandbox.Emulator
@@ -87,7 +90,7 @@ type worker interface{ Workers(*jobs.Jobs) error }
 func (a *App) mounters() []mounter {
 	ms := []mounter{
 		a.identity, a.deps.audit, a.tenantsHTTP, jobs.NewHTTP(a.jobs),
-		a.catalog, a.cart, a.orders, a.checkout, a.invoices, a.sla, a.cms, a.returns, a.conv, demoMedia{},
+		a.catalog, a.cart, a.orders, a.checkout, a.invoices, a.sla, a.cms, a.returns, a.conv, a.analytics, demoMedia{},
 	}
 	if a.sandbox != nil {
 		ms = append(ms, a.sandbox)
@@ -97,7 +100,7 @@ func (a *App) mounters() []mounter {
 
 // workers is every capability with background jobs.
 func (a *App) workers() []worker {
-	return []worker{a.identity, a.catalog, a.cart, a.checkout, a.sla, a.cms, a.returns, a.conv}
+	return []worker{a.identity, a.catalog, a.cart, a.checkout, a.sla, a.cms, a.returns, a.conv, a.analytics}
 }
 
 // newLogger is the one logger constructor: JSON, with trace, request and
@@ -169,6 +172,11 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 	a.invoices = invoices.New(invoices.Config{SigningKey: d.keys.Derive("invoices"), PublicBaseURL: cfg.PublicBaseURL},
 		invoices.Deps{Scope: d.scope, Orders: a.orders, Audit: d.audit, Actor: actorName, Log: log})
 	a.sla = sla.New(sla.Config{}, sla.Deps{Scope: d.scope, Jobs: a.jobs, Audit: d.audit, Log: log})
+	// The funnel: every process records (requests and jobs alike), so the
+	// writer runs in every mode.
+	a.analytics = analytics.New(analytics.Config{}, analytics.Deps{Scope: d.scope, Log: log})
+	a.analytics.Start(context.WithoutCancel(ctx))
+	a.orders.Observe(orderFunnel{a.analytics})
 	a.orders.Observe(a.invoices)
 	a.orders.Observe(dispatchTimer{a.sla})
 	a.returns = returns.New(returns.Config{}, returns.Deps{Scope: d.scope, Tenants: d.tenants, Jobs: a.jobs, Orders: a.orders,
@@ -196,7 +204,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 			log.WarnContext(ctx, "template sync not queued", "tenant_id", n.TenantID, "error", err)
 		}
 	})
-	staff := staffSide{templates: a.cms, quickReplies: a.cms, timers: a.sla, context: &customerContexts{scope: d.scope, carts: a.cart, orders: a.orders, payments: a.checkout}}
+	staff := staffSide{templates: a.cms, quickReplies: a.cms, timers: handoffFunnel{Timers: a.sla, events: a.analytics}, context: &customerContexts{scope: d.scope, carts: a.cart, orders: a.orders, payments: a.checkout}}
 	a.conv = newChannel(cfg, d, a.jobs, a.texts, log, staff, catalogFlows, cartFlows, checkoutFlows, orderFlows, returnFlows)
 	notices.channel, orderNotices.channel, returnNotices.channel = a.conv, a.conv, a.conv
 	media, err := a.conv.MediaClient(whatsapp.MediaConfig{BaseURL: graphBase(cfg), Version: cfg.WhatsAppAPIVersion})
@@ -224,6 +232,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 	a.metrics.MustRegister(a.conv.Collectors()...)
 	a.metrics.MustRegister(a.catalog.Collectors()...)
 	a.metrics.MustRegister(a.sla.Collectors()...)
+	a.metrics.MustRegister(a.analytics.Collectors()...)
 	// Step 6: the HTTP gateway: the worker answers only health (for probes);
 	// serve and dev mount every capability on the doors.
 	if m == modeWorker {
@@ -231,7 +240,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 		a.healthRoutes(a.fiber)
 		return a, nil
 	}
-	a.storefront = a.newStorefront(cfg)
+	if a.storefront, err = a.newStorefront(cfg); err != nil {
+		return nil, err
+	}
 	app, r := a.doors(cfg, log)
 	// The storefront first: on a tenant host its pages (/privacy among
 	// them) answer; on any other host its routes pass the request on.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"concierge/modules/analytics"
+
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
@@ -156,6 +158,14 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 		t.Fatalf("abandon sweep: %d carts, %v", n, err)
 	}
 
+	// The funnel's events: one per tenant, written before the walk.
+	for _, tn := range []*tenants.Tenant{a, b} {
+		ta.app.analytics.Record(tenants.WithTenant(ctx, tn), analytics.Event{Name: analytics.NameProductViewed,
+			Channel: analytics.ChannelWeb, SessionID: "iso"})
+	}
+	if err := ta.app.analytics.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 	var tables []string
 	err = ta.app.deps.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		// pg_catalog, not information_schema: the latter hides tables the

@@ -88,6 +88,11 @@ func (a *App) Close(ctx context.Context) {
 			a.deps.log.Warn("jobs did not drain", "error", err)
 		}
 	}
+	if a.analytics != nil {
+		if err := a.analytics.Close(ctx); err != nil && a.deps != nil {
+			a.deps.log.Warn("analytics events not all written", "error", err)
+		}
+	}
 	if a.stopBg != nil {
 		a.stopBg()
 	}
