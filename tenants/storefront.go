@@ -72,19 +72,11 @@ func (s *Service) StorefrontOf(ctx context.Context) (*Storefront, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		ns, err := listNumbers(ctx, tx, t.ID)
-		for _, n := range ns {
-			if n.Status == "active" {
-				sf.WhatsAppPhone = digitsOnly(n.DisplayPhone)
-				break
-			}
-		}
-		return err
-	})
+	phone, err := s.ChatNumber(ctx)
 	if err != nil {
 		return nil, err
 	}
+	sf.WhatsAppPhone = digitsOnly(phone)
 	s.cache.put(ctx, key, cached{Tenant: t, Storefront: sf}, gen)
 	return sf, nil
 }

@@ -11,6 +11,8 @@ import (
 	"concierge/internal/config"
 	"concierge/internal/gateway"
 	"concierge/internal/safefetch"
+	"concierge/modules/cart"
+	"concierge/modules/catalog"
 	"concierge/modules/catalog/demo"
 	"concierge/storefront"
 	"concierge/storefront/images"
@@ -27,7 +29,7 @@ func (a *App) newStorefront(cfg config.Config) (*storefront.Site, error) {
 	pictures := images.New(images.Config{}, images.Deps{Fetch: demoPictures(fetch), Redis: d.rdb, RedisPrefix: cfg.RedisPrefix, Log: d.log})
 	return storefront.New(storefront.Config{SigningKey: d.keys.Derive("storefront"), Secure: cfg.Env == "production"},
 		storefront.Deps{Catalog: a.catalog, Carts: a.cart, Checkout: a.checkout, Orders: a.orders, Stores: d.tenants,
-			Images: pictures, Events: webFunnel{a.analytics}, Texts: a.texts, Log: d.log,
+			Images: pictures, Chat: chatLinks{a.cart}, Events: webFunnel{a.analytics}, Texts: a.texts, Log: d.log,
 			ClientIP: func(c *fiber.Ctx) string { ip, _ := gateway.ByIP(c); return ip }}), nil
 }
 
@@ -43,4 +45,20 @@ func demoPictures(fetch images.FetchFunc) images.FetchFunc {
 		}
 		return fetch(ctx, raw, limit)
 	}
+}
+
+// chatLinks builds the storefront's "Chat to order" links: a product's
+// variant by its code, a cart by its hand-off code.
+type chatLinks struct{ carts *cart.Service }
+
+func (l chatLinks) ProductLink(_ context.Context, lang, phone string, p catalog.Product, v catalog.Variant) string {
+	return catalog.WhatsAppLink(phone, catalog.ChatText(lang, p, v))
+}
+
+func (l chatLinks) CartLink(ctx context.Context, lang, phone, cartID string) string {
+	code, err := l.carts.HandoffCode(ctx, cartID)
+	if err != nil {
+		return ""
+	}
+	return catalog.WhatsAppLink(phone, cart.CartTextFor(lang, code))
 }

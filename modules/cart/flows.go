@@ -45,6 +45,11 @@ import (
 //
 // # Typed text
 //
+// A text whose last chat code is a cart code ("[#C-…]", the storefront
+// cart's Chat to order, see CartTextFor and flows_handoff.go) comes here
+// before anything else (dialog.Preemptive): the web cart's lines are copied
+// into the customer's cart, which is shown.
+//
 // "السلة", "سلتي", "cart", "view cart", "show my cart please" from anywhere
 // show the cart (the engine offers them here first, see dialog.Keyworded).
 // While a quantity is awaited, the text is read as one: digits in any script
@@ -147,7 +152,11 @@ func (f *Flows) Handle(ctx context.Context, req dialog.Request) (dialog.Result, 
 			claimed, err = t.route(strings.TrimPrefix(id, FlowsName+":"))
 		}
 	case dialog.KindText:
-		claimed, err = t.typed(req.In.Text)
+		if c, ok := cartCode(req.In.Text); ok { // a web cart's hand-off (flows_handoff.go)
+			claimed, err = true, t.handoff(c)
+		} else {
+			claimed, err = t.typed(req.In.Text)
+		}
 	}
 	if err != nil || !claimed {
 		return dialog.Result{}, false, err

@@ -37,6 +37,7 @@ type cartRow struct {
 	ConvertedAt   *time.Time `bun:"converted_at"`
 	CreatedAt     time.Time  `bun:"created_at"`
 	UpdatedAt     time.Time  `bun:"updated_at"`
+	HandoffCode   *string    `bun:"handoff_code"` // handoff.go; nil until asked for
 }
 
 type itemRow struct {

@@ -34,6 +34,8 @@ import (
 //	                                       long for the id is kept in the state:
 //	                                       catalog:more:q:<cursor>)
 //	catalog:more:v:<productID>:<n>         variants from the n-th on
+//	catalog:q:<words>                      a search for words (offered after a
+//	                                       chat code that names nothing)
 //
 // A variant id carries its product, so a tap on an old message still works
 // without state. Every id stays within WhatsApp's 200 characters (the
@@ -49,6 +51,11 @@ import (
 // would add) and "catalog.query" (the last search, for its "More" row).
 //
 // # Free text
+//
+// A text whose last chat code is a product code ("[#P-…]", the
+// storefront's Chat to order, see ChatText and flows_chatcode.go) is the
+// catalog's before anything else (dialog.Preemptive): it opens that
+// product with the code's variant chosen.
 //
 // The engine offers a capability only the texts that no built-in intent
 // (greeting, menu, help, agent, language, stop) took, so the catalog claims
@@ -174,7 +181,11 @@ func (f *Flows) Handle(ctx context.Context, req dialog.Request) (dialog.Result, 
 			claimed, err = t.route(id)
 		}
 	case dialog.KindText:
-		if req.State.Step != dialog.StepHandoff {
+		switch c, product, cart := productCode(req.In.Text); {
+		case product: // the storefront's Chat to order, even while a person is awaited
+			claimed, err = true, t.chatCode(c, req.In.Text)
+		case cart: // the cart capability's
+		case req.State.Step != dialog.StepHandoff:
 			claimed, err = t.freeText(req.In.Text)
 		}
 	}
@@ -275,6 +286,10 @@ func (t *turn) route(id string) (bool, error) {
 			return true, t.categories(0)
 		}
 		return true, t.search(q, p[len(p)-1])
+	case len(p) >= 2 && p[0] == "q":
+		if q := strings.Join(p[1:], ":"); letters(q) >= 2 {
+			return true, t.search(q, "")
+		}
 	case len(p) == 4 && p[0] == "more" && p[1] == "v":
 		pid, ok1 := uid(2)
 		n, ok2 := num(3)

@@ -29,15 +29,19 @@
 //     orders, order updates), the tenant's privacy notice link and version,
 //     and the buttons Agree / Decline (consent:agree, consent:decline). While
 //     waiting, any other message re-sends a short form of the request.
-//  3. Agree: effect consent_granted, then the welcome with the main menu.
+//  3. Agree: effect consent_granted, then the welcome with the main menu —
+//     or, when a text sent before consent is one a Preemptive capability
+//     claims (a storefront chat code), that capability's answer to it.
 //     Decline: effects consent_declined and data_minimise, and a polite
 //     goodbye; writing again starts the consent request again.
 //  4. STOP (stop, unsubscribe, إيقاف, توقف, ...) at any time: effects
 //     consent_withdrawn and data_minimise, and a confirmation. A later message
 //     (a greeting, say) starts the consent request again; the locale is kept.
 //
-// After consent a turn is routed in this order:
+// After consent a turn is routed in this order (STOP always first):
 //
+//  0. a typed text a Preemptive capability claims (the storefront's chat
+//     codes, "[#P-…]", "[#C-…]"): that capability;
 //  1. by reply id (buttons, list rows, template buttons): lang:ar, lang:en,
 //     lang (language prompt), consent:agree, consent:decline (withdraws
 //     consent), menu, menu:<capability>, handoff, help, and <capability>:...
@@ -379,6 +383,19 @@ type Keyworded interface {
 	Keywords() Phrases
 }
 
+// Preemptive is a Capability that claims some typed texts before anything
+// else: the storefront's chat codes ("[#P-…]", "[#C-…]"), which mean one
+// thing whatever words surround them. After consent such a text is offered
+// to the capability first — before the built-in intents (STOP aside: it
+// always comes first), the keywords and the step's owner. Before consent
+// it is kept (State.Data "dialog.deferred") and offered as soon as the
+// customer agrees, in place of the welcome, so a first message from the
+// storefront is not lost. Preempts must be cheap and read only text.
+type Preemptive interface {
+	Capability
+	Preempts(text string) bool
+}
+
 // Engine runs conversation turns. It is safe for concurrent use.
 type Engine struct {
 	words    Words
@@ -386,6 +403,7 @@ type Engine struct {
 	byName   map[string]Capability
 	match    *matcher
 	keywords []Keyworded // capabilities with keywords, in registration order
+	preempt  []Preemptive
 }
 
 var capabilityName = regexp.MustCompile(`^[a-z0-9_]+$`)
@@ -421,6 +439,9 @@ func NewWithWords(words Words, caps ...Capability) *Engine {
 		e.caps = append(e.caps, c)
 		if k, ok := c.(Keyworded); ok {
 			e.keywords = append(e.keywords, k)
+		}
+		if p, ok := c.(Preemptive); ok {
+			e.preempt = append(e.preempt, p)
 		}
 	}
 	return e
@@ -492,11 +513,11 @@ func (t *turn) consented() bool { return t.req.Customer.Consent == ConsentGrante
 
 // chooseLanguage handles a turn before the customer has chosen a language.
 func (t *turn) chooseLanguage() error {
+	t.deferPreempted()
 	if l := t.intent.locale(); l != "" {
 		t.setLocale(l)
 		if t.consented() {
-			t.welcome()
-			return nil
+			return t.greet()
 		}
 		return t.consentRequest()
 	}
@@ -510,6 +531,7 @@ func (t *turn) chooseLanguage() error {
 // consentGate handles a turn after the language choice and before consent:
 // nothing but the language and the consent answer is processed.
 func (t *turn) consentGate() error {
+	t.deferPreempted()
 	switch t.intent {
 	case intentLangAR, intentLangEN:
 		t.setLocale(t.intent.locale())
@@ -520,8 +542,7 @@ func (t *turn) consentGate() error {
 	case intentAgree:
 		t.effect(EffectConsentGranted, t.shownNotice())
 		delete(t.res.State.Data, dataNoticeVersion)
-		t.welcome()
-		return nil
+		return t.greet()
 	case intentDecline:
 		t.effect(EffectConsentDeclined, t.shownNotice())
 		t.effect(EffectDataMinimise, "")
@@ -547,6 +568,11 @@ func (t *turn) consentGate() error {
 
 // consentedTurn routes a turn after consent.
 func (t *turn) consentedTurn() error {
+	if t.kind == KindText {
+		if claimed, err := t.preempted(Inbound{Kind: KindText, Text: t.req.In.Text}); err != nil || claimed {
+			return err
+		}
+	}
 	switch t.intent {
 	case intentLangAR, intentLangEN:
 		t.setLocale(t.intent.locale())
@@ -628,11 +654,62 @@ func (t *turn) offerAll() (bool, error) {
 	return false, nil
 }
 
+// preempted offers in (a typed text) to the preemptive capabilities that
+// claim it, in registration order.
+func (t *turn) preempted(in Inbound) (bool, error) {
+	for _, p := range t.e.preempt {
+		if !p.Preempts(in.Text) {
+			continue
+		}
+		if claimed, err := t.offerIn(p, in); err != nil || claimed {
+			return claimed, err
+		}
+	}
+	return false, nil
+}
+
+// deferPreempted keeps a typed text sent before consent that a preemptive
+// capability claims, to offer it once the customer agrees (greet); a newer
+// one replaces it.
+func (t *turn) deferPreempted() {
+	if t.kind != KindText {
+		return
+	}
+	for _, p := range t.e.preempt {
+		if p.Preempts(t.req.In.Text) {
+			t.setData(dataDeferred, t.req.In.Text)
+			return
+		}
+	}
+}
+
+// greet answers the customer who just consented: the text kept from before
+// consent (deferPreempted) when a capability claims it, else the welcome.
+func (t *turn) greet() error {
+	text := t.res.State.Data[dataDeferred]
+	delete(t.res.State.Data, dataDeferred)
+	if text != "" {
+		if claimed, err := t.preempted(Inbound{Kind: KindText, Text: text}); err != nil || claimed {
+			return err
+		}
+	}
+	t.welcome()
+	return nil
+}
+
 // offer hands the turn to one capability and takes its result if it claims
 // the turn.
 func (t *turn) offer(c Capability) (bool, error) {
+	in := t.req.In
+	in.Kind = t.kind
+	return t.offerIn(c, in)
+}
+
+// offerIn hands the turn to one capability as inbound in and takes its
+// result if it claims the turn.
+func (t *turn) offerIn(c Capability, in Inbound) (bool, error) {
 	req := t.req
-	req.In.Kind = t.kind
+	req.In = in
 	req.State = t.res.State
 	req.State.Data = maps.Clone(t.res.State.Data)
 	res, claimed, err := c.Handle(t.ctx, req)
@@ -856,6 +933,9 @@ const (
 	// dataNoticeVersion holds the privacy notice version shown with the last
 	// consent request, so the consent record names what the customer saw.
 	dataNoticeVersion = "dialog.notice_version"
+	// dataDeferred holds a text sent before consent that a Preemptive
+	// capability claims, to answer once the customer agrees.
+	dataDeferred = "dialog.deferred"
 )
 
 // chosenLocale is the customer's chosen locale, or the one mirrored in State
