@@ -294,6 +294,13 @@ func (s *Site) checkoutPost(c *fiber.Ctx, v *ui.View) error {
 		}
 		return err
 	}
+	// Cash on delivery: the shopper placed it from a page that showed the
+	// order in full, so this is also their confirmation.
+	if res.Order.Status == orders.StatusPendingPayment && (res.Payment == nil || res.Payment.RedirectURL == "") {
+		if res, err = s.d.Checkout.Confirm(ctx, res.Order.ID, "customer:web"); err != nil {
+			return err
+		}
+	}
 	// The order is made: the cart cookie goes (the cart is closed).
 	c.Cookie(&fiber.Cookie{Name: cartCookie, Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
 	if res.Payment != nil && res.Payment.RedirectURL != "" && res.Order.Status == orders.StatusPendingPayment {
@@ -362,12 +369,10 @@ func (s *Site) lookupPost(c *fiber.Ctx, v *ui.View) error {
 	}
 	d, err := s.d.Orders.LookupLimited(c.UserContext(), s.d.ClientIP(c), form.Get("phone"), form.Get("order_number"))
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	switch errs.CodeOf(err) {
-	case "":
-		if d == nil {
-			break
-		}
+	if err == nil {
 		return s.render(c, ui.LookupView(v, ui.LookupPage{Form: form, Order: d}), false)
+	}
+	switch errs.CodeOf(err) {
 	case errs.CodeInvalid:
 		for _, f := range errs.FieldsOf(err) {
 			fl := form.Fields[f.Field]

@@ -72,6 +72,7 @@ type Carts interface {
 // Checkout places orders (checkout.Service).
 type Checkout interface {
 	Init(ctx context.Context, req checkout.InitRequest) (*checkout.InitResult, error)
+	Confirm(ctx context.Context, orderID uuid.UUID, actor string) (*checkout.InitResult, error)
 	PaymentSettings(ctx context.Context) ([]checkout.ProviderSettings, error)
 }
 

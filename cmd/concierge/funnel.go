@@ -23,22 +23,18 @@ func (f webFunnel) Track(ctx context.Context, e storefront.Event) {
 		ProductID: e.ProductID, OrderID: e.OrderID, Amount: e.Amount, Currency: e.Currency, Query: e.Query})
 }
 
-// orderFunnel records order_placed (an order's creation) and paid (a
-// card payment captured; a cash-on-delivery order confirmed) on both
-// channels, from the orders' timeline.
+// orderFunnel records order_placed (an order's creation) and paid (the
+// order confirmed: a card payment authorised or captured, a cash-on-delivery
+// order confirmed by the customer) on both channels, from the orders'
+// timeline.
 type orderFunnel struct{ events *analytics.Service }
 
 func (f orderFunnel) OrderEventTx(ctx context.Context, _ bun.Tx, orderID uuid.UUID, o *orders.Order, ev orders.Event) error {
-	name := ""
-	switch ev.Kind {
-	case "created":
+	var name string
+	switch {
+	case ev.Kind == "created":
 		name = analytics.NameOrderPlaced
-	case "payment_captured":
-		name = analytics.NamePaid
-	case "confirmed":
-		if o == nil || o.PaymentMethod != "cod" {
-			return nil
-		}
+	case ev.To == orders.StatusConfirmed:
 		name = analytics.NamePaid
 	default:
 		return nil

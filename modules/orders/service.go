@@ -13,8 +13,8 @@ import (
 )
 
 // CreateTx stores a new order (o.ID, Number, CreatedAt and UpdatedAt are
-// filled in) with its lines and a "created" event by actor, inside tx, a
-// tenant transaction of the caller. Errors: conflict (the cart already has
+// filled in) with its lines and a "created" event by actor (the observers
+// are told), inside tx, a tenant transaction of the caller. Errors: conflict (the cart already has
 // an order that is not cancelled).
 func (s *Service) CreateTx(ctx context.Context, tx bun.Tx, o *Order, actor string) error {
 	t, err := tenants.FromContext(ctx)
@@ -24,8 +24,15 @@ func (s *Service) CreateTx(ctx context.Context, tx bun.Tx, o *Order, actor strin
 	now := s.now().UTC()
 	o.ID, o.CreatedAt, o.UpdatedAt = uuid.Must(uuid.NewV7()), now, now
 	ev := eventRow{ID: uuid.Must(uuid.NewV7()), Kind: "created", Actor: actor}
-	o.Number, err = insertOrder(ctx, tx, toOrderRow(t.ID, o), toLineRows(o.Lines), ev)
-	return err
+	if o.Number, err = insertOrder(ctx, tx, toOrderRow(t.ID, o), toLineRows(o.Lines), ev); err != nil {
+		return err
+	}
+	for _, obs := range s.observers {
+		if err := obs.OrderEventTx(ctx, tx, o.ID, o, Event{ID: ev.ID, Kind: ev.Kind, Actor: actor, At: now}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UpdateTx writes o's changeable fields (customer, address, totals, lines
