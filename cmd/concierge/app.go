@@ -204,7 +204,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 			log.WarnContext(ctx, "template sync not queued", "tenant_id", n.TenantID, "error", err)
 		}
 	})
-	staff := staffSide{templates: a.cms, quickReplies: a.cms, timers: handoffFunnel{Timers: a.sla, events: a.analytics}, context: &customerContexts{scope: d.scope, carts: a.cart, orders: a.orders, payments: a.checkout}}
+	staff := staffSide{templates: a.cms, quickReplies: a.cms, timers: handoffFunnel{Timers: a.sla, events: a.analytics}, funnel: chatFunnel{a.analytics}, context: &customerContexts{scope: d.scope, carts: a.cart, orders: a.orders, payments: a.checkout}}
 	a.conv = newChannel(cfg, d, a.jobs, a.texts, log, staff, catalogFlows, cartFlows, checkoutFlows, orderFlows, returnFlows)
 	notices.channel, orderNotices.channel, returnNotices.channel = a.conv, a.conv, a.conv
 	media, err := a.conv.MediaClient(whatsapp.MediaConfig{BaseURL: graphBase(cfg), Version: cfg.WhatsAppAPIVersion})
@@ -284,6 +284,7 @@ type staffSide struct {
 	timers       whatsapp.Timers
 	quickReplies whatsapp.QuickReplies
 	context      whatsapp.CustomerContexts
+	funnel       whatsapp.Funnel
 }
 
 // graphBase is the Cloud API's base URL: WHATSAPP_API_BASE_URL, else the
@@ -312,5 +313,6 @@ func newChannel(cfg config.Config, d *deps, j *jobs.Jobs, texts *i18n.Catalog, l
 		Scope: d.scope, Tenants: d.tenants, Jobs: j, Sender: sender, Capabilities: caps,
 		Audit: d.audit, Catalog: texts, Redis: d.rdb, RedisPrefix: cfg.RedisPrefix, Log: log,
 		Templates: staff.templates, Timers: staff.timers, QuickReplies: staff.quickReplies, Context: staff.context,
+		Funnel: staff.funnel,
 	})
 }

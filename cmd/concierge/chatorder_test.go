@@ -220,6 +220,19 @@ func TestChatToOrder(t *testing.T) {
 	if got[2].Type != "image" || !strings.Contains(got[2].Text(), "ABY-001-BLK-M") || !slices.Contains(got[3].ReplyIDs(), addID) {
 		t.Fatalf("first contact with a code: %s", waTexts(got))
 	}
+
+	// The chat's funnel: conversations, consent, product views and cart
+	// adds, on the whatsapp channel only.
+	if err := ta.app.analytics.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f, err := ta.app.analytics.Funnel(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.WhatsApp.Conversations < 2 || f.WhatsApp.ProductViews == 0 || f.WhatsApp.CartAdds == 0 || f.Web.ProductViews != 0 {
+		t.Fatalf("funnel after the chats: whatsapp %+v, web %+v", f.WhatsApp, f.Web)
+	}
 }
 
 // customerOf is the id of WhatsApp customer phone of n's tenant.

@@ -63,3 +63,11 @@ func (f handoffFunnel) StartTx(ctx context.Context, tx bun.Tx, kind string, subj
 	}
 	return f.Timers.StartTx(ctx, tx, kind, subject)
 }
+
+// chatFunnel records the chat's steps (channel whatsapp).
+type chatFunnel struct{ events *analytics.Service }
+
+func (f chatFunnel) Step(ctx context.Context, step string, customerID uuid.UUID, productID *uuid.UUID) {
+	f.events.Record(ctx, analytics.Event{Name: step, Channel: analytics.ChannelWhatsApp, CustomerID: &customerID, ProductID: productID,
+		Consented: true})
+}

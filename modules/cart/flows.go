@@ -367,6 +367,7 @@ func (t *turn) addQuantity(pid, vid uuid.UUID, n, seq int) error {
 		return t.refused(err, p, v, pid, vid, seq)
 	}
 	t.markUsed(seq)
+	dialog.Funnel(&t.res, "cart_added", pid.String())
 	delete(t.res.State.Data, dataVariant)
 	delete(t.res.State.Data, dataPrompt)
 	t.step(stepAdded)

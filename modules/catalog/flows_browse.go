@@ -304,6 +304,9 @@ func (t *turn) search(q, cursor string) error {
 	if err != nil {
 		return err
 	}
+	if cursor == "" {
+		dialog.Funnel(&t.res, "search", "")
+	}
 	shown := dialog.Clip(q, 60)
 	t.res.State.Data[dataQuery] = q
 	if len(page.Items) == 0 {

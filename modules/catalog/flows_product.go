@@ -50,6 +50,7 @@ func (t *turn) chatToOrder(sku string) error {
 // card), then its buttons. chosen is the variant the customer chose, or the
 // only one; shown says the customer chose it (its option and SKU are named).
 func (t *turn) detail(p *Product, chosen *Variant, shown bool) error {
+	dialog.Funnel(&t.res, "product_viewed", p.ID.String())
 	tr, err := t.loadTree()
 	if err != nil {
 		return err

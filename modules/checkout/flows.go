@@ -304,6 +304,7 @@ func (t *turn) start() error {
 		t.Buttons(t.Text("checkout.empty"), t.browse())
 		return nil
 	}
+	dialog.Funnel(&t.Res, "checkout_started", "")
 	if left := t.Data(dataStep); left != "" && left != stepSaved && t.Data(dataName) != "" {
 		t.Res.State.Step = left
 		t.Say(t.Text("checkout.resume"))

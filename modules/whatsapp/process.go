@@ -116,6 +116,9 @@ func (s *Service) processBatch(ctx context.Context, conversationID uuid.UUID) (i
 			return err
 		}
 		var state dialog.State
+		if len(conv.StateJSON) == 0 || string(conv.StateJSON) == "{}" || string(conv.StateJSON) == "null" {
+			s.step(ctx, "conversation_started", cust.ID, "")
+		}
 		if len(conv.StateJSON) > 0 {
 			if err := json.Unmarshal(conv.StateJSON, &state); err != nil {
 				s.log.WarnContext(ctx, "conversation state unreadable; starting over", "conversation_id", conv.ID, "error", err)
@@ -230,6 +233,10 @@ func (s *Service) applyEffects(ctx context.Context, tx bun.Tx, conv *Conversatio
 		case dialog.EffectConsentGranted:
 			err = consent("grant", ConsentGranted, e.Value)
 			cust.ProfileName = profileName // processed only once agreed to
+			s.step(ctx, "consent_given", cust.ID, "")
+		case dialog.EffectFunnel:
+			step, product, _ := strings.Cut(e.Value, ":")
+			s.step(ctx, step, cust.ID, product)
 		case dialog.EffectConsentDeclined:
 			err = consent("decline", ConsentDeclined, e.Value)
 		case dialog.EffectConsentWithdrawn:
@@ -278,4 +285,17 @@ func mediaOf(in cloudapi.Inbound) *dialog.Media {
 		return nil
 	}
 	return &dialog.Media{ID: in.Media.ID, MimeType: in.Media.MimeType, SHA256: in.Media.SHA256}
+}
+
+// step records a funnel step (Deps.Funnel), with the product when product
+// is an id.
+func (s *Service) step(ctx context.Context, step string, customerID uuid.UUID, product string) {
+	if s.funnel == nil {
+		return
+	}
+	var pid *uuid.UUID
+	if id, err := uuid.Parse(product); err == nil {
+		pid = &id
+	}
+	s.funnel.Step(ctx, step, customerID, pid)
 }

@@ -275,6 +275,16 @@ type Deps struct {
 	// Context is what staff see of a customer beside the conversation: the
 	// open cart, the last order and its payment (nil: nothing).
 	Context CustomerContexts
+	// Funnel records the sales funnel's steps taken in the chat
+	// (modules/analytics): conversation_started, consent_given and the
+	// capabilities' steps (dialog.EffectFunnel). Nil: nothing recorded.
+	Funnel Funnel
+}
+
+// Funnel records a step of the sales funnel for the customer of ctx's
+// tenant; it never blocks and never fails the turn.
+type Funnel interface {
+	Step(ctx context.Context, step string, customerID uuid.UUID, productID *uuid.UUID)
 }
 
 // Templates finds a tenant's approved message template: the exact language
@@ -350,6 +360,7 @@ type Service struct {
 	metrics      *metrics
 	templates    Templates
 	timers       Timers
+	funnel       Funnel
 	quickReplies QuickReplies
 	contexts     CustomerContexts
 	// validator binds the staff API's bodies (the Routers' Validator, set
@@ -391,7 +402,8 @@ func New(cfg Config, d Deps) *Service {
 	s := &Service{cfg: cfg, scope: d.Scope, tenants: d.Tenants, jobs: d.Jobs, sender: d.Sender, engine: d.Engine,
 		words: words, catalog: d.Catalog, audit: d.Audit, rdb: d.Redis, prefix: d.RedisPrefix, log: d.Log,
 		tracer: d.Tracer, metrics: newMetrics(), now: d.Now,
-		templates: d.Templates, timers: d.Timers, quickReplies: d.QuickReplies, contexts: d.Context}
+		templates: d.Templates, timers: d.Timers, quickReplies: d.QuickReplies, contexts: d.Context,
+		funnel: d.Funnel}
 	s.batch = newBatcher(s)
 	return s
 }

@@ -176,7 +176,21 @@ const (
 	// data an order uses and why); Value is "<purpose>@<notice version>".
 	// The conversation's general consent is unchanged.
 	EffectPurposeConsent = "purpose_consent"
+	// EffectFunnel: a step of the sales funnel the turn took, for the
+	// store's analytics; Value is "<step>" or "<step>:<product id>"
+	// (product_viewed, search, cart_added, checkout_started). Recording it
+	// never changes the turn.
+	EffectFunnel = "funnel"
 )
+
+// Funnel adds a funnel step to res (EffectFunnel); productID may be "".
+func Funnel(res *Result, step, productID string) {
+	v := step
+	if productID != "" {
+		v += ":" + productID
+	}
+	res.Effects = append(res.Effects, Effect{Kind: EffectFunnel, Value: v})
+}
 
 // Structured reply ids the engine itself answers. A capability's ids start
 // with "<name>:"; its menu entry is "menu:<name>".
