@@ -38,6 +38,7 @@ import (
 
 	"concierge/internal/errs"
 	"concierge/internal/i18n"
+	"concierge/internal/input"
 	"concierge/modules/cart"
 	"concierge/modules/catalog"
 	"concierge/modules/checkout"
@@ -427,12 +428,29 @@ func (s *Site) guard(c *fiber.Ctx) error {
 	if err != nil {
 		return c.Next() // no store here
 	}
-	if s.crossSite(c) {
-		v, err := s.view(c, t)
-		if err != nil {
+	refuse := func(err error) error {
+		v, verr := s.view(c, t)
+		if verr != nil {
 			v = nil
 		}
-		return s.fail(c, v, errCSRF)
+		return s.fail(c, v, err)
+	}
+	if s.crossSite(c) {
+		return refuse(errCSRF)
+	}
+	// Form values are text: no NUL or control characters, valid UTF-8.
+	var bad []errs.FieldError
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		err := input.Check(string(k), input.SingleLine)
+		if err == nil {
+			err = input.Check(string(v), input.SingleLine)
+		}
+		if err != nil && len(bad) == 0 {
+			bad = append(bad, errs.TextError("form", err))
+		}
+	})
+	if len(bad) > 0 {
+		return refuse(errs.Invalid(bad...))
 	}
 	return c.Next()
 }

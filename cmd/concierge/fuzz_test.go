@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -65,6 +66,8 @@ func rawGET(t *testing.T, base, host, target string) int {
 var publicRoutes = []string{
 	"/api/v1/products", "/api/v1/products", "/api/v1/categories", "/api/v1/store", "/privacy",
 	"/api/v1/products/", "/api/v1/products/classic-black-abaya", "/webhook/whatsapp",
+	// The storefront's pages.
+	"/search", "/en/search", "/cart", "/checkout/done", "/products/", "/categories/", "/en/products/",
 }
 
 func FuzzPublicQuery(f *testing.F) {
@@ -77,6 +80,9 @@ func FuzzPublicQuery(f *testing.F) {
 		{0, "in_stock=maybe"}, {1, "category=%ff%fe&q=%0a"}, {1, "q=" + strings.Repeat("%D8%B9", 300)},
 		{2, "x=%00"}, {3, "%00=1"}, {4, "store=demo&lang=ar"}, {4, "store=%00"}, {5, "%ff"}, {5, "..%2f..%2fetc"},
 		{6, "a=b"}, {7, "hub.mode=subscribe&hub.verify_token=x&hub.challenge=%00"},
+		{8, "q=%D8%B9%D8%A8%D8%A7%D9%8A%D8%A9+%D8%A3%D9%82%D9%84+%D9%85%D9%86+%D9%A3%D9%A0%D9%A0&min=%D9%A1&max=1e99"},
+		{9, "q=abaya+size+M&literal=size,all&cursor=%00"}, {10, "city=%ff"}, {11, "order=%00"}, {12, "%D8%B9%00"},
+		{13, "..%2f"}, {14, "x%20y"},
 	} {
 		f.Add(s.route, s.query)
 	}
@@ -369,6 +375,60 @@ func FuzzWebhook(f *testing.F) {
 		res.Body.Close()
 		if res.StatusCode >= 500 {
 			t.Fatalf("webhook %q answered %d: %s", body, res.StatusCode, b)
+		}
+	})
+}
+
+// FuzzStorefrontForm posts fuzzed forms to the storefront's POST routes
+// with a valid CSRF token: nothing a form carries answers 5xx.
+func FuzzStorefrontForm(f *testing.F) {
+	for _, s := range []struct {
+		route uint8
+		body  string
+	}{
+		{0, "sku=ABY-001-BLK-M&quantity=2"}, {0, "sku=%00&quantity=99999999999999999999"}, {0, "quantity=-1"},
+		{1, "sku=x&quantity=%D9%A3"}, {2, "sku=%ff%fe"},
+		{3, "name=%00&phone=0551234567&building_number=%D9%A1%D9%A2%D9%A3%D9%A4&postal_code=12345&city=Riyadh&method=cod&consent=yes"},
+		{3, "method=" + strings.Repeat("x", 5000)}, {4, "phone=%2B966551234567&order_number=%23%D9%A1"}, {4, "order_number=1e9999"},
+	} {
+		f.Add(s.route, s.body)
+	}
+	ta := fuzzApp(f)
+	ta.tenant("acme")
+	routes := []string{"/cart/add", "/cart/update", "/en/cart/remove", "/checkout", "/orders/lookup"}
+	// A token and its cookie, from a page.
+	req, _ := http.NewRequest("GET", ta.base+"/orders/lookup", nil)
+	req.Host = "acme.example.sa"
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.Fatal(err)
+	}
+	res.Body.Close()
+	var token string
+	for _, c := range res.Cookies() {
+		if c.Name == "cc_csrf" {
+			token = c.Value
+		}
+	}
+	if token == "" {
+		f.Fatal("no CSRF cookie from the lookup page")
+	}
+	f.Fuzz(func(t *testing.T, route uint8, body string) {
+		r := routes[int(route)%len(routes)]
+		req, _ := http.NewRequest("POST", ta.base+r, strings.NewReader(body+"&_csrf="+url.QueryEscape(token)))
+		req.Host = "acme.example.sa"
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: "cc_csrf", Value: token})
+		req.AddCookie(&http.Cookie{Name: "cc_cart", Value: "00000000-0000-0000-0000-000000000000"})
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode >= 500 {
+			t.Fatalf("POST %s %q answered %d", r, body, res.StatusCode)
 		}
 	})
 }
