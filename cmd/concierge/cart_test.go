@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -503,16 +502,8 @@ func TestCartWhatsAppAndAPIOnOneCart(t *testing.T) {
 	pid, vid := p.ID.String(), p.Variants[0].ID.String()
 
 	phone := waPhone()
-	n.onboard(phone, "en", "Sara")
-	total := 3
-	next := func(m sandbox.CustomerMessage, want int) []sandbox.Recorded {
-		t.Helper()
-		n.say(phone, m)
-		total += want
-		got := n.waitBot(phone, total, 15*time.Second)
-		n.settle(phone, 15*time.Second)
-		return got[total-want:]
-	}
+	conv := n.chatWith(t, phone, "en", "Sara")
+	next := conv.next
 	// The customer's cart, as the API knows it.
 	var customerID uuid.UUID
 	err = ta.app.deps.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {

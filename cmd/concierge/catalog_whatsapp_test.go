@@ -55,16 +55,8 @@ func TestCatalogInWhatsApp(t *testing.T) {
 	seedCatalog(t, n)
 
 	phone := waPhone()
-	n.onboard(phone, "ar", "سارة")
-	total := 3
-	next := func(m sandbox.CustomerMessage, want int) []sandbox.Recorded {
-		t.Helper()
-		n.say(phone, m)
-		total += want
-		got := n.waitBot(phone, total, 15*time.Second)
-		n.settle(phone, 15*time.Second)
-		return got[total-want:]
-	}
+	conv := n.chatWith(t, phone, "ar", "سارة")
+	next := conv.next
 	menu := ta.app.sandbox.Sent(n.pnid, phone)[2]
 	if !strings.Contains(string(menu.Raw), `"menu:catalog"`) {
 		t.Fatalf("the menu has no Browse entry: %s", menu.Raw)

@@ -62,16 +62,8 @@ func TestChatToOrder(t *testing.T) {
 	}
 
 	phone := waPhone()
-	n.onboard(phone, "ar", "نورة")
-	total := 3
-	next := func(m sandbox.CustomerMessage, want int) []sandbox.Recorded {
-		t.Helper()
-		n.say(phone, m)
-		total += want
-		got := n.waitBot(phone, total, 15*time.Second)
-		n.settle(phone, 15*time.Second)
-		return got[total-want:]
-	}
+	conv := n.chatWith(t, phone, "ar", "نورة")
+	next := conv.next
 	customer := customerOf(t, n, phone)
 	quantities := func() map[string]int {
 		t.Helper()
@@ -172,11 +164,11 @@ func TestChatToOrder(t *testing.T) {
 	body := n.messages(nil, msg)
 	n.deliver(body)
 	n.deliver(body)
-	total++
-	n.waitBot(phone, total, 15*time.Second)
+	conv.total++
+	n.waitBot(phone, conv.total, 15*time.Second)
 	n.settle(phone, 15*time.Second)
-	if got := len(ta.app.sandbox.Sent(n.pnid, phone)); got != total {
-		t.Fatalf("a redelivered message got %d answers", got-total+1)
+	if got := len(ta.app.sandbox.Sent(n.pnid, phone)); got != conv.total {
+		t.Fatalf("a redelivered message got %d answers", got-conv.total+1)
 	}
 	if q := quantities(); !maps.Equal(q, want) {
 		t.Fatalf("WhatsApp cart after the same text again: %v, want %v", q, want)

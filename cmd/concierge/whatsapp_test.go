@@ -1404,3 +1404,30 @@ func TestConsent(t *testing.T) {
 		}
 	}
 }
+
+// chat is one customer's conversation with the bot in a test: next sends
+// a message and returns the bot's next want messages; total counts the
+// bot's messages so far.
+type chat struct {
+	t     *testing.T
+	n     *waNumber
+	phone string
+	total int
+}
+
+// chatWith onboards phone (language chosen, consent given: three bot
+// messages) and returns the conversation.
+func (n *waNumber) chatWith(t *testing.T, phone, locale, name string) *chat {
+	t.Helper()
+	n.onboard(phone, locale, name)
+	return &chat{t: t, n: n, phone: phone, total: 3}
+}
+
+func (c *chat) next(m sandbox.CustomerMessage, want int) []sandbox.Recorded {
+	c.t.Helper()
+	c.n.say(c.phone, m)
+	c.total += want
+	got := c.n.waitBot(c.phone, c.total, 15*time.Second)
+	c.n.settle(c.phone, 15*time.Second)
+	return got[c.total-want:]
+}
