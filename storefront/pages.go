@@ -53,7 +53,7 @@ func (s *Site) cachedPage(c *fiber.Ctx, v *ui.View, build func() (templ.Componen
 	}
 	key := ""
 	if version != "" {
-		key = t.ID.String() + "|" + version + "|" + v.Lang + "|" + c.Path() + "?" + v.Query + "|" + v.BaseURL
+		key = t.ID.String() + "|" + version + "|" + v.Lang + "|" + c.Path() + "?" + v.Query + "|" + v.BaseURL + "|" + v.Stamp
 		if body, ok := s.pages.lru.Get(key); ok {
 			return s.send(c, body)
 		}

@@ -30,6 +30,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -325,6 +326,8 @@ func (s *Site) view(c *fiber.Ctx, t *tenants.Tenant) (*ui.View, error) {
 	}
 	v.Query = string(c.Request().URI().QueryString())
 	v.AssetPath = s.AssetPath
+	v.Stamp = strconv.FormatInt(t.UpdatedAt.UnixNano(), 36) + "|" + sf.NameAR + "|" + sf.NameEN + "|" + sf.LogoURL + "|" +
+		sf.PrimaryColor + "|" + sf.WhatsAppPhone
 	return v, nil
 }
 

@@ -140,7 +140,7 @@ func skuOf(t *testing.T, ta *testApp, host, slug, options string) string {
 func TestStorefrontPages(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, modeDev, nil)
-	a, _, ctxA := lifeShop(t, ta, "sfa")
+	a, owner, ctxA := lifeShop(t, ta, "sfa")
 	b, _, _ := lifeShop(t, ta, "sfb")
 	s := newShopper(t, ta, a.host)
 
@@ -240,6 +240,37 @@ func TestStorefrontPages(t *testing.T) {
 		}
 		if p := s.get("/products/classic-black-abaya"); p.status != 200 {
 			t.Fatalf("A's own product: %d", p.status)
+		}
+	})
+
+	t.Run("the theme: settings API, shown on the next page", func(t *testing.T) {
+		s.get("/en") // cached under the old theme
+		for _, tc := range []struct {
+			body   string
+			status int
+		}{
+			{`{"primary_color":"#ffff00"}`, 422}, // white text on yellow: unreadable
+			{`{"primary_color":"red"}`, 422},
+			{`{"logo_url":"javascript:alert(1)"}`, 422},
+			{`{"name_en":"Sara's Abayas","name_ar":"عبايات سارة","primary_color":"#7a1f3d","logo_url":"https://cdn.example.sa/logo.png"}`, 200},
+		} {
+			if r := ta.do(request{method: "PUT", path: "/api/v1/settings/storefront", host: a.host, token: owner, body: tc.body}); r.status != tc.status {
+				t.Errorf("PUT %s: %d %s", tc.body, r.status, r.body)
+			}
+		}
+		p := s.get("/en")
+		if !strings.Contains(p.body, "--c:#7a1f3d") || !strings.Contains(p.body, "Sara&#39;s Abayas") || !strings.Contains(p.body, "https://cdn.example.sa/logo.png") {
+			t.Fatalf("the new theme is not on the next page:\n%.1500s", p.body)
+		}
+		if ar := s.get("/"); !strings.Contains(ar.body, "عبايات سارة") {
+			t.Fatal("the Arabic name is not on the Arabic page")
+		}
+		agent := ta.user("agent@sfa.test", false, "sfa", "agent")
+		if r := ta.do(request{method: "PUT", path: "/api/v1/settings/storefront", host: a.host, token: agent, body: `{}`}); r.status != 403 {
+			t.Fatalf("an agent changed the theme: %d", r.status)
+		}
+		if r := ta.do(request{method: "GET", path: "/api/v1/settings/storefront", host: b.host, token: owner}); r.status != 401 && r.status != 403 {
+			t.Fatalf("A's owner read B's settings: %d %s", r.status, r.body)
 		}
 	})
 

@@ -48,6 +48,9 @@ type View struct {
 	NoIndex bool
 	// AssetPath maps an asset name to its fingerprinted path.
 	AssetPath func(name string) string
+	// Stamp changes whenever what the view shows of the store does (its
+	// settings, names, number): cached pages are kept under it.
+	Stamp string
 	texts     *i18n.Catalog
 }
 
