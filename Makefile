@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: run test bench build vet fmt services services-stop clean help
+.PHONY: run test bench lighthouse build vet fmt services services-stop clean help
 
 run: ## start Postgres + Redis (private, under .data/), migrate, seed the demo tenant and serve
 	@bash deploy/run.sh
@@ -13,6 +13,9 @@ test: ## start the services and run every test against them
 
 bench: ## start the product on a fresh bench database and measure it (RPS, p50/p95/p99 per scenario; BENCH_ARGS: loadgen flags, knobs in deploy/bench.sh)
 	@bash deploy/bench.sh $(BENCH_ARGS)
+
+lighthouse: ## Lighthouse (mobile) on the demo store's home, a category and a product page, fresh database; fails below 95 (LH_MIN); reports in bench-results/lighthouse/
+	@bash deploy/lighthouse.sh
 
 build: ## build bin/concierge and bin/loadgen
 	$(GO) build -o bin/concierge ./cmd/concierge

@@ -22,6 +22,25 @@ if ! command -v chromium >/dev/null 2>&1; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# The storefront's browser test runs axe-core in its pages: the pinned npm
+# package, fetched once into .data/npm (git-ignored) and named by AXE_CORE_JS.
+axe_version=4.14.1
+axe_js=.data/npm/axe-core-$axe_version/axe.min.js
+if [ ! -s "$axe_js" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "test: installing Debian's npm to fetch axe-core" >&2
+    sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
+  echo "test: fetching axe-core $axe_version for the storefront's accessibility checks" >&2
+  mkdir -p "${axe_js%/*}"
+  tgz=$(npm pack --silent --pack-destination .data/npm "axe-core@$axe_version")
+  tar -xzf ".data/npm/$tgz" -C "${axe_js%/*}" --strip-components=1 package/axe.min.js
+  rm -f ".data/npm/$tgz"
+fi
+export AXE_CORE_JS="$PWD/$axe_js"
+
 # The Stripe provider's tests run stripe-go against stripe-mock (installed
 # here when missing; internal/testenv installs the same version otherwise).
 gobin=$(go env GOBIN); [ -n "$gobin" ] || gobin="$(go env GOPATH | cut -d: -f1)/bin"

@@ -230,7 +230,9 @@ func (s *Site) Mount(app fiber.Router) {
 			prefix = "/en"
 		}
 		set := s.setLang(lang)
-		get := func(p string, hs ...fiber.Handler) { app.Get(prefix+p, append([]fiber.Handler{set, s.tenant}, hs...)...) }
+		get := func(p string, hs ...fiber.Handler) {
+			app.Get(prefix+p, append([]fiber.Handler{set, s.tenant}, hs...)...)
+		}
 		post := func(p string, hs ...fiber.Handler) {
 			app.Post(prefix+p, append([]fiber.Handler{set, s.tenant, s.guard}, hs...)...)
 		}

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -21,16 +19,6 @@ import (
 // Arabic first, then English.
 func TestSandboxInBrowser(t *testing.T) {
 	t.Parallel()
-	chromium := ""
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			chromium = p
-			break
-		}
-	}
-	if chromium == "" {
-		t.Fatal("Debian's chromium is required (make test installs it)")
-	}
 	ta := startApp(t, modeDev, nil)
 	ctx := context.Background()
 	ta.tenant("nukhba")
@@ -40,37 +28,8 @@ func TestSandboxInBrowser(t *testing.T) {
 	}
 	seedCatalogInto(t, ta, ta.app.deps.tenants, "nukhba", ta.base)
 
-	actx, cancelA := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 900))
-	defer cancelA()
-	bctx, cancelB := chromedp.NewContext(actx)
-	defer cancelB()
-	bctx, cancelT := context.WithTimeout(bctx, 90*time.Second)
-	defer cancelT()
-
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	read := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return v
-	}
-	shot := func(path string) {
-		if png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot()); err == nil {
-			_ = os.WriteFile(path, png, 0o644)
-		}
-	}
+	tab := newBrowser(t, 90*time.Second, chromedp.WindowSize(1100, 900))
+	bctx, run, read, shot := tab.ctx, tab.run, tab.text, tab.shot
 	button := func(id string) chromedp.CSS { return chromedp.CSS(`.msg.out .action[data-reply-id="` + id + `"]`) }
 
 	run("open the sandbox",

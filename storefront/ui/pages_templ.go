@@ -101,7 +101,7 @@ func HomePage(v *View, p Home) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ProductGrid(v, p.Featured, 2).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ProductGrid(v, p.Featured, 2, 3).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -366,7 +366,7 @@ func ListingPage(v *View, p Listing) templ.Component {
 					}
 				}
 			} else {
-				templ_7745c5c3_Err = ProductGrid(v, p.Cards, 2).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = ProductGrid(v, p.Cards, 2, 2).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -25,7 +25,7 @@ main{padding:16px 0 40px;min-height:60vh}h1{font-size:1.5rem;line-height:1.3;mar
 @media(min-width:700px){.grid{grid-template-columns:repeat(4,minmax(0,1fr))}}
 .card{background:#fff;border:1px solid #e4e4e0;border-radius:10px;overflow:hidden;height:100%}
 .card a{text-decoration:none;color:inherit;display:block;height:100%}.card .t{padding:8px 10px}
-.card h3{font-size:.95rem;margin:0 0 4px;font-weight:600}.ph{aspect-ratio:1/1;background:#efefeb;object-fit:cover;width:100%}
+.card h2,.card h3{font-size:.95rem;margin:0 0 4px;font-weight:600}.ph{aspect-ratio:1/1;background:#efefeb;object-fit:cover;width:100%}
 .price{font-weight:700}.was{text-decoration:line-through;color:#5c5c58;font-weight:400;margin-inline-start:6px}
 .muted{color:#5c5c58}.out{color:#a3261b}.ok{color:#0b6b3a}
 .chips{display:flex;flex-wrap:wrap;gap:8px;padding:0;list-style:none}.chips a{background:#fff;border:1px solid #c9c9c4;border-radius:20px;padding:8px 14px;text-decoration:none;display:inline-block;min-height:44px}

@@ -51,7 +51,7 @@ type View struct {
 	// Stamp changes whenever what the view shows of the store does (its
 	// settings, names, number): cached pages are kept under it.
 	Stamp string
-	texts     *i18n.Catalog
+	texts *i18n.Catalog
 }
 
 // NewView builds a request's view.
