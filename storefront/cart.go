@@ -185,10 +185,21 @@ func (s *Site) checkoutPage(c *fiber.Ctx, v *ui.View) error {
 	if err != nil {
 		return err
 	}
+	// The city the shopper estimated shipping for, so the summary shows
+	// the total they will pay.
+	city := strings.TrimSpace(c.Query("city"))
+	if len(city) > 100 {
+		city = ""
+	}
+	if city != "" {
+		if priced, err := s.cart(c, city); err == nil && priced != nil {
+			ct = priced
+		}
+	}
 	if ct == nil || ct.Items() == 0 {
 		return c.Redirect(v.URL("/cart"), fiber.StatusSeeOther)
 	}
-	form := ui.Form{Fields: map[string]ui.Field{"idem": {Value: randomKey()}}}
+	form := ui.Form{Fields: map[string]ui.Field{"idem": {Value: randomKey()}, "city": {Value: city}}}
 	s.track(c, Event{Name: "checkout_started", Amount: ct.Totals.Total, Currency: ct.Totals.Currency})
 	return s.renderCheckout(c, v, ct, form)
 }

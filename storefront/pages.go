@@ -447,6 +447,7 @@ func (s *Site) filterLabel(v *ui.View, a catalog.AppliedFilter) string {
 
 func (s *Site) privacy(c *fiber.Ctx, v *ui.View) error {
 	v.Title = v.T("storefront.privacy.title") + " — " + v.StoreName()
+	v.Description = clip(v.T("storefront.privacy.body", "store", v.StoreName()), 160)
 	return s.render(c, ui.PrivacyView(v), false)
 }
 

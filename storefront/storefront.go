@@ -18,6 +18,8 @@
 package storefront
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -159,9 +161,9 @@ type Site struct {
 }
 
 type asset struct {
-	body  []byte
-	ctype string
-	etag  string
+	body, gz []byte // gz: gzipped once at start (nil when it would not shrink)
+	ctype    string
+	etag     string
 }
 
 // New builds the storefront.
@@ -205,7 +207,15 @@ func (s *Site) loadAssets() {
 		ext := path.Ext(e.Name())
 		p := "/assets/" + strings.TrimSuffix(e.Name(), ext) + "." + h + ext
 		ctype := map[string]string{".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml", ".css": "text/css; charset=utf-8"}[ext]
-		s.assets[p] = asset{body: b, ctype: ctype, etag: `"` + h + `"`}
+		a := asset{body: b, ctype: ctype, etag: `"` + h + `"`}
+		var z bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+		_, _ = w.Write(b)
+		_ = w.Close()
+		if z.Len() < len(b) {
+			a.gz = z.Bytes()
+		}
+		s.assets[p] = a
 		s.paths[e.Name()] = p
 	}
 }
@@ -519,8 +529,13 @@ func (s *Site) serveAsset(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, a.ctype)
 	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	c.Set(fiber.HeaderETag, a.etag)
+	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
 	if c.Get(fiber.HeaderIfNoneMatch) == a.etag {
 		return c.SendStatus(fiber.StatusNotModified)
+	}
+	if a.gz != nil && strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		return c.Send(a.gz)
 	}
 	return c.Send(a.body)
 }

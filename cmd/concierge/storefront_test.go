@@ -221,13 +221,17 @@ func TestStorefrontPages(t *testing.T) {
 
 	t.Run("fingerprinted assets are immutable", func(t *testing.T) {
 		p := s.get("/en")
-		m := regexp.MustCompile(`src="(/assets/htmx\.[0-9a-f]+\.min\.js|/assets/htmx\.min\.[0-9a-f]+\.js)"`).FindStringSubmatch(p.body)
+		m := regexp.MustCompile(`data-htmx="(/assets/htmx\.min\.[0-9a-f]+\.js)"`).FindStringSubmatch(p.body)
 		if m == nil {
 			t.Fatalf("no fingerprinted htmx in the page")
 		}
 		as := s.get(m[1])
-		if as.status != 200 || !strings.Contains(as.header.Get("Cache-Control"), "immutable") {
+		if as.status != 200 || !strings.Contains(as.header.Get("Cache-Control"), "immutable") || !strings.Contains(as.body, "htmx") {
 			t.Fatalf("asset %s: %d %v", m[1], as.status, as.header)
+		}
+		gz := s.send("GET", m[1], nil, map[string]string{"Accept-Encoding": "gzip"})
+		if gz.header.Get("Content-Encoding") != "gzip" || len(gz.body) >= len(as.body)/2 {
+			t.Fatalf("htmx not sent gzipped: %v, %d of %d bytes", gz.header, len(gz.body), len(as.body))
 		}
 	})
 

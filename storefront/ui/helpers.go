@@ -75,3 +75,19 @@ func trackingURL(o orders.Order) string { return o.Tracking.URL }
 func publicSteps(d *orders.Detail) []orders.APIStep { return orders.ToAPIPublicOrder(*d).Timeline }
 
 func formatDate(lang string, t time.Time) string { return dialog.FormatDate(t, lang) }
+
+// shippingText is a shipping fee, or "Free".
+func shippingText(v *View, fee int64) string {
+	if fee == 0 {
+		return v.T("storefront.cart.shipping_free")
+	}
+	return v.Money(fee)
+}
+
+// checkoutQuery carries the city the shopper estimated shipping for.
+func checkoutQuery(city string) string {
+	if city == "" {
+		return ""
+	}
+	return "?" + Query("city", city)
+}
