@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: run test bench lighthouse build vet fmt services services-stop clean help
+.PHONY: run test bench lighthouse templ htmx build vet fmt services services-stop clean help
 
 run: ## start Postgres + Redis (private, under .data/), migrate, seed the demo tenant and serve
 	@bash deploy/run.sh
@@ -16,6 +16,13 @@ bench: ## start the product on a fresh bench database and measure it (RPS, p50/p
 
 lighthouse: ## Lighthouse (mobile) on the demo store's home, a category and a product page, fresh database; fails below 95 (LH_MIN); reports in bench-results/lighthouse/
 	@bash deploy/lighthouse.sh
+
+templ: ## regenerate the storefront's templ components (storefront/ui/*_templ.go, committed; make test checks they are current)
+	$(GO) tool templ generate -path storefront/ui
+
+htmx: ## refresh the vendored htmx 2 (storefront/assets/htmx.min.js) from npm
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent htmx.org@2 >/dev/null && tar -xzf htmx.org-*.tgz && \
+	  cp package/dist/htmx.min.js $(CURDIR)/storefront/assets/htmx.min.js && rm -rf $$tmp && echo "htmx: $$(grep -o 'version:"[^"]*"' $(CURDIR)/storefront/assets/htmx.min.js | head -1)"
 
 build: ## build bin/concierge and bin/loadgen
 	$(GO) build -o bin/concierge ./cmd/concierge
