@@ -2,7 +2,6 @@ package storefront
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
@@ -32,10 +30,10 @@ const pageCSP = "default-src 'self'; img-src 'self' https: data:; style-src 'sel
 // pageCache keeps rendered catalog pages: key = tenant, catalog version,
 // language, path and query. Pages of an older version are never asked for
 // again and fall out of the LRU.
-type pageCache struct{ lru *lru.Cache[string, []byte] }
+type pageCache struct{ lru *lru.Cache[string, *prepared] }
 
 func newPageCache(n int) *pageCache {
-	c, _ := lru.New[string, []byte](n)
+	c, _ := lru.New[string, *prepared](n)
 	return &pageCache{lru: c}
 }
 
@@ -54,8 +52,8 @@ func (s *Site) cachedPage(c *fiber.Ctx, v *ui.View, build func() (templ.Componen
 	key := ""
 	if version != "" {
 		key = t.ID.String() + "|" + version + "|" + v.Lang + "|" + c.Path() + "?" + v.Query + "|" + v.BaseURL + "|" + v.Stamp
-		if body, ok := s.pages.lru.Get(key); ok {
-			return s.send(c, body)
+		if p, ok := s.pages.lru.Get(key); ok {
+			return s.send(c, p)
 		}
 	}
 	comp, err := build()
@@ -66,11 +64,11 @@ func (s *Site) cachedPage(c *fiber.Ctx, v *ui.View, build func() (templ.Componen
 	if err := comp.Render(ctx, &buf); err != nil {
 		return err
 	}
-	body := buf.Bytes()
+	p := prepare(buf.Bytes())
 	if key != "" {
-		s.pages.lru.Add(key, body)
+		s.pages.lru.Add(key, p)
 	}
-	return s.send(c, body)
+	return s.send(c, p)
 }
 
 // render renders a page that is not cached.
@@ -79,23 +77,24 @@ func (s *Site) render(c *fiber.Ctx, comp templ.Component, _ bool) error {
 	if err := comp.Render(c.UserContext(), &buf); err != nil {
 		return err
 	}
-	return s.send(c, buf.Bytes())
+	return s.send(c, prepare(buf.Bytes()))
 }
-
-var gzips = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
 
 // send writes a page: the visitor's CSRF token in place of the marker, an
 // ETag of what is sent, revalidation on every use (a price change shows on
-// the next request), gzip when the client takes it.
-func (s *Site) send(c *fiber.Ctx, body []byte) error {
-	if bytes.Contains(body, []byte(ui.CSRFMarker)) {
-		body = bytes.ReplaceAll(body, []byte(ui.CSRFMarker), []byte(s.csrfToken(c)))
+// the next request), gzip when the client takes it (spliced from the parts
+// compressed once: prepared).
+func (s *Site) send(c *fiber.Ctx, p *prepared) error {
+	token, etag := "", p.etag
+	if p.hasForm() {
+		token = s.csrfToken(c)
+		sum := sha256.Sum256([]byte(token))
+		etag += hex.EncodeToString(sum[:4])
 		c.Set(fiber.HeaderCacheControl, "private, no-cache")
 	} else {
 		c.Set(fiber.HeaderCacheControl, "public, no-cache")
 	}
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	etag = `"` + etag + `"`
 	c.Set(fiber.HeaderETag, etag)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderContentSecurityPolicy, pageCSP)
@@ -103,17 +102,11 @@ func (s *Site) send(c *fiber.Ctx, body []byte) error {
 	if c.Response().StatusCode() == fiber.StatusOK && c.Get(fiber.HeaderIfNoneMatch) == etag {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
-	if strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") && len(body) > 1024 {
-		var out bytes.Buffer
-		w := gzips.Get().(*gzip.Writer)
-		w.Reset(&out)
-		_, _ = w.Write(body)
-		_ = w.Close()
-		gzips.Put(w)
+	if p.size > 1024 && strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
-		return c.Send(out.Bytes())
+		return c.Send(p.gzip(token))
 	}
-	return c.Send(body)
+	return c.Send(p.text(token))
 }
 
 // ---- catalog pages ----
