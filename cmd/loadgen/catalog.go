@@ -2,8 +2,6 @@ package main
 
 import (
 	"math/rand/v2"
-	"net/url"
-	"strconv"
 	"strings"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -15,12 +13,14 @@ import (
 //     demo products; after the first request per product every answer comes
 //     from the versioned Redis cache (the "cached lookup" goal).
 //   - categories: GET /api/v1/categories on the demo tenant (cached).
-//   - search: GET /api/v1/products?q=… on the large catalog's tenant
-//     (-search-host, 100,000 variants imported by deploy/bench.sh). Each
-//     request combines a customer query from the pool with a random price
-//     ceiling, so almost every request is a new cache key and runs the real
-//     full-text + trigram query in PostgreSQL; repeats are what caching a
-//     real shop's traffic would give.
+//   - search: GET /api/v1/products?q=…&limit=24 on the large catalog's
+//     tenant (-search-host, 100,000 variants imported by deploy/bench.sh).
+//     Each request is a customer query from the pool with a random price
+//     ceiling, or a query with constraints in its words ("black abaya size
+//     M", "عطر أقل من ٣٠٠"; nextSearch in pages.go, shared with
+//     page-search), so almost every request is a new cache key and runs the
+//     real full-text query in PostgreSQL; repeats are what caching a real
+//     shop's traffic would give. 24 is the storefront's page size.
 const (
 	productScenario    = "product"
 	categoriesScenario = "categories"
@@ -41,6 +41,8 @@ var searchQueries = []string{
 	"ثوب ابيض", "شماغ", "حذاء رياضي", "شنطه", "حقيبة جلد", "قهوه", "تمر", "سماعات", "جوال", "نظاره",
 	"abaya", "black abaya", "watch", "smart watch", "perfume", "oud", "thobe", "sneakers", "handbag", "leather bag",
 	"iphnoe", "samsng", "perfum", "dates", "coffee", "earbuds", "sunglasses", "silver ring", "kids", "gift",
+	"قفطان", "جلابية", "شيلة", "بشت", "محفظة", "باور بانك", "سجادة صلاة", "مبخرة", "تمر سكري", "قهوة عربية بالهيل",
+	"kaftan", "jalabiya", "shayla", "bisht", "wallet", "power bank", "prayer mat", "dallah", "ajwa dates", "arabic coffee",
 }
 
 func newProductRequest(config) (Request, error) {
@@ -53,12 +55,7 @@ func newProductRequest(config) (Request, error) {
 
 func newSearchRequest(cfg config) (Request, error) {
 	return func(t *vegeta.Target) error {
-		q := url.Values{}
-		q.Set("q", searchQueries[rand.IntN(len(searchQueries))])
-		q.Set("max_price", strconv.Itoa(5000+100*rand.IntN(5000)))
-		q.Set("limit", "10")
-		base, _, _ := strings.Cut(t.URL, "?")
-		t.URL = base + "?" + q.Encode()
+		t.URL = apiSearchURL(t.URL, nextSearch(rand.IntN))
 		t.Header.Set("Host", cfg.searchHost)
 		return nil
 	}, nil

@@ -17,9 +17,9 @@ type Scenario struct {
 	Path   string `json:"path"`   // request path (and query) below the target's base URL
 	Tenant bool   `json:"tenant"` // send the tenant Host header (-host)
 	// Status, when set, is the one status that counts as a success on the
-	// target (checkout-cod: 201, a new order; order-get and order-lookup:
-	// 200); otherwise any 2xx does. The
-	// baseline always answers 200.
+	// target (checkout-cod: 201, a new order; order-get, order-lookup and
+	// the pages: 200); otherwise any 2xx does. The baseline always answers
+	// 200.
 	Status int `json:"status,omitempty"`
 
 	// Dynamic, when set, makes every request of the scenario different (a
@@ -61,6 +61,9 @@ var scenarios = []Scenario{
 	{Name: checkoutCODScenario, Method: http.MethodPost, Path: checkoutInitPath, Tenant: true, Status: http.StatusCreated, Setup: setupCheckoutCOD},
 	{Name: orderGetScenario, Method: http.MethodGet, Path: ordersPath + "/" + orderIDParam, Tenant: true, Status: http.StatusOK, Setup: setupOrderGet},
 	{Name: orderLookupScenario, Method: http.MethodPost, Path: orderLookupPath, Tenant: true, Status: http.StatusOK, Setup: setupOrderLookup},
+	{Name: pageHomeScenario, Method: http.MethodGet, Path: "/", Tenant: true, Status: http.StatusOK, Dynamic: newPageHomeRequest},
+	{Name: pageProductScenario, Method: http.MethodGet, Path: "/products/" + productSlugs[0], Tenant: true, Status: http.StatusOK, Dynamic: newPageProductRequest},
+	{Name: pageSearchScenario, Method: http.MethodGet, Path: "/search?q=abaya", Tenant: true, Status: http.StatusOK, Dynamic: newPageSearchRequest},
 }
 
 // scenarioNames lists the registry's names, for flag help and error messages.
