@@ -2,11 +2,13 @@ package storefront
 
 import (
 	"bytes"
-	"compress/flate"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"hash/crc32"
+	"sync"
+
+	"github.com/klauspost/compress/flate"
 
 	"concierge/storefront/ui"
 )
@@ -31,12 +33,22 @@ type prepared struct {
 
 var marker = []byte(ui.CSRFMarker)
 
+// deflaters are reused: a new deflate writer allocates about 1 MB of
+// tables, more than compressing a page costs (klauspost's deflate: the
+// standard format, several times faster than compress/flate's).
+var deflaters = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(nil, flate.BestSpeed)
+	return w
+}}
+
 func prepare(body []byte) *prepared {
 	p := &prepared{parts: bytes.Split(body, marker)}
 	sum := sha256.New()
+	w := deflaters.Get().(*flate.Writer)
+	defer deflaters.Put(w)
 	for i, part := range p.parts {
 		var b bytes.Buffer
-		w, _ := flate.NewWriter(&b, flate.BestSpeed)
+		w.Reset(&b)
 		_, _ = w.Write(part)
 		if i < len(p.parts)-1 {
 			_ = w.Flush()

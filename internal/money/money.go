@@ -16,6 +16,7 @@ import (
 	"unicode"
 
 	"github.com/bojanz/currency"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"concierge/internal/arabic"
 )
@@ -352,6 +353,10 @@ func Format(a Amount, locale string) string {
 	if err != nil || !Valid(a.Currency) {
 		return a.String()
 	}
+	key := formatKey{a.Minor, a.Currency, locale}
+	if s, ok := formatted.Get(key); ok {
+		return s
+	}
 	loc := currency.NewLocale(locale)
 	switch {
 	case loc.Language == "ar" && loc.Territory == "":
@@ -359,5 +364,16 @@ func Format(a Amount, locale string) string {
 	case loc.Language != "ar" && loc.Language != "en":
 		loc = currency.NewLocale("en")
 	}
-	return currency.NewFormatter(loc).Format(amt)
+	s := currency.NewFormatter(loc).Format(amt)
+	formatted.Add(key, s)
+	return s
+}
+
+// formatted remembers recent answers of Format: a page lists the same
+// prices again and again, and CLDR formatting builds a replacer per call.
+var formatted, _ = lru.New[formatKey, string](8192)
+
+type formatKey struct {
+	minor            int64
+	currency, locale string
 }

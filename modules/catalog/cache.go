@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,12 +25,13 @@ import (
 // write's bump has already left behind.
 //
 // Each process keeps a copy of the entries it served under the version it
-// last saw (bounded; the HTTP layer keeps the API bytes it made the same
-// way), and reads the version itself at most once per round of
+// last saw (bounded, in two generations; the HTTP layer keeps the API bytes
+// it made the same way), with the value decoded from an entry once (readers
+// get clones), and reads the version itself at most once per round of
 // concurrent requests (currentVersion): a cached read costs one Redis round
 // trip shared by every request that arrived meanwhile, never an answer read
-// before the request arrived. The {tenant} hash tag keeps a tenant's keys in
-// one Redis Cluster slot.
+// before the request arrived. Concurrent misses of one entry run one fill.
+// The {tenant} hash tag keeps a tenant's keys in one Redis Cluster slot.
 //
 // Redis down: reads go to Postgres, writes still commit. A bump that fails
 // after a commit is logged and counted; the entry TTL bounds how long an old
@@ -42,6 +44,7 @@ type cache struct {
 	m      *metrics
 	gates  sync.Map // tenant id → *gate
 	locals copies
+	fills  sync.Map // entry key → *flight: the fills running now
 }
 
 func newCache(rdb redis.UniversalClient, prefix string, ttl time.Duration, log *slog.Logger, m *metrics) *cache {
@@ -81,48 +84,165 @@ func (c *cache) entryKey(tenantID uuid.UUID, version, key string) string {
 }
 
 // codec turns a cached value into the cache's private encoding and back.
+// clone, when set, deep-copies a value: the process's copy then decodes an
+// entry once and hands out clones (cheaper than decoding every read), and
+// a reader may still change what it got.
 type codec[T any] struct {
 	encode func(T) ([]byte, error)
 	decode func([]byte) (T, error)
+	clone  func(T) T
 }
 
 // cached returns the value of key under version: this process's copy, else
 // Redis's, else fill's result, stored under the version read before fill
-// ran. An empty version (no cache, Redis down) calls fill. An entry that
-// does not decode is filled again.
+// ran. Concurrent misses of one entry in a process run fill once: the
+// others wait for its result (a cold entry under load — a new version, a
+// fresh process — costs one query, not one per request), and fill for
+// themselves only when it failed. An empty version (no cache, Redis down)
+// calls fill. An entry that does not decode is filled again.
 func cached[T any](ctx context.Context, c *cache, tenantID uuid.UUID, version, key string, cd codec[T], fill func() (T, error)) (T, error) {
 	if version == "" {
 		return fill()
 	}
 	local := c.locals.of(tenantID)
-	if b, ok := local.get(version, key); ok {
-		if v, err := cd.decode(b); err == nil {
+	if e, ok := local.entry(version, key); ok {
+		if v, err := read(e, cd); err == nil {
 			c.m.hit.Inc()
 			return v, nil
 		}
 	}
 	full := c.entryKey(tenantID, version, key)
 	if b, err := c.rdb.Get(ctx, full).Bytes(); err == nil {
-		if v, err := cd.decode(b); err == nil {
+		e := &localEntry{b: b}
+		if v, err := read(e, cd); err == nil {
 			c.m.hit.Inc()
-			local.put(version, key, b)
+			local.keep(version, key, e)
 			return v, nil
 		}
 	}
+	f, leader := c.join(full)
+	if !leader {
+		select {
+		case <-f.done:
+			if f.b != nil {
+				if v, err := read(&localEntry{b: f.b}, cd); err == nil {
+					c.m.hit.Inc()
+					return v, nil
+				}
+			}
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
+		f = nil // the fill we waited for failed: fill for ourselves
+	}
+	if f != nil {
+		defer func() { // also when fill panics: no waiter is left behind
+			c.fills.Delete(full)
+			close(f.done)
+		}()
+	}
 	c.m.miss.Inc()
+	v, b, err := fillEntry(ctx, c, full, cd, fill)
+	if errors.Is(err, errMadeFromCache) {
+		return v, nil
+	}
+	if err == nil {
+		local.put(version, key, b)
+		if f != nil {
+			f.b = b
+		}
+	}
+	return v, err
+}
+
+// errMadeFromCache is what a fill returns with a value it made from other
+// entries (a search page from a cached ranking and cached products): as
+// cheap to make again as to read back, so cached returns it without
+// keeping it, and a stream of one-off searches (every price ceiling a new
+// key) does not push the entries it is made of out of the process's copy.
+var errMadeFromCache = errors.New("catalog: made from cached entries")
+
+// fillEntry runs fill and stores its encoded result in Redis under full.
+func fillEntry[T any](ctx context.Context, c *cache, full string, cd codec[T], fill func() (T, error)) (T, []byte, error) {
 	v, err := fill()
 	if err != nil {
-		return v, err
+		return v, nil, err
 	}
 	b, err := cd.encode(v)
 	if err != nil {
-		return v, err
+		return v, nil, err
 	}
 	if err := c.rdb.Set(ctx, full, b, c.ttl).Err(); err != nil {
 		c.log.WarnContext(ctx, "catalog cache fill failed", "error", err)
 	}
-	local.put(version, key, b)
-	return v, nil
+	return v, b, nil
+}
+
+// getMany returns the entries of keys under version that this process's
+// copy or Redis has (one MGET for those the copy lacks), by key.
+func (c *cache) getMany(ctx context.Context, tenantID uuid.UUID, version string, keys []string) map[string]*localEntry {
+	out := make(map[string]*localEntry, len(keys))
+	if version == "" {
+		return out
+	}
+	local := c.locals.of(tenantID)
+	var missing, full []string
+	for _, k := range keys {
+		if e, ok := local.entry(version, k); ok {
+			out[k] = e
+		} else {
+			missing = append(missing, k)
+			full = append(full, c.entryKey(tenantID, version, k))
+		}
+	}
+	if len(missing) == 0 {
+		return out
+	}
+	vs, err := c.rdb.MGet(ctx, full...).Result()
+	if err != nil {
+		c.m.cacheErr.Inc()
+		return out
+	}
+	for i, v := range vs {
+		if s, ok := v.(string); ok {
+			out[missing[i]] = local.put(version, missing[i], []byte(s))
+		}
+	}
+	return out
+}
+
+// store keeps b as the entry key under version, in this process's copy and
+// in Redis (what a fill does with its result).
+func (c *cache) store(ctx context.Context, tenantID uuid.UUID, version, key string, b []byte) {
+	if version == "" {
+		return
+	}
+	if err := c.rdb.Set(ctx, c.entryKey(tenantID, version, key), b, c.ttl).Err(); err != nil {
+		c.log.WarnContext(ctx, "catalog cache fill failed", "error", err)
+	}
+	c.locals.of(tenantID).put(version, key, b)
+}
+
+// flight is a fill in progress; b is its encoded result (nil: it failed),
+// set before done closes.
+type flight struct {
+	done    chan struct{}
+	b       []byte
+	waiters atomic.Int32 // callers waiting for it (tests read it)
+}
+
+// join returns the fill in progress for the entry key full and false, or
+// a new one and true: the caller fills, then sets b, deletes it and closes
+// done.
+func (c *cache) join(full string) (*flight, bool) {
+	f := &flight{done: make(chan struct{})}
+	if running, loaded := c.fills.LoadOrStore(full, f); loaded {
+		running := running.(*flight)
+		running.waiters.Add(1)
+		return running, false
+	}
+	return f, true
 }
 
 // currentVersion returns the tenant's catalog version as Redis has it at
@@ -199,15 +319,28 @@ func (c *cache) fetchVersion(ctx context.Context, tenantID uuid.UUID) (string, e
 }
 
 // localEntries is this process's copy of a tenant's entries under one
-// version; a new version starts it empty.
+// version; a new version starts it empty. It keeps two generations: when
+// the current one is full it becomes the older one (the one before is
+// dropped), and an entry read from the older one moves back into the
+// current one, so entries in use (a product, a search's ranking) outlive a
+// stream of entries read once (pages of one-off searches).
 type localEntries struct {
 	mu      sync.RWMutex
 	version string
-	entries map[string][]byte
-	bytes   int
+	entries map[string]*localEntry // the current generation
+	older   map[string]*localEntry // the previous generation
+	bytes   int                    // of the current generation
 }
 
-// Local copies are bounded per tenant; past the bound the copy starts over.
+// localEntry is an entry as stored, and the value decoded from it once
+// (for a codec that can clone values: readers get clones, never it).
+type localEntry struct {
+	b []byte
+	v atomic.Value
+}
+
+// Local copies are bounded per tenant (both generations together); past the
+// bound the older generation is dropped.
 const (
 	maxLocalEntries = 20000
 	maxLocalBytes   = 64 << 20
@@ -224,17 +357,57 @@ func (cs *copies) of(tenantID uuid.UUID) *localEntries {
 	return l.(*localEntries)
 }
 
+// get returns the bytes of the entry key under version.
 func (l *localEntries) get(version, key string) ([]byte, bool) {
+	e, ok := l.entry(version, key)
+	if !ok {
+		return nil, false
+	}
+	return e.b, true
+}
+
+// entry returns the entry key under version.
+func (l *localEntries) entry(version, key string) (*localEntry, bool) {
 	l.mu.RLock()
-	defer l.mu.RUnlock()
+	if l.version != version {
+		l.mu.RUnlock()
+		return nil, false
+	}
+	if e, ok := l.entries[key]; ok {
+		l.mu.RUnlock()
+		return e, true
+	}
+	_, old := l.older[key]
+	l.mu.RUnlock()
+	if !old {
+		return nil, false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.version != version {
 		return nil, false
 	}
-	b, ok := l.entries[key]
-	return b, ok
+	if e, ok := l.entries[key]; ok { // moved back meanwhile
+		return e, true
+	}
+	e, ok := l.older[key]
+	if !ok {
+		return nil, false
+	}
+	delete(l.older, key)
+	l.add(key, e)
+	return e, true
 }
 
-func (l *localEntries) put(version, key string, b []byte) {
+// put keeps b as the entry key under version and returns it.
+func (l *localEntries) put(version, key string, b []byte) *localEntry {
+	e := &localEntry{b: b}
+	l.keep(version, key, e)
+	return e
+}
+
+// keep keeps e as the entry key under version.
+func (l *localEntries) keep(version, key string, e *localEntry) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.version != version {
@@ -244,13 +417,44 @@ func (l *localEntries) put(version, key string, b []byte) {
 		if newer(l.version, version) {
 			return
 		}
-		l.version, l.entries, l.bytes = version, map[string][]byte{}, 0
+		l.version, l.entries, l.older, l.bytes = version, map[string]*localEntry{}, nil, 0
 	}
-	if len(l.entries) >= maxLocalEntries || l.bytes+len(b) > maxLocalBytes {
-		l.entries, l.bytes = map[string][]byte{}, 0
+	if old, ok := l.entries[key]; ok {
+		l.bytes -= len(old.b)
+		delete(l.entries, key)
 	}
-	l.entries[key] = b
-	l.bytes += len(b)
+	delete(l.older, key)
+	l.add(key, e)
+}
+
+// add puts an entry into the current generation, which first becomes the
+// older one when it is full. l.mu is held.
+func (l *localEntries) add(key string, e *localEntry) {
+	if len(l.entries) >= maxLocalEntries/2 || l.bytes+len(e.b) > maxLocalBytes/2 {
+		l.older, l.entries, l.bytes = l.entries, map[string]*localEntry{}, 0
+	}
+	if l.entries == nil {
+		l.entries = map[string]*localEntry{}
+	}
+	l.entries[key] = e
+	l.bytes += len(e.b)
+}
+
+// read returns the value of e: a clone of the value decoded before, or,
+// the first time, the value decoded from e's bytes (then kept, for a codec
+// that clones).
+func read[T any](e *localEntry, cd codec[T]) (T, error) {
+	if cd.clone != nil {
+		if v, ok := e.v.Load().(T); ok {
+			return cd.clone(v), nil
+		}
+	}
+	v, err := cd.decode(e.b)
+	if err != nil || cd.clone == nil {
+		return v, err
+	}
+	e.v.Store(v)
+	return cd.clone(v), nil
 }
 
 // newer reports whether version a is newer than b.

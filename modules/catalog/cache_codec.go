@@ -1,14 +1,20 @@
 package catalog
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"errors"
+	"maps"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
 )
 
 // The cache's private encoding of domain values: JSON of the private types
-// below, with tags of their own. It is neither the public API's shape (the
+// below, with tags of their own (a search's ranking, read on every search,
+// has a compact binary form: rankingCodec). It is neither the public API's shape (the
 // HTTP layer makes that, and may change it freely) nor the domain types'
 // (which carry no tags). codecVersion is part of every entry's key: a change
 // to these types that old entries would not decode into changes it, so a
@@ -141,7 +147,25 @@ func (c cacheProduct) toProduct() Product {
 	return p
 }
 
+// cloneProduct deep-copies p (strings are shared: they cannot change).
+func cloneProduct(p Product) Product {
+	p.Attributes = maps.Clone(p.Attributes)
+	p.Categories = slices.Clone(p.Categories)
+	p.Media = slices.Clone(p.Media)
+	p.Variants = slices.Clone(p.Variants)
+	for i := range p.Variants {
+		v := &p.Variants[i]
+		v.Options = slices.Clone(v.Options)
+		if v.Stock != nil {
+			n := *v.Stock
+			v.Stock = &n
+		}
+	}
+	return p
+}
+
 var productCodec = codec[*Product]{
+	clone:  func(p *Product) *Product { c := cloneProduct(*p); return &c },
 	encode: func(p *Product) ([]byte, error) { return json.Marshal(toCacheProduct(*p)) },
 	decode: func(b []byte) (*Product, error) {
 		var c cacheProduct
@@ -154,6 +178,14 @@ var productCodec = codec[*Product]{
 }
 
 var pageCodec = codec[Page]{
+	clone: func(p Page) Page {
+		p.Items = slices.Clone(p.Items)
+		for i := range p.Items {
+			p.Items[i] = cloneProduct(p.Items[i])
+		}
+		p.Applied = slices.Clone(p.Applied)
+		return p
+	},
 	encode: func(p Page) ([]byte, error) {
 		c := cachePage{Items: make([]cacheProduct, len(p.Items)), NextCursor: p.NextCursor}
 		for i, it := range p.Items {
@@ -175,6 +207,16 @@ var pageCodec = codec[Page]{
 }
 
 var categoriesCodec = codec[[]Category]{
+	clone: func(cs []Category) []Category {
+		cs = slices.Clone(cs)
+		for i := range cs {
+			if cs[i].ParentID != nil {
+				id := *cs[i].ParentID
+				cs[i].ParentID = &id
+			}
+		}
+		return cs
+	},
 	encode: func(cs []Category) ([]byte, error) {
 		out := make([]cacheCategory, len(cs))
 		for i, c := range cs {
@@ -207,6 +249,9 @@ type cacheOptionValue struct {
 }
 
 var facetsCodec = codec[Facets]{
+	clone: func(f Facets) Facets {
+		return Facets{Brands: slices.Clone(f.Brands), Options: slices.Clone(f.Options)}
+	},
 	encode: func(f Facets) ([]byte, error) {
 		out := cacheFacets{Brands: f.Brands, Options: make([]cacheOptionValue, len(f.Options))}
 		for i, o := range f.Options {
@@ -226,3 +271,52 @@ var facetsCodec = codec[Facets]{
 		return out, nil
 	},
 }
+
+// rankingCodec encodes a ranking as fixed-size records rather than JSON:
+// a search reads its ranking (up to maxRanked matches) on every request.
+// Layout: one byte Complete (0 or 1), then per hit the id (16 bytes), the
+// score's IEEE 754 bits, the minimum and maximum price (8 bytes each, big
+// endian) and in stock (one byte, 0 or 1).
+var rankingCodec = codec[ranking]{
+	clone: func(r ranking) ranking { return r }, // shared: the package only reads a ranking
+	encode: func(r ranking) ([]byte, error) {
+		b := make([]byte, 1, 1+len(r.Hits)*rankedHitSize)
+		if r.Complete {
+			b[0] = 1
+		}
+		for _, h := range r.Hits {
+			b = append(b, h.ID[:]...)
+			b = binary.BigEndian.AppendUint64(b, math.Float64bits(h.Score))
+			b = binary.BigEndian.AppendUint64(b, uint64(h.MinPrice))
+			b = binary.BigEndian.AppendUint64(b, uint64(h.MaxPrice))
+			stock := byte(0)
+			if h.InStock {
+				stock = 1
+			}
+			b = append(b, stock)
+		}
+		return b, nil
+	},
+	decode: func(b []byte) (ranking, error) {
+		if len(b) == 0 || b[0] > 1 || (len(b)-1)%rankedHitSize != 0 {
+			return ranking{}, errors.New("catalog: bad ranking entry")
+		}
+		r := ranking{Complete: b[0] == 1, Hits: make([]rankedHit, (len(b)-1)/rankedHitSize)}
+		for i := range r.Hits {
+			rec := b[1+i*rankedHitSize : 1+(i+1)*rankedHitSize]
+			h := &r.Hits[i]
+			copy(h.ID[:], rec[:16])
+			h.Score = math.Float64frombits(binary.BigEndian.Uint64(rec[16:24]))
+			h.MinPrice = int64(binary.BigEndian.Uint64(rec[24:32]))
+			h.MaxPrice = int64(binary.BigEndian.Uint64(rec[32:40]))
+			if rec[40] > 1 {
+				return ranking{}, errors.New("catalog: bad ranking entry")
+			}
+			h.InStock = rec[40] == 1
+		}
+		return r, nil
+	},
+}
+
+// rankedHitSize is the size of a hit in rankingCodec.
+const rankedHitSize = 16 + 8 + 8 + 8 + 1

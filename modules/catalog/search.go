@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -17,6 +18,7 @@ import (
 
 	"concierge/internal/arabic"
 	"concierge/internal/errs"
+	"concierge/tenants"
 )
 
 // Search works on text normalised by internal/arabic (hamza forms → ا,
@@ -247,11 +249,25 @@ func decodeCursor(s string) (cursor, error) {
 	return c, nil
 }
 
-// queryKey is a stable cache key for a query.
+// queryKey is a stable cache key for a query: queries that search the
+// same way share it. The words are keyed as searched (normalised, request
+// words dropped: "ابحث عن عباية" is "عباية"), the options as filter tokens,
+// the limit as applied. A query to understand keys its words as typed
+// (Understand reads them); listAt keys the understood query, so a storefront
+// search "abaya under 200" and GET /api/v1/products?q=abaya&max_price=20000
+// share one entry.
 func queryKey(q Query) string {
+	words := strings.Join(parseQuery(q.Q).words, " ")
+	if q.Understand {
+		words = arabic.Normalize(q.Q)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultPerPage
+	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%q|%q|%q|%v|%v|%v|%q|%q|%d|%q|%q|%v", arabic.Normalize(q.Q), q.Category, q.Brand, ptrVal(q.MinPrice),
-		ptrVal(q.MaxPrice), q.InStock, q.Status, q.Cursor, q.Limit, filterTokens(q.Options), q.Literal, q.Understand)
+	fmt.Fprintf(h, "%q|%q|%q|%v|%v|%v|%q|%q|%d|%q|%q|%v", words, q.Category, q.Brand, ptrVal(q.MinPrice),
+		ptrVal(q.MaxPrice), q.InStock, q.Status, q.Cursor, limit, filterTokens(q.Options), q.Literal, q.Understand)
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
@@ -308,8 +324,17 @@ func listProducts(ctx context.Context, tx bun.IDB, q Query) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	// A first page where no word matched: try the typo matcher.
+	// A first page where no word matched: try the typo matcher. When the
+	// filters could have left nothing, the words are checked first: words
+	// that match products the filters excluded are no typo, and correcting
+	// them would only search a second time.
 	if len(hits) == 0 && h.mode == matchWords && h.after == nil {
+		if h.filtered() {
+			matched, err := wordsMatch(ctx, tx, h.words, h.status)
+			if err != nil || matched {
+				return Page{Items: []Product{}}, err
+			}
+		}
 		h.mode = matchSimilar
 		if err := correct(ctx, tx, &h); err != nil {
 			return Page{}, err
@@ -345,4 +370,187 @@ func correct(ctx context.Context, tx bun.IDB, h *hitQuery) error {
 	}
 	h.words = queryOf(corrected)
 	return nil
+}
+
+// Searches of the public catalog can read their matches from a ranking
+// cached per catalog version (listSearch): the best maxRanked matches of
+// the words within the filters that decide which products match (brand,
+// categories, options), best first, each with its price range and stock.
+// A price range and "in stock only" then narrow the ranking in the
+// process, so one ranking of "abaya" serves every price ceiling a shopper
+// picks and every page after it; the page's products come from the product
+// cache. The answer is the database's: the same products in the same order
+// (score, then id) with the same cursors. When the ranking cannot tell —
+// its best maxRanked hold too few products in the price range, the cursor
+// lies beyond them, the words match nothing (the typo corrector's case) —
+// the search runs in the database as before (listProducts).
+
+// maxRanked bounds a cached ranking (about 40 KB).
+const maxRanked = 1000
+
+// ranking is the best matches of a search's words within its brand,
+// categories and options, best first: all of them (Complete) or the best
+// maxRanked.
+type ranking struct {
+	Hits     []rankedHit
+	Complete bool
+}
+
+// page returns the hits after the cursor within the price range and the
+// stock filter, at most limit+1 (the extra one says there is a next page),
+// and whether they are the database's answer: there are limit+1 of them,
+// or the ranking holds every match.
+func (r ranking) page(after *cursor, minPrice, maxPrice *int64, inStock bool, limit int) ([]rankedHit, bool) {
+	var out []rankedHit
+	for _, h := range r.Hits {
+		if after != nil && h.Score >= after.Score && (h.Score != after.Score || bytes.Compare(h.ID[:], after.ID[:]) <= 0) {
+			continue
+		}
+		if (minPrice != nil && h.MaxPrice < *minPrice) || (maxPrice != nil && h.MinPrice > *maxPrice) || (inStock && !h.InStock) {
+			continue
+		}
+		out = append(out, h)
+		if len(out) == limit+1 {
+			return out, true
+		}
+	}
+	return out, r.Complete
+}
+
+// rankKey is the cache key of a search's ranking: its words as searched
+// and the filters that decide which products match.
+func rankKey(sq searchQuery, q Query) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%q|%q|%q|%q", sq.tsquery, q.Category, strings.ToLower(q.Brand), filterTokens(q.Options))
+	return "r:" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// listSearch reads a page of active products (q.Status must be ""): a
+// search through the cached ranking of its words when it can (see above),
+// anything else with listProducts. It is listAt's fill: a page it made
+// from the cache comes with errMadeFromCache, which cached turns into
+// success without keeping the page.
+func (s *Service) listSearch(ctx context.Context, t *tenants.Tenant, version string, q Query) (Page, error) {
+	sq := parseQuery(q.Q)
+	if version == "" || q.Status != "" || strings.TrimSpace(q.Q) == "" || sq.tsquery == "" {
+		return s.list(ctx, q)
+	}
+	var after *cursor
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return Page{}, err
+		}
+		if c.Mode != matchWords {
+			return s.list(ctx, q)
+		}
+		after = &c
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultPerPage
+	}
+	r, err := s.rankingAt(ctx, t, version, sq, q)
+	if err != nil {
+		return Page{}, err
+	}
+	hits, exact := r.page(after, q.MinPrice, q.MaxPrice, q.InStock, limit)
+	if !exact || len(r.Hits) == 0 {
+		return s.list(ctx, q)
+	}
+	page := Page{Items: []Product{}}
+	if len(hits) > limit {
+		last := hits[limit-1]
+		page.NextCursor = encodeCursor(cursor{Score: last.Score, ID: last.ID, Mode: matchWords})
+		hits = hits[:limit]
+	}
+	if len(hits) == 0 {
+		return page, errMadeFromCache
+	}
+	ids := make([]uuid.UUID, len(hits))
+	for i, x := range hits {
+		ids[i] = x.ID
+	}
+	if page.Items, err = s.productsAt(ctx, t, version, ids); err != nil {
+		return Page{}, err
+	}
+	return page, errMadeFromCache
+}
+
+// rankingAt reads the ranking of a search's words (sq) within q's brand,
+// categories and options through the cache under version.
+// Errors: not_found (category).
+func (s *Service) rankingAt(ctx context.Context, t *tenants.Tenant, version string, sq searchQuery, q Query) (ranking, error) {
+	return cached(ctx, s.cache, t.ID, version, rankKey(sq, q), rankingCodec, func() (ranking, error) {
+		var r ranking
+		err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			h := hitQuery{status: StatusActive, brand: q.Brand, options: filterTokens(q.Options), mode: matchWords, words: sq}
+			if q.Category != "" {
+				c, err := resolveCategory(ctx, tx, q.Category)
+				if err != nil {
+					return err
+				}
+				if h.categories, err = categoryTree(ctx, tx, c.ID); err != nil {
+					return err
+				}
+			}
+			hits, err := rankedHits(ctx, tx, h, maxRanked+1)
+			if err != nil {
+				return err
+			}
+			r.Complete = len(hits) <= maxRanked
+			r.Hits = hits[:min(len(hits), maxRanked)]
+			return nil
+		})
+		return r, err
+	})
+}
+
+// productsAt returns the active products with ids, in that order, from the
+// product cache under version (Product's entries); those it lacks are read
+// in one transaction and cached.
+func (s *Service) productsAt(ctx context.Context, t *tenants.Tenant, version string, ids []uuid.UUID) ([]Product, error) {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = "p:" + id.String()
+	}
+	found := s.cache.getMany(ctx, t.ID, version, keys)
+	byID := make(map[uuid.UUID]Product, len(ids))
+	var missing []uuid.UUID
+	for i, id := range ids {
+		if e, ok := found[keys[i]]; ok {
+			if p, err := read(e, productCodec); err == nil {
+				byID[id] = *p
+				continue
+			}
+		}
+		missing = append(missing, id)
+	}
+	if len(missing) > 0 {
+		var ps []Product
+		err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			var err error
+			ps, err = productsByID(ctx, tx, missing, false)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for i := range ps {
+			if ps[i].Status != StatusActive {
+				continue // changed since the ranking: not on sale now
+			}
+			byID[ps[i].ID] = ps[i]
+			if b, err := productCodec.encode(&ps[i]); err == nil {
+				s.cache.store(ctx, t.ID, version, "p:"+ps[i].ID.String(), b)
+			}
+		}
+	}
+	out := make([]Product, 0, len(ids))
+	for _, id := range ids {
+		if p, ok := byID[id]; ok {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }

@@ -121,7 +121,7 @@ func (s *Service) listAt(ctx context.Context, t *tenants.Tenant, version string,
 	}
 	q.Understand, q.Literal = false, ""
 	page, err := cached(ctx, s.cache, t.ID, version, "l:"+queryKey(q), pageCodec, func() (Page, error) {
-		return s.list(ctx, q)
+		return s.listSearch(ctx, t, version, q)
 	})
 	page.Applied = applied
 	return page, err

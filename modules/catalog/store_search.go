@@ -33,59 +33,105 @@ type hitQuery struct {
 	limit      int
 }
 
+// filtered reports whether h narrows its words' matches by more than the
+// status: categories, brand, price, stock or options.
+func (h hitQuery) filtered() bool {
+	return h.categories != nil || h.brand != "" || h.minPrice != nil || h.maxPrice != nil || h.inStock || len(h.options) > 0
+}
+
 // searchHits returns the page's ids and scores, one more than the limit
 // (the extra one says there is a next page). Lists read products; searches
-// run in SECURITY DEFINER functions (migration 00007) so that matching,
-// filters and ranking use their indexes under row-level security.
+// run in the SECURITY DEFINER function catalog_search_page (migrations
+// 00007, 00021) so that matching, filters and ranking use their indexes
+// under row-level security, and it returns the page itself (cursor and
+// size applied inside, one top-N sort).
 func searchHits(ctx context.Context, tx bun.IDB, h hitQuery) ([]hit, error) {
-	var inner *bun.SelectQuery
-	switch h.mode {
-	case matchList:
-		inner = tx.NewSelect().TableExpr("products AS p").ColumnExpr("p.id").
-			ColumnExpr("CASE WHEN p.in_stock THEN 1.0 ELSE 0.0 END::float8 AS score").Where("p.status = ?", h.status)
-		if h.categories != nil {
-			inner = inner.Where("EXISTS (SELECT 1 FROM product_categories pc WHERE pc.tenant_id = p.tenant_id AND pc.product_id = p.id AND pc.category_id IN (?))", bun.In(h.categories))
+	if h.mode != matchList {
+		rs, err := rankedHits(ctx, tx, h, h.limit+1)
+		hits := make([]hit, len(rs))
+		for i, r := range rs {
+			hits[i] = hit{ID: r.ID, Score: r.Score}
 		}
-		if h.brand != "" {
-			inner = inner.Where("lower(p.brand) = lower(?)", h.brand)
-		}
-		if h.minPrice != nil {
-			inner = inner.Where("p.max_price >= ?", *h.minPrice)
-		}
-		if h.maxPrice != nil {
-			inner = inner.Where("p.min_price <= ?", *h.maxPrice)
-		}
-		if h.inStock {
-			inner = inner.Where("p.in_stock")
-		}
-		if len(h.options) > 0 {
-			inner = inner.Where("EXISTS (SELECT 1 FROM product_search ps WHERE ps.tenant_id = p.tenant_id AND ps.product_id = p.id AND ps.options @> ?::text[])",
-				pgdialect.Array(h.options))
-		}
-	default:
-		// Words match: rank by full text (title weighted) and stock. Only
-		// the page's products are then read, under the tenant policy.
-		from, to := int64(0), int64(math.MaxInt64)
-		if h.minPrice != nil {
-			from = *h.minPrice
-		}
-		if h.maxPrice != nil {
-			to = *h.maxPrice
-		}
-		inner = tx.NewSelect().ColumnExpr("s.id, s.score").
-			TableExpr("catalog_search_words(to_tsquery('simple', ?), to_tsquery('simple', ?), ?, ?, ?, ?, ?, ?, ?::uuid[], ?::text[]) AS s",
-				h.words.tsquery, h.words.title, h.status, inStockBonus, from, to, h.inStock, strings.ToLower(h.brand), uuidArray(h.categories),
-				pgdialect.Array(emptyIfNil(h.options)))
+		return hits, err
+	}
+	var hits []hit
+	inner := tx.NewSelect().TableExpr("products AS p").ColumnExpr("p.id").
+		ColumnExpr("CASE WHEN p.in_stock THEN 1.0 ELSE 0.0 END::float8 AS score").Where("p.status = ?", h.status)
+	if h.categories != nil {
+		inner = inner.Where("EXISTS (SELECT 1 FROM product_categories pc WHERE pc.tenant_id = p.tenant_id AND pc.product_id = p.id AND pc.category_id IN (?))", bun.In(h.categories))
+	}
+	if h.brand != "" {
+		inner = inner.Where("lower(p.brand) = lower(?)", h.brand)
+	}
+	if h.minPrice != nil {
+		inner = inner.Where("p.max_price >= ?", *h.minPrice)
+	}
+	if h.maxPrice != nil {
+		inner = inner.Where("p.min_price <= ?", *h.maxPrice)
+	}
+	if h.inStock {
+		inner = inner.Where("p.in_stock")
+	}
+	if len(h.options) > 0 {
+		inner = inner.Where("EXISTS (SELECT 1 FROM product_search ps WHERE ps.tenant_id = p.tenant_id AND ps.product_id = p.id AND ps.options @> ?::text[])",
+			pgdialect.Array(h.options))
 	}
 	outer := tx.NewSelect().TableExpr("(?) AS m", inner).Column("m.id", "m.score")
 	if h.after != nil {
 		outer = outer.Where("(m.score < ? OR (m.score = ? AND m.id > ?))", h.after.Score, h.after.Score, h.after.ID)
 	}
-	var hits []hit
 	if err := outer.OrderExpr("m.score DESC, m.id").Limit(int64(h.limit+1)).Scan(ctx, &hits); err != nil {
 		return nil, fmt.Errorf("catalog: list products: %w", err)
 	}
 	return hits, nil
+}
+
+// rankedHit is a product a search matched, with its score and what the
+// price and stock filters read.
+type rankedHit struct {
+	ID       uuid.UUID `bun:"id"`
+	Score    float64   `bun:"score"`
+	MinPrice int64     `bun:"min_price"`
+	MaxPrice int64     `bun:"max_price"`
+	InStock  bool      `bun:"in_stock"`
+}
+
+// rankedHits returns the best n matches of h's words within its filters,
+// after its cursor, best first (catalog_search_page): full-text rank (title
+// weighted) and stock. Only those products are then read, under the tenant
+// policy.
+func rankedHits(ctx context.Context, tx bun.IDB, h hitQuery, n int) ([]rankedHit, error) {
+	from, to := int64(0), int64(math.MaxInt64)
+	if h.minPrice != nil {
+		from = *h.minPrice
+	}
+	if h.maxPrice != nil {
+		to = *h.maxPrice
+	}
+	var afterScore, afterID any
+	if h.after != nil {
+		afterScore, afterID = h.after.Score, h.after.ID
+	}
+	var hits []rankedHit
+	err := tx.NewRaw(`SELECT s.id, s.score, s.min_price, s.max_price, s.in_stock
+		FROM catalog_search_page(to_tsquery('simple', ?), to_tsquery('simple', ?), ?, ?, ?, ?, ?, ?, ?::uuid[], ?::text[], ?::float8, ?::uuid, ?) AS s`,
+		h.words.tsquery, h.words.title, h.status, inStockBonus, from, to, h.inStock, strings.ToLower(h.brand), uuidArray(h.categories),
+		pgdialect.Array(emptyIfNil(h.options)), afterScore, afterID, n).Scan(ctx, &hits)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: search products: %w", err)
+	}
+	return hits, nil
+}
+
+// wordsMatch reports whether any product of status matches the words,
+// whatever the filters (catalog_words_match).
+func wordsMatch(ctx context.Context, tx bun.IDB, words searchQuery, status string) (bool, error) {
+	var ok bool
+	err := tx.NewRaw("SELECT catalog_words_match(to_tsquery('simple', ?), ?)", words.tsquery, status).Scan(ctx, &ok)
+	if err != nil {
+		return false, fmt.Errorf("catalog: search words: %w", err)
+	}
+	return ok, nil
 }
 
 // correctWords corrects each word against the tenant's vocabulary of title
