@@ -61,8 +61,10 @@ die() { say "$*"; exit 1; }
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "LH_RUNS must be a positive number, got $runs"
 [[ $lh_db =~ ^[a-z_][a-z0-9_]*$ ]] || die "LH_DB must be a plain lowercase name, got $lh_db"
 [[ $redis_db =~ ^[1-9][0-9]*$ ]] || die "LH_REDIS_DB must be a Redis database other than 0 (make run's), got $redis_db"
-command -v npx >/dev/null || die "npx (Node 20) is required"
+. deploy/apt.sh
+need npx npm "to run Lighthouse"
 export CHROME_PATH=${CHROME_PATH:-/usr/bin/chromium}
+if [ "$CHROME_PATH" = /usr/bin/chromium ]; then need chromium chromium "for Lighthouse"; fi
 [ -x "$CHROME_PATH" ] || die "no browser at CHROME_PATH=$CHROME_PATH (apt-get install chromium)"
 if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz"; then
   die "something already answers on 127.0.0.1:$port; stop it or set LH_PORT"

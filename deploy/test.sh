@@ -15,24 +15,15 @@ fi
 export DATABASE_URL REDIS_URL
 
 # Browser tests drive Debian's Chromium (installed here when missing).
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "test: installing Debian's chromium for the browser tests" >&2
-  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-fi
+. deploy/apt.sh
+need chromium chromium "for the browser tests"
 
 # The storefront's browser test runs axe-core in its pages: the pinned npm
 # package, fetched once into .data/npm (git-ignored) and named by AXE_CORE_JS.
 axe_version=4.14.1
 axe_js=.data/npm/axe-core-$axe_version/axe.min.js
 if [ ! -s "$axe_js" ]; then
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "test: installing Debian's npm to fetch axe-core" >&2
-    sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
-  fi
+  need npm npm "to fetch axe-core"
   echo "test: fetching axe-core $axe_version for the storefront's accessibility checks" >&2
   mkdir -p "${axe_js%/*}"
   tgz=$(npm pack --silent --pack-destination .data/npm "axe-core@$axe_version")
