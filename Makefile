@@ -17,12 +17,14 @@ bench: ## start the product on a fresh bench database and measure it (RPS, p50/p
 lighthouse: ## Lighthouse (mobile) on the demo store's home, a category and a product page, fresh database; fails below 95 (LH_MIN); reports in bench-results/lighthouse/
 	@bash deploy/lighthouse.sh
 
-templ: ## regenerate the storefront's templ components (storefront/ui/*_templ.go, committed; make test checks they are current)
+templ: ## regenerate the templ components (storefront/ui, admin/ui: *_templ.go, committed; make test checks they are current)
 	$(GO) tool templ generate -path storefront/ui
+	$(GO) tool templ generate -path admin/ui
 
-htmx: ## refresh the vendored htmx 2 (storefront/assets/htmx.min.js) from npm
+htmx: ## refresh the vendored htmx 2 (storefront/assets/htmx.min.js, admin/assets/htmx.min.js) from npm
 	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent htmx.org@2 >/dev/null && tar -xzf htmx.org-*.tgz && \
-	  cp package/dist/htmx.min.js $(CURDIR)/storefront/assets/htmx.min.js && rm -rf $$tmp && echo "htmx: $$(grep -o 'version:"[^"]*"' $(CURDIR)/storefront/assets/htmx.min.js | head -1)"
+	  cp package/dist/htmx.min.js $(CURDIR)/storefront/assets/htmx.min.js && \
+	  cp package/dist/htmx.min.js $(CURDIR)/admin/assets/htmx.min.js && rm -rf $$tmp && echo "htmx: $$(grep -o 'version:"[^"]*"' $(CURDIR)/storefront/assets/htmx.min.js | head -1)"
 
 build: ## build bin/concierge and bin/loadgen
 	$(GO) build -o bin/concierge ./cmd/concierge

@@ -54,6 +54,13 @@
 #
 #   make bench BENCH_ARGS="-scenarios order-get,order-lookup -rates 500,1000,1500 -duration 10s -warmup 3s"
 #
+# The dashboard scenario admin-orders (opt-in) GETs /admin/orders, the admin
+# dashboard's orders page (HTML), as the demo owner signed in through the
+# dashboard's form (session cookie cc_admin), over the order scenarios'
+# placed orders (-order-orders; placed once when they run together), e.g.
+#
+#   make bench BENCH_ARGS="-scenarios admin-orders -rates 250,500 -duration 10s -warmup 3s -order-orders 500"
+#
 # The WhatsApp webhook scenario is opt-in: signed Cloud API payloads, one new
 # message each, for the seeded demo number (loadgen -webhook-* flags), e.g.
 #

@@ -40,17 +40,19 @@ if ! command -v stripe-mock >/dev/null 2>&1 && [ ! -x "$gobin/stripe-mock" ]; th
   go install github.com/stripe/stripe-mock@v0.203.0
 fi
 
-# The storefront's templ components are committed generated code: they must
-# be what `make templ` makes of the .templ files.
-templ_out=$(mktemp -d)
-cp -r storefront/ui "$templ_out/ui"
-go tool templ generate -path "$templ_out/ui" >/dev/null 2>&1
-for f in storefront/ui/*_templ.go; do
-  if ! cmp -s "$f" "$templ_out/ui/${f##*/}"; then
-    echo "test: $f is not what 'make templ' generates from its .templ file: run make templ" >&2; rm -rf "$templ_out"; exit 1
-  fi
+# The templ components (storefront, admin) are committed generated code:
+# they must be what `make templ` makes of the .templ files.
+for ui in storefront/ui admin/ui; do
+  templ_out=$(mktemp -d)
+  cp -r "$ui" "$templ_out/ui"
+  go tool templ generate -path "$templ_out/ui" >/dev/null 2>&1
+  for f in "$ui"/*_templ.go; do
+    if ! cmp -s "$f" "$templ_out/ui/${f##*/}"; then
+      echo "test: $f is not what 'make templ' generates from its .templ file: run make templ" >&2; rm -rf "$templ_out"; exit 1
+    fi
+  done
+  rm -rf "$templ_out"
 done
-rm -rf "$templ_out"
 
 go vet ./...
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.data/*'))

@@ -18,20 +18,14 @@
 package storefront
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
-	"io/fs"
 	"log/slog"
-	"net/url"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -40,8 +34,10 @@ import (
 	"github.com/google/uuid"
 
 	"concierge/internal/errs"
+	"concierge/internal/httpx"
 	"concierge/internal/i18n"
 	"concierge/internal/input"
+	"concierge/internal/webassets"
 	"concierge/modules/cart"
 	"concierge/modules/catalog"
 	"concierge/modules/checkout"
@@ -156,14 +152,7 @@ type Site struct {
 	cfg    Config
 	d      Deps
 	pages  *pageCache
-	assets map[string]asset // by fingerprinted path
-	paths  map[string]string
-}
-
-type asset struct {
-	body, gz []byte // gz: gzipped once at start (nil when it would not shrink)
-	ctype    string
-	etag     string
+	assets *webassets.Set
 }
 
 // New builds the storefront.
@@ -183,45 +172,11 @@ func New(cfg Config, d Deps) *Site {
 	if d.ClientIP == nil {
 		d.ClientIP = func(c *fiber.Ctx) string { return c.IP() }
 	}
-	s := &Site{cfg: cfg, d: d, pages: newPageCache(cfg.PageCacheEntries), assets: map[string]asset{}, paths: map[string]string{}}
-	s.loadAssets()
-	return s
-}
-
-// loadAssets fingerprints the embedded assets: /assets/<name>.<hash>.<ext>.
-func (s *Site) loadAssets() {
-	entries, err := fs.ReadDir(assetFS, "assets")
-	if err != nil {
-		panic(err)
-	}
-	for _, e := range entries {
-		if path.Ext(e.Name()) == ".md" {
-			continue
-		}
-		b, err := assetFS.ReadFile("assets/" + e.Name())
-		if err != nil {
-			panic(err)
-		}
-		sum := sha256.Sum256(b)
-		h := hex.EncodeToString(sum[:])[:12]
-		ext := path.Ext(e.Name())
-		p := "/assets/" + strings.TrimSuffix(e.Name(), ext) + "." + h + ext
-		ctype := map[string]string{".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml", ".css": "text/css; charset=utf-8"}[ext]
-		a := asset{body: b, ctype: ctype, etag: `"` + h + `"`}
-		var z bytes.Buffer
-		w, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
-		_, _ = w.Write(b)
-		_ = w.Close()
-		if z.Len() < len(b) {
-			a.gz = z.Bytes()
-		}
-		s.assets[p] = a
-		s.paths[e.Name()] = p
-	}
+	return &Site{cfg: cfg, d: d, pages: newPageCache(cfg.PageCacheEntries), assets: webassets.Load(assetFS, "assets", "/assets")}
 }
 
 // AssetPath is the fingerprinted path of an asset.
-func (s *Site) AssetPath(name string) string { return s.paths[name] }
+func (s *Site) AssetPath(name string) string { return s.assets.Path(name) }
 
 // langKey is the request's language in c.Locals.
 const langKey = "storefront.lang"
@@ -230,7 +185,7 @@ const langKey = "storefront.lang"
 // Arabic and, under /en, in English. A request for a host that is no store
 // passes on to the routes mounted after it.
 func (s *Site) Mount(app fiber.Router) {
-	app.Get("/assets/:file", s.serveAsset)
+	app.Get("/assets/:file", s.assets.Serve)
 	app.Get("/robots.txt", s.tenant, s.robots)
 	app.Get("/sitemap.xml", s.tenant, s.sitemap)
 	app.Get("/img/:product/:pic", s.tenant, s.image)
@@ -472,16 +427,8 @@ func (s *Site) guard(c *fiber.Ctx) error {
 
 // crossSite reports a request a page of this store did not send.
 func (s *Site) crossSite(c *fiber.Ctx) bool {
-	switch c.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
-	default:
+	if httpx.CrossSite(c) {
 		return true
-	}
-	if o := c.Get(fiber.HeaderOrigin); o != "" {
-		u, err := url.Parse(o)
-		if err != nil || u.Host != string(c.Request().Host()) {
-			return true
-		}
 	}
 	form, cookie := c.FormValue("_csrf"), c.Cookies(csrfCookie)
 	return form == "" || cookie == "" || !hmac.Equal([]byte(form), []byte(cookie)) || !s.validToken(c, cookie)
@@ -517,25 +464,4 @@ func (s *Site) track(c *fiber.Ctx, e Event) {
 	}
 	e.SessionID = s.sessionID(c)
 	s.d.Events.Track(c.UserContext(), e)
-}
-
-// ---- assets ----
-
-func (s *Site) serveAsset(c *fiber.Ctx) error {
-	a, ok := s.assets["/assets/"+c.Params("file")]
-	if !ok {
-		return c.Next()
-	}
-	c.Set(fiber.HeaderContentType, a.ctype)
-	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
-	c.Set(fiber.HeaderETag, a.etag)
-	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
-	if c.Get(fiber.HeaderIfNoneMatch) == a.etag {
-		return c.SendStatus(fiber.StatusNotModified)
-	}
-	if a.gz != nil && strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
-		c.Set(fiber.HeaderContentEncoding, "gzip")
-		return c.Send(a.gz)
-	}
-	return c.Send(a.body)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/gofiber/fiber/v2"
 
+	"concierge/admin"
 	"concierge/cmd/concierge/sandbox"
 	"concierge/internal/config"
 	"concierge/internal/gateway"
@@ -67,7 +68,11 @@ type App struct {
 	analytics *analytics.Service
 	// storefront is the web shop on tenant hosts.
 	storefront *storefront.Site
-	sandbox    *sandbox.Emulator
+	// admin is the staff and platform dashboard at /admin.
+	admin *admin.Console
+	// paymentMethods are the payment providers' names.
+	paymentMethods []string
+	sandbox        *sandbox.Emulator
 	// tenantsHTTP resolves tenants at the doors and serves the onboarding API.
 	tenantsHTTP *tenants.HTTP
 	metrics     *observability.Metrics
@@ -158,6 +163,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 		orders.Deps{Scope: d.scope, Limiter: redis_rate.NewLimiter(d.rdb), Actor: actorName, Log: log})
 	notices, orderNotices, returnNotices := &notifier{author: "checkout"}, &notifier{author: "orders"}, &notifier{author: "returns"}
 	providers := newPaymentProviders(cfg, log)
+	a.paymentMethods = providers.Names()
 	a.orders.SetNotifier(orderNotices)
 	a.checkout = checkout.New(checkout.Config{PublicBaseURL: cfg.PublicBaseURL, PlatformDomain: cfg.PlatformDomain, ExpiryGrace: cfg.CheckoutExpiryGrace,
 		Concurrency: cfg.CheckoutConcurrency},
@@ -243,10 +249,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 	if a.storefront, err = a.newStorefront(cfg); err != nil {
 		return nil, err
 	}
+	a.admin = a.newAdmin(cfg)
 	app, r := a.doors(cfg, log)
 	// The storefront first: on a tenant host its pages (/privacy among
 	// them) answer; on any other host its routes pass the request on.
 	a.storefront.Mount(r.Root)
+	// The dashboard at /admin, on every host.
+	a.admin.Mount(r.Root)
 	for _, mt := range a.mounters() {
 		mt.Mount(r)
 	}
@@ -259,6 +268,16 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 	})
 	a.fiber = app
 	return a, nil
+}
+
+// newAdmin builds the dashboard over the modules' services.
+func (a *App) newAdmin(cfg config.Config) *admin.Console {
+	d := a.deps
+	return admin.New(admin.Config{IdleTimeout: cfg.AdminIdleTimeout, Secure: cfg.Env == "production", RedisPrefix: cfg.RedisPrefix,
+		PaymentMethods: a.paymentMethods},
+		admin.Deps{Identity: a.identity, Stores: d.tenants, Orders: a.orders, Funnels: a.analytics, Conversations: a.conv, Breaches: a.sla,
+			Redis: d.rdb, Keys: d.keys, Texts: a.texts, Log: d.log,
+			ClientIP: func(c *fiber.Ctx) string { ip, _ := gateway.ByIP(c); return ip }})
 }
 
 // newIdentity builds staff identity; the JWT key is JWT_SECRET or, when that

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"io"
+	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,4 +90,24 @@ func evalIn[T any](b *browserTab, what, expr string, opts ...chromedp.EvaluateOp
 		b.t.Fatalf("%s: %v", what, err)
 	}
 	return v
+}
+
+// demoStoreApp boots the product in dev mode with the demo store seeded on
+// demo.localhost (Chromium maps *.localhost to 127.0.0.1; the pictures on
+// the same host, as the pages' CSP allows no other http origin) and
+// returns it with the store's base URL.
+func demoStoreApp(t *testing.T) (*testApp, string) {
+	t.Helper()
+	ta := startApp(t, modeDev, nil)
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(ta.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := "http://demo.localhost:" + port
+	d := *ta.app.deps
+	d.cfg.PublicBaseURL = store
+	if err := seedDemo(context.Background(), &d, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	return ta, store
 }

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"io"
-	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -19,17 +16,7 @@ import (
 // to cart button.
 func TestChatToOrderInBrowser(t *testing.T) {
 	t.Parallel()
-	ta := startApp(t, modeDev, nil)
-	_, port, err := net.SplitHostPort(strings.TrimPrefix(ta.base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := "http://demo.localhost:" + port
-	d := *ta.app.deps
-	d.cfg.PublicBaseURL = store
-	if err := seedDemo(context.Background(), &d, io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	ta, store := demoStoreApp(t)
 	tab := newBrowser(t, 2*time.Minute, chromedp.Flag("host-resolver-rules", "MAP *.localhost 127.0.0.1"),
 		chromedp.WindowSize(1100, 900))
 

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -39,20 +36,7 @@ import (
 func TestStorefrontInBrowser(t *testing.T) {
 	t.Parallel()
 	axe := axeCore(t)
-	ta := startApp(t, modeDev, nil)
-	_, port, err := net.SplitHostPort(strings.TrimPrefix(ta.base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The store is demo.localhost (Chromium maps it to 127.0.0.1), its
-	// pictures seeded on the same host: the pages' CSP allows no other http
-	// origin.
-	store := "http://demo.localhost:" + port
-	d := *ta.app.deps
-	d.cfg.PublicBaseURL = store
-	if err := seedDemo(context.Background(), &d, io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	_, store := demoStoreApp(t)
 	dir := os.Getenv("SCREENSHOT_DIR")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "bench-results", "screenshots", "storefront")

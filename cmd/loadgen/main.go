@@ -29,6 +29,12 @@
 // cash on delivery; loadgen prepares the carts before its probe, and only a
 // 201 counts as a success (see checkout.go).
 //
+// The dashboard scenario (opt-in: -scenarios admin-orders) reads the admin
+// dashboard's orders page as a signed-in staff member (admin.go), over the
+// order scenarios' placed orders, e.g.
+//
+//	make bench BENCH_ARGS="-scenarios admin-orders -rates 250,500 -duration 10s -warmup 3s -order-orders 500"
+//
 // The order scenarios (opt-in: -scenarios order-get,order-lookup) read
 // orders loadgen places before their probes (-order-orders, default 2000,
 // placed once when both run: a one-line cart checked out cash on delivery

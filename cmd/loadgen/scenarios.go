@@ -60,6 +60,7 @@ var scenarios = []Scenario{
 	{Name: cartViewScenario, Method: http.MethodGet, Path: cartsPath + "/" + cartIDParam, Tenant: true, Setup: setupCartView},
 	{Name: checkoutCODScenario, Method: http.MethodPost, Path: checkoutInitPath, Tenant: true, Status: http.StatusCreated, Setup: setupCheckoutCOD},
 	{Name: orderGetScenario, Method: http.MethodGet, Path: ordersPath + "/" + orderIDParam, Tenant: true, Status: http.StatusOK, Setup: setupOrderGet},
+	{Name: adminOrdersScenario, Method: http.MethodGet, Path: adminOrdersPath, Tenant: true, Status: http.StatusOK, Setup: setupAdminOrders},
 	{Name: orderLookupScenario, Method: http.MethodPost, Path: orderLookupPath, Tenant: true, Status: http.StatusOK, Setup: setupOrderLookup},
 	{Name: pageHomeScenario, Method: http.MethodGet, Path: "/", Tenant: true, Status: http.StatusOK, Dynamic: newPageHomeRequest},
 	{Name: pageProductScenario, Method: http.MethodGet, Path: "/products/" + productSlugs[0], Tenant: true, Status: http.StatusOK, Dynamic: newPageProductRequest},

@@ -72,6 +72,7 @@ var Vars = []Var{
 	{"CHECKOUT_EXPIRY_GRACE", "10m"},
 	{"CHECKOUT_CONCURRENCY", ""},
 	{"ORDER_LOOKUP_PER_HOUR", "10"},
+	{"ADMIN_IDLE_TIMEOUT", "30m"},
 	{"CMS_TEMPLATE_SYNC_EVERY", "15m"},
 	{"CART_RETENTION", "720h"},
 	{"PPROF_ADDR", ""},
@@ -142,6 +143,8 @@ type Config struct {
 	// CMSTemplateSyncEvery is how often every store's message templates
 	// are read again from the Cloud API.
 	CMSTemplateSyncEvery time.Duration
+	// AdminIdleTimeout ends a dashboard session unused for that long.
+	AdminIdleTimeout time.Duration
 }
 
 // Load reads the configuration from getenv (os.Getenv when nil).
@@ -248,6 +251,7 @@ func Load(getenv func(string) string) (Config, error) {
 		CheckoutConcurrency:  optNum("CHECKOUT_CONCURRENCY"),
 		OrderLookupPerHour:   num("ORDER_LOOKUP_PER_HOUR"),
 		CMSTemplateSyncEvery: dur("CMS_TEMPLATE_SYNC_EVERY"),
+		AdminIdleTimeout:     dur("ADMIN_IDLE_TIMEOUT"),
 	}
 	switch sb := strings.ToLower(getenv("SANDBOX_ENABLED")); sb {
 	case "":

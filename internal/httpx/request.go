@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/url"
 	"reflect"
 	"regexp"
 	"strings"
@@ -250,4 +251,24 @@ func describeType(t reflect.Type) string {
 		return "object"
 	}
 	return t.String()
+}
+
+// CrossSite reports a browser request that a page of this host did not
+// send: the browser marks it (Sec-Fetch-Site other than same-origin or
+// none) or names another origin (Origin), as net/http's
+// CrossOriginProtection decides. Requests without either header (not from
+// a browser, or an old one) pass: forms also carry a token.
+func CrossSite(c *fiber.Ctx) bool {
+	switch c.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return true
+	}
+	if o := c.Get(fiber.HeaderOrigin); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || u.Host != string(c.Request().Host()) {
+			return true
+		}
+	}
+	return false
 }

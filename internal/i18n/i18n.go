@@ -152,6 +152,19 @@ func (c *Catalog) Text(lang, id string, data map[string]any) string {
 	return c.render(lang, id, data, nil)
 }
 
+// T is Text with the values as name, value pairs (a page's shorthand).
+func (c *Catalog) T(lang, id string, kv ...any) string {
+	var data map[string]any
+	if len(kv) > 1 {
+		data = make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			k, _ := kv[i].(string)
+			data[k] = kv[i+1]
+		}
+	}
+	return c.Text(lang, id, data)
+}
+
 // Count renders the plural form of id for n in lang; the template sees
 // {{.Count}} as n written in lang's digits, and data's values.
 func (c *Catalog) Count(lang, id string, n int, data map[string]any) string {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"concierge/internal/errs"
@@ -67,6 +68,11 @@ type authorizer struct {
 	// known lists every "object:action" some policy line grants, so Require
 	// can refuse a typo at wiring time instead of denying it at run time.
 	known map[string]bool
+	// decided remembers decisions: the policy never changes after start,
+	// and a decision depends only on the role, the domain's kind (a tenant
+	// or the platform), the object and the action (a page asks for every
+	// item of its navigation).
+	decided sync.Map // "role|kind|obj|act" → bool
 }
 
 func newAuthorizer() (*authorizer, error) {
@@ -112,11 +118,23 @@ func newAuthorizer() (*authorizer, error) {
 
 // allowed reports whether any of roles may do act on obj in domain.
 func (a *authorizer) allowed(roles []string, domain, obj, act string) (bool, error) {
+	kind := "tenant"
+	if domain == PlatformDomain {
+		kind = PlatformDomain
+	}
 	for _, r := range roles {
+		key := r + "|" + kind + "|" + obj + "|" + act
+		if ok, seen := a.decided.Load(key); seen {
+			if ok.(bool) {
+				return true, nil
+			}
+			continue
+		}
 		ok, err := a.e.Enforce(r, domain, obj, act)
 		if err != nil {
 			return false, fmt.Errorf("identity: enforce: %w", err)
 		}
+		a.decided.Store(key, ok)
 		if ok {
 			return true, nil
 		}
@@ -155,6 +173,36 @@ func (s *Service) Can(ctx context.Context, userID uuid.UUID, domain, obj, act st
 	}
 	return s.authz.allowed(g.roles(), domain, obj, act)
 }
+
+// Access is what a user may do in one domain, read once (a page asks it
+// for every item of its navigation).
+type Access struct {
+	a      *authorizer
+	domain string
+	roles  []string
+}
+
+// AccessIn reads the user's grant in domain (a tenant id, or
+// PlatformDomain). A disabled or unknown user gets an unauthorized error.
+func (s *Service) AccessIn(ctx context.Context, userID uuid.UUID, domain string) (*Access, error) {
+	g, err := s.grants(ctx, userID, domain)
+	if err != nil {
+		return nil, err
+	}
+	if !g.Active {
+		return nil, errs.New(errs.CodeUnauthorized, "identity.account_disabled")
+	}
+	return &Access{a: s.authz, domain: domain, roles: g.roles()}, nil
+}
+
+// Can reports whether the grant allows act on obj (the policy of Require).
+func (a *Access) Can(obj, act string) bool {
+	ok, err := a.a.allowed(a.roles, a.domain, obj, act)
+	return err == nil && ok
+}
+
+// Any reports whether the user holds any role in the domain.
+func (a *Access) Any() bool { return len(a.roles) > 0 }
 
 // Known reports whether some policy line grants act on obj.
 func (s *Service) Known(obj, act string) bool { return s.authz.known[obj+":"+act] }

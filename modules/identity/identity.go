@@ -101,7 +101,10 @@ type User struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	LastLoginAt   *time.Time
-	Memberships   []Membership
+	// Locale is the language the user chose for the dashboard (ar, en), or
+	// "" before any choice.
+	Locale      string
+	Memberships []Membership
 }
 
 // Membership is a user's role in one tenant.
@@ -381,6 +384,17 @@ func (s *Service) Me(ctx context.Context, userID uuid.UUID) (*User, error) {
 		return nil, ErrInvalidToken
 	}
 	return out, err
+}
+
+// SetLocale keeps the user's dashboard language (ar or en). Errors:
+// invalid (another language), not_found.
+func (s *Service) SetLocale(ctx context.Context, userID uuid.UUID, locale string) error {
+	if locale != "ar" && locale != "en" {
+		return errs.Invalid(errs.FieldError{Field: "locale", Code: "oneof"})
+	}
+	return s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return setLocale(ctx, tx, userID, locale)
+	})
 }
 
 // Members lists the memberships of the tenant in ctx (its staff), in that

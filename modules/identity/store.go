@@ -28,11 +28,16 @@ type userRow struct {
 	CreatedAt       time.Time  `bun:"created_at,nullzero,default:now()"`
 	UpdatedAt       time.Time  `bun:"updated_at,nullzero,default:now()"`
 	LastLoginAt     *time.Time `bun:"last_login_at"`
+	Locale          *string    `bun:"locale"`
 }
 
 func (r *userRow) toUser() *User {
-	return &User{ID: r.ID, Email: r.Email, PlatformAdmin: r.IsPlatformAdmin, Status: r.Status,
+	u := &User{ID: r.ID, Email: r.Email, PlatformAdmin: r.IsPlatformAdmin, Status: r.Status,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, LastLoginAt: r.LastLoginAt}
+	if r.Locale != nil {
+		u.Locale = *r.Locale
+	}
+	return u
 }
 
 type membershipRow struct {
@@ -94,6 +99,17 @@ func setPlatformAdmin(ctx context.Context, tx bun.IDB, id uuid.UUID, admin bool)
 	_, err := tx.NewUpdate().Model((*userRow)(nil)).
 		Set("is_platform_admin = ?", admin).Set("updated_at = now()").Where("id = ?", id).Exec(ctx)
 	return translate(err, "user")
+}
+
+func setLocale(ctx context.Context, tx bun.IDB, id uuid.UUID, locale string) error {
+	res, err := tx.NewUpdate().Model((*userRow)(nil)).Set("locale = ?", locale).Set("updated_at = now()").Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return translate(err, "user")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.ErrNotFound
+	}
+	return nil
 }
 
 func setPasswordHash(ctx context.Context, tx bun.IDB, id uuid.UUID, hash string) error {

@@ -286,6 +286,9 @@ func (s *Service) list(c *fiber.Ctx) error {
 }
 
 // staffAllowed lists the moves staff may make from status.
+// StaffMoves lists the statuses staff may move an order in status to.
+func StaffMoves(status string) []string { return staffAllowed(status) }
+
 func staffAllowed(status string) []string {
 	out := []string{}
 	for _, to := range transitions[status] {

@@ -233,8 +233,19 @@ type Detail struct {
 type ListQuery struct {
 	Phone  string // E.164
 	Status string
-	Cursor string
-	Limit  int
+	// PaymentMethod is a provider's name (cod, stripe, ...).
+	PaymentMethod string
+	// From and To bound the creation time: [From, To); zero: open.
+	From, To time.Time
+	Cursor   string
+	Limit    int
+}
+
+// Stats are the orders placed in a period (drafts waiting for payment and
+// cancelled orders are not counted), by currency.
+type Stats struct {
+	Orders  int64
+	Revenue []money.Amount // one per currency, largest first
 }
 
 // Page is one page of orders, newest first.

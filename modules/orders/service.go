@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -207,6 +208,17 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 		return nil
 	})
 	return page, err
+}
+
+// Stats counts the orders placed in [from, to) and their revenue.
+func (s *Service) Stats(ctx context.Context, from, to time.Time) (Stats, error) {
+	var st Stats
+	err := s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		st, err = orderStats(ctx, tx, from, to)
+		return err
+	})
+	return st, err
 }
 
 // Timeline returns an order's events. Errors: not_found.

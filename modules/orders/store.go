@@ -12,6 +12,7 @@ import (
 
 	"concierge/internal/db"
 	"concierge/internal/keyset"
+	"concierge/internal/money"
 )
 
 type orderRow struct {
@@ -299,10 +300,38 @@ func listOrders(ctx context.Context, tx bun.IDB, q ListQuery, after *keyset.Curs
 	if q.Status != "" {
 		sel = sel.Where("status = ?", q.Status)
 	}
+	if q.PaymentMethod != "" {
+		sel = sel.Where("payment_method = ?", q.PaymentMethod)
+	}
+	if !q.From.IsZero() {
+		sel = sel.Where("created_at >= ?", q.From)
+	}
+	if !q.To.IsZero() {
+		sel = sel.Where("created_at < ?", q.To)
+	}
 	if after != nil {
 		sel = sel.Where("(created_at, id) < (?, ?)", after.At, after.ID)
 	}
 	return rs, sel.Scan(ctx)
+}
+
+// orderStats counts the orders placed in [from, to) and sums their totals
+// by currency (drafts and cancelled orders left out).
+func orderStats(ctx context.Context, tx bun.IDB, from, to time.Time) (Stats, error) {
+	var rows []struct {
+		Currency string `bun:"currency"`
+		Orders   int64  `bun:"orders"`
+		Revenue  int64  `bun:"revenue"`
+	}
+	err := tx.NewSelect().Table("orders").ColumnExpr("currency, count(*) AS orders, coalesce(sum(total), 0)::bigint AS revenue").
+		Where("created_at >= ? AND created_at < ?", from, to).Where("status NOT IN (?, ?)", StatusPendingPayment, StatusCancelled).
+		GroupExpr("currency").OrderExpr("revenue DESC").Scan(ctx, &rows)
+	var st Stats
+	for _, r := range rows {
+		st.Orders += r.Orders
+		st.Revenue = append(st.Revenue, money.Amount{Minor: r.Revenue, Currency: r.Currency})
+	}
+	return st, err
 }
 
 func countRefusals(ctx context.Context, tx bun.IDB, phone string) (int, error) {

@@ -59,15 +59,7 @@ func NewView(texts *i18n.Catalog, lang string) *View { return &View{Lang: lang, 
 
 // T is the text id in the view's language; kv are name, value pairs.
 func (v *View) T(id string, kv ...any) string {
-	var data map[string]any
-	if len(kv) > 1 {
-		data = make(map[string]any, len(kv)/2)
-		for i := 0; i+1 < len(kv); i += 2 {
-			k, _ := kv[i].(string)
-			data[k] = kv[i+1]
-		}
-	}
-	return v.texts.Text(v.Lang, id, data)
+	return v.texts.T(v.Lang, id, kv...)
 }
 
 // Dir is the page direction.

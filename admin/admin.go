@@ -1,0 +1,411 @@
+// Package admin is the dashboard of merchant staff and platform admins:
+// server-rendered pages (templ components in admin/ui, htmx, every page
+// readable without JavaScript) at /admin on the platform host and on every
+// tenant host. It calls the modules' services through the small interfaces
+// below and never touches SQL.
+//
+// Sign-in is the identity service's: a session (session.go) holds the
+// user's access and refresh tokens server-side, in Redis, under a random
+// id the browser keeps in an HttpOnly, SameSite=Strict cookie. Every route
+// is authorised with the API's casbin policy (identity.Access): a role that
+// may not open a page gets a 403 page, and the navigation shows only what
+// the role may use. The tenant is the host's (a tenant host) or the one
+// chosen in the session (the platform host), never a form field's.
+package admin
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+
+	"concierge/admin/ui"
+	"concierge/internal/errs"
+	"concierge/internal/httpx"
+	"concierge/internal/i18n"
+	"concierge/internal/input"
+	"concierge/internal/webassets"
+	"concierge/modules/analytics"
+	"concierge/modules/identity"
+	"concierge/modules/orders"
+	"concierge/modules/sla"
+	"concierge/modules/whatsapp"
+	"concierge/tenants"
+)
+
+//go:embed assets
+var assetFS embed.FS
+
+// Identity signs staff in and out and says what they may do
+// (identity.Service).
+type Identity interface {
+	Login(ctx context.Context, in identity.LoginInput) (*identity.Tokens, error)
+	Refresh(ctx context.Context, refreshToken, ip, userAgent string) (*identity.Tokens, error)
+	Logout(ctx context.Context, refreshToken string) error
+	VerifyAccessToken(ctx context.Context, token string) (*identity.Principal, error)
+	AccessIn(ctx context.Context, userID uuid.UUID, domain string) (*identity.Access, error)
+	Me(ctx context.Context, userID uuid.UUID) (*identity.User, error)
+	SetLocale(ctx context.Context, userID uuid.UUID, locale string) error
+}
+
+// Stores resolves hosts and reads tenants (tenants.Service).
+type Stores interface {
+	ResolveHost(ctx context.Context, hostport string) (*tenants.Tenant, error)
+	Get(ctx context.Context, idOrSlug string) (*tenants.Tenant, error)
+}
+
+// Orders is the orders core (orders.Service).
+type Orders interface {
+	List(ctx context.Context, q orders.ListQuery) (orders.Page, error)
+	Get(ctx context.Context, id uuid.UUID) (*orders.Detail, error)
+	Transition(ctx context.Context, id uuid.UUID, tr orders.Transition) (*orders.Order, error)
+	Stats(ctx context.Context, from, to time.Time) (orders.Stats, error)
+}
+
+// Funnels reads the analytics funnel (analytics.Service).
+type Funnels interface {
+	Funnel(ctx context.Context, from, to time.Time) (analytics.Funnel, error)
+}
+
+// Conversations lists the hand-off inbox (whatsapp.Service).
+type Conversations interface {
+	List(ctx context.Context, handoff string, limit int) ([]whatsapp.ConversationView, error)
+}
+
+// Breaches lists SLA breaches (sla.Service).
+type Breaches interface {
+	Breaches(ctx context.Context, q sla.BreachQuery) (sla.BreachPage, error)
+}
+
+// Sealer encrypts the refresh token kept in a session (secrets.Keyring).
+type Sealer interface {
+	Seal(plaintext, context string) (string, error)
+	Open(sealed, context string) (string, error)
+}
+
+// Config holds the dashboard's settings.
+type Config struct {
+	// IdleTimeout ends a session unused for that long (ADMIN_IDLE_TIMEOUT,
+	// default 30 minutes).
+	IdleTimeout time.Duration
+	// Secure marks the session cookie Secure (production: https only).
+	Secure bool
+	// RedisPrefix prefixes the session keys.
+	RedisPrefix string
+	// PaymentMethods are the providers' names, for the orders filter.
+	PaymentMethods []string
+}
+
+// Deps are the dashboard's collaborators.
+type Deps struct {
+	Identity      Identity
+	Stores        Stores
+	Orders        Orders
+	Funnels       Funnels
+	Conversations Conversations
+	Breaches      Breaches
+	Redis         redis.UniversalClient
+	Keys          Sealer
+	Texts         *i18n.Catalog
+	Log           *slog.Logger
+	// ClientIP names the client of a request (the gateway's, proxy-aware).
+	ClientIP func(c *fiber.Ctx) string
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Console is the admin dashboard.
+type Console struct {
+	cfg    Config
+	d      Deps
+	assets *webassets.Set
+}
+
+// New builds the dashboard.
+func New(cfg Config, d Deps) *Console {
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 30 * time.Minute
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Texts == nil {
+		d.Texts = i18n.MustLoad()
+	}
+	if d.ClientIP == nil {
+		d.ClientIP = func(c *fiber.Ctx) string { return c.IP() }
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Console{cfg: cfg, d: d, assets: webassets.Load(assetFS, "assets", "/admin/assets")}
+}
+
+// SetClock replaces the clock (tests move it past the idle timeout).
+func (a *Console) SetClock(now func() time.Time) { a.d.Now = now }
+
+// page is one signed-in page of the navigation: its path, its text id and
+// the permission it needs; the navigation lists those the user holds.
+type page struct {
+	path     string
+	label    string
+	obj, act string
+	platform bool // in the platform domain
+}
+
+// pages are the dashboard's pages in navigation order.
+var pages = []page{
+	{path: "/admin", label: "admin.nav.home", obj: "store", act: "read"},
+	{path: "/admin/orders", label: "admin.nav.orders", obj: "orders", act: "read"},
+}
+
+// Mount serves the dashboard under /admin on app's root.
+func (a *Console) Mount(app fiber.Router) {
+	app.Get("/admin/assets/:file", a.assets.Serve)
+	app.Get("/admin/login", a.loginPage)
+	app.Post("/admin/login", a.guardLogin, a.login)
+	app.Get("/admin/logout", a.signedIn, a.logoutPage)
+	app.Post("/admin/logout", a.signedIn, a.guard, a.logout)
+	app.Post("/admin/lang", a.signedIn, a.guard, a.setLang)
+
+	tenant := func(obj, act string) []fiber.Handler {
+		return []fiber.Handler{a.signedIn, a.inTenant, a.require(obj, act, false)}
+	}
+	app.Get("/admin", append(tenant("store", "read"), a.home)...)
+	app.Get("/admin/orders", append(tenant("orders", "read"), a.ordersList)...)
+	app.Get("/admin/orders/:id", append(tenant("orders", "read"), a.orderDetail)...)
+	app.Post("/admin/orders/:id/transitions", append(tenant("orders", "write"), a.guard, a.orderMove)...)
+	app.Get("/admin/*", a.signedIn, a.notFound)
+}
+
+// ---- request state ----
+
+// req is what the middleware learned about a signed-in request.
+type req struct {
+	sess   *session
+	key    string // the session's Redis key
+	p      *identity.Principal
+	tenant *tenants.Tenant // nil in the platform area
+	access *identity.Access
+}
+
+const reqKey = "admin.req"
+
+func reqOf(c *fiber.Ctx) *req {
+	r, _ := c.Locals(reqKey).(*req)
+	return r
+}
+
+// inTenant sets the request's tenant: the host's, else (the platform
+// host) the session's choice; without one it answers 404 — a platform
+// admin on the platform host has no merchant area until a tenant host is
+// used.
+func (a *Console) inTenant(c *fiber.Ctx) error {
+	r := reqOf(c)
+	ctx := c.UserContext()
+	t, err := a.d.Stores.ResolveHost(ctx, string(c.Request().Host()))
+	if err != nil {
+		if code := errs.CodeOf(err); code != errs.CodeNotFound && code != errs.CodeForbidden {
+			return a.fail(c, err)
+		}
+		t = nil
+		if r.sess.Tenant != uuid.Nil {
+			if t, err = a.d.Stores.Get(ctx, r.sess.Tenant.String()); err != nil {
+				return a.fail(c, err)
+			}
+		}
+	}
+	if t == nil {
+		return a.fail(c, errs.New(errs.CodeNotFound, "admin.no_store"))
+	}
+	r.tenant = t
+	c.SetUserContext(tenants.WithTenant(ctx, t))
+	return c.Next()
+}
+
+// require allows the request when the user may do act on obj in the
+// request's tenant (platform: in the platform domain), else answers the
+// 403 page. A user with no role at all in the tenant gets 404: the tenant's
+// pages do not exist for them.
+func (a *Console) require(obj, act string, platform bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		r := reqOf(c)
+		domain := identity.PlatformDomain
+		if !platform {
+			domain = r.tenant.ID.String()
+		}
+		acc, err := a.d.Identity.AccessIn(c.UserContext(), r.p.UserID, domain)
+		if err != nil {
+			return a.fail(c, err)
+		}
+		r.access = acc
+		if !acc.Any() {
+			return a.fail(c, errs.New(errs.CodeNotFound, "admin.not_found"))
+		}
+		if !acc.Can(obj, act) {
+			return a.fail(c, errs.New(errs.CodeForbidden, "identity.forbidden", "action", act, "object", obj))
+		}
+		return c.Next()
+	}
+}
+
+// ---- rendering ----
+
+// langOf is the request's language: the session's, else the query's
+// (?lang=en on the sign-in page), else the browser's, else Arabic.
+func (a *Console) langOf(c *fiber.Ctx) string {
+	if r := reqOf(c); r != nil && r.sess != nil && r.sess.Lang != "" {
+		return r.sess.Lang
+	}
+	if l := c.Query("lang"); l == "ar" || l == "en" {
+		return l
+	}
+	if l := c.FormValue("lang"); l == "ar" || l == "en" {
+		return l
+	}
+	return "ar"
+}
+
+// view builds the request's view: language, user, store, navigation.
+func (a *Console) view(c *fiber.Ctx, title string) *ui.View {
+	v := ui.NewView(a.d.Texts, a.langOf(c))
+	v.AssetPath = a.assets.Path
+	v.Path = c.Path()
+	v.Here = c.OriginalURL()
+	v.Title = v.T(title)
+	r := reqOf(c)
+	if r == nil || r.sess == nil {
+		return v
+	}
+	v.Email, v.CSRF = r.sess.Email, r.sess.CSRF
+	if r.tenant != nil {
+		v.Store = ui.Pick(v.Lang, r.tenant.NameAR, r.tenant.NameEN)
+		v.Currency = r.tenant.Currency
+		if loc, err := time.LoadLocation(r.tenant.Timezone); err == nil && r.tenant.Timezone != "" {
+			v.Location = loc
+		}
+	}
+	if r.access != nil {
+		for _, p := range pages {
+			if p.platform == (r.tenant == nil) && r.access.Can(p.obj, p.act) {
+				v.Nav = append(v.Nav, ui.NavItem{Path: p.path, Label: p.label})
+			}
+		}
+	}
+	return v
+}
+
+// pageCSP lets pages load only their own scripts (htmx) and pictures from
+// https (product media), inline styles (the stylesheet is inlined), post
+// forms only to this host, and be framed by no one.
+const pageCSP = "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; script-src 'self'; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// render writes a page (no caching: every page is a signed-in user's).
+func (a *Console) render(c *fiber.Ctx, comp interface {
+	Render(ctx context.Context, w io.Writer) error
+}) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentSecurityPolicy, pageCSP)
+	c.Set("X-Frame-Options", "DENY")
+	return comp.Render(c.UserContext(), c.Response().BodyWriter())
+}
+
+// fail answers the error page for err in the user's language: 4xx for what
+// the request asked, a logged 500 otherwise.
+func (a *Console) fail(c *fiber.Ctx, err error) error {
+	v := a.view(c, "admin.error.title")
+	status := fiber.StatusInternalServerError
+	p := ui.ErrorPage{Title: v.T("admin.error.title"), Body: v.T("admin.error.body")}
+	switch errs.CodeOf(err) {
+	case errs.CodeNotFound:
+		status = fiber.StatusNotFound
+		p = ui.ErrorPage{Title: v.T("admin.notfound.title"), Body: v.T("admin.notfound.body")}
+	case errs.CodeInvalid:
+		status = fiber.StatusUnprocessableEntity
+		p.Body = v.T("admin.error.invalid")
+	case errs.CodeForbidden:
+		status = fiber.StatusForbidden
+		p = ui.ErrorPage{Title: v.T("admin.forbidden.title"), Body: v.T("admin.forbidden.body")}
+		if errors.Is(err, errCSRF) {
+			p.Body = v.T("admin.error.csrf")
+		}
+	case errs.CodeRateLimited:
+		status = fiber.StatusTooManyRequests
+		p.Body = v.T("admin.error.rate_limited")
+	case errs.CodeConflict:
+		status = fiber.StatusConflict
+	case errs.CodeUnauthorized:
+		return a.toLogin(c, "")
+	default:
+		a.d.Log.ErrorContext(c.UserContext(), "admin page failed", "path", c.Route().Path, "error", err)
+	}
+	p.Status = status
+	v.Title = p.Title
+	c.Status(status)
+	return a.render(c, ui.ErrorView(v, p))
+}
+
+func (a *Console) notFound(c *fiber.Ctx) error {
+	return a.fail(c, errs.New(errs.CodeNotFound, "admin.not_found"))
+}
+
+// ---- forms ----
+
+var errCSRF = errs.New(errs.CodeForbidden, "admin.csrf")
+
+// formText refuses form values that are not single-line text (NUL,
+// control characters, invalid UTF-8).
+func formText(c *fiber.Ctx) error {
+	var bad error
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		if bad != nil {
+			return
+		}
+		if err := input.Check(string(k), input.SingleLine); err != nil {
+			bad = errs.Invalid(errs.TextError("form", err))
+		} else if err := input.Check(string(v), input.MultiLine); err != nil {
+			bad = errs.Invalid(errs.TextError("form", err))
+		}
+	})
+	return bad
+}
+
+// guard refuses a state-changing request without the session's CSRF token
+// (the csrf_token field or the X-CSRF-Token header, as htmx sends it) or
+// from another site, and a form that is not text.
+func (a *Console) guard(c *fiber.Ctx) error {
+	r := reqOf(c)
+	tok := c.Get("X-CSRF-Token")
+	if tok == "" {
+		tok = c.FormValue("csrf_token")
+	}
+	if httpx.CrossSite(c) || r == nil || r.sess == nil || !equal(tok, r.sess.CSRF) {
+		return a.fail(c, errCSRF)
+	}
+	if err := formText(c); err != nil {
+		return a.fail(c, err)
+	}
+	return c.Next()
+}
+
+// localNext is next when it is a path of the dashboard, else /admin (no
+// open redirect).
+func localNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/admin") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/admin"
+	}
+	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
+		return "/admin"
+	}
+	return next
+}
