@@ -60,6 +60,10 @@ type Identity interface {
 type Stores interface {
 	ResolveHost(ctx context.Context, hostport string) (*tenants.Tenant, error)
 	Get(ctx context.Context, idOrSlug string) (*tenants.Tenant, error)
+	List(ctx context.Context) ([]tenants.Tenant, error)
+	Create(ctx context.Context, actor string, in tenants.CreateInput) (*tenants.Tenant, error)
+	Suspend(ctx context.Context, actor, idOrSlug string) (*tenants.Tenant, error)
+	Update(ctx context.Context, actor, idOrSlug string, in tenants.UpdateInput) (*tenants.Tenant, error)
 }
 
 // Orders is the orders core (orders.Service).
@@ -165,6 +169,7 @@ type page struct {
 var pages = []page{
 	{path: "/admin", label: "admin.nav.home", obj: "store", act: "read"},
 	{path: "/admin/orders", label: "admin.nav.orders", obj: "orders", act: "read"},
+	{path: "/admin/platform/tenants", label: "admin.nav.platform_tenants", obj: "platform", act: "read", platform: true},
 }
 
 // Mount serves the dashboard under /admin on app's root.
@@ -183,6 +188,14 @@ func (a *Console) Mount(app fiber.Router) {
 	app.Get("/admin/orders", append(tenant("orders", "read"), a.ordersList)...)
 	app.Get("/admin/orders/:id", append(tenant("orders", "read"), a.orderDetail)...)
 	app.Post("/admin/orders/:id/transitions", append(tenant("orders", "write"), a.guard, a.orderMove)...)
+
+	platform := func(obj, act string) []fiber.Handler {
+		return []fiber.Handler{a.signedIn, a.require(obj, act, true)}
+	}
+	app.Get("/admin/platform/tenants", append(platform("platform", "read"), a.platformTenants)...)
+	app.Post("/admin/platform/tenants", append(platform("platform", "write"), a.guard, a.platformCreateTenant)...)
+	app.Post("/admin/platform/tenants/:slug/suspend", append(platform("platform", "write"), a.guard, a.platformTenantStatus(true))...)
+	app.Post("/admin/platform/tenants/:slug/activate", append(platform("platform", "write"), a.guard, a.platformTenantStatus(false))...)
 	app.Get("/admin/*", a.signedIn, a.notFound)
 }
 
@@ -195,6 +208,9 @@ type req struct {
 	p      *identity.Principal
 	tenant *tenants.Tenant // nil in the platform area
 	access *identity.Access
+	// platform is the user's access in the platform domain (platform
+	// admins only; read once, for the platform area and its navigation).
+	platform *identity.Access
 }
 
 const reqKey = "admin.req"
@@ -213,7 +229,7 @@ func (a *Console) inTenant(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	t, err := a.d.Stores.ResolveHost(ctx, string(c.Request().Host()))
 	if err != nil {
-		if code := errs.CodeOf(err); code != errs.CodeNotFound && code != errs.CodeForbidden {
+		if errs.CodeOf(err) != errs.CodeNotFound { // a suspended store's host: forbidden
 			return a.fail(c, err)
 		}
 		t = nil
@@ -224,7 +240,13 @@ func (a *Console) inTenant(c *fiber.Ctx) error {
 		}
 	}
 	if t == nil {
+		if r.p.PlatformAdmin && c.Path() == "/admin" {
+			return c.Redirect("/admin/platform/tenants", fiber.StatusSeeOther)
+		}
 		return a.fail(c, errs.New(errs.CodeNotFound, "admin.no_store"))
+	}
+	if t.Status != tenants.StatusActive {
+		return a.fail(c, errs.New(errs.CodeForbidden, "tenants.suspended"))
 	}
 	r.tenant = t
 	c.SetUserContext(tenants.WithTenant(ctx, t))
@@ -247,7 +269,12 @@ func (a *Console) require(obj, act string, platform bool) fiber.Handler {
 			return a.fail(c, err)
 		}
 		r.access = acc
-		if !acc.Any() {
+		if platform {
+			r.platform = acc
+		}
+		if !acc.Any() && !platform {
+			// The tenant's pages do not exist for someone without a role
+			// in it.
 			return a.fail(c, errs.New(errs.CodeNotFound, "admin.not_found"))
 		}
 		if !acc.Can(obj, act) {
@@ -293,11 +320,22 @@ func (a *Console) view(c *fiber.Ctx, title string) *ui.View {
 			v.Location = loc
 		}
 	}
-	if r.access != nil {
-		for _, p := range pages {
-			if p.platform == (r.tenant == nil) && r.access.Can(p.obj, p.act) {
-				v.Nav = append(v.Nav, ui.NavItem{Path: p.path, Label: p.label})
-			}
+	if r.platform == nil && r.p != nil && r.p.PlatformAdmin {
+		// The token says platform admin: read the grant itself (the claim
+		// alone grants nothing).
+		if acc, err := a.d.Identity.AccessIn(c.UserContext(), r.p.UserID, identity.PlatformDomain); err == nil {
+			r.platform = acc
+		}
+	}
+	for _, p := range pages {
+		acc := r.access
+		if p.platform {
+			acc = r.platform
+		} else if r.tenant == nil {
+			acc = nil // no store here: no store pages
+		}
+		if acc != nil && acc.Can(p.obj, p.act) {
+			v.Nav = append(v.Nav, ui.NavItem{Path: p.path, Label: p.label})
 		}
 	}
 	return v
@@ -336,8 +374,12 @@ func (a *Console) fail(c *fiber.Ctx, err error) error {
 	case errs.CodeForbidden:
 		status = fiber.StatusForbidden
 		p = ui.ErrorPage{Title: v.T("admin.forbidden.title"), Body: v.T("admin.forbidden.body")}
-		if errors.Is(err, errCSRF) {
+		var e *errs.Error
+		switch {
+		case errors.Is(err, errCSRF):
 			p.Body = v.T("admin.error.csrf")
+		case errors.As(err, &e) && e.Msg.ID == "tenants.suspended":
+			p.Body = a.d.Texts.Message(v.Lang, e.Msg)
 		}
 	case errs.CodeRateLimited:
 		status = fiber.StatusTooManyRequests

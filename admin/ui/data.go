@@ -5,7 +5,21 @@ import (
 
 	"concierge/internal/money"
 	"concierge/modules/orders"
+	"concierge/tenants"
 )
+
+// TenantsList is the platform's tenants page.
+type TenantsList struct {
+	Tenants  []tenants.Tenant
+	Form     TenantForm
+	Errors   map[string]string
+	CanWrite bool
+}
+
+// TenantForm is the onboarding form as typed.
+type TenantForm struct {
+	Slug, NameAR, NameEN string
+}
 
 // LoginForm is the sign-in page.
 type LoginForm struct {

@@ -23,7 +23,7 @@ h1{font-size:1.4rem;margin:4px 0 16px}h2{font-size:1.1rem;margin:20px 0 10px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:12px;margin:0 0 16px;padding:0;list-style:none}
 .card{background:#fff;border:1px solid #dfe2df;border-radius:8px;padding:12px 14px}
 .card .k{color:#4d524f;font-size:.9rem}.card .v{font-size:1.4rem;font-weight:700}
-table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #dfe2df}
+table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #dfe2df;margin-bottom:16px}
 th,td{text-align:start;padding:8px 10px;border-bottom:1px solid #e6e8e6;vertical-align:top}
 th{background:#eef1ee;font-weight:600}
 .num{font-variant-numeric:tabular-nums}

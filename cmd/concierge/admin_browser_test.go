@@ -13,8 +13,8 @@ import (
 
 // TestAdminInBrowser drives the dashboard in Chromium as the demo store's
 // owner, in Arabic and in English: sign in, home, the orders list, an
-// order's page, a move of the order (shipped, with tracking) and the 404
-// page. Every page is held to its language's lang and dir, no sideways
+// order's page, a move of the order (shipped, with tracking), the 404
+// page, and the platform's tenants page as the demo's platform admin. Every page is held to its language's lang and dir, no sideways
 // scrolling at 390×844 and 1280×800 (screenshots of both in
 // $SCREENSHOT_DIR/admin, default bench-results/screenshots/admin) and no
 // violation of axe-core's WCAG 2.0/2.1 A and AA rules.
@@ -82,6 +82,18 @@ func TestAdminInBrowser(t *testing.T) {
 			s.at("/admin/login")
 			s.open("/admin/orders", http.StatusOK)
 			s.at("/admin/login")
+			// The platform area, as the demo's platform admin.
+			s.open("/admin/login?lang="+lc.lang, http.StatusOK)
+			s.b.run("sign in as the platform admin",
+				chromedp.SendKeys(chromedp.CSS("#email"), demoAdminEmail),
+				chromedp.SendKeys(chromedp.CSS("#password"), demoPassword))
+			s.submit(`form[action="/admin/login"] button[type=submit]`, http.StatusOK)
+			s.open("/admin/platform/tenants", http.StatusOK)
+			s.check("platform-tenants", "")
+			if !strings.Contains(s.b.text("#tenants"), "demo") {
+				t.Fatal("the tenants page does not list the demo store")
+			}
+			s.submit(`form[action="/admin/logout"] button[type=submit]`, http.StatusOK)
 			if lc.lang == "ar" {
 				// The language is the user's: switch to English for the next
 				// round's sign-in to start in English.

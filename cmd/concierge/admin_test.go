@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -42,6 +44,9 @@ func adminLogin(t *testing.T, s *shopper, email string) string {
 		t.Fatalf("sign in %s: %d %s %.300s", email, r.status, r.header.Get("Location"), r.body)
 	}
 	home := s.send("GET", "/admin", nil, nil)
+	if home.status == http.StatusSeeOther { // a platform admin on the platform host
+		home = s.send("GET", home.header.Get("Location"), nil, nil)
+	}
 	if home.status != 200 {
 		t.Fatalf("home after sign-in: %d %.300s", home.status, home.body)
 	}
@@ -297,5 +302,98 @@ func TestAdminRolesOrdersAndIsolation(t *testing.T) {
 		if r := owner.send("GET", p, nil, nil); r.status >= 500 || r.status == 200 && p != "/admin/orders?status=%FF%FE" {
 			t.Fatalf("%s: %d", p, r.status)
 		}
+	}
+}
+
+// TestAdminPlatformTenants: a platform admin on the platform host lands in
+// the platform area, onboards a tenant (field errors kept, a taken slug
+// said), suspends it (its staff are then refused) and activates it again,
+// each audited with the admin as actor; a store owner gets the 403 page
+// there and no platform link.
+func TestAdminPlatformTenants(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, modeServe, nil)
+	ta.tenant("plat")
+	ta.user("root@platform.test", true, "", "")
+	ownerToken := ta.user("owner@plat.test", false, "plat", "owner")
+
+	admin := newShopper(t, ta, "shop.test")
+	csrf := adminLogin(t, admin, "root@platform.test")
+	if r := admin.send("GET", "/admin", nil, nil); r.status != 303 || r.header.Get("Location") != "/admin/platform/tenants" {
+		t.Fatalf("a platform admin's /admin on the platform host: %d %q", r.status, r.header.Get("Location"))
+	}
+	list := admin.send("GET", "/admin/platform/tenants", nil, nil)
+	if list.status != 200 || !strings.Contains(list.body, `id="tenant-plat"`) || !strings.Contains(list.body, `href="/admin/platform/tenants"`) {
+		t.Fatalf("tenants page: %d %.400s", list.status, list.body)
+	}
+	bad := admin.send("POST", "/admin/platform/tenants", url.Values{"csrf_token": {csrf}, "slug": {"Bad Slug!"}, "name_ar": {"متجر"}, "name_en": {""}}, nil)
+	if bad.status != 422 || !strings.Contains(bad.body, `id="slug-err"`) || !strings.Contains(bad.body, `id="name_en-err"`) || !strings.Contains(bad.body, `value="متجر"`) {
+		t.Fatalf("bad onboarding: %d %.400s", bad.status, bad.body)
+	}
+	if r := admin.send("POST", "/admin/platform/tenants", url.Values{"csrf_token": {csrf}, "slug": {"plat"}, "name_ar": {"متجر"}, "name_en": {"Shop"}}, nil); r.status != 422 ||
+		!strings.Contains(r.body, `id="slug-err"`) {
+		t.Fatalf("a taken slug: %d", r.status)
+	}
+	if r := admin.send("POST", "/admin/platform/tenants", url.Values{"slug": {"newshop"}, "name_ar": {"جديد"}, "name_en": {"New"}}, nil); r.status != 403 {
+		t.Fatalf("onboarding without the token: %d", r.status)
+	}
+	if r := admin.send("POST", "/admin/platform/tenants", url.Values{"csrf_token": {csrf}, "slug": {"newshop"}, "name_ar": {"جديد"}, "name_en": {"New"}}, nil); r.status != 303 {
+		t.Fatalf("onboard: %d %.300s", r.status, r.body)
+	}
+	if tn, err := ta.app.deps.tenants.Get(context.Background(), "newshop"); err != nil || tn.NameEN != "New" {
+		t.Fatalf("the onboarded tenant: %+v %v", tn, err)
+	}
+
+	// Suspend plat: its owner's dashboard is refused; activate: it is back.
+	owner := newShopper(t, ta, "plat.example.sa")
+	adminLogin(t, owner, "owner@plat.test")
+	if r := admin.send("POST", "/admin/platform/tenants/plat/suspend", url.Values{"csrf_token": {csrf}}, nil); r.status != 303 {
+		t.Fatalf("suspend: %d", r.status)
+	}
+	if r := owner.send("GET", "/admin/orders", nil, nil); r.status != 403 {
+		t.Fatalf("a suspended store's dashboard: %d", r.status)
+	}
+	if r := admin.send("POST", "/admin/platform/tenants/plat/activate", url.Values{"csrf_token": {csrf}}, nil); r.status != 303 {
+		t.Fatalf("activate: %d", r.status)
+	}
+	if r := owner.send("GET", "/admin/orders", nil, nil); r.status != 200 {
+		t.Fatalf("the store's dashboard after activation: %d", r.status)
+	}
+	if r := admin.send("POST", "/admin/platform/tenants/plat/delete", url.Values{"csrf_token": {csrf}}, nil); r.status != 404 && r.status != 405 {
+		t.Fatalf("an unknown action: %d", r.status)
+	}
+	// Both are in plat's audit log with the admin as actor.
+	audit := ta.do(request{method: "GET", path: "/api/v1/audit", host: "plat.example.sa", token: ownerToken})
+	var entries []struct{ Actor, Action string }
+	if err := json.Unmarshal(audit.raw, &entries); err != nil {
+		var wrapped struct {
+			Items []struct{ Actor, Action string }
+		}
+		if err := json.Unmarshal(audit.raw, &wrapped); err != nil {
+			t.Fatalf("audit: %d %.300s", audit.status, audit.body)
+		}
+		entries = wrapped.Items
+	}
+	byAdmin := 0
+	for _, e := range entries {
+		if strings.HasPrefix(e.Action, "tenant.") && strings.Contains(e.Actor, "root@platform.test") {
+			byAdmin++
+		}
+	}
+	if byAdmin < 2 {
+		t.Fatalf("suspend and activate are not audited with the admin as actor: %+v", entries)
+	}
+
+	// A store owner: no platform link, the 403 page in the platform area.
+	if strings.Contains(owner.send("GET", "/admin", nil, nil).body, "/admin/platform/tenants") {
+		t.Fatal("an owner's navigation offers the platform area")
+	}
+	r := owner.send("GET", "/admin/platform/tenants", nil, nil)
+	if r.status != 403 || strings.Contains(r.body, `id="tenants"`) {
+		t.Fatalf("an owner in the platform area: %d", r.status)
+	}
+	ocsrf := formToken(t, owner.send("GET", "/admin", nil, nil))
+	if r := owner.send("POST", "/admin/platform/tenants/newshop/suspend", url.Values{"csrf_token": {ocsrf}}, nil); r.status != 403 {
+		t.Fatalf("an owner suspending a tenant: %d", r.status)
 	}
 }
