@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -131,6 +132,7 @@ type Console struct {
 	cfg    Config
 	d      Deps
 	assets *webassets.Set
+	zones  sync.Map // time zone name → *time.Location
 }
 
 // New builds the dashboard.
@@ -314,11 +316,9 @@ func (a *Console) view(c *fiber.Ctx, title string) *ui.View {
 	}
 	v.Email, v.CSRF = r.sess.Email, r.sess.CSRF
 	if r.tenant != nil {
-		v.Store = ui.Pick(v.Lang, r.tenant.NameAR, r.tenant.NameEN)
+		v.Store = i18n.Pick(v.Lang, r.tenant.NameAR, r.tenant.NameEN)
 		v.Currency = r.tenant.Currency
-		if loc, err := time.LoadLocation(r.tenant.Timezone); err == nil && r.tenant.Timezone != "" {
-			v.Location = loc
-		}
+		v.Location = a.location(r.tenant.Timezone)
 	}
 	if r.platform == nil && r.p != nil && r.p.PlatformAdmin {
 		// The token says platform admin: read the grant itself (the claim
@@ -346,6 +346,20 @@ func (a *Console) view(c *fiber.Ctx, title string) *ui.View {
 // forms only to this host, and be framed by no one.
 const pageCSP = "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; script-src 'self'; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// location is the time zone name, loaded once per process (UTC when it
+// is not one).
+func (a *Console) location(name string) *time.Location {
+	if loc, ok := a.zones.Load(name); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "" {
+		loc = time.UTC
+	}
+	a.zones.Store(name, loc)
+	return loc
+}
 
 // render writes a page (no caching: every page is a signed-in user's).
 func (a *Console) render(c *fiber.Ctx, comp interface {
@@ -405,23 +419,6 @@ func (a *Console) notFound(c *fiber.Ctx) error {
 
 var errCSRF = errs.New(errs.CodeForbidden, "admin.csrf")
 
-// formText refuses form values that are not single-line text (NUL,
-// control characters, invalid UTF-8).
-func formText(c *fiber.Ctx) error {
-	var bad error
-	c.Request().PostArgs().VisitAll(func(k, v []byte) {
-		if bad != nil {
-			return
-		}
-		if err := input.Check(string(k), input.SingleLine); err != nil {
-			bad = errs.Invalid(errs.TextError("form", err))
-		} else if err := input.Check(string(v), input.MultiLine); err != nil {
-			bad = errs.Invalid(errs.TextError("form", err))
-		}
-	})
-	return bad
-}
-
 // guard refuses a state-changing request without the session's CSRF token
 // (the csrf_token field or the X-CSRF-Token header, as htmx sends it) or
 // from another site, and a form that is not text.
@@ -434,7 +431,7 @@ func (a *Console) guard(c *fiber.Ctx) error {
 	if httpx.CrossSite(c) || r == nil || r.sess == nil || !equal(tok, r.sess.CSRF) {
 		return a.fail(c, errCSRF)
 	}
-	if err := formText(c); err != nil {
+	if err := httpx.FormText(c, input.MultiLine); err != nil {
 		return a.fail(c, err)
 	}
 	return c.Next()

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -182,10 +183,12 @@ func (a *Console) orderMove(c *fiber.Ctx) error {
 	if !slices.Contains(orders.StaffTargets, form.To) {
 		bad["to"] = v.T("admin.order.bad_to")
 	}
-	for field, n := range map[string]int{"tracking_number": 64, "carrier": 64, "tracking_url": 500, "note": 500} {
-		val := map[string]string{"tracking_number": form.TrackingNumber, "carrier": form.Carrier, "tracking_url": form.TrackingURL, "note": form.Note}[field]
-		if len([]rune(val)) > n {
-			bad[field] = v.T("admin.field.too_long", "max", v.Number(int64(n)))
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"tracking_number", form.TrackingNumber, 64}, {"carrier", form.Carrier, 64}, {"tracking_url", form.TrackingURL, 500}, {"note", form.Note, 500}} {
+		if utf8.RuneCountInString(f.value) > f.max {
+			bad[f.name] = v.T("admin.field.too_long", "max", v.Number(int64(f.max)))
 		}
 	}
 	if form.TrackingURL != "" {

@@ -18,6 +18,7 @@ import (
 	"concierge/admin/ui"
 	"concierge/internal/errs"
 	"concierge/internal/httpx"
+	"concierge/internal/input"
 	"concierge/modules/identity"
 )
 
@@ -80,16 +81,12 @@ func (a *Console) sessionKey(id string) string {
 	return a.cfg.RedisPrefix + "admin:session:{" + hex.EncodeToString(sum[:16]) + "}"
 }
 
-// ttl is how long Redis keeps an unused session: the idle timeout (the
-// clock check in signedIn is the exact one).
-func (a *Console) ttl() time.Duration { return a.cfg.IdleTimeout }
-
 func (a *Console) saveSession(c *fiber.Ctx, key string, s *session, keepTTL bool) error {
 	b, err := json.Marshal(s)
 	if err != nil {
 		return err
 	}
-	ttl := a.ttl()
+	ttl := a.cfg.IdleTimeout
 	if keepTTL {
 		ttl = redis.KeepTTL
 	}
@@ -108,7 +105,7 @@ func (a *Console) signedIn(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	key := a.sessionKey(id)
-	b, err := a.d.Redis.GetEx(ctx, key, a.ttl()).Bytes()
+	b, err := a.d.Redis.GetEx(ctx, key, a.cfg.IdleTimeout).Bytes()
 	if errors.Is(err, redis.Nil) {
 		a.clearSession(c)
 		return a.toLogin(c, "admin.login.expired")
@@ -263,7 +260,7 @@ func (a *Console) guardLogin(c *fiber.Ctx) error {
 	if httpx.CrossSite(c) || !equal(c.FormValue("csrf_token"), c.Cookies(cookieLogin)) {
 		return a.fail(c, errCSRF)
 	}
-	if err := formText(c); err != nil {
+	if err := httpx.FormText(c, input.MultiLine); err != nil {
 		return a.fail(c, err)
 	}
 	return c.Next()

@@ -16,6 +16,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"concierge/internal/errs"
+	"concierge/internal/i18n"
 	"concierge/internal/money"
 	"concierge/modules/catalog"
 	"concierge/storefront/ui"
@@ -286,7 +287,7 @@ func (s *Site) cards(v *ui.View, ps []catalog.Product) []ui.Card {
 func (s *Site) pictures(v *ui.View, p catalog.Product) []ui.Picture {
 	out := make([]ui.Picture, 0, len(p.Media))
 	for i, m := range p.Media {
-		alt := ui.Pick(v.Lang, m.AltAR, m.AltEN)
+		alt := i18n.Pick(v.Lang, m.AltAR, m.AltEN)
 		if alt == "" {
 			alt = v.T("storefront.product.picture", "title", p.Title(v.Lang), "n", v.Number(int64(i+1)))
 		}

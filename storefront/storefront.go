@@ -409,18 +409,8 @@ func (s *Site) guard(c *fiber.Ctx) error {
 		return refuse(errCSRF)
 	}
 	// Form values are text: no NUL or control characters, valid UTF-8.
-	var bad []errs.FieldError
-	c.Request().PostArgs().VisitAll(func(k, v []byte) {
-		err := input.Check(string(k), input.SingleLine)
-		if err == nil {
-			err = input.Check(string(v), input.SingleLine)
-		}
-		if err != nil && len(bad) == 0 {
-			bad = append(bad, errs.TextError("form", err))
-		}
-	})
-	if len(bad) > 0 {
-		return refuse(errs.Invalid(bad...))
+	if err := httpx.FormText(c, input.SingleLine); err != nil {
+		return refuse(err)
 	}
 	return c.Next()
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"net/url"
 
+	"concierge/internal/i18n"
 	"concierge/internal/money"
 	"concierge/modules/orders"
 	"concierge/tenants"
@@ -100,8 +101,8 @@ type MoveForm struct {
 
 // LineTitle is an order line's title in lang.
 func LineTitle(lang string, l orders.Line) string {
-	t := Pick(lang, l.TitleAR, l.TitleEN)
-	if o := Pick(lang, l.OptionsAR, l.OptionsEN); o != "" {
+	t := i18n.Pick(lang, l.TitleAR, l.TitleEN)
+	if o := i18n.Pick(lang, l.OptionsAR, l.OptionsEN); o != "" {
 		t += " — " + o
 	}
 	return t

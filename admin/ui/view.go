@@ -140,14 +140,3 @@ func (v *View) Current(item NavItem) bool {
 
 // CSRFHeaders is the hx-headers value carrying the CSRF token.
 func (v *View) CSRFHeaders() string { return `{"X-CSRF-Token":"` + v.CSRF + `"}` }
-
-// Pick is ar when lang is Arabic and ar is set, else en (else ar).
-func Pick(lang, ar, en string) string {
-	if lang == "ar" && ar != "" {
-		return ar
-	}
-	if en != "" {
-		return en
-	}
-	return ar
-}

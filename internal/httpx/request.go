@@ -272,3 +272,23 @@ func CrossSite(c *fiber.Ctx) bool {
 	}
 	return false
 }
+
+// FormText refuses a form whose names or values are not text in mode
+// (names are always single-line): NUL and control characters, invalid
+// UTF-8. The error is invalid, on the field "form".
+func FormText(c *fiber.Ctx, mode input.Mode) error {
+	var bad error
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		if bad != nil {
+			return
+		}
+		err := input.Check(string(k), input.SingleLine)
+		if err == nil {
+			err = input.Check(string(v), mode)
+		}
+		if err != nil {
+			bad = errs.Invalid(errs.TextError("form", err))
+		}
+	})
+	return bad
+}

@@ -220,6 +220,15 @@ func Lang(acceptLanguage string) string {
 	return AR
 }
 
+// Pick is ar or en in lang, falling back to the other when the one asked
+// for is empty (a name kept in both languages).
+func Pick(lang, ar, en string) string {
+	if lang == "en" && en != "" || ar == "" {
+		return en
+	}
+	return ar
+}
+
 // Number writes n in lang's digits: Arabic-Indic (٠١٢٣٤٥٦٧٨٩) for Arabic.
 func Number(lang string, n int64) string {
 	s := strconv.FormatInt(n, 10)

@@ -177,7 +177,7 @@ func ToAPIOrder(o Order) APIOrder {
 		Totals: APITotals{Currency: o.Totals.Currency, Subtotal: o.Totals.Subtotal, Discount: o.Totals.Discount, Shipping: o.Totals.Shipping,
 			VAT: o.Totals.VAT, Total: o.Totals.Total, VATRate: o.Totals.VATRateBP, VATIncl: o.Totals.VATIncluded},
 		ConfirmedAt: o.ConfirmedAt, CancelledAt: o.CancelledAt, RefusedAt: o.RefusedAt, ShippedAt: o.ShippedAt, DeliveredAt: o.DeliveredAt,
-		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Allowed: staffAllowed(o.Status)}
+		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Allowed: StaffMoves(o.Status)}
 	if o.Tracking != (Tracking{}) {
 		a.Tracking = &APITracking{Number: o.Tracking.Number, URL: o.Tracking.URL, Carrier: o.Tracking.Carrier}
 	}
@@ -287,9 +287,7 @@ func (s *Service) list(c *fiber.Ctx) error {
 
 // staffAllowed lists the moves staff may make from status.
 // StaffMoves lists the statuses staff may move an order in status to.
-func StaffMoves(status string) []string { return staffAllowed(status) }
-
-func staffAllowed(status string) []string {
+func StaffMoves(status string) []string {
 	out := []string{}
 	for _, to := range transitions[status] {
 		for _, t := range StaffTargets {

@@ -71,7 +71,7 @@ func (s *Service) Transition(ctx context.Context, id uuid.UUID, tr Transition) (
 			return nil
 		}
 		if !CanMove(o.Status, tr.To) {
-			allowed := strings.Join(staffAllowed(o.Status), ", ")
+			allowed := strings.Join(StaffMoves(o.Status), ", ")
 			if allowed == "" {
 				allowed = "-"
 			}

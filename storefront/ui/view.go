@@ -71,7 +71,7 @@ func (v *View) Dir() string {
 }
 
 // StoreName is the store's name in the view's language.
-func (v *View) StoreName() string { return Pick(v.Lang, v.Store.NameAR, v.Store.NameEN) }
+func (v *View) StoreName() string { return i18n.Pick(v.Lang, v.Store.NameAR, v.Store.NameEN) }
 
 // URL is path in the view's language ("/en" prefix for English).
 func (v *View) URL(path string) string { return LangURL(v.Lang, path) }
@@ -148,14 +148,6 @@ func validColor(s string) bool {
 	}
 	_, err := strconv.ParseUint(s[1:], 16, 32)
 	return err == nil
-}
-
-// Pick is ar or en in lang, falling back to the other.
-func Pick(lang, ar, en string) string {
-	if lang == "en" && en != "" || ar == "" {
-		return en
-	}
-	return ar
 }
 
 // Field is a form field's value and error.
