@@ -21,10 +21,13 @@ templ: ## regenerate the templ components (storefront/ui, admin/ui: *_templ.go, 
 	$(GO) tool templ generate -path storefront/ui
 	$(GO) tool templ generate -path admin/ui
 
-htmx: ## refresh the vendored htmx 2 (storefront/assets/htmx.min.js, admin/assets/htmx.min.js) from npm
+htmx: ## refresh the vendored htmx 2 (storefront/assets/htmx.min.js, admin/assets/htmx.min.js) and its SSE extension (admin/assets/htmx-ext-sse.min.js) from npm
 	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent htmx.org@2 >/dev/null && tar -xzf htmx.org-*.tgz && \
 	  cp package/dist/htmx.min.js $(CURDIR)/storefront/assets/htmx.min.js && \
-	  cp package/dist/htmx.min.js $(CURDIR)/admin/assets/htmx.min.js && rm -rf $$tmp && echo "htmx: $$(grep -o 'version:"[^"]*"' $(CURDIR)/storefront/assets/htmx.min.js | head -1)"
+	  cp package/dist/htmx.min.js $(CURDIR)/admin/assets/htmx.min.js && rm -rf package && \
+	  npm pack --silent htmx-ext-sse@2 >/dev/null && tar -xzf htmx-ext-sse-*.tgz && \
+	  cp package/dist/sse.min.js $(CURDIR)/admin/assets/htmx-ext-sse.min.js && rm -rf $$tmp && \
+	  echo "htmx: $$(grep -o 'version:"[^"]*"' $(CURDIR)/storefront/assets/htmx.min.js | head -1)"
 
 build: ## build bin/concierge and bin/loadgen
 	$(GO) build -o bin/concierge ./cmd/concierge

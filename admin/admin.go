@@ -35,6 +35,7 @@ import (
 	"concierge/internal/input"
 	"concierge/internal/webassets"
 	"concierge/modules/analytics"
+	"concierge/modules/cms"
 	"concierge/modules/identity"
 	"concierge/modules/orders"
 	"concierge/modules/sla"
@@ -80,9 +81,23 @@ type Funnels interface {
 	Funnel(ctx context.Context, from, to time.Time) (analytics.Funnel, error)
 }
 
-// Conversations lists the hand-off inbox (whatsapp.Service).
+// Conversations is the hand-off inbox (whatsapp.Service). Every method
+// but List answers not_found for a conversation the tenant does not have.
 type Conversations interface {
 	List(ctx context.Context, handoff string, limit int) ([]whatsapp.ConversationView, error)
+	Get(ctx context.Context, id uuid.UUID) (*whatsapp.ConversationView, error)
+	Messages(ctx context.Context, id uuid.UUID, limit int) ([]whatsapp.Message, error)
+	// Reply and ReplyQuick: invalid (blank, a variable without a value).
+	Reply(ctx context.Context, id uuid.UUID, text string) (*whatsapp.Message, error)
+	ReplyQuick(ctx context.Context, id uuid.UUID, ref string, vars map[string]string) (*whatsapp.Message, error)
+	TakeOver(ctx context.Context, id uuid.UUID) (*whatsapp.ConversationView, error)
+	Release(ctx context.Context, id uuid.UUID) (*whatsapp.ConversationView, error)
+	Resume(ctx context.Context, id uuid.UUID) (*whatsapp.ConversationView, error)
+}
+
+// QuickReplies lists the store's quick replies (cms.Service).
+type QuickReplies interface {
+	QuickReplies(ctx context.Context, query string) ([]cms.QuickReply, error)
 }
 
 // Breaches lists SLA breaches (sla.Service).
@@ -107,6 +122,9 @@ type Config struct {
 	RedisPrefix string
 	// PaymentMethods are the providers' names, for the orders filter.
 	PaymentMethods []string
+	// ReengageTemplate is the approved template a reply outside the
+	// 24-hour window goes out in ("" none: outside it, no reply).
+	ReengageTemplate string
 }
 
 // Deps are the dashboard's collaborators.
@@ -116,11 +134,14 @@ type Deps struct {
 	Orders        Orders
 	Funnels       Funnels
 	Conversations Conversations
-	Breaches      Breaches
-	Redis         redis.UniversalClient
-	Keys          Sealer
-	Texts         *i18n.Catalog
-	Log           *slog.Logger
+	// Contexts is what the inbox shows beside a conversation (nil: nothing).
+	Contexts     whatsapp.CustomerContexts
+	QuickReplies QuickReplies
+	Breaches     Breaches
+	Redis        redis.UniversalClient
+	Keys         Sealer
+	Texts        *i18n.Catalog
+	Log          *slog.Logger
 	// ClientIP names the client of a request (the gateway's, proxy-aware).
 	ClientIP func(c *fiber.Ctx) string
 	// Now is the clock (time.Now when nil).
@@ -133,6 +154,7 @@ type Console struct {
 	d      Deps
 	assets *webassets.Set
 	zones  sync.Map // time zone name → *time.Location
+	live   *hub     // the inbox's events
 }
 
 // New builds the dashboard.
@@ -152,7 +174,7 @@ func New(cfg Config, d Deps) *Console {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Console{cfg: cfg, d: d, assets: webassets.Load(assetFS, "assets", "/admin/assets")}
+	return &Console{cfg: cfg, d: d, assets: webassets.Load(assetFS, "assets", "/admin/assets"), live: newHub(d.Redis, cfg.RedisPrefix)}
 }
 
 // SetClock replaces the clock (tests move it past the idle timeout).
@@ -170,6 +192,7 @@ type page struct {
 // pages are the dashboard's pages in navigation order.
 var pages = []page{
 	{path: "/admin", label: "admin.nav.home", obj: "store", act: "read"},
+	{path: "/admin/inbox", label: "admin.nav.inbox", obj: "conversations", act: "read"},
 	{path: "/admin/orders", label: "admin.nav.orders", obj: "orders", act: "read"},
 	{path: "/admin/platform/tenants", label: "admin.nav.platform_tenants", obj: "platform", act: "read", platform: true},
 }
@@ -187,6 +210,16 @@ func (a *Console) Mount(app fiber.Router) {
 		return []fiber.Handler{a.signedIn, a.inTenant, a.require(obj, act, false)}
 	}
 	app.Get("/admin", append(tenant("store", "read"), a.home)...)
+	app.Get("/admin/inbox", append(tenant("conversations", "read"), a.inbox)...)
+	app.Get("/admin/inbox/events", append(tenant("conversations", "read"), a.inboxEvents)...)
+	app.Get("/admin/inbox/queues", append(tenant("conversations", "read"), a.inboxQueues)...)
+	app.Get("/admin/inbox/:id", append(tenant("conversations", "read"), a.inboxConversation)...)
+	app.Get("/admin/inbox/:id/thread", append(tenant("conversations", "read"), a.inboxThread)...)
+	app.Get("/admin/inbox/:id/context", append(tenant("conversations", "read"), a.inboxContext)...)
+	app.Post("/admin/inbox/:id/reply", append(tenant("conversations", "write"), a.guard, a.inboxReply)...)
+	for _, act := range []string{"take", "release", "resume"} {
+		app.Post("/admin/inbox/:id/"+act, append(tenant("conversations", "write"), a.guard, a.inboxHandoff(act))...)
+	}
 	app.Get("/admin/orders", append(tenant("orders", "read"), a.ordersList)...)
 	app.Get("/admin/orders/:id", append(tenant("orders", "read"), a.orderDetail)...)
 	app.Post("/admin/orders/:id/transitions", append(tenant("orders", "write"), a.guard, a.orderMove)...)

@@ -34,14 +34,7 @@ func TestAdminInBrowser(t *testing.T) {
 		}
 		ids = append(ids, co.Order.ID)
 	}
-	dir := os.Getenv("SCREENSHOT_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "bench-results", "screenshots")
-	}
-	dir = filepath.Join(dir, "admin")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := adminShots(t)
 	tab := newBrowser(t, 5*time.Minute, chromedp.Flag("host-resolver-rules", "MAP *.localhost 127.0.0.1"))
 
 	for i, lc := range []struct{ lang, dir, currency string }{{"ar", "rtl", "ر.س"}, {"en", "ltr", "SAR"}} {
@@ -101,4 +94,19 @@ func TestAdminInBrowser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// adminShots is the dashboard's screenshot folder: $SCREENSHOT_DIR/admin
+// (default bench-results/screenshots/admin), made if missing.
+func adminShots(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("SCREENSHOT_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "bench-results", "screenshots")
+	}
+	dir = filepath.Join(dir, "admin")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

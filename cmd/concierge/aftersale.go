@@ -39,18 +39,28 @@ func (c *customerContexts) CustomerContext(ctx context.Context, customerID uuid.
 		return out, err
 	}
 	err = c.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		os, err := c.orders.ForContactTx(ctx, tx, customerID, phone, 1)
+		os, err := c.orders.ForContactTx(ctx, tx, customerID, phone, whatsapp.RecentOrders)
 		if err != nil || len(os) == 0 {
 			return err
 		}
-		o := os[0]
-		out.LastOrder = &whatsapp.OrderSummary{ID: o.ID, Number: strconv.FormatInt(o.Number, 10), Status: o.Status, Total: o.Totals.Total,
-			Currency: o.Totals.Currency, PaymentMethod: o.PaymentMethod, CreatedAt: o.CreatedAt}
-		ps, err := c.payments.OrderPayments(ctx, tx, []uuid.UUID{o.ID})
-		if n := len(ps[o.ID]); err == nil && n > 0 {
-			out.LastOrder.PaymentStatus = ps[o.ID][n-1].Status
+		ids := make([]uuid.UUID, len(os))
+		for i, o := range os {
+			ids[i] = o.ID
 		}
-		return err
+		ps, err := c.payments.OrderPayments(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		for _, o := range os {
+			sum := whatsapp.OrderSummary{ID: o.ID, Number: strconv.FormatInt(o.Number, 10), Status: o.Status, Total: o.Totals.Total,
+				Currency: o.Totals.Currency, PaymentMethod: o.PaymentMethod, CreatedAt: o.CreatedAt}
+			if n := len(ps[o.ID]); n > 0 {
+				sum.PaymentStatus = ps[o.ID][n-1].Status
+			}
+			out.Orders = append(out.Orders, sum)
+		}
+		out.LastOrder = &out.Orders[0]
+		return nil
 	})
 	return out, err
 }

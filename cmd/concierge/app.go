@@ -274,8 +274,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 func (a *App) newAdmin(cfg config.Config) *admin.Console {
 	d := a.deps
 	return admin.New(admin.Config{IdleTimeout: cfg.AdminIdleTimeout, Secure: cfg.Env == "production", RedisPrefix: cfg.RedisPrefix,
-		PaymentMethods: a.paymentMethods},
+		PaymentMethods: a.paymentMethods, ReengageTemplate: cfg.WhatsAppReengageTemplate},
 		admin.Deps{Identity: a.identity, Stores: d.tenants, Orders: a.orders, Funnels: a.analytics, Conversations: a.conv, Breaches: a.sla,
+			Contexts: &customerContexts{scope: d.scope, carts: a.cart, orders: a.orders, payments: a.checkout}, QuickReplies: a.cms,
 			Redis: d.rdb, Keys: d.keys, Texts: a.texts, Log: d.log,
 			ClientIP: func(c *fiber.Ctx) string { ip, _ := gateway.ByIP(c); return ip }})
 }

@@ -75,6 +75,9 @@ func (a *App) Close(ctx context.Context) {
 	if a.sandbox != nil {
 		a.sandbox.Close()
 	}
+	if a.admin != nil {
+		a.admin.Close() // open inbox streams end, so the server can drain
+	}
 	if a.fiber != nil {
 		_ = a.fiber.ShutdownWithContext(ctx)
 	}

@@ -52,6 +52,9 @@ type ingestItem struct {
 	rc    routedChange
 	res   IngestResult
 	twice int // statuses reporting a second copy of a message
+	// convs are the conversations the item's new messages went to (staff
+	// dashboards hear of them once the batch commits).
+	convs []uuid.UUID
 	done  chan error
 }
 
@@ -139,6 +142,9 @@ func (b *batcher) flush(tenant *tenants.Tenant, items []*ingestItem) {
 		log.DebugContext(ctx, "whatsapp: webhook batch stored", "deliveries", len(items), "messages", stored,
 			"request_ids", requestIDs(items))
 	}
+	if err == nil {
+		b.announce(ctx, tenant, items)
+	}
 	for _, it := range items {
 		if err == nil && it.twice > 0 {
 			b.s.metrics.sentTwice.Add(float64(it.twice))
@@ -146,6 +152,20 @@ func (b *batcher) flush(tenant *tenants.Tenant, items []*ingestItem) {
 				"statuses", it.twice)
 		}
 		it.done <- err
+	}
+}
+
+// announce tells staff dashboards which conversations have new messages
+// (after the commit, so a dashboard that reads them finds them).
+func (b *batcher) announce(ctx context.Context, tenant *tenants.Tenant, items []*ingestItem) {
+	seen := map[uuid.UUID]bool{}
+	for _, it := range items {
+		for _, id := range it.convs {
+			if !seen[id] {
+				seen[id] = true
+				b.s.publish(ctx, tenant.ID, EventMessage, id)
+			}
+		}
 	}
 }
 
@@ -161,7 +181,7 @@ func (b *batcher) store1(ctx context.Context, tenant *tenants.Tenant, items []*i
 	}()
 	return b.s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		for _, it := range items {
-			it.res, it.twice = IngestResult{}, 0
+			it.res, it.twice, it.convs = IngestResult{}, 0, nil
 		}
 		return b.s.storeBatch(ctx, tx, tenant.ID, items)
 	})
@@ -270,6 +290,9 @@ func (s *Service) storeBatch(ctx context.Context, tx bun.Tx, tid uuid.UUID, item
 			if fresh[pm.message.WAMessageID] {
 				delete(fresh, pm.message.WAMessageID) // a copy later in the batch is a duplicate
 				pm.item.res.Stored++
+				if !touched[pm.message.ConversationID] {
+					pm.item.convs = append(pm.item.convs, pm.message.ConversationID)
+				}
 				touched[pm.message.ConversationID] = true
 			} else {
 				pm.item.res.Duplicates++

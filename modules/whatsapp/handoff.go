@@ -110,7 +110,17 @@ func (s *Service) Reply(ctx context.Context, id uuid.UUID, text string) (*Messag
 		out = m
 		return err
 	})
+	if err == nil {
+		s.publishIn(ctx, EventMessage, id)
+	}
 	return out, err
+}
+
+// publishIn publishes a staff event of ctx's tenant.
+func (s *Service) publishIn(ctx context.Context, event string, conversationID uuid.UUID) {
+	if t, err := tenants.FromContext(ctx); err == nil {
+		s.publish(ctx, t.ID, event, conversationID)
+	}
 }
 
 // ReplyQuick sends a quick reply (by shortcut or id) rendered in the
@@ -167,6 +177,15 @@ func (s *Service) TakeOver(ctx context.Context, id uuid.UUID) (*ConversationView
 	})
 }
 
+// Release puts a conversation a person had back in the queue: waiting for
+// a person, nobody assigned (the bot stays paused).
+func (s *Service) Release(ctx context.Context, id uuid.UUID) (*ConversationView, error) {
+	return s.setHandoff(ctx, id, false, func(c *Conversation) {
+		now := s.now().UTC()
+		c.Handoff, c.HandoffAt, c.AssigneeID = HandoffWaiting, &now, nil
+	})
+}
+
 // Resume hands the conversation back to the bot and tells the customer
 // (bot text "handoff.resumed").
 func (s *Service) Resume(ctx context.Context, id uuid.UUID) (*ConversationView, error) {
@@ -220,5 +239,8 @@ func (s *Service) setHandoff(ctx context.Context, id uuid.UUID, resumed bool, ch
 		out, err = getView(ctx, tx, id)
 		return err
 	})
+	if err == nil {
+		s.publishIn(ctx, EventHandoff, id)
+	}
 	return out, err
 }

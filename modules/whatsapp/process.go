@@ -68,6 +68,11 @@ func (s *Service) Process(ctx context.Context, conversationID uuid.UUID) error {
 		for _, e := range events {
 			s.publish(ctx, e.tenantID, e.event, conversationID)
 		}
+		if n > 0 {
+			if t, err := tenants.FromContext(ctx); err == nil {
+				s.publish(ctx, t.ID, EventMessage, conversationID) // the bot's replies
+			}
+		}
 		if n < processBatchSize {
 			return nil
 		}
@@ -250,7 +255,7 @@ func (s *Service) applyEffects(ctx context.Context, tx bun.Tx, conv *Conversatio
 			if conv.Handoff == HandoffBot {
 				now := s.now().UTC()
 				conv.Handoff, conv.HandoffAt = HandoffWaiting, &now
-				events = append(events, staffEvent{tenantID: conv.TenantID, event: "handoff_requested"})
+				events = append(events, staffEvent{tenantID: conv.TenantID, event: EventHandoffRequested})
 				if s.timers != nil {
 					err = s.timers.StartTx(ctx, tx, TimerHandoff, conv.ID)
 				}
@@ -265,6 +270,25 @@ func (s *Service) applyEffects(ctx context.Context, tx bun.Tx, conv *Conversatio
 	return events, nil
 }
 
+// Staff events, published on the Redis channel <prefix>events:{<tenant
+// id>} as {"event": ..., "conversation_id": ...} once the change is
+// committed: the admin inbox listens and refreshes what changed.
+const (
+	// EventMessage: a conversation has new messages (the customer's, the
+	// bot's or staff's).
+	EventMessage = "message"
+	// EventHandoff: a conversation changed hands (taken, released, back
+	// to the bot).
+	EventHandoff = "handoff"
+	// EventHandoffRequested: a customer asked for a person.
+	EventHandoffRequested = dialog.EffectHandoffRequested
+)
+
+// EventsChannel is the Redis channel of a tenant's staff events.
+func EventsChannel(prefix string, tenantID uuid.UUID) string {
+	return prefix + "events:{" + tenantID.String() + "}"
+}
+
 // publish tells staff dashboards about an event (best effort: the API is the
 // source of truth, Redis may be down).
 func (s *Service) publish(ctx context.Context, tenantID uuid.UUID, event string, conversationID uuid.UUID) {
@@ -274,7 +298,7 @@ func (s *Service) publish(ctx context.Context, tenantID uuid.UUID, event string,
 	b, _ := json.Marshal(map[string]string{"event": event, "conversation_id": conversationID.String()})
 	ctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
-	if err := s.rdb.Publish(ctx, s.prefix+"events:{"+tenantID.String()+"}", b).Err(); err != nil {
+	if err := s.rdb.Publish(ctx, EventsChannel(s.prefix, tenantID), b).Err(); err != nil {
 		s.log.WarnContext(ctx, "could not publish staff event", "event", event, "error", err)
 	}
 }

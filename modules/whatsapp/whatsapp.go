@@ -320,7 +320,13 @@ type CustomerContexts interface {
 type CustomerContext struct {
 	Cart      *CartSummary
 	LastOrder *OrderSummary
+	// Orders are the customer's recent orders, newest first (LastOrder is
+	// the first), each with its payment.
+	Orders []OrderSummary
 }
+
+// RecentOrders is how many orders a CustomerContext lists.
+const RecentOrders = 5
 
 // CartSummary is a customer's open cart.
 type CartSummary struct {
