@@ -137,6 +137,8 @@ type Deps struct {
 	// Contexts is what the inbox shows beside a conversation (nil: nothing).
 	Contexts     whatsapp.CustomerContexts
 	QuickReplies QuickReplies
+	Payments     Payments
+	Invoices     Invoices
 	Breaches     Breaches
 	Redis        redis.UniversalClient
 	Keys         Sealer
@@ -223,6 +225,10 @@ func (a *Console) Mount(app fiber.Router) {
 	app.Get("/admin/orders", append(tenant("orders", "read"), a.ordersList)...)
 	app.Get("/admin/orders/:id", append(tenant("orders", "read"), a.orderDetail)...)
 	app.Post("/admin/orders/:id/transitions", append(tenant("orders", "write"), a.guard, a.orderMove)...)
+	app.Post("/admin/orders/:id/cod-collected", append(tenant("orders", "write"), a.guard, a.orderCOD(true))...)
+	app.Post("/admin/orders/:id/cod-refused", append(tenant("orders", "write"), a.guard, a.orderCOD(false))...)
+	app.Post("/admin/orders/:id/refunds", append(tenant("orders", "write"), a.guard, a.orderRefund)...)
+	app.Get("/admin/orders/:id/invoice", append(tenant("orders", "read"), a.orderInvoice)...)
 
 	platform := func(obj, act string) []fiber.Handler {
 		return []fiber.Handler{a.signedIn, a.require(obj, act, true)}

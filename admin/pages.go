@@ -148,17 +148,28 @@ func (a *Console) orderDetail(c *fiber.Ctx) error {
 }
 
 func (a *Console) orderPage(c *fiber.Ctx, id uuid.UUID, form ui.MoveForm, fieldErrs map[string]string) error {
+	return a.orderPageWith(c, id, form, ui.RefundForm{}, fieldErrs)
+}
+
+// orderPageWith is the order's page with its forms as typed and their
+// errors by field.
+func (a *Console) orderPageWith(c *fiber.Ctx, id uuid.UUID, form ui.MoveForm, refund ui.RefundForm, fieldErrs map[string]string) error {
 	d, err := a.d.Orders.Get(c.UserContext(), id)
 	if err != nil {
 		return a.fail(c, err)
 	}
 	v := a.view(c, "admin.order.page")
 	v.Title = v.T("admin.order.title", "number", v.Number(d.Number))
-	if f := c.Query("done"); f == "moved" {
-		v.Flash = v.T("admin.order.moved")
+	switch f := c.Query("done"); f {
+	case "moved", "collected", "refused", "refunded":
+		v.Flash = v.T("admin.order." + f)
 	}
+	refund.Key = uuid.NewString() // a fresh form: a new refund
 	p := ui.OrderPage{Order: d, Moves: orders.StaffMoves(d.Status), CanWrite: reqOf(c).access.Can("orders", "write"),
-		Form: form, Errors: fieldErrs}
+		Form: form, Errors: fieldErrs, Refund: refund, Refundable: refundable(d.Payments),
+		COD: d.PaymentMethod == "cod" && (d.Status == orders.StatusConfirmed || d.Status == orders.StatusProcessing ||
+			d.Status == orders.StatusShipped) && refundable(d.Payments) == 0,
+		Invoiced: d.ConfirmedAt != nil}
 	if len(fieldErrs) > 0 {
 		c.Status(fiber.StatusUnprocessableEntity)
 	}

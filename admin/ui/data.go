@@ -90,8 +90,22 @@ type OrderPage struct {
 	Order    *orders.Detail
 	Moves    []string // statuses the user may move it to
 	CanWrite bool
-	Errors   map[string]string // the move form's errors by field
+	Errors   map[string]string // the forms' errors by field
 	Form     MoveForm          // the move form as typed
+	// COD: cash on delivery still to collect (collected / refused at the
+	// door can be recorded).
+	COD bool
+	// Refundable is what is left to refund (minor units); Refund the
+	// refund form as typed.
+	Refundable int64
+	Refund     RefundForm
+	// Invoiced: the order was confirmed (it may have a tax invoice).
+	Invoiced bool
+}
+
+// RefundForm is a refund as typed; Key makes the form's refund happen once.
+type RefundForm struct {
+	Amount, Reason, Key string
 }
 
 // MoveForm is an order move as typed.

@@ -140,6 +140,14 @@ func toAPISettings(s Settings) apiSettings {
 // docs is the page's documents: the invoice, then its credit notes.
 func (d *Document) docs() []Invoice { return append([]Invoice{d.Invoice}, d.CreditNotes...) }
 
+// Page is the printable page of the invoice and its credit notes (the one
+// the signed link shows); it needs PageCSP.
+func (d *Document) Page() ([]byte, error) { return htmlOf(d.docs()) }
+
+// PageCSP is the Content-Security-Policy the page needs (its own inline
+// style, the QR code as a data: image).
+const PageCSP = pageCSP
+
 func (h *handlers) orderInvoice(c *fiber.Ctx) error {
 	id, err := uuid.Parse(c.Params("id"))
 	if err != nil {
