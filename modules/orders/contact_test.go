@@ -59,10 +59,10 @@ func TestForContact(t *testing.T) {
 	}
 	cust := customer(shop, "966551230001")
 	linked := place(shop, &cust, "+966500000009", orders.StatusConfirmed) // another phone, linked by customer
-	byPhone := place(shop, nil, phone, orders.StatusDelivered)             // on the web with their phone
-	place(shop, nil, phone, orders.StatusPendingPayment)                   // a draft: left out
-	place(shop, nil, otherPhone, orders.StatusConfirmed)                   // someone else
-	place(other, nil, phone, orders.StatusConfirmed)                       // another store
+	byPhone := place(shop, nil, phone, orders.StatusDelivered)            // on the web with their phone
+	place(shop, nil, phone, orders.StatusPendingPayment)                  // a draft: left out
+	place(shop, nil, otherPhone, orders.StatusConfirmed)                  // someone else
+	place(other, nil, phone, orders.StatusConfirmed)                      // another store
 	pay[byPhone] = []orders.Payment{{Provider: "cod", Status: "pending"}, {Provider: "cod", Status: "captured"}}
 
 	got, err := svc.ForContact(shop.Ctx, cust, phone, 10)
