@@ -277,7 +277,8 @@ func (a *App) newAdmin(cfg config.Config) *admin.Console {
 		PaymentMethods: a.paymentMethods},
 		admin.Deps{Identity: a.identity, Stores: d.tenants, Orders: a.orders, Funnels: a.analytics, Conversations: a.conv, Breaches: a.sla,
 			Redis: d.rdb, Keys: d.keys, Texts: a.texts, Log: d.log,
-			ClientIP: func(c *fiber.Ctx) string { ip, _ := gateway.ByIP(c); return ip }})
+			ClientIP: func(c *fiber.Ctx) string { ip, _ := gateway.ByIP(c); return ip },
+			Returns:  a.returns, Content: a.cms, Customers: a.conv, CustomerOrders: a.orders})
 }
 
 // newIdentity builds staff identity; the JWT key is JWT_SECRET or, when that
