@@ -38,6 +38,7 @@ import (
 	"concierge/modules/cms"
 	"concierge/modules/identity"
 	"concierge/modules/orders"
+	"concierge/modules/returns"
 	"concierge/modules/sla"
 	"concierge/modules/whatsapp"
 	"concierge/tenants"
@@ -105,6 +106,39 @@ type Breaches interface {
 	Breaches(ctx context.Context, q sla.BreachQuery) (sla.BreachPage, error)
 }
 
+// Returns is the returns queue (returns.Service).
+type Returns interface {
+	List(ctx context.Context, q returns.Query) (returns.Page, error)
+	Get(ctx context.Context, id uuid.UUID) (*returns.Detail, error)
+	Media(ctx context.Context, returnID, mediaID uuid.UUID) ([]byte, string, error)
+	Decide(ctx context.Context, id uuid.UUID, d returns.Decision) (*returns.Return, error)
+	MarkReceived(ctx context.Context, id uuid.UUID) (*returns.Return, error)
+}
+
+// Content is the WhatsApp template registry and the quick replies
+// (cms.Service).
+type Content interface {
+	Templates(ctx context.Context, q cms.TemplateQuery) ([]cms.Template, error)
+	EnqueueSync(ctx context.Context) error
+	QuickReplies(ctx context.Context, query string) ([]cms.QuickReply, error)
+	QuickReply(ctx context.Context, ref string) (*cms.QuickReply, error)
+	CreateQuickReply(ctx context.Context, in cms.QuickReplyInput) (*cms.QuickReply, error)
+	UpdateQuickReply(ctx context.Context, ref string, in cms.QuickReplyInput) (*cms.QuickReply, error)
+	DeleteQuickReply(ctx context.Context, ref string) error
+	PreviewQuickReply(ctx context.Context, in cms.QuickReplyInput) (cms.QuickReplyPreview, error)
+}
+
+// Customers reads the store's WhatsApp customers (whatsapp.Service).
+type Customers interface {
+	Customers(ctx context.Context, q whatsapp.CustomerQuery) (whatsapp.CustomerPage, error)
+	Customer(ctx context.Context, id uuid.UUID) (*whatsapp.CustomerDetail, error)
+}
+
+// CustomerOrders reads a customer's orders (orders.Service).
+type CustomerOrders interface {
+	ForContact(ctx context.Context, customerID uuid.UUID, phone string, limit int) ([]orders.ContactOrder, error)
+}
+
 // Sealer encrypts the refresh token kept in a session (secrets.Keyring).
 type Sealer interface {
 	Seal(plaintext, context string) (string, error)
@@ -148,6 +182,12 @@ type Deps struct {
 	ClientIP func(c *fiber.Ctx) string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+
+	// The returns queue, templates and quick replies, customers.
+	Returns        Returns
+	Content        Content
+	Customers      Customers
+	CustomerOrders CustomerOrders
 }
 
 // Console is the admin dashboard.
@@ -196,6 +236,11 @@ var pages = []page{
 	{path: "/admin", label: "admin.nav.home", obj: "store", act: "read"},
 	{path: "/admin/inbox", label: "admin.nav.inbox", obj: "conversations", act: "read"},
 	{path: "/admin/orders", label: "admin.nav.orders", obj: "orders", act: "read"},
+	{path: "/admin/returns", label: "admin.nav.returns", obj: "returns", act: "read"},
+	{path: "/admin/templates", label: "admin.nav.templates", obj: "templates", act: "read"},
+	// Customers are read with the conversations (the policy has no
+	// customers object: whoever reads the chats reads who wrote them).
+	{path: "/admin/customers", label: "admin.nav.customers", obj: "conversations", act: "read"},
 	{path: "/admin/platform/tenants", label: "admin.nav.platform_tenants", obj: "platform", act: "read", platform: true},
 }
 
@@ -229,6 +274,7 @@ func (a *Console) Mount(app fiber.Router) {
 	app.Post("/admin/orders/:id/cod-refused", append(tenant("orders", "write"), a.guard, a.orderCOD(false))...)
 	app.Post("/admin/orders/:id/refunds", append(tenant("orders", "write"), a.guard, a.orderRefund)...)
 	app.Get("/admin/orders/:id/invoice", append(tenant("orders", "read"), a.orderInvoice)...)
+	a.mountContent(app, tenant)
 
 	platform := func(obj, act string) []fiber.Handler {
 		return []fiber.Handler{a.signedIn, a.require(obj, act, true)}

@@ -279,7 +279,8 @@ func (a *App) newAdmin(cfg config.Config) *admin.Console {
 			Contexts: &customerContexts{scope: d.scope, carts: a.cart, orders: a.orders, payments: a.checkout}, QuickReplies: a.cms,
 			Payments: a.checkout, Invoices: a.invoices,
 			Redis: d.rdb, Keys: d.keys, Texts: a.texts, Log: d.log,
-			ClientIP: func(c *fiber.Ctx) string { ip, _ := gateway.ByIP(c); return ip }})
+			ClientIP: func(c *fiber.Ctx) string { ip, _ := gateway.ByIP(c); return ip },
+			Returns:  a.returns, Content: a.cms, Customers: a.conv, CustomerOrders: a.orders})
 }
 
 // newIdentity builds staff identity; the JWT key is JWT_SECRET or, when that
