@@ -277,7 +277,10 @@ func (a *App) newAdmin(cfg config.Config) *admin.Console {
 		PaymentMethods: a.paymentMethods},
 		admin.Deps{Identity: a.identity, Stores: d.tenants, Orders: a.orders, Funnels: a.analytics, Conversations: a.conv, Breaches: a.sla,
 			Redis: d.rdb, Keys: d.keys, Texts: a.texts, Log: d.log,
-			ClientIP: func(c *fiber.Ctx) string { ip, _ := gateway.ByIP(c); return ip }})
+			ClientIP: func(c *fiber.Ctx) string { ip, _ := gateway.ByIP(c); return ip },
+			Settings: admin.Settings{Storefront: d.tenants, Pricing: a.cart, Invoicing: a.invoices, Payments: a.checkout, SLA: a.sla,
+				Returns: a.returns, BotTexts: a.cms},
+			Staff: a.identity})
 }
 
 // newIdentity builds staff identity; the JWT key is JWT_SECRET or, when that
