@@ -183,7 +183,7 @@ func (a *Console) invitePage(c *fiber.Ctx) error {
 
 func (a *Console) renderInvite(c *fiber.Ctx, inv *identity.Invite, store string, bad map[string]string, msg string, status int) error {
 	v := a.view(c, "admin.staff.invitee.title")
-	c.Set("Referrer-Policy", "no-referrer") // the link is a secret
+	c.Set("Referrer-Policy", "same-origin") // the link is a secret: never sent to another site
 	c.Status(status)
 	return a.render(c, ui.InviteView(v, ui.InvitePage{Store: store, Email: inv.Email, Role: inv.Role, Expires: inv.ExpiresAt,
 		Existing: inv.UserExists, Token: a.loginToken(c), Errors: bad, Error: msg}))

@@ -405,7 +405,7 @@ func TestAdminStaff(t *testing.T) {
 	newbie := newShopper(t, ta, nA.host)
 	ip := newbie.send("GET", link, nil, nil)
 	if ip.status != 200 || !strings.Contains(ip.body, `name="password_again"`) || !strings.Contains(ip.body, "new@stfa.test") ||
-		ip.header.Get("Referrer-Policy") != "no-referrer" {
+		ip.header.Get("Referrer-Policy") != "same-origin" {
 		t.Fatalf("the invitation page: %d %.300s", ip.status, ip.body)
 	}
 	tok := formToken(t, ip)
