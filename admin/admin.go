@@ -188,6 +188,10 @@ type Deps struct {
 	Content        Content
 	Customers      Customers
 	CustomerOrders CustomerOrders
+	// Settings and Staff serve the settings and staff pages (settings.go,
+	// staff.go).
+	Settings Settings
+	Staff    Staff
 }
 
 // Console is the admin dashboard.
@@ -241,6 +245,8 @@ var pages = []page{
 	// Customers are read with the conversations (the policy has no
 	// customers object: whoever reads the chats reads who wrote them).
 	{path: "/admin/customers", label: "admin.nav.customers", obj: "conversations", act: "read"},
+	{path: "/admin/settings", label: "admin.nav.settings", obj: "settings", act: "read"},
+	{path: "/admin/staff", label: "admin.nav.staff", obj: "staff", act: "read"},
 	{path: "/admin/platform/tenants", label: "admin.nav.platform_tenants", obj: "platform", act: "read", platform: true},
 }
 
@@ -252,6 +258,8 @@ func (a *Console) Mount(app fiber.Router) {
 	app.Get("/admin/logout", a.signedIn, a.logoutPage)
 	app.Post("/admin/logout", a.signedIn, a.guard, a.logout)
 	app.Post("/admin/lang", a.signedIn, a.guard, a.setLang)
+	app.Get("/admin/invite/:token", a.invitePage)
+	app.Post("/admin/invite/:token", a.guardLogin, a.acceptInvite)
 
 	tenant := func(obj, act string) []fiber.Handler {
 		return []fiber.Handler{a.signedIn, a.inTenant, a.require(obj, act, false)}
@@ -275,6 +283,24 @@ func (a *Console) Mount(app fiber.Router) {
 	app.Post("/admin/orders/:id/refunds", append(tenant("orders", "write"), a.guard, a.orderRefund)...)
 	app.Get("/admin/orders/:id/invoice", append(tenant("orders", "read"), a.orderInvoice)...)
 	a.mountContent(app, tenant)
+	app.Get("/admin/settings", append(tenant("settings", "read"), a.settingsPage)...)
+	app.Post("/admin/settings/store", append(tenant("settings", "write"), a.guard, a.saveStore)...)
+	app.Post("/admin/settings/invoicing", append(tenant("settings", "write"), a.guard, a.saveInvoicing)...)
+	app.Post("/admin/settings/pricing", append(tenant("settings", "write"), a.guard, a.savePricing)...)
+	app.Post("/admin/settings/zones", append(tenant("settings", "write"), a.guard, a.saveZones)...)
+	app.Post("/admin/settings/sla", append(tenant("settings", "write"), a.guard, a.saveSLA)...)
+	app.Post("/admin/settings/returns", append(tenant("settings", "write"), a.guard, a.saveReturns)...)
+	app.Post("/admin/settings/payments/:provider", append(tenant("payments", "write"), a.guard, a.savePayments)...)
+	app.Get("/admin/settings/bot-texts", append(tenant("settings", "read"), a.botTexts)...)
+	app.Get("/admin/settings/bot-texts/:key", append(tenant("settings", "read"), a.botText)...)
+	app.Post("/admin/settings/bot-texts/:key", append(tenant("settings", "write"), a.guard, a.botTextSave)...)
+	app.Post("/admin/settings/bot-texts/:key/preview", append(tenant("settings", "write"), a.guard, a.botTextPreview)...)
+	app.Post("/admin/settings/bot-texts/:key/reset", append(tenant("settings", "write"), a.guard, a.botTextReset)...)
+	app.Get("/admin/staff", append(tenant("staff", "read"), a.staffPage)...)
+	app.Post("/admin/staff/invites", append(tenant("staff", "write"), a.guard, a.staffInvite)...)
+	app.Post("/admin/staff/invites/:id/revoke", append(tenant("staff", "write"), a.guard, a.staffRevoke)...)
+	app.Post("/admin/staff/:user/role", append(tenant("staff", "write"), a.guard, a.staffRole)...)
+	app.Post("/admin/staff/:user/remove", append(tenant("staff", "write"), a.guard, a.staffRemove)...)
 
 	platform := func(obj, act string) []fiber.Handler {
 		return []fiber.Handler{a.signedIn, a.require(obj, act, true)}

@@ -289,17 +289,28 @@ func (a *Console) login(c *fiber.Ctx) error {
 		}
 		return a.fail(c, err)
 	}
-	p, err := a.d.Identity.VerifyAccessToken(ctx, tok.AccessToken)
-	if err != nil {
+	if err := a.startSession(c, tok, uuid.Nil); err != nil {
 		return a.fail(c, err)
 	}
-	s := &session{UserID: p.UserID, Email: p.Email, CSRF: randomID(), Seen: a.d.Now().UnixMilli()}
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+// startSession opens a session holding tok (a sign-in's or an accepted
+// invitation's) and sets its cookie; on the platform host the session's
+// store is tenant, else the user's first.
+func (a *Console) startSession(c *fiber.Ctx, tok *identity.Tokens, tenant uuid.UUID) error {
+	ctx := c.UserContext()
+	p, err := a.d.Identity.VerifyAccessToken(ctx, tok.AccessToken)
+	if err != nil {
+		return err
+	}
+	s := &session{UserID: p.UserID, Email: p.Email, CSRF: randomID(), Seen: a.d.Now().UnixMilli(), Tenant: tenant}
 	if err := a.keepTokens(s, tok); err != nil {
-		return a.fail(c, err)
+		return err
 	}
 	if u, err := a.d.Identity.Me(ctx, p.UserID); err == nil {
 		s.Lang = u.Locale
-		if len(u.Memberships) > 0 {
+		if len(u.Memberships) > 0 && s.Tenant == uuid.Nil {
 			s.Tenant = u.Memberships[0].TenantID
 		}
 	}
@@ -312,11 +323,11 @@ func (a *Console) login(c *fiber.Ctx) error {
 	}
 	id := randomID()
 	if err := a.saveSession(c, a.sessionKey(id), s, false); err != nil {
-		return a.fail(c, errs.Wrap(errs.CodeUnavailable, err, "admin.unavailable"))
+		return errs.Wrap(errs.CodeUnavailable, err, "admin.unavailable")
 	}
 	a.cookie(c, cookieSession, id, 0)
 	a.cookie(c, cookieLogin, "", -1)
-	return c.Redirect(next, fiber.StatusSeeOther)
+	return nil
 }
 
 // logoutPage is GET /admin/logout: a button (signing out is a POST).

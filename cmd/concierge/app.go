@@ -280,7 +280,10 @@ func (a *App) newAdmin(cfg config.Config) *admin.Console {
 			Payments: a.checkout, Invoices: a.invoices,
 			Redis: d.rdb, Keys: d.keys, Texts: a.texts, Log: d.log,
 			ClientIP: func(c *fiber.Ctx) string { ip, _ := gateway.ByIP(c); return ip },
-			Returns:  a.returns, Content: a.cms, Customers: a.conv, CustomerOrders: a.orders})
+			Returns:  a.returns, Content: a.cms, Customers: a.conv, CustomerOrders: a.orders,
+			Settings: admin.Settings{Storefront: d.tenants, Pricing: a.cart, Invoicing: a.invoices, Payments: a.checkout, SLA: a.sla,
+				Returns: a.returns, BotTexts: a.cms},
+			Staff: a.identity})
 }
 
 // newIdentity builds staff identity; the JWT key is JWT_SECRET or, when that

@@ -25,6 +25,8 @@ type ProviderSettings struct {
 	Values     map[string]string
 	SecretsSet map[string]bool
 	UpdatedAt  *time.Time
+	// Fields are the provider's fields, in its order (for a form).
+	Fields []payments.Field
 }
 
 // SettingsChange is a PUT of one provider's settings: Enabled (nil keeps
@@ -63,7 +65,7 @@ func (s *Service) viewSettings(rows []settingsRow) []ProviderSettings {
 	for _, name := range s.providers.Names() {
 		p, _ := s.providers.Get(name)
 		r, stored := byName[name]
-		v := ProviderSettings{Provider: name, Enabled: r.Enabled, Values: map[string]string{}, SecretsSet: map[string]bool{}}
+		v := ProviderSettings{Provider: name, Enabled: r.Enabled, Values: map[string]string{}, SecretsSet: map[string]bool{}, Fields: p.Fields()}
 		if stored {
 			u := r.UpdatedAt
 			v.UpdatedAt = &u
@@ -148,7 +150,7 @@ func (s *Service) UpdatePaymentSettings(ctx context.Context, changes map[string]
 		}
 		out = s.viewSettings(rows)
 		// The audit names what changed, never a secret's value.
-		return s.audit.Record(ctx, tx, tenants.AuditEntry{TenantID: t.ID, Action: "payments.settings_updated",
+		return s.audit.Record(ctx, tx, tenants.AuditEntry{TenantID: t.ID, Actor: s.actor(ctx), Action: "payments.settings_updated",
 			Target: "tenant:" + t.ID.String(), After: map[string]string{"providers": strings.Join(changed, ",")}})
 	})
 	return out, err
