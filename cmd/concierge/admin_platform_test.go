@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 
 	"concierge/internal/testenv"
 	"concierge/modules/audit"
@@ -34,11 +36,12 @@ type platformTestArgs struct {
 func (platformTestArgs) Kind() string { return "admin_platform_test" }
 
 // deadJob stores a job and marks it discarded, as River does after its
-// last attempt (serve runs no worker), and returns its id.
+// last attempt, and returns its id (scheduled ahead first, so no worker
+// takes it meanwhile).
 func deadJob(t *testing.T, ta *testApp, note string) int64 {
 	t.Helper()
 	ctx := context.Background()
-	if err := ta.app.jobs.Insert(ctx, platformTestArgs{Note: note}, nil); err != nil {
+	if err := ta.app.jobs.Insert(ctx, platformTestArgs{Note: note}, &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	var id int64
