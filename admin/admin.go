@@ -33,8 +33,10 @@ import (
 	"concierge/internal/httpx"
 	"concierge/internal/i18n"
 	"concierge/internal/input"
+	"concierge/internal/jobs"
 	"concierge/internal/webassets"
 	"concierge/modules/analytics"
+	"concierge/modules/audit"
 	"concierge/modules/cms"
 	"concierge/modules/identity"
 	"concierge/modules/orders"
@@ -139,6 +141,41 @@ type CustomerOrders interface {
 	ForContact(ctx context.Context, customerID uuid.UUID, phone string, limit int) ([]orders.ContactOrder, error)
 }
 
+// Onboarding manages the tenants' domains and WhatsApp numbers
+// (tenants.Service); secrets are sealed there, never read back.
+type Onboarding interface {
+	Domains(ctx context.Context, idOrSlug string) ([]tenants.Domain, error)
+	AddDomain(ctx context.Context, actor, idOrSlug string, in tenants.DomainInput) (*tenants.Domain, error)
+	RemoveDomain(ctx context.Context, actor, idOrSlug string, domainID uuid.UUID) error
+	Numbers(ctx context.Context, idOrSlug string) ([]tenants.Number, error)
+	AllNumbers(ctx context.Context) ([]tenants.Number, error)
+	AddNumber(ctx context.Context, actor, idOrSlug string, in tenants.NumberInput) (*tenants.Number, error)
+	UpdateNumber(ctx context.Context, actor, idOrSlug string, numberID uuid.UUID, in tenants.NumberUpdate) (*tenants.Number, error)
+}
+
+// DeadJobs is River's dead letter (jobs.Jobs).
+type DeadJobs interface {
+	ListDiscarded(ctx context.Context, limit int, after int64) ([]jobs.Discarded, error)
+	Retry(ctx context.Context, id int64) error
+	Discard(ctx context.Context, id int64) (jobs.Discarded, error)
+	Stats(ctx context.Context) ([]jobs.StateCount, error)
+}
+
+// AuditLog reads and verifies the audit log across tenants and records
+// platform actions outside our own tables (audit.Log).
+type AuditLog interface {
+	Search(ctx context.Context, q audit.Query) (audit.Page, error)
+	VerifyAll(ctx context.Context) (audit.Verification, error)
+	RecordPlatform(ctx context.Context, e tenants.AuditEntry) error
+}
+
+// Channel reads the WhatsApp numbers' health and the unrouted webhooks
+// (whatsapp.Service).
+type Channel interface {
+	Health(ctx context.Context, since time.Time) (map[uuid.UUID]*whatsapp.NumberHealth, error)
+	ListUnrouted(ctx context.Context, limit int, before int64) ([]whatsapp.Unrouted, error)
+}
+
 // Sealer encrypts the refresh token kept in a session (secrets.Keyring).
 type Sealer interface {
 	Seal(plaintext, context string) (string, error)
@@ -174,6 +211,10 @@ type Deps struct {
 	Payments     Payments
 	Invoices     Invoices
 	Breaches     Breaches
+	Onboarding   Onboarding
+	DeadJobs     DeadJobs
+	AuditLog     AuditLog
+	Channel      Channel
 	Redis        redis.UniversalClient
 	Keys         Sealer
 	Texts        *i18n.Catalog
@@ -248,6 +289,10 @@ var pages = []page{
 	{path: "/admin/settings", label: "admin.nav.settings", obj: "settings", act: "read"},
 	{path: "/admin/staff", label: "admin.nav.staff", obj: "staff", act: "read"},
 	{path: "/admin/platform/tenants", label: "admin.nav.platform_tenants", obj: "platform", act: "read", platform: true},
+	{path: "/admin/platform/numbers", label: "admin.platform.nav.numbers", obj: "platform", act: "read", platform: true},
+	{path: "/admin/platform/jobs", label: "admin.platform.nav.jobs", obj: "jobs", act: "read", platform: true},
+	{path: "/admin/platform/unrouted", label: "admin.platform.nav.unrouted", obj: "platform", act: "read", platform: true},
+	{path: "/admin/platform/audit", label: "admin.platform.nav.audit", obj: "audit", act: "read", platform: true},
 }
 
 // Mount serves the dashboard under /admin on app's root.
@@ -309,6 +354,17 @@ func (a *Console) Mount(app fiber.Router) {
 	app.Post("/admin/platform/tenants", append(platform("platform", "write"), a.guard, a.platformCreateTenant)...)
 	app.Post("/admin/platform/tenants/:slug/suspend", append(platform("platform", "write"), a.guard, a.platformTenantStatus(true))...)
 	app.Post("/admin/platform/tenants/:slug/activate", append(platform("platform", "write"), a.guard, a.platformTenantStatus(false))...)
+	app.Get("/admin/platform/tenants/:slug", append(platform("platform", "read"), a.platformTenant)...)
+	app.Post("/admin/platform/tenants/:slug/domains", append(platform("platform", "write"), a.guard, a.platformAddDomain)...)
+	app.Post("/admin/platform/tenants/:slug/domains/:id/remove", append(platform("platform", "write"), a.guard, a.platformRemoveDomain)...)
+	app.Get("/admin/platform/numbers", append(platform("platform", "read"), a.platformNumbers)...)
+	app.Post("/admin/platform/numbers", append(platform("platform", "write"), a.guard, a.platformAddNumber)...)
+	app.Post("/admin/platform/numbers/:id", append(platform("platform", "write"), a.guard, a.platformUpdateNumber)...)
+	app.Get("/admin/platform/jobs", append(platform("jobs", "read"), a.platformJobs)...)
+	app.Post("/admin/platform/jobs/:id/retry", append(platform("jobs", "write"), a.guard, a.platformJobAction(true))...)
+	app.Post("/admin/platform/jobs/:id/discard", append(platform("jobs", "write"), a.guard, a.platformJobAction(false))...)
+	app.Get("/admin/platform/unrouted", append(platform("platform", "read"), a.platformUnrouted)...)
+	app.Get("/admin/platform/audit", append(platform("audit", "read"), a.platformAudit)...)
 	app.Get("/admin/*", a.signedIn, a.notFound)
 }
 

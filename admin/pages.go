@@ -86,17 +86,7 @@ func (a *Console) ordersList(c *fiber.Ctx) error {
 	} else {
 		l.Filter.Payment = ""
 	}
-	day := func(field, s string) time.Time {
-		if s == "" {
-			return time.Time{}
-		}
-		t, err := time.ParseInLocation("2006-01-02", s, v.Location)
-		if err != nil || t.Year() < 2000 || t.Year() > 9999 {
-			l.Errors[field] = v.T("admin.orders.bad_date")
-			return time.Time{}
-		}
-		return t
-	}
+	day := dayParam(v, v.Location, l.Errors)
 	q.From = day("from", f.From)
 	if to := day("to", f.To); !to.IsZero() {
 		q.To = to.AddDate(0, 0, 1) // the whole day

@@ -67,7 +67,8 @@ type numberRow struct {
 
 func (r *numberRow) toNumber() Number {
 	return Number{ID: r.ID, TenantID: r.TenantID, PhoneNumberID: r.PhoneNumberID, DisplayPhone: r.DisplayPhone,
-		WABAID: r.WABAID, Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		WABAID: r.WABAID, Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		HasAccessToken: r.AccessTokenSealed != "", HasAppSecret: r.AppSecretSealed != ""}
 }
 
 func toNumberRow(n *Number, sealedToken, sealedSecret string) *numberRow {
@@ -180,9 +181,14 @@ func insertNumber(ctx context.Context, tx bun.IDB, r *numberRow) error {
 	return translate(err, "WhatsApp number")
 }
 
+// listNumbers lists a tenant's numbers (uuid.Nil: every tenant's).
 func listNumbers(ctx context.Context, tx bun.IDB, tenantID uuid.UUID) ([]*numberRow, error) {
 	var rows []*numberRow
-	err := tx.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID).Order("created_at").Scan(ctx)
+	q := tx.NewSelect().Model(&rows).Order("tenant_id", "created_at")
+	if tenantID != uuid.Nil {
+		q = q.Where("tenant_id = ?", tenantID)
+	}
+	err := q.Scan(ctx)
 	return rows, err
 }
 

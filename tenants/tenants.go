@@ -64,9 +64,12 @@ type Number struct {
 	WABAID        string
 	AccessToken   string
 	AppSecret     string
-	Status        string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// HasAccessToken and HasAppSecret say whether each is stored (the
+	// listings do not open them).
+	HasAccessToken, HasAppSecret bool
+	Status                       string
+	CreatedAt                    time.Time
+	UpdatedAt                    time.Time
 }
 
 // Errors of this package; they wrap the shared error vocabulary.
@@ -349,6 +352,20 @@ func (s *Service) Numbers(ctx context.Context, idOrSlug string) ([]Number, error
 			return err
 		}
 		rows, err := listNumbers(ctx, tx, t.ID)
+		for _, r := range rows {
+			out = append(out, r.toNumber())
+		}
+		return err
+	})
+	return out, err
+}
+
+// AllNumbers lists every tenant's WhatsApp numbers (secrets not opened),
+// by tenant and age, for platform admins.
+func (s *Service) AllNumbers(ctx context.Context) ([]Number, error) {
+	var out []Number
+	err := s.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		rows, err := listNumbers(ctx, tx, uuid.Nil)
 		for _, r := range rows {
 			out = append(out, r.toNumber())
 		}

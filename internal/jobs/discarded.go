@@ -148,3 +148,28 @@ func (j *Jobs) Stats(ctx context.Context) ([]StateCount, error) {
 	}
 	return out, nil
 }
+
+// Discard deletes job id for good — a discarded or cancelled job nobody is
+// going to retry — and returns it as it was. The delete names those states,
+// so a job retried meanwhile is never deleted. Errors: not_found for an
+// unknown id, conflict when the job is in another state.
+func (j *Jobs) Discard(ctx context.Context, id int64) (Discarded, error) {
+	res, err := j.insert.JobDeleteMany(ctx, river.NewJobDeleteManyParams().IDs(id).
+		States(rivertype.JobStateDiscarded, rivertype.JobStateCancelled))
+	if err != nil {
+		return Discarded{}, fmt.Errorf("jobs: delete job %d: %w", id, err)
+	}
+	if len(res.Jobs) == 0 {
+		row, err := j.insert.JobGet(ctx, id)
+		if errors.Is(err, rivertype.ErrNotFound) {
+			return Discarded{}, errs.New(errs.CodeNotFound, "jobs.not_found")
+		}
+		if err != nil {
+			return Discarded{}, fmt.Errorf("jobs: get job %d: %w", id, err)
+		}
+		return Discarded{}, errs.New(errs.CodeConflict, "jobs.not_discardable", "state", row.State)
+	}
+	row := res.Jobs[0]
+	j.log.InfoContext(ctx, "jobs: job discarded for good", "job_id", id, "kind", row.Kind, "queue", row.Queue)
+	return toDiscarded(row), nil
+}

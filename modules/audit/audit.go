@@ -233,12 +233,118 @@ func List(ctx context.Context, tx bun.IDB, limit int) ([]Entry, error) {
 	if err := tx.NewSelect().Model(&rows).Order("id DESC").Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, err
 	}
+	return toEntries(rows), nil
+}
+
+func toEntries(rows []row) []Entry {
 	out := make([]Entry, len(rows))
 	for i, r := range rows {
 		out[i] = Entry{ID: r.ID, TenantID: r.TenantID.UUID, Seq: r.Seq, At: r.At, Actor: r.Actor, Action: r.Action,
 			Target: r.Target, Before: r.Before, After: r.After, RequestID: r.RequestID, Hash: r.Hash}
 	}
-	return out, nil
+	return out
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// Query selects entries of the platform-wide viewer: every field optional.
+type Query struct {
+	// Tenant is the chain (uuid.Nil: every chain; Platform: the platform's
+	// own, entries with no tenant).
+	Tenant   uuid.UUID
+	Platform bool
+	// Actor matches actors containing it, Action actions starting with it.
+	Actor, Action string
+	// From and To bound the time (To excluded); zero is open.
+	From, To time.Time
+	// Before is the last id of the previous page (0: the newest page).
+	Before int64
+	// Limit is the page size, 1..MaxPage.
+	Limit int
+}
+
+// MaxPage caps one page of Search.
+const MaxPage = 200
+
+// Page is one page of Search, newest first; Next is the Before of the next
+// page (0: this is the last).
+type Page struct {
+	Entries []Entry
+	Next    int64
+}
+
+// Search reads entries across chains on the platform path (platform
+// admins' viewer), newest first.
+func (l *Log) Search(ctx context.Context, q Query) (Page, error) {
+	if q.Limit < 1 || q.Limit > MaxPage {
+		q.Limit = 50
+	}
+	var page Page
+	err := l.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var rows []row
+		s := tx.NewSelect().Model(&rows).Order("id DESC").Limit(int64(q.Limit + 1))
+		switch {
+		case q.Platform:
+			s = s.Where("tenant_id IS NULL")
+		case q.Tenant != uuid.Nil:
+			s = s.Where("tenant_id = ?", q.Tenant)
+		}
+		if q.Actor != "" {
+			s = s.Where("strpos(actor, ?) > 0", q.Actor)
+		}
+		if q.Action != "" {
+			s = s.Where("starts_with(action, ?)", q.Action)
+		}
+		if !q.From.IsZero() {
+			s = s.Where("at >= ?", q.From)
+		}
+		if !q.To.IsZero() {
+			s = s.Where("at < ?", q.To)
+		}
+		if q.Before > 0 {
+			s = s.Where("id < ?", q.Before)
+		}
+		if err := s.Scan(ctx); err != nil {
+			return fmt.Errorf("audit: search: %w", err)
+		}
+		if len(rows) > q.Limit {
+			rows = rows[:q.Limit]
+			page.Next = rows[q.Limit-1].ID
+		}
+		page.Entries = toEntries(rows)
+		return nil
+	})
+	return page, err
+}
+
+// Verification is the result of checking every chain.
+type Verification struct {
+	Entries int
+	// First is the first entry that does not hold (nil: every chain is
+	// intact); Problems counts them all.
+	First    *Problem
+	Problems int
+}
+
+// VerifyAll recomputes every chain on the platform path (Verify).
+func (l *Log) VerifyAll(ctx context.Context) (Verification, error) {
+	var v Verification
+	err := l.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		ps, n, err := Verify(ctx, tx, nil)
+		v.Entries, v.Problems = n, len(ps)
+		if len(ps) > 0 {
+			v.First = &ps[0]
+		}
+		return err
+	})
+	return v, err
+}
+
+// RecordPlatform appends e in a platform transaction of its own, for an
+// action whose change is not a row of ours (a background job retried or
+// deleted in River's tables).
+func (l *Log) RecordPlatform(ctx context.Context, e tenants.AuditEntry) error {
+	return l.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return l.Record(ctx, tx, e)
+	})
+}

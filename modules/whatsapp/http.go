@@ -278,7 +278,7 @@ func (s *Service) unrouted(c *fiber.Ctx) error {
 	var rows []Unrouted
 	err := s.scope.PlatformTx(c.UserContext(), func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		rows, err = listUnrouted(ctx, tx, 100)
+		rows, err = listUnrouted(ctx, tx, 100, 0)
 		return err
 	})
 	if err != nil {

@@ -80,6 +80,7 @@ func (s *Service) Ingest(ctx context.Context, body []byte, signature string) (In
 	if !s.signed(body, signature, changes) {
 		return res, ErrBadSignature
 	}
+	s.noteWebhooks(ctx, changes)
 	for _, rc := range changes {
 		if rc.tenant == nil {
 			if err := s.storeUnrouted(ctx, rc); err != nil {

@@ -375,11 +375,15 @@ type unroutedRow struct {
 	ReceivedAt    time.Time       `bun:"received_at"`
 }
 
-// listUnrouted returns the newest limit unrouted changes.
-func listUnrouted(ctx context.Context, tx bun.IDB, limit int) ([]Unrouted, error) {
+// listUnrouted returns the newest limit unrouted changes with ids below
+// before (0: the newest).
+func listUnrouted(ctx context.Context, tx bun.IDB, limit int, before int64) ([]Unrouted, error) {
 	var rows []unroutedRow
-	if err := tx.NewSelect().Table("whatsapp_unrouted").Column("id", "phone_number_id", "reason", "payload", "received_at").
-		OrderExpr("id DESC").Limit(int64(limit)).Scan(ctx, &rows); err != nil {
+	q := tx.NewSelect().Table("whatsapp_unrouted").Column("id", "phone_number_id", "reason", "payload", "received_at")
+	if before > 0 {
+		q = q.Where("id < ?", before)
+	}
+	if err := q.OrderExpr("id DESC").Limit(int64(limit)).Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
 	out := make([]Unrouted, len(rows))
@@ -408,4 +412,22 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n])
+}
+
+type failedSendRow struct {
+	NumberID uuid.UUID `bun:"number_id"`
+	Code     int       `bun:"code"`
+	Count    int64     `bun:"count"`
+}
+
+// failedSends counts the tenant's outbound messages failed since since, by
+// number and error code (0: none), most first.
+func failedSends(ctx context.Context, tx bun.IDB, since time.Time) ([]failedSendRow, error) {
+	var rows []failedSendRow
+	err := tx.NewSelect().TableExpr("messages AS m").
+		Join("JOIN conversations AS c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id").
+		ColumnExpr("c.number_id, COALESCE(m.error_code, 0) AS code, count(*) AS count").
+		Where("m.direction = ? AND m.status = ? AND m.status_at >= ?", Out, StatusFailed, since).
+		GroupExpr("c.number_id, code").OrderExpr("count DESC, code").Scan(ctx, &rows)
+	return rows, err
 }

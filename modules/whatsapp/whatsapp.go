@@ -29,6 +29,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -374,6 +375,9 @@ type Service struct {
 	validator *httpx.Validator
 	now       func() time.Time
 	batch     *batcher
+	// webhookSeen is when this process last recorded a webhook per number
+	// (health.go).
+	webhookSeen sync.Map
 }
 
 // New builds the channel.
