@@ -35,6 +35,7 @@ import (
 	"concierge/internal/input"
 	"concierge/internal/webassets"
 	"concierge/modules/analytics"
+	"concierge/modules/catalog"
 	"concierge/modules/identity"
 	"concierge/modules/orders"
 	"concierge/modules/sla"
@@ -90,6 +91,32 @@ type Breaches interface {
 	Breaches(ctx context.Context, q sla.BreachQuery) (sla.BreachPage, error)
 }
 
+// Catalog is the catalog's staff side (catalog.Service): products,
+// variants, pictures, categories, feed sources and runs. Each change is
+// audited by the catalog with the actor of ctx.
+type Catalog interface {
+	StaffList(ctx context.Context, q catalog.Query) (catalog.Page, error)
+	StaffProduct(ctx context.Context, ref string) (*catalog.Product, error)
+	CreateProduct(ctx context.Context, in catalog.ProductInput) (*catalog.Product, error)
+	UpdateProduct(ctx context.Context, ref string, in catalog.ProductPatch) (*catalog.Product, error)
+	ArchiveProduct(ctx context.Context, ref string) (*catalog.Product, error)
+	AddVariant(ctx context.Context, productRef string, in catalog.VariantInput) (*catalog.Variant, error)
+	UpdateVariant(ctx context.Context, productRef, variantRef string, in catalog.VariantPatch) (*catalog.Variant, error)
+	ArchiveVariant(ctx context.Context, productRef, variantRef string) error
+	UploadImage(ctx context.Context, productRef string, in catalog.ImageUpload) (*catalog.Media, error)
+	DeleteMedia(ctx context.Context, productRef string, mediaID uuid.UUID) error
+	Categories(ctx context.Context) ([]catalog.Category, error)
+	CreateCategory(ctx context.Context, in catalog.CategoryInput) (*catalog.Category, error)
+	UpdateCategory(ctx context.Context, ref string, in catalog.CategoryInput) (*catalog.Category, error)
+	DeleteCategory(ctx context.Context, ref string) error
+	Sources(ctx context.Context) ([]catalog.Source, error)
+	CreateSource(ctx context.Context, in catalog.SourceInput) (*catalog.Source, error)
+	DeleteSource(ctx context.Context, id uuid.UUID) error
+	StartRun(ctx context.Context, req catalog.RunRequest) (*catalog.Run, error)
+	Runs(ctx context.Context, source *uuid.UUID, limit int) ([]catalog.Run, error)
+	Run(ctx context.Context, id uuid.UUID) (*catalog.Run, error)
+}
+
 // Sealer encrypts the refresh token kept in a session (secrets.Keyring).
 type Sealer interface {
 	Seal(plaintext, context string) (string, error)
@@ -117,6 +144,7 @@ type Deps struct {
 	Funnels       Funnels
 	Conversations Conversations
 	Breaches      Breaches
+	Catalog       Catalog
 	Redis         redis.UniversalClient
 	Keys          Sealer
 	Texts         *i18n.Catalog
@@ -170,6 +198,7 @@ type page struct {
 // pages are the dashboard's pages in navigation order.
 var pages = []page{
 	{path: "/admin", label: "admin.nav.home", obj: "store", act: "read"},
+	{path: "/admin/products", label: "admin.nav.products", obj: "catalog", act: "read"},
 	{path: "/admin/orders", label: "admin.nav.orders", obj: "orders", act: "read"},
 	{path: "/admin/platform/tenants", label: "admin.nav.platform_tenants", obj: "platform", act: "read", platform: true},
 }
@@ -190,6 +219,7 @@ func (a *Console) Mount(app fiber.Router) {
 	app.Get("/admin/orders", append(tenant("orders", "read"), a.ordersList)...)
 	app.Get("/admin/orders/:id", append(tenant("orders", "read"), a.orderDetail)...)
 	app.Post("/admin/orders/:id/transitions", append(tenant("orders", "write"), a.guard, a.orderMove)...)
+	a.mountCatalog(app, tenant)
 
 	platform := func(obj, act string) []fiber.Handler {
 		return []fiber.Handler{a.signedIn, a.require(obj, act, true)}

@@ -275,7 +275,7 @@ func (a *App) newAdmin(cfg config.Config) *admin.Console {
 	d := a.deps
 	return admin.New(admin.Config{IdleTimeout: cfg.AdminIdleTimeout, Secure: cfg.Env == "production", RedisPrefix: cfg.RedisPrefix,
 		PaymentMethods: a.paymentMethods},
-		admin.Deps{Identity: a.identity, Stores: d.tenants, Orders: a.orders, Funnels: a.analytics, Conversations: a.conv, Breaches: a.sla,
+		admin.Deps{Identity: a.identity, Stores: d.tenants, Orders: a.orders, Funnels: a.analytics, Conversations: a.conv, Breaches: a.sla, Catalog: a.catalog,
 			Redis: d.rdb, Keys: d.keys, Texts: a.texts, Log: d.log,
 			ClientIP: func(c *fiber.Ctx) string { ip, _ := gateway.ByIP(c); return ip }})
 }
