@@ -455,7 +455,7 @@ func (a *Console) variantArchive(c *fiber.Ctx) error {
 
 // mediaUpload is POST /admin/products/{id}/media (multipart): a JPEG, PNG
 // or WebP picture, told by its bytes, stored by the catalog and served at
-// /media/{tenant}/{id}; its URL starts with this request's origin.
+// /uploads/{tenant}/{id}; its URL starts with this request's origin.
 func (a *Console) mediaUpload(c *fiber.Ctx) error {
 	p, err := a.product(c)
 	if err != nil {

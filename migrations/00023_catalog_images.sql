@@ -1,6 +1,6 @@
 -- Pictures uploaded through the dashboard (issue 14): the bytes of a
 -- product picture whose product_media row points at the public route
--- /media/{tenant}/{id}. One row per picture, sharing the picture's id:
+-- /uploads/{tenant}/{id}. One row per picture, sharing the picture's id:
 -- deleting the picture (or its product) deletes the bytes.
 
 -- +goose Up

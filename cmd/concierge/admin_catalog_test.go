@@ -277,7 +277,7 @@ func TestAdminCatalogProducts(t *testing.T) {
 		t.Fatalf("upload: %d %.300s", r.status, r.body)
 	}
 	p = staffProduct(t, ta, ctxA, id)
-	if len(p.Media) != 1 || !strings.HasPrefix(p.Media[0].URL, "http://"+hostA+"/media/"+ctxTenant(t, ctxA)+"/") {
+	if len(p.Media) != 1 || !strings.HasPrefix(p.Media[0].URL, "http://"+hostA+"/uploads/"+ctxTenant(t, ctxA)+"/") {
 		t.Fatalf("the picture: %+v", p.Media)
 	}
 	picURL, err := url.Parse(p.Media[0].URL)

@@ -66,7 +66,7 @@ func (s *Service) Mount(r httpx.Routers) {
 	st.Get("/catalog/consistency", read, h.consistency)
 
 	// Uploaded pictures, on any host: the path names the tenant.
-	r.Root.Get("/media/:tenant/:file", h.image)
+	r.Root.Get("/uploads/:tenant/:file", h.image)
 
 	upload := httpx.LimitBody(s.cfg.UploadLimit)
 	r.Uploads.Post("/catalog/sources/:id/runs", upload, write, h.runSource)
@@ -409,7 +409,7 @@ func (h *handlers) deleteMedia(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// image serves an uploaded picture (GET /media/{tenant}/{id}.{ext}) with
+// image serves an uploaded picture (GET /uploads/{tenant}/{id}.{ext}) with
 // the type its bytes were taken as, cached for good (a picture's id never
 // names other bytes).
 func (h *handlers) image(c *fiber.Ctx) error {

@@ -73,7 +73,7 @@ func TestUploadedImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "https://shop.example.sa/media/" + f.tenant.ID.String() + "/" + m.ID.String() + ".png"
+	want := "https://shop.example.sa/uploads/" + f.tenant.ID.String() + "/" + m.ID.String() + ".png"
 	if m.URL != want {
 		t.Fatalf("picture URL %q, want %q", m.URL, want)
 	}

@@ -15,7 +15,7 @@ import (
 
 // Pictures uploaded by staff (the dashboard's media upload): the bytes are
 // kept in catalog_images under the id of the product_media row that points
-// at them, served by GET /media/{tenant}/{id}.{ext} (http.go), so a picture
+// at them, served by GET /uploads/{tenant}/{id}.{ext} (http.go), so a picture
 // uploaded is a picture like any other for the storefront, the API and the
 // chat. Only JPEG, PNG and WebP are taken, told by their bytes (never by the
 // name or the declared type).
@@ -43,7 +43,7 @@ type ImageUpload struct {
 	AltAR, AltEN string
 	// BaseURL is where this deployment is reached (scheme://host of the
 	// request that uploads); the picture's URL is
-	// BaseURL/media/<tenant>/<id>.<ext>.
+	// BaseURL/uploads/<tenant>/<id>.<ext>.
 	BaseURL string
 }
 
@@ -72,7 +72,7 @@ func (s *Service) UploadImage(ctx context.Context, productRef string, in ImageUp
 		fe = append(fe, errs.Field("file", "oneof", "catalog.field.image_type"))
 	}
 	base := strings.TrimRight(in.BaseURL, "/")
-	if !s.validURL(base + "/media") {
+	if !s.validURL(base + "/uploads") {
 		fe = append(fe, s.urlField("base_url"))
 	}
 	if len(fe) > 0 {
@@ -88,7 +88,7 @@ func (s *Service) UploadImage(ctx context.Context, productRef string, in ImageUp
 			return nil, errs.Invalid(errs.Field("file", "max", "catalog.field.media_max", "max", MaxMedia))
 		}
 		row := mediaRowOf(t.ID, p.ID, len(p.Media), MediaInput{AltAR: strings.TrimSpace(in.AltAR), AltEN: strings.TrimSpace(in.AltEN)})
-		row.URL = base + "/media/" + t.ID.String() + "/" + row.ID.String() + imageTypes[ct]
+		row.URL = base + "/uploads/" + t.ID.String() + "/" + row.ID.String() + imageTypes[ct]
 		if err := insertMedia(ctx, tx, &row); err != nil {
 			return nil, err
 		}
