@@ -37,6 +37,7 @@ import (
 	"concierge/internal/webassets"
 	"concierge/modules/analytics"
 	"concierge/modules/audit"
+	"concierge/modules/catalog"
 	"concierge/modules/cms"
 	"concierge/modules/identity"
 	"concierge/modules/orders"
@@ -176,6 +177,32 @@ type Channel interface {
 	ListUnrouted(ctx context.Context, limit int, before int64) ([]whatsapp.Unrouted, error)
 }
 
+// Catalog is the catalog's staff side (catalog.Service): products,
+// variants, pictures, categories, feed sources and runs. Each change is
+// audited by the catalog with the actor of ctx.
+type Catalog interface {
+	StaffList(ctx context.Context, q catalog.Query) (catalog.Page, error)
+	StaffProduct(ctx context.Context, ref string) (*catalog.Product, error)
+	CreateProduct(ctx context.Context, in catalog.ProductInput) (*catalog.Product, error)
+	UpdateProduct(ctx context.Context, ref string, in catalog.ProductPatch) (*catalog.Product, error)
+	ArchiveProduct(ctx context.Context, ref string) (*catalog.Product, error)
+	AddVariant(ctx context.Context, productRef string, in catalog.VariantInput) (*catalog.Variant, error)
+	UpdateVariant(ctx context.Context, productRef, variantRef string, in catalog.VariantPatch) (*catalog.Variant, error)
+	ArchiveVariant(ctx context.Context, productRef, variantRef string) error
+	UploadImage(ctx context.Context, productRef string, in catalog.ImageUpload) (*catalog.Media, error)
+	DeleteMedia(ctx context.Context, productRef string, mediaID uuid.UUID) error
+	Categories(ctx context.Context) ([]catalog.Category, error)
+	CreateCategory(ctx context.Context, in catalog.CategoryInput) (*catalog.Category, error)
+	UpdateCategory(ctx context.Context, ref string, in catalog.CategoryInput) (*catalog.Category, error)
+	DeleteCategory(ctx context.Context, ref string) error
+	Sources(ctx context.Context) ([]catalog.Source, error)
+	CreateSource(ctx context.Context, in catalog.SourceInput) (*catalog.Source, error)
+	DeleteSource(ctx context.Context, id uuid.UUID) error
+	StartRun(ctx context.Context, req catalog.RunRequest) (*catalog.Run, error)
+	Runs(ctx context.Context, source *uuid.UUID, limit int) ([]catalog.Run, error)
+	Run(ctx context.Context, id uuid.UUID) (*catalog.Run, error)
+}
+
 // Sealer encrypts the refresh token kept in a session (secrets.Keyring).
 type Sealer interface {
 	Seal(plaintext, context string) (string, error)
@@ -211,6 +238,7 @@ type Deps struct {
 	Payments     Payments
 	Invoices     Invoices
 	Breaches     Breaches
+	Catalog      Catalog
 	Onboarding   Onboarding
 	DeadJobs     DeadJobs
 	AuditLog     AuditLog
@@ -280,6 +308,7 @@ type page struct {
 var pages = []page{
 	{path: "/admin", label: "admin.nav.home", obj: "store", act: "read"},
 	{path: "/admin/inbox", label: "admin.nav.inbox", obj: "conversations", act: "read"},
+	{path: "/admin/products", label: "admin.nav.products", obj: "catalog", act: "read"},
 	{path: "/admin/orders", label: "admin.nav.orders", obj: "orders", act: "read"},
 	{path: "/admin/returns", label: "admin.nav.returns", obj: "returns", act: "read"},
 	{path: "/admin/templates", label: "admin.nav.templates", obj: "templates", act: "read"},
@@ -346,6 +375,7 @@ func (a *Console) Mount(app fiber.Router) {
 	app.Post("/admin/staff/invites/:id/revoke", append(tenant("staff", "write"), a.guard, a.staffRevoke)...)
 	app.Post("/admin/staff/:user/role", append(tenant("staff", "write"), a.guard, a.staffRole)...)
 	app.Post("/admin/staff/:user/remove", append(tenant("staff", "write"), a.guard, a.staffRemove)...)
+	a.mountCatalog(app, tenant)
 
 	platform := func(obj, act string) []fiber.Handler {
 		return []fiber.Handler{a.signedIn, a.require(obj, act, true)}

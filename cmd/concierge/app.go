@@ -278,7 +278,7 @@ func (a *App) newAdmin(cfg config.Config) *admin.Console {
 		admin.Deps{Identity: a.identity, Stores: d.tenants, Orders: a.orders, Funnels: a.analytics, Conversations: a.conv, Breaches: a.sla,
 			Contexts: &customerContexts{scope: d.scope, carts: a.cart, orders: a.orders, payments: a.checkout}, QuickReplies: a.cms,
 			Payments: a.checkout, Invoices: a.invoices,
-			Onboarding: d.tenants, DeadJobs: a.jobs, AuditLog: d.audit, Channel: a.conv,
+			Catalog: a.catalog, Onboarding: d.tenants, DeadJobs: a.jobs, AuditLog: d.audit, Channel: a.conv,
 			Redis: d.rdb, Keys: d.keys, Texts: a.texts, Log: d.log,
 			ClientIP: func(c *fiber.Ctx) string { ip, _ := gateway.ByIP(c); return ip },
 			Returns:  a.returns, Content: a.cms, Customers: a.conv, CustomerOrders: a.orders,

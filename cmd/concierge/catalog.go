@@ -40,7 +40,7 @@ func newCatalog(cfg config.Config, d *deps, j *jobs.Jobs, log *slog.Logger) (*ca
 		Fetch:          safefetch.Config{Allow: allow, MaxBytes: int64(cfg.CatalogFetchMaxBytes), Timeout: cfg.CatalogFetchTimeout},
 		AllowHTTPLinks: cfg.Env != "production",
 		UploadLimit:    cfg.CatalogUploadLimit,
-	}, catalog.Deps{Scope: d.scope, Tenants: d.tenants, Jobs: j, Redis: d.rdb, RedisPrefix: cfg.RedisPrefix, Log: log}), nil
+	}, catalog.Deps{Scope: d.scope, Tenants: d.tenants, Jobs: j, Redis: d.rdb, RedisPrefix: cfg.RedisPrefix, Log: log, Audit: d.audit}), nil
 }
 
 func catalogAllow(cfg config.Config) ([]netip.Prefix, error) {

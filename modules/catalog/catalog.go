@@ -271,9 +271,16 @@ type Jobs interface {
 	InsertTx(ctx context.Context, tx bun.Tx, args river.JobArgs, opts *river.InsertOpts) error
 }
 
+// Auditor records staff changes (audit.Log) in the change's transaction.
+type Auditor interface {
+	Record(ctx context.Context, tx bun.IDB, e tenants.AuditEntry) error
+}
+
 // Deps are the catalog's collaborators.
 type Deps struct {
-	Scope       *tenants.Scope
+	Scope *tenants.Scope
+	// Audit records every staff change with its actor (nil: none).
+	Audit       Auditor
 	Tenants     *tenants.Service
 	Jobs        Jobs
 	Redis       redis.UniversalClient
@@ -301,6 +308,7 @@ type Service struct {
 	actor    func(context.Context) identity.Actor
 	messages *i18n.Catalog
 	metrics  *metrics
+	audit    Auditor
 }
 
 // New builds the service.
@@ -335,6 +343,7 @@ func New(cfg Config, d Deps) *Service {
 		cfg: cfg, scope: d.Scope, tenants: d.Tenants, jobs: d.Jobs,
 		cache: newCache(d.Redis, d.RedisPrefix, cfg.CacheTTL, log, m),
 		fetch: safefetch.New(cfg.Fetch), log: log, now: now, actor: actor, messages: msgs, metrics: m,
+		audit: d.Audit,
 	}
 }
 

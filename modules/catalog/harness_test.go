@@ -43,7 +43,7 @@ func newFixture(t *testing.T, configure ...func(*catalog.Config)) *fixture {
 	}
 	build := func() *catalog.Service {
 		return catalog.New(cfg, catalog.Deps{Scope: env.Scope, Tenants: env.Tenants, Jobs: env.Jobs, Redis: env.Redis,
-			RedisPrefix: env.Prefix, Log: env.Log, Messages: env.Catalog})
+			RedisPrefix: env.Prefix, Log: env.Log, Messages: env.Catalog, Audit: env.Audit})
 	}
 	f := &fixture{env: env, svc: build(), twin: build}
 	f.tenant, f.ctx = f.newTenant(t)

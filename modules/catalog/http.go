@@ -65,6 +65,9 @@ func (s *Service) Mount(r httpx.Routers) {
 	st.Get("/catalog/runs/:id", read, h.getRun)
 	st.Get("/catalog/consistency", read, h.consistency)
 
+	// Uploaded pictures, on any host: the path names the tenant.
+	r.Root.Get("/uploads/:tenant/:file", h.image)
+
 	upload := httpx.LimitBody(s.cfg.UploadLimit)
 	r.Uploads.Post("/catalog/sources/:id/runs", upload, write, h.runSource)
 	r.Uploads.Post("/catalog/imports", upload, write, h.importFile)
@@ -404,6 +407,34 @@ func (h *handlers) deleteMedia(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// image serves an uploaded picture (GET /uploads/{tenant}/{id}.{ext}) with
+// the type its bytes were taken as, cached for good (a picture's id never
+// names other bytes).
+func (h *handlers) image(c *fiber.Ctx) error {
+	notFound := errs.New(errs.CodeNotFound, "catalog.media.not_found")
+	tenantID, err := uuid.Parse(c.Params("tenant"))
+	if err != nil {
+		return notFound
+	}
+	name, ext, _ := strings.Cut(c.Params("file"), ".")
+	id, err := uuid.Parse(name)
+	if err != nil {
+		return notFound
+	}
+	img, err := h.svc.Image(c.UserContext(), tenantID, id)
+	if err != nil {
+		return err
+	}
+	if imageTypes[img.ContentType] != "."+ext {
+		return notFound
+	}
+	c.Set(fiber.HeaderContentType, img.ContentType)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; sandbox")
+	return c.Send(img.Data)
 }
 
 type categoryReq struct {

@@ -34,7 +34,8 @@ func (s *Service) CreateCategory(ctx context.Context, in CategoryInput) (*Catego
 			return nil, err
 		}
 		out = toCategory(r)
-		return nil, nil
+		return nil, s.record(ctx, tx, t, "category.create", "category:"+r.ID.String(),
+			map[string]any{"slug": r.Slug, "name_ar": r.NameAR, "name_en": r.NameEN, "parent_id": r.ParentID})
 	})
 	return &out, err
 }
@@ -46,7 +47,7 @@ func (s *Service) UpdateCategory(ctx context.Context, ref string, in CategoryInp
 		return nil, errs.Invalid(fe...)
 	}
 	var out Category
-	err := s.write(ctx, func(ctx context.Context, tx bun.Tx, _ *tenants.Tenant) ([]uuid.UUID, error) {
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx, t *tenants.Tenant) ([]uuid.UUID, error) {
 		c, err := resolveCategory(ctx, tx, ref)
 		if err != nil {
 			return nil, err
@@ -73,6 +74,10 @@ func (s *Service) UpdateCategory(ctx context.Context, ref string, in CategoryInp
 			return nil, err
 		}
 		out = toCategory(*c)
+		if err := s.record(ctx, tx, t, "category.update", "category:"+c.ID.String(),
+			map[string]any{"slug": c.Slug, "name_ar": c.NameAR, "name_en": c.NameEN, "parent_id": c.ParentID}); err != nil {
+			return nil, err
+		}
 		// Category names are part of the products' search text.
 		return categoryProducts(ctx, tx, c.ID)
 	})
@@ -82,7 +87,7 @@ func (s *Service) UpdateCategory(ctx context.Context, ref string, in CategoryInp
 // DeleteCategory deletes a category without sub-categories; its products
 // stay, without it. Errors: not_found, conflict (has sub-categories).
 func (s *Service) DeleteCategory(ctx context.Context, ref string) error {
-	return s.write(ctx, func(ctx context.Context, tx bun.Tx, _ *tenants.Tenant) ([]uuid.UUID, error) {
+	return s.write(ctx, func(ctx context.Context, tx bun.Tx, t *tenants.Tenant) ([]uuid.UUID, error) {
 		c, err := resolveCategory(ctx, tx, ref)
 		if err != nil {
 			return nil, err
@@ -98,6 +103,9 @@ func (s *Service) DeleteCategory(ctx context.Context, ref string) error {
 		if err != nil {
 			return nil, err
 		}
-		return ids, deleteCategory(ctx, tx, c.ID)
+		if err := deleteCategory(ctx, tx, c.ID); err != nil {
+			return nil, err
+		}
+		return ids, s.record(ctx, tx, t, "category.delete", "category:"+c.ID.String(), map[string]any{"slug": c.Slug})
 	})
 }

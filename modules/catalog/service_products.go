@@ -66,7 +66,8 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput) (*Product,
 				return nil, err
 			}
 		}
-		return []uuid.UUID{id}, nil
+		return []uuid.UUID{id}, s.record(ctx, tx, t, "product.create", "product:"+id.String(),
+			map[string]any{"slug": slug, "status": status, "title_ar": r.TitleAR, "title_en": r.TitleEN, "variants": len(in.Variants)})
 	})
 	if err != nil {
 		return nil, err
@@ -123,7 +124,8 @@ func (s *Service) UpdateProduct(ctx context.Context, ref string, in ProductPatch
 				return nil, err
 			}
 		}
-		return []uuid.UUID{id}, nil
+		return []uuid.UUID{id}, s.record(ctx, tx, t, "product.update", "product:"+id.String(),
+			map[string]any{"slug": next.Slug, "status": next.Status, "title_ar": next.TitleAR, "title_en": next.TitleEN})
 	})
 	if err != nil {
 		return nil, err
@@ -161,7 +163,8 @@ func (s *Service) AddVariant(ctx context.Context, productRef string, in VariantI
 		if err := insertVariant(ctx, tx, &row, "sku"); err != nil {
 			return nil, err
 		}
-		return []uuid.UUID{p.ID}, nil
+		return []uuid.UUID{p.ID}, s.record(ctx, tx, t, "variant.add", "variant:"+out.ID.String(),
+			map[string]any{"product_id": p.ID, "sku": out.SKU, "price": out.Price, "stock": out.Stock})
 	})
 	return &out, err
 }
@@ -202,19 +205,24 @@ func (s *Service) UpdateVariant(ctx context.Context, productRef string, variantR
 		if err := updateVariant(ctx, tx, &row); err != nil {
 			return nil, err
 		}
-		return []uuid.UUID{v.ProductID}, nil
+		return []uuid.UUID{v.ProductID}, s.record(ctx, tx, t, "variant.update", "variant:"+out.ID.String(),
+			map[string]any{"product_id": v.ProductID, "sku": out.SKU, "price": out.Price, "stock": out.Stock})
 	})
 	return &out, err
 }
 
 // ArchiveVariant takes a variant off sale. Errors: not_found.
 func (s *Service) ArchiveVariant(ctx context.Context, productRef, variantRef string) error {
-	return s.write(ctx, func(ctx context.Context, tx bun.Tx, _ *tenants.Tenant) ([]uuid.UUID, error) {
+	return s.write(ctx, func(ctx context.Context, tx bun.Tx, t *tenants.Tenant) ([]uuid.UUID, error) {
 		v, err := getVariant(ctx, tx, productRef, variantRef)
 		if err != nil {
 			return nil, err
 		}
-		return []uuid.UUID{v.ProductID}, archiveVariant(ctx, tx, v.ID)
+		if err := archiveVariant(ctx, tx, v.ID); err != nil {
+			return nil, err
+		}
+		return []uuid.UUID{v.ProductID}, s.record(ctx, tx, t, "variant.archive", "variant:"+v.ID.String(),
+			map[string]any{"product_id": v.ProductID, "sku": v.SKU})
 	})
 }
 
@@ -251,19 +259,23 @@ func (s *Service) AddMedia(ctx context.Context, productRef string, in MediaInput
 			return nil, err
 		}
 		out = toMedia(row)
-		return []uuid.UUID{p.ID}, nil
+		return []uuid.UUID{p.ID}, s.record(ctx, tx, t, "media.add", "product:"+p.ID.String(),
+			map[string]any{"media_id": row.ID, "url": row.URL})
 	})
 	return &out, err
 }
 
 // DeleteMedia removes a picture. Errors: not_found.
 func (s *Service) DeleteMedia(ctx context.Context, productRef string, mediaID uuid.UUID) error {
-	return s.write(ctx, func(ctx context.Context, tx bun.Tx, _ *tenants.Tenant) ([]uuid.UUID, error) {
+	return s.write(ctx, func(ctx context.Context, tx bun.Tx, t *tenants.Tenant) ([]uuid.UUID, error) {
 		p, err := getProduct(ctx, tx, canonicalRef(productRef), true)
 		if err != nil {
 			return nil, err
 		}
-		return []uuid.UUID{p.ID}, deleteMedia(ctx, tx, p.ID, mediaID)
+		if err := deleteMedia(ctx, tx, p.ID, mediaID); err != nil {
+			return nil, err
+		}
+		return []uuid.UUID{p.ID}, s.record(ctx, tx, t, "media.delete", "product:"+p.ID.String(), map[string]any{"media_id": mediaID})
 	})
 }
 
@@ -331,7 +343,7 @@ func (s *Service) bulk(ctx context.Context, skus []string, set func(ctx context.
 		}
 		seen[k] = i
 	}
-	err := s.write(ctx, func(ctx context.Context, tx bun.Tx, _ *tenants.Tenant) ([]uuid.UUID, error) {
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx, t *tenants.Tenant) ([]uuid.UUID, error) {
 		vs, err := variantsBySKUForUpdate(ctx, tx, skus)
 		if err != nil {
 			return nil, err
@@ -361,7 +373,7 @@ func (s *Service) bulk(ctx context.Context, skus []string, set func(ctx context.
 		if err := rehashVariants(ctx, tx, touched); err != nil {
 			return nil, err
 		}
-		return touched, nil
+		return touched, s.record(ctx, tx, t, "variants.bulk", "catalog", map[string]any{"skus": skus})
 	})
 	return res, err
 }

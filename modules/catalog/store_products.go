@@ -350,3 +350,27 @@ func moveStock(ctx context.Context, tx bun.IDB, ids []uuid.UUID, deltas []int) (
 		SELECT id, product_id, sku, NULL, delta, true FROM untracked`, pgdialect.Array(strs), pgdialect.Array(deltas)).Scan(ctx, &out)
 	return out, err
 }
+
+// imageRow is an uploaded picture's bytes.
+type imageRow struct {
+	bun.BaseModel `bun:"table:catalog_images"`
+	TenantID      uuid.UUID `bun:"tenant_id,pk,type:uuid"`
+	ID            uuid.UUID `bun:"id,pk,type:uuid"`
+	ContentType   string    `bun:"content_type"`
+	Data          []byte    `bun:"data,type:bytea"`
+}
+
+// insertImage stores the bytes of picture id.
+func insertImage(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID, contentType string, data []byte) error {
+	_, err := tx.NewInsert().Model(&imageRow{TenantID: tenantID, ID: id, ContentType: contentType, Data: data}).Exec(ctx)
+	return translate(err, "catalog.media.not_found")
+}
+
+// getImage reads an uploaded picture. Errors: not_found.
+func getImage(ctx context.Context, tx bun.IDB, id uuid.UUID) (*Image, error) {
+	var r imageRow
+	if err := tx.NewSelect().Model(&r).Column("content_type", "data").Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, translate(err, "catalog.media.not_found")
+	}
+	return &Image{ContentType: r.ContentType, Data: r.Data}, nil
+}

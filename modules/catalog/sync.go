@@ -160,7 +160,13 @@ func (s *Service) CreateSource(ctx context.Context, in SourceInput) (*Source, er
 		next := s.now().UTC()
 		r.NextRunAt = &next
 	}
-	err = s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error { return insertSource(ctx, tx, &r) })
+	err = s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := insertSource(ctx, tx, &r); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, t, "catalog_source.create", "catalog_source:"+r.ID.String(),
+			map[string]any{"name": r.Name, "kind": r.Kind, "url": r.URL, "interval_minutes": r.IntervalMinutes})
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +206,16 @@ func (s *Service) Source(ctx context.Context, id uuid.UUID) (*Source, error) {
 
 // DeleteSource removes a source; its runs stay. Errors: not_found.
 func (s *Service) DeleteSource(ctx context.Context, id uuid.UUID) error {
-	return s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error { return deleteSource(ctx, tx, id) })
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	return s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := deleteSource(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, t, "catalog_source.delete", "catalog_source:"+id.String(), nil)
+	})
 }
 
 // StartRun records a run and enqueues its job in one transaction.
@@ -245,6 +260,10 @@ func (s *Service) StartRun(ctx context.Context, req RunRequest) (*Run, error) {
 			return errs.Invalid(s.urlField("url"))
 		}
 		if err := insertRun(ctx, tx, &r); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, t, "catalog_run.start", "catalog_run:"+r.ID.String(),
+			map[string]any{"source_id": r.SourceID, "url": r.URL, "input_name": r.InputName}); err != nil {
 			return err
 		}
 		return s.jobs.InsertTx(ctx, tx, SyncArgs{TenantID: t.ID, RunID: r.ID}, nil)
