@@ -24,6 +24,7 @@ func TestAdminSettingsInBrowser(t *testing.T) {
 	axe := axeCore(t)
 	ta, store := demoStoreApp(t)
 	ta.user("manager@demo.test", false, "demo", "manager")
+	ta.user("agent@demo.test", false, "demo", "agent")
 	dir := os.Getenv("SCREENSHOT_DIR")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "bench-results", "screenshots")
@@ -105,6 +106,21 @@ func TestAdminSettingsInBrowser(t *testing.T) {
 				t.Fatalf("the manager's settings page has %d forms", n)
 			}
 			s.check("settings-readonly", "")
+			signOut()
+			// A staff member without settings rights (an agent): no link to
+			// the settings or the staff, and the 403 page when the address
+			// is typed; the inbox and orders are theirs.
+			signIn("agent@demo.test", adminPassword)
+			nav := s.b.text("nav.side")
+			if !strings.Contains(nav, s.pick("المحادثات", "Inbox")) || strings.Contains(nav, s.pick("الإعدادات", "Settings")) {
+				t.Fatalf("the agent's navigation reads %q", nav)
+			}
+			if n := evalIn[int](s.b, "settings links", `document.querySelectorAll('a[href^="/admin/settings"], a[href^="/admin/staff"]').length`); n != 0 {
+				t.Fatalf("the agent is shown %d settings or staff links", n)
+			}
+			s.open("/admin/settings", http.StatusForbidden)
+			s.check("settings-forbidden", "")
+			s.open("/admin/staff", http.StatusForbidden)
 			signOut()
 		})
 	}
