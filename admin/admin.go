@@ -324,8 +324,9 @@ var pages = []page{
 	{path: "/admin/platform/audit", label: "admin.platform.nav.audit", obj: "audit", act: "read", platform: true},
 }
 
-// Mount serves the dashboard under /admin on app's root.
-func (a *Console) Mount(app fiber.Router) {
+// Mount serves the dashboard under /admin on app's root; uploads is the
+// root without the standard body limit (the picture upload sets its own).
+func (a *Console) Mount(app, uploads fiber.Router) {
 	app.Get("/admin/assets/:file", a.assets.Serve)
 	app.Get("/admin/login", a.loginPage)
 	app.Post("/admin/login", a.guardLogin, a.login)
@@ -375,7 +376,7 @@ func (a *Console) Mount(app fiber.Router) {
 	app.Post("/admin/staff/invites/:id/revoke", append(tenant("staff", "write"), a.guard, a.staffRevoke)...)
 	app.Post("/admin/staff/:user/role", append(tenant("staff", "write"), a.guard, a.staffRole)...)
 	app.Post("/admin/staff/:user/remove", append(tenant("staff", "write"), a.guard, a.staffRemove)...)
-	a.mountCatalog(app, tenant)
+	a.mountCatalog(app, uploads, tenant)
 
 	platform := func(obj, act string) []fiber.Handler {
 		return []fiber.Handler{a.signedIn, a.require(obj, act, true)}

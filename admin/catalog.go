@@ -14,6 +14,7 @@ import (
 	"concierge/admin/ui"
 	"concierge/internal/arabic"
 	"concierge/internal/errs"
+	"concierge/internal/httpx"
 	"concierge/internal/money"
 	"concierge/modules/catalog"
 )
@@ -519,7 +520,7 @@ func (a *Console) mediaDelete(c *fiber.Ctx) error {
 
 // mountCatalog serves the catalog pages; the fixed paths come before
 // /admin/products/:ref.
-func (a *Console) mountCatalog(app fiber.Router, tenant func(obj, act string) []fiber.Handler) {
+func (a *Console) mountCatalog(app, uploads fiber.Router, tenant func(obj, act string) []fiber.Handler) {
 	read := func(h fiber.Handler) []fiber.Handler { return append(tenant("catalog", "read"), h) }
 	write := func(h fiber.Handler) []fiber.Handler { return append(tenant("catalog", "write"), a.guard, h) }
 	app.Get("/admin/products", read(a.productsList)...)
@@ -540,6 +541,8 @@ func (a *Console) mountCatalog(app fiber.Router, tenant func(obj, act string) []
 	app.Post("/admin/products/:ref/variants", write(a.variantAdd)...)
 	app.Post("/admin/products/:ref/variants/:variant", write(a.variantUpdate)...)
 	app.Post("/admin/products/:ref/variants/:variant/archive", write(a.variantArchive)...)
-	app.Post("/admin/products/:ref/media", write(a.mediaUpload)...)
+	// A picture's form: room for a picture up to twice too big, so that one
+	// gets its field error rather than the gateway's 413.
+	uploads.Post("/admin/products/:ref/media", append([]fiber.Handler{httpx.LimitBody(2 * catalog.MaxImageBytes)}, write(a.mediaUpload)...)...)
 	app.Post("/admin/products/:ref/media/:media/delete", write(a.mediaDelete)...)
 }

@@ -273,6 +273,12 @@ func TestAdminCatalogProducts(t *testing.T) {
 	if r := owner.upload(mpath, map[string]string{"csrf_token": csrf}, "", nil); r.status != 422 || !strings.Contains(r.body, `id="file-err"`) {
 		t.Fatalf("no file: %d", r.status)
 	}
+	// A picture over the limit (and over BODY_LIMIT): the field error on
+	// the page, not the gateway's 413.
+	big := append(append([]byte{}, pic...), make([]byte, catalog.MaxImageBytes+1)...)
+	if r := owner.upload(mpath, map[string]string{"csrf_token": csrf}, "big.png", big); r.status != 422 || !strings.Contains(r.body, `id="file-err"`) {
+		t.Fatalf("a picture too large: %d %.200s", r.status, r.body)
+	}
 	if r := owner.upload(mpath, map[string]string{"csrf_token": csrf, "alt_ar": "مبخرة", "alt_en": "Burner"}, "burner.png", pic); r.status != 303 {
 		t.Fatalf("upload: %d %.300s", r.status, r.body)
 	}

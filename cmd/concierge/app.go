@@ -255,7 +255,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 	// them) answer; on any other host its routes pass the request on.
 	a.storefront.Mount(r.Root)
 	// The dashboard at /admin, on every host.
-	a.admin.Mount(r.Root)
+	a.admin.Mount(r.Root, r.RootUploads)
 	for _, mt := range a.mounters() {
 		mt.Mount(r)
 	}

@@ -60,6 +60,7 @@ func (a *App) doors(cfg config.Config, log *slog.Logger) (*fiber.App, httpx.Rout
 	deadline := gateway.Timeout(cfg.WriteTimeout)
 	r.Webhooks = httpx.Prepend(app.Group(""), limit)
 	r.Root = httpx.Prepend(app.Group(""), perIP, deadline, limit)
+	r.RootUploads = httpx.Prepend(app.Group(""), perIP, deadline)
 	// Platform administration: signed-in platform admins; each route adds
 	// its own permission.
 	r.Platform = httpx.Prepend(app.Group("/api/platform", perIP, deadline, idh.Authenticate, idh.RequirePlatform("platform", "read")), limit)

@@ -38,6 +38,9 @@ type Routers struct {
 	// sign-in (/api/auth) and pages that resolve their own tenant (the
 	// privacy notice, the sandbox, later the storefront and the admin).
 	Root fiber.Router
+	// RootUploads is Root without the standard body limit, for the
+	// dashboard's file forms: each route adds its own LimitBody.
+	RootUploads fiber.Router
 	// Uploads is Staff without the standard body limit, for the few routes
 	// that take files: each adds its own LimitBody from its module's config
 	// (and the composition root raises the server's limit to the largest).
