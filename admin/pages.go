@@ -75,7 +75,7 @@ func (a *Console) ordersList(c *fiber.Ctx) error {
 		Phone: strings.TrimSpace(c.Query("phone"))}
 	l := ui.OrdersList{Filter: f, Errors: map[string]string{}, Statuses: orders.Statuses, Methods: a.cfg.PaymentMethods,
 		CanWrite: reqOf(c).access.Can("orders", "write")}
-	q := orders.ListQuery{Cursor: c.Query("cursor"), Limit: 25}
+	q := orders.ListQuery{Cursor: c.Query("cursor"), Limit: 25, Summary: true}
 	if slices.Contains(orders.Statuses, f.Status) {
 		q.Status = f.Status
 	} else {

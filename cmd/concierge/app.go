@@ -128,9 +128,10 @@ func actorName(ctx context.Context) string { return identity.ActorFrom(ctx).Stri
 // routes and registers its jobs.
 func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a *App, err error) {
 	a = &App{mode: m, texts: i18n.MustLoad()}
+	built := a // a is nil once a step fails: release what was built
 	defer func() {
 		if err != nil {
-			a.Close(ctx)
+			built.Close(ctx)
 		}
 	}()
 	// Step 1: tracing first, so every later client picks up the provider.

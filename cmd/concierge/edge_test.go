@@ -302,3 +302,21 @@ func testWhatsAppHostileText(t *testing.T, ta *testApp) {
 	}
 	n.settle(phone, 15*time.Second)
 }
+
+// TestEdgeSlowClient: a client that sends its request too slowly (nothing
+// at all, or half of it) gets 408 request_timeout when READ_TIMEOUT runs
+// out, never a 5xx: the server is not what failed.
+func TestEdgeSlowClient(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, modeServe, map[string]string{"READ_TIMEOUT": "300ms"})
+	for name, raw := range map[string]string{
+		"nothing":         "",
+		"half a request":  "GET /healthz HTTP/1.1\r\nHost: acme.exa",
+		"headers, no end": "POST /api/v1/carts HTTP/1.1\r\nHost: acme.example.sa\r\nContent-Type: application/json\r\n",
+	} {
+		status, _, body := rawHTTP(t, ta, raw)
+		if status != http.StatusRequestTimeout || !strings.Contains(body, `"code":"request_timeout"`) || !strings.Contains(body, "لم يصل الطلب في الوقت المحدد") {
+			t.Errorf("%s: %d %s", name, status, body)
+		}
+	}
+}

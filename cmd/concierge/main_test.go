@@ -191,6 +191,41 @@ func (ta *testApp) metrics() (int, string) {
 	return res.StatusCode, string(b)
 }
 
+// TestNewAppFailsCleanly: a step of the start-up that fails (the database
+// unreachable; METRICS_ADDR taken, after the databases were opened) ends
+// newApp with that error and releases what was built, never a panic.
+func TestNewAppFailsCleanly(t *testing.T) {
+	t.Parallel()
+	d := testenv.NewDatabase(t)
+	_, prefix := testenv.Redis(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreachable := "postgres://app@" + closed.Addr().String() + "/x?sslmode=disable"
+	closed.Close()
+	for _, tc := range []struct{ name, dbURL, metrics, want string }{
+		{"database unreachable", unreachable, "127.0.0.1:0", "db: ping"},
+		{"metrics address taken", d.AppURL, taken.Addr().String(), "METRICS_ADDR"},
+	} {
+		env := map[string]string{"DATABASE_URL": tc.dbURL, "REDIS_URL": os.Getenv("REDIS_URL"), "REDIS_PREFIX": prefix,
+			"MASTER_KEY": secrets.GenerateKey(), "ENV": "test", "METRICS_ADDR": tc.metrics, "DB_MAX_CONNS": "2"}
+		cfg, err := config.Load(func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := newApp(t.Context(), cfg, newLogger("error", io.Discard), modeServe)
+		if a != nil || err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: app %v, error %v; want an error naming %q", tc.name, a, err, tc.want)
+		}
+	}
+}
+
 func TestWorkerServesOnlyHealthAndMetrics(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, modeWorker, nil)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -430,6 +431,17 @@ func TestStorefrontCartAndCheckout(t *testing.T) {
 		placed, err := ta.app.orders.List(ctxA, orders.ListQuery{Limit: 10})
 		if err != nil || len(placed.Items) != 1 || placed.Items[0].Status != orders.StatusConfirmed {
 			t.Fatalf("orders after a double submit: %+v %v", placed.Items, err)
+		}
+		// A summary list is the same order with only what a list shows.
+		summary, err := ta.app.orders.List(ctxA, orders.ListQuery{Limit: 10, Summary: true})
+		want := placed.Items[0]
+		if want.Address.City == "" || want.Totals.VAT == 0 || want.CartID == "" || !want.StockHeld {
+			t.Fatalf("the full order lacks what a summary leaves out: %+v", want)
+		}
+		want.CartID, want.Address, want.Notes, want.StockHeld, want.CartVersion, want.Tracking = "", orders.Address{}, "", false, "", orders.Tracking{}
+		want.Totals = orders.Totals{Currency: want.Totals.Currency, Total: want.Totals.Total}
+		if err != nil || len(summary.Items) != 1 || !reflect.DeepEqual(summary.Items[0], want) {
+			t.Fatalf("summary list: %+v, want %+v %v", summary.Items, want, err)
 		}
 
 		// The lookup: the number as shown (Arabic digits), the phone as typed.

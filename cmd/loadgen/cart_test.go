@@ -542,3 +542,36 @@ func TestBaselineBytesIsTheTargetsMean(t *testing.T) {
 		t.Errorf("no steps: got %d, want the probe's 500", got)
 	}
 }
+
+// TestRunAfterSetup: -after-setup runs once, after the scenarios' setup and
+// before the first probe; a command that fails stops the run before any
+// request is measured.
+func TestRunAfterSetup(t *testing.T) {
+	f := newFakeCarts(map[string]int{"A": 40, "B": -1, "C": 30, "D": 60})
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	mark := filepath.Join(t.TempDir(), "ran")
+	code, _, out := runCarts(t, srv, "-scenarios", "cart-view", "-cart-view-carts", "5", "-sat-workers", "0",
+		"-after-setup", "echo once >> "+mark)
+	if code != exitOK {
+		t.Fatalf("exit %d; output:\n%s", code, out)
+	}
+	if b, err := os.ReadFile(mark); err != nil || string(b) != "once\n" {
+		t.Fatalf("the command's mark: %q %v", b, err)
+	}
+	setup, after, probe := strings.Index(out, "setup cart-view"), strings.Index(out, "after setup: echo once"), strings.Index(out, "probe cart-view")
+	if setup < 0 || after < setup || probe < after {
+		t.Fatalf("setup, after-setup and probe out of order (%d, %d, %d):\n%s", setup, after, probe, out)
+	}
+
+	f.mu.Lock()
+	views := f.views
+	f.mu.Unlock()
+	code, _, out = runCarts(t, srv, "-scenarios", "cart-view", "-cart-view-carts", "5", "-sat-workers", "0", "-after-setup", "exit 3")
+	f.mu.Lock()
+	viewsAfter := f.views
+	f.mu.Unlock()
+	if code != exitFailed || !strings.Contains(out, "-after-setup: exit status 3") || strings.Contains(out, "probe cart-view") || viewsAfter != views {
+		t.Fatalf("a failing command: exit %d, %d views measured; output:\n%s", code, viewsAfter-views, out)
+	}
+}

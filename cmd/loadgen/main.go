@@ -64,6 +64,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"os/signal"
 	"runtime"
 	"strings"
@@ -99,6 +100,7 @@ type config struct {
 	baseline   bool
 	timeout    time.Duration
 	warmup     time.Duration
+	afterSetup string
 	webhook    webhookOptions
 	cart       cartOptions
 	checkout   checkoutOptions
@@ -126,6 +128,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.jsonPath, "json", "bench-results/latest.json", "write all results as JSON to `FILE` (empty: don't)")
 	fs.BoolVar(&cfg.baseline, "baseline", true, "also run every step against an in-process Fiber baseline")
 	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Second, "per-request timeout")
+	fs.StringVar(&cfg.afterSetup, "after-setup", "", "shell `command` run once after the scenarios' setup (carts, orders) and before the first request measured; "+
+		"make bench runs ANALYZE, so the planner knows the rows the setup just wrote, as it would for rows that arrived over days")
 	fs.DurationVar(&cfg.warmup, "warmup", time.Second, "unmeasured load before each scenario's steps, at the first fixed rate (1000/s without one); 0 skips it")
 	fs.StringVar(&cfg.webhook.secret, "webhook-secret", "sandbox-app-secret", "app `secret` the webhook scenario signs payloads with (the seeded demo number's)")
 	fs.StringVar(&cfg.webhook.pnid, "webhook-pnid", "100000000000001", "phone_number_id the webhook scenario's payloads are for (the seeded demo number's)")
@@ -338,6 +342,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		setups[s.Name] = st
 		printCartSetup(stdout, st.report)
 	}
+	if len(setups) > 0 && cfg.afterSetup != "" {
+		if err := runAfterSetup(ctx, cfg.afterSetup, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "loadgen: -after-setup:", err)
+			if ctx.Err() != nil {
+				return interrupted()
+			}
+			return finish(exitFailed)
+		}
+	}
 	for _, s := range cfg.scenarios {
 		p, err := probe(ctx, cfg, s)
 		tallies[s.Name].addProbe(p, err)
@@ -543,6 +556,18 @@ func attack(ctx context.Context, cfg config, s Scenario, base string, rate int) 
 	runtime.GC()
 	time.Sleep(settle)
 	return m
+}
+
+// runAfterSetup runs command with sh and reports how long it took.
+func runAfterSetup(ctx context.Context, command string, stdout, stderr io.Writer) error {
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, "sh", "-c", command)
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Run(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "after setup: %s (%d ms)\n", command, time.Since(start).Milliseconds())
+	return nil
 }
 
 // probe sends one request of scenario s to the target, built by the same

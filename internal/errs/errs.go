@@ -26,6 +26,7 @@ const (
 	CodeMalformed        Code = "malformed"          // 400: not the shape of a request at all
 	CodeNotFound         Code = "not_found"          // 404
 	CodeMethodNotAllowed Code = "method_not_allowed" // 405
+	CodeRequestTimeout   Code = "request_timeout"    // 408: the client sent its request too slowly
 	CodeConflict         Code = "conflict"           // 409
 	CodeUnauthorized     Code = "unauthorized"       // 401
 	CodeForbidden        Code = "forbidden"          // 403

@@ -44,6 +44,7 @@ var statuses = map[errs.Code]int{
 	errs.CodeMalformed:        http.StatusBadRequest,
 	errs.CodeNotFound:         http.StatusNotFound,
 	errs.CodeMethodNotAllowed: http.StatusMethodNotAllowed,
+	errs.CodeRequestTimeout:   http.StatusRequestTimeout,
 	errs.CodeConflict:         http.StatusConflict,
 	errs.CodeUnauthorized:     http.StatusUnauthorized,
 	errs.CodeForbidden:        http.StatusForbidden,
@@ -74,8 +75,8 @@ func fromFiber(fe *fiber.Error) *errs.Error {
 		return errs.Wrap(errs.CodeMalformed, fe, "error.malformed")
 	case http.StatusTooManyRequests:
 		return errs.New(errs.CodeRateLimited, "error.rate_limited")
-	case http.StatusRequestTimeout:
-		return errs.New(errs.CodeUnavailable, "error.timeout")
+	case http.StatusRequestTimeout: // the connection's read deadline: a client too slow to send its request
+		return errs.New(errs.CodeRequestTimeout, "error.request_timeout")
 	}
 	return &errs.Error{Code: errs.CodeInternal, Err: fe}
 }

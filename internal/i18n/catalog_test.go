@@ -15,6 +15,8 @@ import (
 	"testing/fstest"
 
 	"github.com/BurntSushi/toml"
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
 
 	"concierge/internal/errs"
 	"concierge/internal/i18n"
@@ -36,6 +38,40 @@ func TestCatalogIsComplete(t *testing.T) {
 		for _, l := range i18n.Languages {
 			if got := c.Text(l, id, nil); strings.TrimSpace(got) == "" {
 				t.Errorf("%s (%s) renders empty", id, l)
+			}
+		}
+	}
+}
+
+// TestTextsRenderAsGoI18nDoes holds the catalog's shortcut for texts without
+// template or plural forms to go-i18n's own rendering: every message, in
+// every language, with and without data, reads the same both ways.
+func TestTextsRenderAsGoI18nDoes(t *testing.T) {
+	t.Parallel()
+	c := i18n.MustLoad()
+	b := goi18n.NewBundle(language.Arabic)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	files, err := filepath.Glob("messages/*.toml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("message files: %v %v", files, err)
+	}
+	for _, f := range files {
+		if _, err := b.LoadMessageFile(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := map[string]any{"Name": "x", "Count": 3, "param": 7}
+	for _, l := range i18n.Languages {
+		loc := goi18n.NewLocalizer(b, l, i18n.AR)
+		for _, id := range c.IDs() {
+			for _, d := range []map[string]any{nil, data} {
+				want, err := loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: d})
+				if err != nil {
+					want = id
+				}
+				if got := c.Text(l, id, d); got != want {
+					t.Errorf("%s (%s) with %v: %q, go-i18n renders %q", id, l, d, got, want)
+				}
 			}
 		}
 	}

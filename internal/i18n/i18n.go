@@ -50,6 +50,11 @@ type Catalog struct {
 	bundle *goi18n.Bundle
 	loc    map[string]*goi18n.Localizer
 	ids    map[string]map[string]bool // language → ids
+	// fixed holds, per language, the messages that are one text with no
+	// template and no plural forms: they render as themselves, so render
+	// answers them without go-i18n's language matching and template run
+	// (most of a page's texts; a list page asks for hundreds).
+	fixed map[string]map[string]string
 }
 
 // Load reads the embedded message files. It fails on a file that does not
@@ -60,7 +65,7 @@ func Load() (*Catalog, error) { return LoadFS(files, "messages") }
 func LoadFS(fsys fs.FS, dir string) (*Catalog, error) {
 	b := goi18n.NewBundle(language.Arabic)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	c := &Catalog{bundle: b, loc: map[string]*goi18n.Localizer{}, ids: map[string]map[string]bool{}}
+	c := &Catalog{bundle: b, loc: map[string]*goi18n.Localizer{}, ids: map[string]map[string]bool{}, fixed: map[string]map[string]string{}}
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("i18n: %w", err)
@@ -80,12 +85,16 @@ func LoadFS(fsys fs.FS, dir string) (*Catalog, error) {
 		lang := mf.Tag.String()
 		if c.ids[lang] == nil {
 			c.ids[lang] = map[string]bool{}
+			c.fixed[lang] = map[string]string{}
 		}
 		for _, m := range mf.Messages {
 			if c.ids[lang][m.ID] {
 				return nil, fmt.Errorf("i18n: %s: message %q is defined twice", e.Name(), m.ID)
 			}
 			c.ids[lang][m.ID] = true
+			if fixedText(m) {
+				c.fixed[lang][m.ID] = m.Other
+			}
 		}
 	}
 	if missing := c.Missing(); len(missing) > 0 {
@@ -176,8 +185,24 @@ func (c *Catalog) Count(lang, id string, n int, data map[string]any) string {
 	return c.render(lang, id, d, n)
 }
 
+// fixedText reports whether m renders as its Other text whatever the data:
+// no plural forms and no template action.
+func fixedText(m *goi18n.Message) bool {
+	left := m.LeftDelim
+	if left == "" {
+		left = "{{"
+	}
+	return m.Zero == "" && m.One == "" && m.Two == "" && m.Few == "" && m.Many == "" && !strings.Contains(m.Other, left)
+}
+
 func (c *Catalog) render(lang, id string, data map[string]any, count any) string {
-	loc := c.loc[Normalize(lang)]
+	lang = Normalize(lang)
+	if count == nil {
+		if s, ok := c.fixed[lang][id]; ok {
+			return s
+		}
+	}
+	loc := c.loc[lang]
 	s, err := loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
 	if err != nil {
 		return id

@@ -239,6 +239,11 @@ type ListQuery struct {
 	From, To time.Time
 	Cursor   string
 	Limit    int
+	// Summary reads only what a list of orders shows: ID, Number, Channel,
+	// the customer (ID, name, phone, locale), Status, PaymentMethod,
+	// Totals.Currency and Totals.Total, and the times. Every other field is
+	// zero (the address, the rest of the totals, tracking, notes).
+	Summary bool
 }
 
 // Stats are the orders placed in a period (drafts waiting for payment and

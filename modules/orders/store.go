@@ -82,6 +82,9 @@ func toDBAddress(a Address) json.RawMessage {
 }
 
 func fromDBAddress(raw json.RawMessage) Address {
+	if len(raw) == 0 { // left out of a summary
+		return Address{}
+	}
 	var d dbAddress
 	_ = json.Unmarshal(raw, &d)
 	a := Address{BuildingNumber: d.BuildingNumber, Street: d.Street, District: d.District, City: d.City, PostalCode: d.PostalCode,
@@ -291,9 +294,16 @@ func getDetail(ctx context.Context, tx bun.IDB, where string, args ...any) (*Ord
 	return &o, evs, nil
 }
 
+// summaryColumns are the columns of a Summary list (ListQuery.Summary).
+var summaryColumns = []string{"tenant_id", "id", "number", "channel", "customer_id", "customer_name", "customer_phone", "locale", "status",
+	"payment_method", "currency", "total", "confirmed_at", "cancelled_at", "refused_at", "shipped_at", "delivered_at", "created_at", "updated_at"}
+
 func listOrders(ctx context.Context, tx bun.IDB, q ListQuery, after *keyset.Cursor) ([]orderRow, error) {
 	var rs []orderRow
 	sel := tx.NewSelect().Model(&rs).OrderExpr("created_at DESC, id DESC").Limit(int64(q.Limit + 1))
+	if q.Summary {
+		sel = sel.Column(summaryColumns...)
+	}
 	if q.Phone != "" {
 		sel = sel.Where("customer_phone = ?", q.Phone)
 	}
