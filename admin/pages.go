@@ -155,10 +155,11 @@ func (a *Console) orderPageWith(c *fiber.Ctx, id uuid.UUID, form ui.MoveForm, re
 		v.Flash = v.T("admin.order." + f)
 	}
 	refund.Key = uuid.NewString() // a fresh form: a new refund
+	paid := refundable(d.Payments)
 	p := ui.OrderPage{Order: d, Moves: orders.StaffMoves(d.Status), CanWrite: reqOf(c).access.Can("orders", "write"),
-		Form: form, Errors: fieldErrs, Refund: refund, Refundable: refundable(d.Payments),
+		Form: form, Errors: fieldErrs, Refund: refund, Refundable: paid,
 		COD: d.PaymentMethod == "cod" && (d.Status == orders.StatusConfirmed || d.Status == orders.StatusProcessing ||
-			d.Status == orders.StatusShipped) && refundable(d.Payments) == 0,
+			d.Status == orders.StatusShipped) && paid == 0,
 		Invoiced: d.ConfirmedAt != nil}
 	if len(fieldErrs) > 0 {
 		c.Status(fiber.StatusUnprocessableEntity)

@@ -1241,7 +1241,7 @@ func QuickReplyPreviewPanel(v *View, e QuickReplyEditor) templ.Component {
 	})
 }
 
-// langDir is the direction of a template's language (Meta's code).
+// langDir is the direction of text in a language (ar, en, or a Meta code such as ar_SA).
 func langDir(code string) string {
 	if len(code) >= 2 && code[:2] == "ar" {
 		return "rtl"

@@ -209,7 +209,7 @@ func TestAdminCatalogProducts(t *testing.T) {
 	}
 	page := owner.send("GET", "/admin/products/"+id+"?done=created", nil, nil)
 	if page.status != 200 || !strings.Contains(page.body, `role="status"`) || !strings.Contains(page.body, `value="12.50"`) ||
-		!strings.Contains(page.body, `name="description_ar" dir="rtl"`) {
+		!strings.Contains(page.body, `name="description_ar" rows="5" lang="ar" dir="rtl"`) {
 		t.Fatalf("product page: %d %.600s", page.status, page.body)
 	}
 

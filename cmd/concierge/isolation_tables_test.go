@@ -18,6 +18,7 @@ import (
 	"concierge/modules/catalog"
 	"concierge/modules/checkout"
 	"concierge/modules/cms"
+	"concierge/modules/identity"
 	"concierge/modules/invoices"
 	"concierge/modules/orders"
 	"concierge/modules/returns"
@@ -152,6 +153,19 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 		if r, err := ta.app.cms.SyncTemplates(tctx); err != nil || r.Seen == 0 {
 			t.Fatalf("template sync: %+v %v", r, err)
 		}
+		// A product with an uploaded picture; a staff invitation.
+		staff := identity.WithActor(tctx, identity.UserActor("owner@"+tn.Slug+".test"))
+		p, err := ta.app.catalog.CreateProduct(staff, catalog.ProductInput{TitleAR: "مبخرة", TitleEN: "Burner",
+			Variants: []catalog.VariantInput{{SKU: "ISO-PIC", Price: 5000}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ta.app.catalog.UploadImage(staff, p.ID.String(), catalog.ImageUpload{Data: testPNG(t), BaseURL: "https://" + tn.Slug + ".example.sa"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := ta.app.identity.CreateInvite(staff, "new@"+tn.Slug+".test", "agent"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// Both carts become abandoned, each with its event.
 	if n, err := ta.app.cart.MarkAbandoned(ctx); err != nil || n < 2 {
@@ -217,10 +231,10 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 			}
 		})
 	}
-	if movesRefused < 33 {
+	if movesRefused < 35 {
 		t.Fatalf("only %d tables proved cross-tenant writes are refused", movesRefused)
 	}
-	if visibleToA < 34 {
+	if visibleToA < 36 {
 		t.Fatalf("only %d tenant tables hold tenant A's data; the fixture is too thin to prove isolation", visibleToA)
 	}
 }
