@@ -324,9 +324,11 @@ const ssePing = 15 * time.Second
 // inboxEvents is GET /admin/inbox/events (?c= the open conversation): a
 // server-sent event stream telling the page what to fetch again —
 // "queues" when any conversation of the store changed, "thread" when the
-// open one did. It names no customer and carries no text: the page reads
-// those through the ordinary, authorised routes. On connecting it sends
-// both once, so nothing that happened while it connected is missed.
+// open one did (with data "status" when only the delivery ticks of its
+// sent messages moved: the queues do not show them). It names no customer
+// and carries no text: the page reads those through the ordinary,
+// authorised routes. On connecting it sends both once, so nothing that
+// happened while it connected is missed.
 func (a *Console) inboxEvents(c *fiber.Ctx) error {
 	r := reqOf(c)
 	open, _ := uuid.Parse(c.Query("c"))
@@ -364,8 +366,17 @@ func (a *Console) inboxEvents(c *fiber.Ctx) error {
 		for {
 			select {
 			case ev := <-l.ch:
-				if !send(events(open != uuid.Nil && ev.ConversationID == open)) {
-					return
+				mine := open != uuid.Nil && ev.ConversationID == open
+				switch {
+				case ev.Event == whatsapp.EventStatus && !mine:
+				case ev.Event == whatsapp.EventStatus:
+					if !send("event: thread\ndata: status\n\n") {
+						return
+					}
+				default:
+					if !send(events(mine)) {
+						return
+					}
 				}
 			case <-ping.C:
 				if !a.sessionAlive(key) || !send(": ping\n\n") {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,10 +24,14 @@ import (
 type sseStream struct {
 	res    *http.Response
 	events chan string
+	// ticks receives the "thread" events with data "status" (delivery
+	// statuses of the open conversation, which come whenever the sandbox
+	// sends them); events receives every other event's name.
+	ticks chan struct{}
 }
 
 // openEvents opens s's event stream (?c=conv) and reads its event names
-// into a channel.
+// into channels.
 func openEvents(t *testing.T, s *shopper, conv string) *sseStream {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -46,12 +51,26 @@ func openEvents(t *testing.T, s *shopper, conv string) *sseStream {
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/event-stream; charset=utf-8" {
 		t.Fatalf("events: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	st := &sseStream{res: res, events: make(chan string, 64)}
+	st := &sseStream{res: res, events: make(chan string, 64), ticks: make(chan struct{}, 64)}
 	go func() {
 		sc := bufio.NewScanner(res.Body)
+		name := ""
 		for sc.Scan() {
-			if name, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
-				st.events <- name
+			line := sc.Text()
+			if n, ok := strings.CutPrefix(line, "event: "); ok {
+				name = n
+				continue
+			}
+			if data, ok := strings.CutPrefix(line, "data: "); ok && name != "" {
+				if name == "thread" && data == "status" {
+					select {
+					case st.ticks <- struct{}{}:
+					default:
+					}
+				} else {
+					st.events <- name
+				}
+				name = ""
 			}
 		}
 		close(st.events)
@@ -166,6 +185,20 @@ func TestAdminInbox(t *testing.T) {
 	}
 	if got := n.waitBot(phone, 5, 15*time.Second); got[4].Text() != "أهلًا Reem، رقم التتبع TRK-77" {
 		t.Fatalf("the customer got %q", got[4].Text())
+	}
+	// Its delivery statuses (the sandbox sends sent and delivered) reach the
+	// open page as "thread" alone (ticks are not the queues' news), and the
+	// thread it fetches then shows the reply delivered.
+	delivered := regexp.MustCompile(`<p dir="auto">أهلًا Reem، رقم التتبع TRK-77</p><span class="st">وصلت</span>`)
+	for deadline := time.After(10 * time.Second); ; {
+		select {
+		case <-st.ticks:
+		case <-deadline:
+			t.Fatal("the reply's delivered status never reached the open page")
+		}
+		if th := agent.get("/admin/inbox/" + conv + "/thread"); delivered.MatchString(th.body) {
+			break
+		}
 	}
 	// htmx: the pane comes back, the box empty.
 	r := agent.send("POST", "/admin/inbox/"+conv+"/reply", url.Values{"text": {"سأتابع طلبك الآن"}},

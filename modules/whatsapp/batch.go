@@ -55,7 +55,10 @@ type ingestItem struct {
 	// convs are the conversations the item's new messages went to (staff
 	// dashboards hear of them once the batch commits).
 	convs []uuid.UUID
-	done  chan error
+	// ticked are the conversations whose sent messages the item's statuses
+	// moved (sent, delivered, read, failed).
+	ticked []uuid.UUID
+	done   chan error
 }
 
 type batcher struct {
@@ -155,8 +158,9 @@ func (b *batcher) flush(tenant *tenants.Tenant, items []*ingestItem) {
 	}
 }
 
-// announce tells staff dashboards which conversations have new messages
-// (after the commit, so a dashboard that reads them finds them).
+// announce tells staff dashboards which conversations have new messages,
+// and which only new delivery statuses (after the commit, so a dashboard
+// that reads them finds them).
 func (b *batcher) announce(ctx context.Context, tenant *tenants.Tenant, items []*ingestItem) {
 	seen := map[uuid.UUID]bool{}
 	for _, it := range items {
@@ -164,6 +168,14 @@ func (b *batcher) announce(ctx context.Context, tenant *tenants.Tenant, items []
 			if !seen[id] {
 				seen[id] = true
 				b.s.publish(ctx, tenant.ID, EventMessage, id)
+			}
+		}
+	}
+	for _, it := range items {
+		for _, id := range it.ticked {
+			if !seen[id] {
+				seen[id] = true
+				b.s.publish(ctx, tenant.ID, EventStatus, id)
 			}
 		}
 	}
@@ -181,7 +193,7 @@ func (b *batcher) store1(ctx context.Context, tenant *tenants.Tenant, items []*i
 	}()
 	return b.s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		for _, it := range items {
-			it.res, it.twice, it.convs = IngestResult{}, 0, nil
+			it.res, it.twice, it.convs, it.ticked = IngestResult{}, 0, nil, nil
 		}
 		return b.s.storeBatch(ctx, tx, tenant.ID, items)
 	})

@@ -277,6 +277,9 @@ const (
 	// EventMessage: a conversation has new messages (the customer's, the
 	// bot's or staff's).
 	EventMessage = "message"
+	// EventStatus: only delivery statuses of a conversation's sent
+	// messages changed (sent, delivered, read, failed).
+	EventStatus = "status"
 	// EventHandoff: a conversation changed hands (taken, released, back
 	// to the bot).
 	EventHandoff = "handoff"

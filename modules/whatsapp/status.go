@@ -27,12 +27,13 @@ func (s *Service) applyStatuses(ctx context.Context, tx bun.Tx, tid uuid.UUID, i
 		if at.IsZero() {
 			at = s.now().UTC()
 		}
-		ok, twice, err := applyStatus(ctx, tx, tid, st.ID, st.BizOpaqueCallbackData, st.Status, at, code, detail)
+		conv, twice, err := applyStatus(ctx, tx, tid, st.ID, st.BizOpaqueCallbackData, st.Status, at, code, detail)
 		if err != nil {
 			return err
 		}
-		if ok {
+		if conv != uuid.Nil {
 			it.res.Statuses++
+			it.ticked = append(it.ticked, conv)
 		}
 		if twice {
 			it.twice++

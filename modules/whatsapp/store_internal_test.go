@@ -19,6 +19,7 @@ type storeFixture struct {
 	env  *moduletest.Env
 	shop moduletest.Shop
 	msg  uuid.UUID
+	conv uuid.UUID // msg's conversation
 }
 
 func newStoreFixture(t *testing.T) *storeFixture {
@@ -46,6 +47,7 @@ func newStoreFixture(t *testing.T) *storeFixture {
 		if err != nil || again[k] != convs[k] {
 			t.Fatalf("ensureConversations twice: %v, %v", again, err)
 		}
+		f.conv = convs[k]
 		return insertOutbound(ctx, tx, shop.ID, &Message{ID: f.msg, ConversationID: convs[k], Direction: Out, Kind: "text",
 			Body: "hi", Payload: json.RawMessage(`{"type":"text","text":{"body":"hi"}}`), Author: AuthorBot, Status: StatusQueued, SentAt: time.Now()})
 	})
@@ -125,7 +127,11 @@ func TestStatusSettlesByCallbackData(t *testing.T) {
 	}
 	status := func(wamid, st string) func(ctx context.Context, tx bun.Tx) (bool, bool, error) {
 		return func(ctx context.Context, tx bun.Tx) (bool, bool, error) {
-			return applyStatus(ctx, tx, f.shop.ID, wamid, f.msg.String(), st, time.Now(), 0, "")
+			conv, twice, err := applyStatus(ctx, tx, f.shop.ID, wamid, f.msg.String(), st, time.Now(), 0, "")
+			if conv != uuid.Nil && conv != f.conv {
+				t.Fatalf("status %s moved a message of conversation %s, want %s", st, conv, f.conv)
+			}
+			return conv != uuid.Nil, twice, err
 		}
 	}
 	answer := func(wamid string) func(ctx context.Context, tx bun.Tx) (bool, bool, error) {

@@ -217,7 +217,9 @@ func markFailed(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID, code in
 const statusRankSQL = `CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END`
 
 // applyStatus records a delivery status for an outbound message, moving only
-// forward (failed wins); unknown ids are ignored (false). The message is
+// forward (failed wins); unknown ids are ignored (uuid.Nil). conv is the
+// conversation of the message the status moved (uuid.Nil: none moved). The
+// message is
 // found by its WhatsApp id or, when the status arrives before the send's
 // answer was recorded (or the sender died, or its call went unanswered), by
 // our id echoed back in the callback data, which also records the WhatsApp
@@ -226,7 +228,7 @@ const statusRankSQL = `CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 0 WH
 // (or failed) and sends nothing. twice reports a status for a second copy
 // of a message already recorded under another WhatsApp id: the message went
 // out twice.
-func applyStatus(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, wamid, callback, status string, at time.Time, code int, detail string) (applied, twice bool, err error) {
+func applyStatus(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, wamid, callback, status string, at time.Time, code int, detail string) (conv uuid.UUID, twice bool, err error) {
 	q := tx.NewUpdate().Model((*messageRow)(nil)).
 		Set("status = ?, status_at = ?", status, at).
 		Where("tenant_id = ? AND direction = 'out'", tenantID).
@@ -243,24 +245,24 @@ func applyStatus(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, wamid, cal
 	if status == StatusFailed {
 		q = q.Set("error_code = ?, error_detail = ?", code, truncate(detail, 500))
 	}
-	res, err := q.Exec(ctx)
-	if err != nil {
-		return false, false, err
+	var moved []uuid.UUID
+	if _, err := q.Returning("conversation_id").Exec(ctx, &moved); err != nil {
+		return uuid.Nil, false, err
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		return true, false, nil
+	if len(moved) > 0 {
+		return moved[0], false, nil
 	}
 	if idErr != nil || status != StatusSent {
-		return false, false, nil // each copy reports "sent" once: count it there
+		return uuid.Nil, false, nil // each copy reports "sent" once: count it there
 	}
 	var recorded sql.NullString
 	err = tx.NewSelect().Model((*messageRow)(nil)).Column("wa_message_id").
 		Where("tenant_id = ? AND id = ? AND direction = 'out'", tenantID, id).Scan(ctx, &recorded)
 	if err == sql.ErrNoRows {
-		return false, false, nil
+		return uuid.Nil, false, nil
 	}
 	if err != nil {
-		return false, false, err
+		return uuid.Nil, false, err
 	}
-	return false, recorded.Valid && recorded.String != wamid, nil
+	return uuid.Nil, recorded.Valid && recorded.String != wamid, nil
 }
