@@ -7,10 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"concierge/cmd/concierge/sandbox"
 	"concierge/internal/testenv"
+	"concierge/modules/identity"
+	"concierge/tenants"
 )
 
 // Returns end to end: a return started in the chat from "my orders", with
@@ -236,5 +239,28 @@ func TestReturnsEndToEnd(t *testing.T) {
 	wantText(t, n.waitBot(chat.phone, chat.total, 20*time.Second)[chat.total-1:], "Hi Huda, we have your order "+old.Number+".")
 	if timers(true) != 0 || timers(false) != 1 {
 		t.Fatal("the first reply did not stop the hand-off timer")
+	}
+	// Taken, then released to the queue: the customer waits for a reply
+	// again, under a new timer; the next reply stops it.
+	staff := identity.WithActor(tenants.WithTenant(context.Background(), n.tenant), identity.UserActor("owner@"+n.slug+".test"))
+	cid := uuid.MustParse(convID)
+	if _, err := ta.app.conv.TakeOver(staff, cid); err != nil {
+		t.Fatal(err)
+	}
+	if timers(true) != 0 {
+		t.Fatal("taking the conversation started a timer")
+	}
+	if _, err := ta.app.conv.Release(staff, cid); err != nil {
+		t.Fatal(err)
+	}
+	if timers(true) != 1 || timers(false) != 1 {
+		t.Fatalf("after the release: %d running, %d stopped; want a new one running", timers(true), timers(false))
+	}
+	if r := ta.do(request{method: "POST", path: "/api/v1/conversations/" + convID + "/reply", host: n.host, token: owner,
+		body: `{"text":"معك الآن"}`}); r.status != 202 {
+		t.Fatalf("reply: %d %s", r.status, r.body)
+	}
+	if timers(true) != 0 || timers(false) != 2 {
+		t.Fatal("the reply after the release did not stop its timer")
 	}
 }

@@ -178,7 +178,9 @@ func (s *Service) TakeOver(ctx context.Context, id uuid.UUID) (*ConversationView
 }
 
 // Release puts a conversation a person had back in the queue: waiting for
-// a person, nobody assigned (the bot stays paused).
+// a person, nobody assigned (the bot stays paused). The customer waits for
+// a reply again: the hand-off's SLA timer runs (started anew when a reply
+// had stopped it; one still running goes on from the request).
 func (s *Service) Release(ctx context.Context, id uuid.UUID) (*ConversationView, error) {
 	return s.setHandoff(ctx, id, false, func(c *Conversation) {
 		now := s.now().UTC()
@@ -213,6 +215,12 @@ func (s *Service) setHandoff(ctx context.Context, id uuid.UUID, resumed bool, ch
 		if resumed && s.timers != nil {
 			// Back with the bot: nobody waits for a person any more.
 			if err := s.timers.StopTx(ctx, tx, TimerHandoff, conv.ID); err != nil {
+				return err
+			}
+		}
+		if conv.Handoff == HandoffWaiting && before != HandoffWaiting && s.timers != nil {
+			// Back in the queue: waiting for a person's reply again.
+			if err := s.timers.StartTx(ctx, tx, TimerHandoff, conv.ID); err != nil {
 				return err
 			}
 		}
