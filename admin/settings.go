@@ -43,7 +43,10 @@ type StorefrontSettings interface {
 // PricingSettings is VAT, delivery fees and shipping zones (cart.Service).
 type PricingSettings interface {
 	PricingSettings(ctx context.Context) (cart.Settings, error)
-	UpdatePricingSettings(ctx context.Context, in cart.Settings) (cart.Settings, error)
+	// ChangePricingSettings applies a section's change to the settings as
+	// they are at the save, so sections saved at once do not undo each
+	// other.
+	ChangePricingSettings(ctx context.Context, change func(*cart.Settings)) (cart.Settings, error)
 }
 
 // InvoicingSettings is the tax invoice's seller (invoices.Service).
@@ -278,21 +281,21 @@ func (a *Console) savePricing(c *fiber.Ctx) error {
 	if !ok {
 		bad["vat_rate"] = a.d.Texts.T(a.langOf(c), "admin.settings.bad_percent")
 	}
-	next := cur
-	next.VATRateBP, next.PricesIncludeVAT = bp, in.PricesIncludeVAT
-	next.DefaultFee = nil
+	var defaultFee *int64
 	if in.DefaultFee != "" {
 		fee := a.amount(c, bad, "default_fee", in.DefaultFee, cur.Currency)
-		next.DefaultFee = &fee
+		defaultFee = &fee
 	}
-	next.FreeShippingThreshold = 0
+	var free int64
 	if in.FreeShipping != "" {
-		next.FreeShippingThreshold = a.amount(c, bad, "free_shipping", in.FreeShipping, cur.Currency)
+		free = a.amount(c, bad, "free_shipping", in.FreeShipping, cur.Currency)
 	}
 	if len(bad) > 0 {
 		return a.renderSettings(c, typed, bad)
 	}
-	_, err = a.d.Settings.Pricing.UpdatePricingSettings(ctx, next)
+	_, err = a.d.Settings.Pricing.ChangePricingSettings(ctx, func(s *cart.Settings) {
+		s.VATRateBP, s.PricesIncludeVAT, s.DefaultFee, s.FreeShippingThreshold = bp, in.PricesIncludeVAT, defaultFee, free
+	})
 	return a.saveOutcome(c, err, "pricing", typed, "vat_rate", func(f string) string {
 		switch f {
 		case "vat_rate_bp":
@@ -348,9 +351,7 @@ func (a *Console) saveZones(c *fiber.Ctx) error {
 	if len(bad) > 0 {
 		return a.renderSettings(c, typed, bad)
 	}
-	next := cur
-	next.Zones = zones
-	_, err = a.d.Settings.Pricing.UpdatePricingSettings(ctx, next)
+	_, err = a.d.Settings.Pricing.ChangePricingSettings(ctx, func(s *cart.Settings) { s.Zones = zones })
 	return a.saveOutcome(c, err, "zones", typed, "zones", func(f string) string {
 		// zones[3].aliases[1] → the form's row of zone 3, its aliases.
 		if i, rest, ok := zoneIndex(f); ok && i < len(at) {

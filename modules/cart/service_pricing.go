@@ -38,6 +38,22 @@ func (s *Service) PricingSettings(ctx context.Context) (Settings, error) {
 // next read on. in.Currency, when set, must be the tenant's (it cannot
 // change here). Errors: invalid (every broken rule, by field).
 func (s *Service) UpdatePricingSettings(ctx context.Context, in Settings) (Settings, error) {
+	return s.ChangePricingSettings(ctx, func(cur *Settings) {
+		currency := cur.Currency
+		*cur = in
+		if in.Currency == "" {
+			cur.Currency = currency
+		}
+	})
+}
+
+// ChangePricingSettings applies change to the tenant's pricing settings as
+// they are now, under a lock on them, and saves the result as
+// UpdatePricingSettings does: two staff saving different parts at once (the
+// VAT rate, the zones) both land. change sees the tenant's currency in
+// Currency and may not change it. Errors: invalid (every broken rule of
+// the result, by field; nothing is saved).
+func (s *Service) ChangePricingSettings(ctx context.Context, change func(*Settings)) (Settings, error) {
 	t, err := tenants.FromContext(ctx)
 	if err != nil {
 		return Settings{}, err
@@ -46,35 +62,45 @@ func (s *Service) UpdatePricingSettings(ctx context.Context, in Settings) (Setti
 	if err != nil {
 		return Settings{}, err
 	}
-	fe := validateSettings(in)
-	if in.Currency != "" && in.Currency != currency {
-		fe = append(fe, errs.Field("currency", "fixed", "cart.field.currency_fixed", "currency", currency))
-	}
-	if len(fe) > 0 {
-		return Settings{}, errs.Invalid(fe...)
-	}
-	in.Currency = currency
-	in.UpdatedAt = s.now().UTC()
-	for i := range in.Zones {
-		z := &in.Zones[i]
-		z.NameAR, z.NameEN = strings.TrimSpace(z.NameAR), strings.TrimSpace(z.NameEN)
-	}
+	var out Settings
 	err = s.scope.InTenantTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := lockSettings(ctx, tx, t.ID); err != nil {
+			return err
+		}
 		before, err := s.loadSettings(ctx, tx, currency)
 		if err != nil {
 			return err
+		}
+		in := before
+		in.Zones = append([]Zone(nil), before.Zones...)
+		change(&in)
+		fe := validateSettings(in)
+		if in.Currency != currency {
+			fe = append(fe, errs.Field("currency", "fixed", "cart.field.currency_fixed", "currency", currency))
+		}
+		if len(fe) > 0 {
+			return errs.Invalid(fe...)
+		}
+		in.UpdatedAt = s.now().UTC()
+		for i := range in.Zones {
+			z := &in.Zones[i]
+			z.NameAR, z.NameEN = strings.TrimSpace(z.NameAR), strings.TrimSpace(z.NameEN)
 		}
 		row := fromSettings(t.ID, in)
 		if err := putSettings(ctx, tx, &row); err != nil {
 			return err
 		}
+		out = in
 		if s.audit == nil {
 			return nil
 		}
 		return s.audit.Record(ctx, tx, tenants.AuditEntry{TenantID: t.ID, Actor: identity.ActorFrom(ctx).String(),
 			Action: "pricing.update", Target: "pricing_settings", Before: auditView(before), After: auditView(in)})
 	})
-	return in, err
+	if err != nil {
+		return Settings{}, err
+	}
+	return out, nil
 }
 
 // auditView is what the audit log keeps of settings.

@@ -1,6 +1,7 @@
 package cart_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -363,6 +364,64 @@ func TestPricingSettings(t *testing.T) {
 	}
 	if got2, _ := f.svc.PricingSettings(f.ctx); len(got2.Zones) != 3 {
 		t.Fatal("a refused update changed the settings")
+	}
+}
+
+// TestPricingChangesSerialise: two staff saving different parts of the
+// pricing settings at once (the VAT rate, the zones) both land. The second
+// change waits for the first to commit and then sees it; it does not write
+// back the settings it read before.
+func TestPricingChangesSerialise(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.settings(t, f.ctx, shippingSettings())
+	inA, releaseA, errA := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		_, err := f.svc.ChangePricingSettings(f.ctx, func(s *cart.Settings) {
+			close(inA)
+			<-releaseA
+			s.VATRateBP = 500
+		})
+		errA <- err
+	}()
+	<-inA // A has read the settings and holds them
+	release := sync.OnceFunc(func() { close(releaseA) })
+	defer release() // a failure below must not leave A's transaction open
+	errB := make(chan error, 1)
+	go func() {
+		_, err := f.svc.ChangePricingSettings(f.ctx, func(s *cart.Settings) { s.Zones = s.Zones[:1] })
+		errB <- err
+	}()
+	// B waits on A's lock: its advisory lock is requested, not granted.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var waiting int
+		if err := f.env.Scope.DB().QueryRowContext(context.Background(), `SELECT count(*) FROM pg_locks
+			WHERE locktype = 'advisory' AND NOT granted AND ((classid::bigint << 32) | objid::bigint) = hashtextextended('cart-pricing:' || ?::text, 0)`,
+			f.shop.ID.String()).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		select {
+		case err := <-errB:
+			t.Fatalf("the second change finished while the first held the settings: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second change never waited for the first")
+		}
+	}
+	release()
+	if err := <-errA; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errB; err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.PricingSettings(f.ctx)
+	if err != nil || got.VATRateBP != 500 || len(got.Zones) != 1 || *got.DefaultFee != 3500 {
+		t.Fatalf("after both changes: %+v %v", got, err)
 	}
 }
 

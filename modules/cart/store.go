@@ -237,6 +237,13 @@ func getSettings(ctx context.Context, tx bun.IDB) (*settingsRow, error) {
 	return &r, err
 }
 
+// lockSettings holds the tenant's pricing settings until tx ends (a lock
+// that exists before the settings' row does).
+func lockSettings(ctx context.Context, tx bun.IDB, tenantID uuid.UUID) error {
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('cart-pricing:' || ?::text, 0))", tenantID.String())
+	return err
+}
+
 func putSettings(ctx context.Context, tx bun.IDB, r *settingsRow) error {
 	_, err := tx.NewInsert().Model(r).On("CONFLICT (tenant_id) DO UPDATE").
 		Set("vat_rate_bp = EXCLUDED.vat_rate_bp, prices_include_vat = EXCLUDED.prices_include_vat").
