@@ -15,6 +15,7 @@ package admin
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"io"
@@ -157,8 +158,8 @@ type Onboarding interface {
 // DeadJobs is River's dead letter (jobs.Jobs).
 type DeadJobs interface {
 	ListDiscarded(ctx context.Context, limit int, after int64) ([]jobs.Discarded, error)
-	Retry(ctx context.Context, id int64) error
-	Discard(ctx context.Context, id int64) (jobs.Discarded, error)
+	RetryTx(ctx context.Context, tx *sql.Tx, id int64) (jobs.Discarded, error)
+	DiscardTx(ctx context.Context, tx *sql.Tx, id int64) (jobs.Discarded, error)
 	Stats(ctx context.Context) ([]jobs.StateCount, error)
 }
 
@@ -167,7 +168,8 @@ type DeadJobs interface {
 type AuditLog interface {
 	Search(ctx context.Context, q audit.Query) (audit.Page, error)
 	VerifyAll(ctx context.Context) (audit.Verification, error)
-	RecordPlatform(ctx context.Context, e tenants.AuditEntry) error
+	// RecordPlatform runs act and records e in one platform transaction.
+	RecordPlatform(ctx context.Context, e tenants.AuditEntry, act func(ctx context.Context, tx *sql.Tx) (map[string]any, error)) error
 }
 
 // Channel reads the WhatsApp numbers' health and the unrouted webhooks

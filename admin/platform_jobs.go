@@ -1,12 +1,13 @@
 package admin
 
 import (
+	"context"
+	"database/sql"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"concierge/admin/ui"
-	"concierge/internal/jobs"
 	"concierge/modules/identity"
 	"concierge/tenants"
 )
@@ -60,22 +61,21 @@ func (a *Console) platformJobAction(retry bool) fiber.Handler {
 		if err != nil || id <= 0 {
 			return a.notFound(c)
 		}
-		entry := tenants.AuditEntry{Actor: identity.ActorFrom(ctx).String(), Target: "job:" + strconv.FormatInt(id, 10)}
-		done := "retried"
+		entry := tenants.AuditEntry{Actor: identity.ActorFrom(ctx).String(), Target: "job:" + strconv.FormatInt(id, 10),
+			Action: "job.discard"}
+		act, done := a.d.DeadJobs.DiscardTx, "discarded"
 		if retry {
-			entry.Action = "job.retry"
-			err = a.d.DeadJobs.Retry(ctx, id)
-		} else {
-			entry.Action, done = "job.discard", "discarded"
-			var d jobs.Discarded
-			if d, err = a.d.DeadJobs.Discard(ctx, id); err == nil {
-				entry.Before = map[string]any{"kind": d.Kind, "queue": d.Queue, "attempts": d.Attempts, "last_error": d.LastError}
+			entry.Action, act, done = "job.retry", a.d.DeadJobs.RetryTx, "retried"
+		}
+		// The change to River's tables and its audit entry commit together.
+		err = a.d.AuditLog.RecordPlatform(ctx, entry, func(ctx context.Context, tx *sql.Tx) (map[string]any, error) {
+			d, err := act(ctx, tx, id)
+			if err != nil {
+				return nil, err
 			}
-		}
+			return map[string]any{"kind": d.Kind, "queue": d.Queue, "state": d.State, "attempts": d.Attempts, "last_error": d.LastError}, nil
+		})
 		if err != nil {
-			return a.fail(c, err)
-		}
-		if err := a.d.AuditLog.RecordPlatform(ctx, entry); err != nil {
 			return a.fail(c, err)
 		}
 		return c.Redirect("/admin/platform/jobs?done="+done, fiber.StatusSeeOther)

@@ -269,6 +269,25 @@ func TestAdminPlatformArea(t *testing.T) {
 		}
 	}
 
+	// The JSON API's retry is audited too, in the retry's transaction.
+	third := deadJob(t, ta, "three")
+	ops := ta.user("ops@platform.test", true, "", "")
+	if r := ta.do(request{method: "POST", path: "/api/platform/jobs/" + strconv.FormatInt(third, 10) + "/retry", token: ops}); r.status != 202 {
+		t.Fatalf("API retry: %d %s", r.status, r.body)
+	}
+	if r := ta.do(request{method: "POST", path: "/api/platform/jobs/" + strconv.FormatInt(third, 10) + "/retry", token: ops}); r.status != 409 {
+		t.Fatalf("API retry of a job waiting to run: %d %s", r.status, r.body)
+	}
+	byOps := 0
+	for _, e := range platformAudit(t, ta, "job.retry") {
+		if strings.Contains(e.Actor, "ops@platform.test") && e.Target == "job:"+strconv.FormatInt(third, 10) && strings.Contains(string(e.Before), `"state": "discarded"`) {
+			byOps++
+		}
+	}
+	if byOps != 1 {
+		t.Fatalf("the API's retry: %d audit entries, want 1 (the refused one records none)", byOps)
+	}
+
 	// ---- unrouted webhooks ----
 	ghost := waBody(map[string]any{"messaging_product": "whatsapp", "metadata": map[string]any{"display_phone_number": "966500000000", "phone_number_id": "199900000077"},
 		"messages": []any{waText(waPhone(), "مرحبا")}})

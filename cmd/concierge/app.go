@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -94,7 +95,7 @@ type worker interface{ Workers(*jobs.Jobs) error }
 // each route goes through the door (router) it is mounted on.
 func (a *App) mounters() []mounter {
 	ms := []mounter{
-		a.identity, a.deps.audit, a.tenantsHTTP, jobs.NewHTTP(a.jobs),
+		a.identity, a.deps.audit, a.tenantsHTTP, jobs.NewHTTP(a.jobs, a.recordPlatform),
 		a.catalog, a.cart, a.orders, a.checkout, a.invoices, a.sla, a.cms, a.returns, a.conv, a.analytics, demoMedia{},
 	}
 	if a.sandbox != nil {
@@ -269,6 +270,12 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, m mode) (a
 	})
 	a.fiber = app
 	return a, nil
+}
+
+// recordPlatform is the jobs API's audit (jobs.Recorder): act and its
+// platform audit entry, as the request's actor, in one transaction.
+func (a *App) recordPlatform(ctx context.Context, action, target string, act func(ctx context.Context, tx *sql.Tx) (map[string]any, error)) error {
+	return a.deps.audit.RecordPlatform(ctx, tenants.AuditEntry{Actor: actorName(ctx), Action: action, Target: target}, act)
 }
 
 // newAdmin builds the dashboard over the modules' services.

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -18,6 +19,7 @@ type Discarded struct {
 	ID          int64
 	Kind        string
 	Queue       string
+	State       string // River's: discarded, cancelled, retryable, ...
 	Attempts    int
 	MaxAttempts int
 	// Errors holds each attempt's error text, oldest first; LastError is the
@@ -35,6 +37,7 @@ func toDiscarded(r *rivertype.JobRow) Discarded {
 		ID:          r.ID,
 		Kind:        r.Kind,
 		Queue:       r.Queue,
+		State:       string(r.State),
 		Attempts:    r.Attempt,
 		MaxAttempts: r.MaxAttempts,
 		Args:        r.EncodedArgs,
@@ -97,23 +100,49 @@ var retryable = map[rivertype.JobState]bool{
 // used them all. Errors: not_found for an unknown id, conflict when the job is
 // not discarded, cancelled or retryable.
 func (j *Jobs) Retry(ctx context.Context, id int64) error {
-	row, err := j.insert.JobGet(ctx, id)
+	return j.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := j.RetryTx(ctx, tx, id)
+		return err
+	})
+}
+
+// RetryTx is Retry in the caller's transaction (tx, on the database the
+// jobs were opened on), so what records the retry commits with it. It
+// returns the job as it was.
+func (j *Jobs) RetryTx(ctx context.Context, tx *sql.Tx, id int64) (Discarded, error) {
+	row, err := j.insert.JobGetTx(ctx, tx, id)
 	if errors.Is(err, rivertype.ErrNotFound) {
-		return errs.New(errs.CodeNotFound, "jobs.not_found")
+		return Discarded{}, errs.New(errs.CodeNotFound, "jobs.not_found")
 	}
 	if err != nil {
-		return fmt.Errorf("jobs: get job %d: %w", id, err)
+		return Discarded{}, fmt.Errorf("jobs: get job %d: %w", id, err)
 	}
 	if !retryable[row.State] {
-		return errs.New(errs.CodeConflict, "jobs.not_retryable", "state", row.State)
+		return Discarded{}, errs.New(errs.CodeConflict, "jobs.not_retryable", "state", row.State)
 	}
-	if _, err := j.insert.JobRetry(ctx, id); err != nil {
+	if _, err := j.insert.JobRetryTx(ctx, tx, id); err != nil {
 		if errors.Is(err, rivertype.ErrNotFound) { // deleted meanwhile
-			return errs.New(errs.CodeNotFound, "jobs.not_found")
+			return Discarded{}, errs.New(errs.CodeNotFound, "jobs.not_found")
 		}
-		return fmt.Errorf("jobs: retry job %d: %w", id, err)
+		return Discarded{}, fmt.Errorf("jobs: retry job %d: %w", id, err)
 	}
 	j.log.InfoContext(ctx, "jobs: job retried", "job_id", id, "kind", row.Kind, "queue", row.Queue, "was", string(row.State))
+	return toDiscarded(row), nil
+}
+
+// inTx runs fn in a transaction of its own.
+func (j *Jobs) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := j.db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("jobs: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("jobs: commit: %w", err)
+	}
 	return nil
 }
 
@@ -153,14 +182,23 @@ func (j *Jobs) Stats(ctx context.Context) ([]StateCount, error) {
 // going to retry — and returns it as it was. The delete names those states,
 // so a job retried meanwhile is never deleted. Errors: not_found for an
 // unknown id, conflict when the job is in another state.
-func (j *Jobs) Discard(ctx context.Context, id int64) (Discarded, error) {
-	res, err := j.insert.JobDeleteMany(ctx, river.NewJobDeleteManyParams().IDs(id).
+func (j *Jobs) Discard(ctx context.Context, id int64) (d Discarded, err error) {
+	err = j.inTx(ctx, func(tx *sql.Tx) error {
+		d, err = j.DiscardTx(ctx, tx, id)
+		return err
+	})
+	return d, err
+}
+
+// DiscardTx is Discard in the caller's transaction (see RetryTx).
+func (j *Jobs) DiscardTx(ctx context.Context, tx *sql.Tx, id int64) (Discarded, error) {
+	res, err := j.insert.JobDeleteManyTx(ctx, tx, river.NewJobDeleteManyParams().IDs(id).
 		States(rivertype.JobStateDiscarded, rivertype.JobStateCancelled))
 	if err != nil {
 		return Discarded{}, fmt.Errorf("jobs: delete job %d: %w", id, err)
 	}
 	if len(res.Jobs) == 0 {
-		row, err := j.insert.JobGet(ctx, id)
+		row, err := j.insert.JobGetTx(ctx, tx, id)
 		if errors.Is(err, rivertype.ErrNotFound) {
 			return Discarded{}, errs.New(errs.CodeNotFound, "jobs.not_found")
 		}

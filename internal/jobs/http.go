@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -19,11 +21,17 @@ const defaultListLimit = 50
 // HTTP serves the dead-letter API of the platform area. It does no
 // authentication: mount it behind platform-admin auth.
 type HTTP struct {
-	jobs *Jobs
+	jobs   *Jobs
+	record Recorder
 }
 
-// NewHTTP builds the handlers over j.
-func NewHTTP(j *Jobs) *HTTP { return &HTTP{jobs: j} }
+// Recorder runs act and records it in the audit log as action on target,
+// in one transaction (tx; the caller's actor from ctx): a retry and its
+// entry commit together.
+type Recorder func(ctx context.Context, action, target string, act func(ctx context.Context, tx *sql.Tx) (map[string]any, error)) error
+
+// NewHTTP builds the handlers over j; record, when set, audits each retry.
+func NewHTTP(j *Jobs, record Recorder) *HTTP { return &HTTP{jobs: j, record: record} }
 
 // Mount serves platform admins
 //
@@ -123,7 +131,18 @@ func (h *HTTP) retry(c *fiber.Ctx) error {
 	if err != nil || id < 1 {
 		return errs.New(errs.CodeNotFound, "jobs.not_found")
 	}
-	if err := h.jobs.Retry(c.UserContext(), id); err != nil {
+	ctx := c.UserContext()
+	if h.record == nil {
+		if err := h.jobs.Retry(ctx, id); err != nil {
+			return err
+		}
+	} else if err := h.record(ctx, "job.retry", "job:"+strconv.FormatInt(id, 10), func(ctx context.Context, tx *sql.Tx) (map[string]any, error) {
+		d, err := h.jobs.RetryTx(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"kind": d.Kind, "queue": d.Queue, "state": d.State, "attempts": d.Attempts, "last_error": d.LastError}, nil
+	}); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(apiRetried{ID: id, State: "available"}, jsonType)

@@ -40,7 +40,7 @@ func TestHTTPDeadLetter(t *testing.T) {
 	id := waitEvent(t, events, "discard", ofKind("test_note")).Job.ID
 
 	app := fiber.New(fiber.Config{ErrorHandler: httpx.ErrorHandler(testLogger(), i18n.MustLoad())})
-	jobs.NewHTTP(f.jobs).Mount(httpx.Routers{Platform: app, AllowPlatform: func(string, string) fiber.Handler { return func(c *fiber.Ctx) error { return c.Next() } }})
+	jobs.NewHTTP(f.jobs, nil).Mount(httpx.Routers{Platform: app, AllowPlatform: func(string, string) fiber.Handler { return func(c *fiber.Ctx) error { return c.Next() } }})
 
 	type listBody struct {
 		Jobs []struct {

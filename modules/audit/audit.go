@@ -340,11 +340,19 @@ func (l *Log) VerifyAll(ctx context.Context) (Verification, error) {
 	return v, err
 }
 
-// RecordPlatform appends e in a platform transaction of its own, for an
-// action whose change is not a row of ours (a background job retried or
-// deleted in River's tables).
-func (l *Log) RecordPlatform(ctx context.Context, e tenants.AuditEntry) error {
+// RecordPlatform runs act in a platform transaction and appends e in the
+// same one, with what act returns as e.Before: the action and its entry
+// commit together or not at all. act changes what is not a row of ours (a
+// background job retried or deleted in River's tables) through tx.
+func (l *Log) RecordPlatform(ctx context.Context, e tenants.AuditEntry, act func(ctx context.Context, tx *sql.Tx) (map[string]any, error)) error {
 	return l.scope.PlatformTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		before, err := act(ctx, tx.Tx)
+		if err != nil {
+			return err
+		}
+		if before != nil {
+			e.Before = before
+		}
 		return l.Record(ctx, tx, e)
 	})
 }

@@ -2,6 +2,8 @@ package audit_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"testing"
 	"time"
 
@@ -22,7 +24,18 @@ func TestSearchAndVerifyAll(t *testing.T) {
 	log := audit.New(audit.Config{}, audit.Deps{Scope: env.Scope})
 	ctx := context.Background()
 	a, b := env.Tenant(t, "auda"), env.Tenant(t, "audb") // tenant.create and domain.add each
-	if err := log.RecordPlatform(ctx, tenants.AuditEntry{Actor: "user:root@platform.test", Action: "job.retry", Target: "job:7"}); err != nil {
+	// An action that fails records nothing; one that succeeds records its
+	// entry, with what it returns as the state before, in its transaction.
+	failed := errors.New("the job is running")
+	if err := log.RecordPlatform(ctx, tenants.AuditEntry{Actor: "user:root@platform.test", Action: "job.retry", Target: "job:6"},
+		func(context.Context, *sql.Tx) (map[string]any, error) { return nil, failed }); !errors.Is(err, failed) {
+		t.Fatalf("a failed action: %v", err)
+	}
+	if err := log.RecordPlatform(ctx, tenants.AuditEntry{Actor: "user:root@platform.test", Action: "job.retry", Target: "job:7"},
+		func(ctx context.Context, tx *sql.Tx) (map[string]any, error) {
+			var one int
+			return map[string]any{"state": "discarded"}, tx.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+		}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -44,7 +57,7 @@ func TestSearchAndVerifyAll(t *testing.T) {
 	if p := search(audit.Query{Platform: true}); len(p.Entries) != 1 || p.Entries[0].TenantID != uuid.Nil {
 		t.Fatalf("the platform chain: %+v", p.Entries)
 	}
-	if p := search(audit.Query{Actor: "root@platform"}); len(p.Entries) != 1 || p.Entries[0].Target != "job:7" {
+	if p := search(audit.Query{Actor: "root@platform"}); len(p.Entries) != 1 || p.Entries[0].Target != "job:7" || string(p.Entries[0].Before) != `{"state": "discarded"}` || p.Entries[0].Seq != 1 {
 		t.Fatalf("by actor: %+v", p.Entries)
 	}
 	if p := search(audit.Query{Action: "domain.", Tenant: a.ID}); len(p.Entries) != 1 || p.Entries[0].Action != "domain.add" {
