@@ -59,7 +59,8 @@ func (a *Console) customerDetail(c *fiber.Ctx) error {
 		return a.fail(c, err)
 	}
 	v := a.view(c, "admin.customers.page")
-	p := ui.CustomerPage{Customer: d, ShowOrders: reqOf(c).access.Can("orders", "read")}
+	access := reqOf(c).access
+	p := ui.CustomerPage{Customer: d, ShowOrders: access.Can("orders", "read"), ShowInbox: access.Can("conversations", "read")}
 	v.Title = ui.CustomerName(v, d.Customer)
 	if p.ShowOrders {
 		if p.Orders, err = a.d.CustomerOrders.ForContact(ctx, id, ui.Phone(d.Customer.WAID), 50); err != nil {

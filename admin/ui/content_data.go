@@ -98,6 +98,8 @@ type CustomerPage struct {
 	Orders   []orders.ContactOrder
 	// ShowOrders: the user may read orders.
 	ShowOrders bool
+	// ShowInbox: the user may open conversations in the inbox.
+	ShowInbox bool
 }
 
 // Phone is a WhatsApp id as an E.164 number.

@@ -439,6 +439,12 @@ func TestAdminContent(t *testing.T) {
 		if !regexp.MustCompile(`class="pay-state">\s*[^<\s]`).MatchString(d.body) {
 			t.Error("the orders lack their payment state")
 		}
+		// Each conversation opens in the inbox.
+		if cv := regexp.MustCompile(`href="(/admin/inbox/[0-9a-f-]{36})"`).FindStringSubmatch(d.body); cv == nil {
+			t.Error("the conversations do not link to the inbox")
+		} else if r := web.send("GET", cv[1], nil, nil); r.status != 200 || !strings.Contains(r.body, `id="thread"`) {
+			t.Errorf("the linked conversation: %d", r.status)
+		}
 		if r := webB.send("GET", "/admin/customers/"+m[1], nil, nil); r.status != 404 || strings.Contains(r.body, chat.phone) {
 			t.Errorf("A's customer on B's dashboard: %d", r.status)
 		}
