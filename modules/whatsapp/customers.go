@@ -19,7 +19,8 @@ import (
 // come from the customer (process.go), never from staff.
 
 // CustomerQuery filters Customers: Search matches the profile name (a part
-// of it, any case) or, when it is a phone number, the WhatsApp id (a part
+// of it, any case, Arabic letter forms and marks as arabic.Normalize folds
+// them) or, when it is a phone number, the WhatsApp id (a part
 // of its digits; a leading 0 of a local number dropped).
 type CustomerQuery struct {
 	Search string
@@ -140,7 +141,9 @@ func listCustomers(ctx context.Context, tx bun.IDB, q CustomerQuery, after *keys
 		if d := phoneDigits(q.Search); d != "" {
 			sel = sel.Where("wa_id LIKE ?", "%"+d+"%")
 		} else {
-			sel = sel.Where("profile_name ILIKE ?", "%"+likeEscape(q.Search)+"%")
+			// Both sides in matching form: "فاطمه" finds "فاطمة", "اسراء"
+			// finds "إسراء" (migration 00027's arabic_fold).
+			sel = sel.Where("arabic_fold(profile_name) LIKE ?", "%"+likeEscape(arabic.Normalize(q.Search))+"%")
 		}
 	}
 	if after != nil {

@@ -1,12 +1,15 @@
 package whatsapp_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
+	"concierge/internal/arabic"
 	"concierge/internal/errs"
 	"concierge/modules/whatsapp"
 )
@@ -42,6 +45,18 @@ func TestCustomers(t *testing.T) {
 	for _, q := range []string{"+" + second, local, "٠" + toArabicDigits(second[3:]), "عميل " + second[8:]} {
 		got, err := f.svc.Customers(ctx, whatsapp.CustomerQuery{Search: q})
 		if err != nil || len(got.Items) != 1 || got.Items[0].WAID != second {
+			t.Errorf("search %q: %+v %v", q, got.Items, err)
+		}
+	}
+	// A name is found as it is typed: without hamza, marks or tatweel, with
+	// ه for ة, in another case.
+	f.inTx(func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE customers SET profile_name = ? WHERE wa_id = ?", "إسراء الزَّهْرانيّة Al-Zahrani", third)
+		return err
+	})
+	for _, q := range []string{"اسراء", "إسـراء", "الزهرانيه", "زهرانية", "al-ZAHRANI", "اسراء  الزهرانيه"} {
+		got, err := f.svc.Customers(ctx, whatsapp.CustomerQuery{Search: q})
+		if err != nil || len(got.Items) != 1 || got.Items[0].WAID != third {
 			t.Errorf("search %q: %+v %v", q, got.Items, err)
 		}
 	}
@@ -89,4 +104,28 @@ func toArabicDigits(s string) string {
 		}
 	}
 	return string(out)
+}
+
+// TestArabicFoldMatchesNormalize holds the database's arabic_fold (the
+// customer search's) to internal/arabic.Normalize on names and how they are
+// typed: hamza and madda forms, marks, tatweel, taa marbuta, Persian
+// letters, presentation forms, digits, invisible characters, spaces, case.
+func TestArabicFoldMatchesNormalize(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	names := []string{
+		"أحمد", "إبراهيم", "آمنة", "ٱلرحمن", "مُحَمَّد", "فاطمة الزَّهراء", "مصطفى", "عائشة", "لؤي", "يـــوسف",
+		"ﻻمية", "ﷲ", "کریم", "یاسمین", "سمية\u0670", "عبد  الله\t\n", "\u00a0نورة\u00a0الشمري ", "محمد\u200fعلي\u200e",
+		"\u202bسارة\u202c", "\ufeffهند", "ريم\u00adا", "٠٥٥١٢٣٤", "۱۲۳", "Sara O'Neil", "JOHN  SMITH", "Ｈｉ", "١٬٢٥٠٫٥٠", "؟،؛٪",
+		"Mohammed ١٢ محمد", "", "  ", "ءامنة", "Zoë",
+	}
+	for _, n := range names {
+		var got string
+		f.inTx(func(ctx context.Context, tx bun.Tx) error {
+			return tx.QueryRowContext(ctx, "SELECT arabic_fold(?)", n).Scan(&got)
+		})
+		if want := arabic.Normalize(n); got != want {
+			t.Errorf("arabic_fold(%q) = %q, arabic.Normalize gives %q", n, got, want)
+		}
+	}
 }
