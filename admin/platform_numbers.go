@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"time"
 
@@ -19,7 +20,12 @@ import (
 // healthWindow is how far back a number's send errors are counted.
 const healthWindow = 24 * time.Hour
 
-// platformNumbers is GET /admin/platform/numbers (?tenant=slug narrows it):
+// numbersPerPage bounds a page of numbers: the health is read for the
+// tenants of the page only (a query and a Redis read each).
+const numbersPerPage = 25
+
+// platformNumbers is GET /admin/platform/numbers (?tenant=slug narrows it,
+// ?after=<number id> pages it):
 // every tenant's WhatsApp numbers with their health — the last verified
 // webhook and the send errors of the last 24 hours by code — the add form
 // and, per number, a form to replace its credentials. Credentials are
@@ -49,13 +55,39 @@ func (a *Console) numbersPage(c *fiber.Ctx, form ui.NumberForm, bad map[string]s
 		filter = ""
 	}
 	l := ui.NumbersList{Tenants: ts, Filter: filter, Form: form, Errors: bad, CanWrite: reqOf(c).platform.Can("platform", "write")}
+	shown := ns[:0:0]
+	for _, n := range ns {
+		if t := byID[n.TenantID]; t != nil && (filter == "" || t.Slug == filter) {
+			shown = append(shown, n)
+		}
+	}
+	// The page: after ?after's number, or from the number whose form
+	// failed (so its errors are on the page).
+	after, _ := uuid.Parse(c.Query("after"))
+	start := 0
+	for i, n := range shown {
+		if n.ID == rowID {
+			start = i
+			break
+		}
+		if n.ID == after {
+			start = i + 1
+		}
+	}
+	if end := start + numbersPerPage; end < len(shown) {
+		shown = shown[start:end]
+		next := url.Values{"after": {shown[len(shown)-1].ID.String()}}
+		if filter != "" {
+			next.Set("tenant", filter)
+		}
+		l.Next = "/admin/platform/numbers?" + next.Encode()
+	} else {
+		shown = shown[min(start, len(shown)):]
+	}
 	health := map[uuid.UUID]map[uuid.UUID]*whatsapp.NumberHealth{}
 	since := a.d.Now().Add(-healthWindow)
-	for _, n := range ns {
+	for _, n := range shown {
 		t := byID[n.TenantID]
-		if t == nil || filter != "" && t.Slug != filter {
-			continue
-		}
 		if _, ok := health[t.ID]; !ok {
 			if health[t.ID], err = a.d.Channel.Health(tenants.WithTenant(ctx, t), since); err != nil {
 				return a.fail(c, err)

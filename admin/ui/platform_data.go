@@ -45,6 +45,8 @@ type NumbersList struct {
 	Form     NumberForm
 	Errors   map[string]string
 	CanWrite bool
+	// Next is the next page's address ("" on the last).
+	Next string
 }
 
 // NumberForm is the add-number form as typed (secrets never: they are not

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"html"
 	"net/url"
 	"os"
 	"regexp"
@@ -232,6 +234,32 @@ func TestAdminPlatformArea(t *testing.T) {
 		if r := admin.send("POST", "/admin/platform/numbers/"+id, url.Values{"csrf_token": {csrf}, "access_token": {"x"}}, nil); r.status != 404 {
 			t.Fatalf("replace on number %s: %d", id, r.status)
 		}
+	}
+	// Pages of 25: a tenant with 30 numbers has a second page (its filter
+	// kept); a replace that fails on the last number shows its page.
+	ta.tenant("plc")
+	var last *tenants.Number
+	for i := range 30 {
+		n, err := ta.app.deps.tenants.AddNumber(ctx, "test", "plc", tenants.NumberInput{PhoneNumberID: fmt.Sprintf("1888000000%02d", i),
+			DisplayPhone: fmt.Sprintf("+9665510000%02d", i), AccessToken: "t", AppSecret: "s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = n
+	}
+	rows := regexp.MustCompile(`<tr id="number-`)
+	page1 := admin.send("GET", "/admin/platform/numbers?tenant=plc", nil, nil)
+	more := regexp.MustCompile(`<a href="(/admin/platform/numbers\?[^"]+)" rel="next">`).FindStringSubmatch(page1.body)
+	if n := len(rows.FindAllString(page1.body, -1)); n != 25 || more == nil || !strings.Contains(more[1], "tenant=plc") {
+		t.Fatalf("first page: %d rows, next %v", n, more)
+	}
+	page2 := admin.send("GET", html.UnescapeString(more[1]), nil, nil)
+	if n := len(rows.FindAllString(page2.body, -1)); n != 5 || strings.Contains(page2.body, `rel="next"`) || !strings.Contains(page2.body, `id="number-188800000029"`) {
+		t.Fatalf("second page: %d rows", n)
+	}
+	if r := admin.send("POST", "/admin/platform/numbers/"+last.ID.String(), url.Values{"csrf_token": {csrf}, "status": {"active"}}, nil); r.status != 422 ||
+		!strings.Contains(r.body, `id="access_token-`+last.ID.String()+`-err"`) {
+		t.Fatalf("a failed replace on page two: %d", r.status)
 	}
 
 	// ---- failed jobs ----
