@@ -311,6 +311,19 @@ func TestAdminCatalogProducts(t *testing.T) {
 	if r := owner.send("GET", picURL.Path, nil, nil); r.status != 404 {
 		t.Fatalf("a deleted picture is served: %d", r.status)
 	}
+	// A picture between BODY_LIMIT (1 MB) and the picture limit (5 MB) is
+	// taken and served whole.
+	mid := append(append([]byte{}, pic...), make([]byte, 3<<20)...)
+	if r := owner.upload(mpath, map[string]string{"csrf_token": csrf}, "mid.png", mid); r.status != 303 {
+		t.Fatalf("a 3 MB picture: %d %.300s", r.status, r.body)
+	}
+	if p = staffProduct(t, ta, ctxA, id); len(p.Media) != 1 {
+		t.Fatalf("after the 3 MB picture: %+v", p.Media)
+	} else if midURL, err := url.Parse(p.Media[0].URL); err != nil {
+		t.Fatal(err)
+	} else if r := owner.send("GET", midURL.Path, nil, nil); r.status != 200 || len(r.body) != len(mid) {
+		t.Fatalf("the 3 MB picture served: %d, %d bytes", r.status, len(r.body))
+	}
 
 	// Isolation: B's records named in A's URLs and forms are not found and
 	// stay as they were.
