@@ -367,16 +367,15 @@ func (a *Console) inboxEvents(c *fiber.Ctx) error {
 			select {
 			case ev := <-l.ch:
 				mine := open != uuid.Nil && ev.ConversationID == open
-				switch {
-				case ev.Event == whatsapp.EventStatus && !mine:
-				case ev.Event == whatsapp.EventStatus:
-					if !send("event: thread\ndata: status\n\n") {
-						return
+				lines := events(mine)
+				if ev.Event == whatsapp.EventStatus { // ticks: the open thread only
+					lines = ""
+					if mine {
+						lines = "event: thread\ndata: status\n\n"
 					}
-				default:
-					if !send(events(mine)) {
-						return
-					}
+				}
+				if lines != "" && !send(lines) {
+					return
 				}
 			case <-ping.C:
 				if !a.sessionAlive(key) || !send(": ping\n\n") {

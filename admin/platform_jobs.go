@@ -73,7 +73,7 @@ func (a *Console) platformJobAction(retry bool) fiber.Handler {
 			if err != nil {
 				return nil, err
 			}
-			return map[string]any{"kind": d.Kind, "queue": d.Queue, "state": d.State, "attempts": d.Attempts, "last_error": d.LastError}, nil
+			return d.AuditView(), nil
 		})
 		if err != nil {
 			return a.fail(c, err)

@@ -32,6 +32,12 @@ type Discarded struct {
 	FinalizedAt time.Time
 }
 
+// AuditView is what the audit log keeps of a job an admin retried or
+// discarded: the state it was in.
+func (d Discarded) AuditView() map[string]any {
+	return map[string]any{"kind": d.Kind, "queue": d.Queue, "state": d.State, "attempts": d.Attempts, "last_error": d.LastError}
+}
+
 func toDiscarded(r *rivertype.JobRow) Discarded {
 	d := Discarded{
 		ID:          r.ID,

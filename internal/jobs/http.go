@@ -141,7 +141,7 @@ func (h *HTTP) retry(c *fiber.Ctx) error {
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"kind": d.Kind, "queue": d.Queue, "state": d.State, "attempts": d.Attempts, "last_error": d.LastError}, nil
+		return d.AuditView(), nil
 	}); err != nil {
 		return err
 	}
